@@ -1,0 +1,613 @@
+//! Resolved configuration and CI context: flags win over the environment,
+//! an empty (or blank) variable counts as unset, and a provider without
+//! credentials is skipped with one notice. Built once per run from the parsed
+//! CLI and an [`Env`] snapshot (injected, so tests never touch the process
+//! environment).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use reqwest::Url;
+
+use crate::cli::{CiArgs, GlobalArgs, ProviderArgs};
+use crate::http::{Http, Policy};
+use crate::redact::Redactor;
+use crate::ui::Ui;
+
+/// Bad input or usage: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn usage<T>(msg: impl Into<String>) -> Result<T> {
+    Err(UsageError(msg.into()).into())
+}
+
+/// A snapshot of environment variables; blank values count as unset.
+#[derive(Clone, Debug, Default)]
+pub struct Env(HashMap<String, String>);
+
+impl Env {
+    pub fn from_process() -> Self {
+        Self(
+            std::env::vars_os()
+                .filter_map(|(k, v)| {
+                    Some((k.into_string().ok()?, v.to_string_lossy().into_owned()))
+                })
+                .collect(),
+        )
+    }
+
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    /// The trimmed value, or `None` when unset or blank.
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.0.get(key).and_then(|v| nonblank(Some(v.clone())))
+    }
+
+    pub fn is_true(&self, key: &str) -> bool {
+        self.get(key)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+    }
+}
+
+/// `Some` only for a value with something other than white space in it.
+pub fn nonblank(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// A GitHub repository slug.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Repo {
+    pub owner: String,
+    pub name: String,
+}
+
+impl fmt::Display for Repo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.owner, self.name)
+    }
+}
+
+impl std::str::FromStr for Repo {
+    type Err = UsageError;
+
+    fn from_str(s: &str) -> std::result::Result<Self, UsageError> {
+        let bad = || UsageError(format!("invalid repository {s:?}: expected OWNER/NAME"));
+        let (owner, name) = s.trim().split_once('/').ok_or_else(bad)?;
+        let ok = |p: &str| {
+            !p.is_empty()
+                && p != "."
+                && p != ".."
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        };
+        if !ok(owner) || !ok(name) {
+            return Err(bad());
+        }
+        Ok(Repo {
+            owner: owner.to_string(),
+            name: name.to_string(),
+        })
+    }
+}
+
+/// The `owner/name` of a git remote URL: `git@host:o/r.git`,
+/// `https://host/o/r(.git)`, `ssh://git@host[:port]/o/r.git`. GitHub
+/// Enterprise hosts are accepted; the path must have exactly two parts.
+pub fn parse_remote_slug(url: &str) -> Option<Repo> {
+    let url = url.trim();
+    let path = if let Some((_, rest)) = url.split_once("://") {
+        // scheme://[user@]host[:port]/path
+        rest.split_once('/')?.1
+    } else if let Some((host, path)) = url.split_once(':') {
+        // scp-like: [user@]host:path (not a Windows drive or a local path)
+        if host.contains('/') || host.len() < 2 {
+            return None;
+        }
+        path
+    } else {
+        return None;
+    };
+    let path = path.trim_matches('/');
+    let path = path.strip_suffix(".git").unwrap_or(path);
+    let mut parts = path.split('/');
+    let (owner, name) = (parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    format!("{owner}/{name}").parse().ok()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CiKind {
+    GithubActions,
+    Gitlab,
+    Local,
+}
+
+/// What the CI system (or the flags) say about this run.
+#[derive(Clone, Debug)]
+pub struct CiContext {
+    pub kind: CiKind,
+    pub sha: Option<String>,
+    pub ref_name: Option<String>,
+    /// The workflow ref is a tag: its name.
+    pub tag: Option<String>,
+    pub actor: Option<String>,
+    pub run_url: Option<String>,
+    /// owner/name as the CI system names it.
+    pub repository: Option<String>,
+    pub output_file: Option<PathBuf>,
+    pub summary_file: Option<PathBuf>,
+}
+
+impl CiContext {
+    pub fn detect(env: &Env, args: &CiArgs) -> Self {
+        let mut ci = if env.is_true("GITHUB_ACTIONS") {
+            let server = env
+                .get("GITHUB_SERVER_URL")
+                .unwrap_or_else(|| "https://github.com".into());
+            let repository = env.get("GITHUB_REPOSITORY");
+            let run_url = match (&repository, env.get("GITHUB_RUN_ID")) {
+                (Some(repo), Some(id)) => Some(format!(
+                    "{}/{repo}/actions/runs/{id}/attempts/{}",
+                    server.trim_end_matches('/'),
+                    env.get("GITHUB_RUN_ATTEMPT").unwrap_or_else(|| "1".into())
+                )),
+                _ => None,
+            };
+            let ref_name = env.get("GITHUB_REF_NAME");
+            let is_tag = env.get("GITHUB_REF_TYPE").as_deref() == Some("tag")
+                || env
+                    .get("GITHUB_REF")
+                    .is_some_and(|r| r.starts_with("refs/tags/"));
+            CiContext {
+                kind: CiKind::GithubActions,
+                sha: env.get("GITHUB_SHA"),
+                tag: if is_tag { ref_name.clone() } else { None },
+                ref_name,
+                actor: env.get("GITHUB_ACTOR"),
+                run_url,
+                repository,
+                output_file: env.get("GITHUB_OUTPUT").map(PathBuf::from),
+                summary_file: env.get("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+            }
+        } else if env.is_true("GITLAB_CI") {
+            CiContext {
+                kind: CiKind::Gitlab,
+                sha: env.get("CI_COMMIT_SHA"),
+                ref_name: env.get("CI_COMMIT_REF_NAME"),
+                tag: env.get("CI_COMMIT_TAG"),
+                actor: env.get("GITLAB_USER_LOGIN"),
+                run_url: env.get("CI_PIPELINE_URL"),
+                repository: env.get("CI_PROJECT_PATH"),
+                output_file: None,
+                summary_file: None,
+            }
+        } else {
+            CiContext {
+                kind: CiKind::Local,
+                sha: None,
+                ref_name: None,
+                tag: None,
+                actor: None,
+                run_url: None,
+                repository: None,
+                // Honoured outside Actions too, for scripts that emulate it.
+                output_file: env.get("GITHUB_OUTPUT").map(PathBuf::from),
+                summary_file: env.get("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+            }
+        };
+        if let Some(v) = nonblank(args.sha.clone()) {
+            ci.sha = Some(v);
+        }
+        if let Some(v) = nonblank(args.ref_name.clone()) {
+            ci.ref_name = Some(v);
+        }
+        if let Some(v) = nonblank(args.actor.clone()) {
+            ci.actor = Some(v);
+        }
+        if let Some(v) = nonblank(args.run_url.clone()) {
+            ci.run_url = Some(v);
+        }
+        ci
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct GithubConfig {
+    pub token: String,
+    pub repo: Repo,
+    pub api_url: Url,
+    pub graphql_url: Url,
+    pub server_url: Url,
+}
+
+#[derive(Clone, Debug)]
+pub struct SentryConfig {
+    pub token: String,
+    pub org: String,
+    pub projects: Vec<String>,
+    /// The web URL (links); the API is `{url}/api/0/`.
+    pub url: Url,
+}
+
+impl SentryConfig {
+    pub fn api_base(&self) -> Url {
+        crate::http::join(&self.url, "api/0/")
+    }
+}
+
+/// Everything a command needs, resolved once. Cheap to share by reference.
+pub struct Context {
+    pub ui: Arc<Ui>,
+    pub http: Http,
+    pub env: Env,
+    pub ci: CiContext,
+    pub dry_run: bool,
+    pub strict: bool,
+    /// The git repository to read (`-C`, else the current directory).
+    pub repo_path: PathBuf,
+    providers: ProviderArgs,
+    no_github: bool,
+    no_sentry: bool,
+    no_slack: bool,
+}
+
+impl Context {
+    pub fn new(global: GlobalArgs, env: Env) -> Result<Self> {
+        let ci = CiContext::detect(&env, &global.ci);
+        let mut providers = global.providers;
+        normalize(&mut providers);
+        if providers.github_token.is_none() {
+            providers.github_token = env.get("GH_TOKEN");
+        }
+        let mut redactor = Redactor::new();
+        for (label, value) in [
+            ("GITHUB_TOKEN", &providers.github_token),
+            ("SENTRY_AUTH_TOKEN", &providers.sentry_auth_token),
+            ("SLACK_WEBHOOK_URL", &providers.slack_webhook_url),
+            ("SLACK_BOT_TOKEN", &providers.slack_bot_token),
+            ("DISCORD_WEBHOOK_URL", &providers.discord_webhook_url),
+        ] {
+            if let Some(v) = value {
+                redactor.add(label, v);
+            }
+        }
+        // Per-route webhooks and DSNs are secrets too.
+        for (key, value) in env.0.iter() {
+            let is_secret = (key.starts_with("SLACK_WEBHOOK_URL_")
+                || key.starts_with("DISCORD_WEBHOOK_URL_")
+                || key == "SENTRY_DSN")
+                && !value.trim().is_empty();
+            if is_secret {
+                redactor.add(key, value);
+            }
+        }
+        let ui = Arc::new(Ui::new(
+            global.format,
+            global.verbose,
+            global.quiet,
+            ci.kind == CiKind::GithubActions,
+            redactor,
+        ));
+        ui.mask_secrets();
+        let policy = Policy {
+            retry_budget: Duration::from_secs(global.retry_budget),
+            request_timeout: Duration::from_secs(global.timeout.max(1)),
+            ..Policy::default()
+        };
+        let http = Http::new(policy, ui.clone(), global.dry_run)?;
+        let repo_path = global.repo_path.unwrap_or_else(|| PathBuf::from("."));
+        Ok(Self {
+            ui,
+            http,
+            env,
+            ci,
+            dry_run: global.dry_run,
+            strict: global.strict,
+            repo_path,
+            providers,
+            no_github: global.no_github,
+            no_sentry: global.no_sentry,
+            no_slack: global.no_slack,
+        })
+    }
+
+    pub fn providers(&self) -> &ProviderArgs {
+        &self.providers
+    }
+
+    pub fn slack_disabled(&self) -> bool {
+        self.no_slack
+    }
+
+    /// The repository slug: flag/`GITHUB_REPOSITORY`, else the CI's, else
+    /// the `origin` remote.
+    pub fn repository(&self) -> Result<Option<Repo>> {
+        if let Some(slug) = &self.providers.github_repository {
+            return Ok(Some(slug.parse()?));
+        }
+        if let Some(slug) = &self.ci.repository {
+            if let Ok(repo) = slug.parse() {
+                return Ok(Some(repo));
+            }
+        }
+        Ok(origin_slug(&self.repo_path))
+    }
+
+    /// GitHub, when configured. `Ok(None)` (with one notice) when skipped.
+    pub fn github(&self) -> Result<Option<GithubConfig>> {
+        if self.no_github {
+            return Ok(None);
+        }
+        let Some(token) = self.providers.github_token.clone() else {
+            self.ui
+                .notice("GitHub skipped: GITHUB_TOKEN (or GH_TOKEN) is not set");
+            return Ok(None);
+        };
+        let Some(repo) = self.repository()? else {
+            return usage(
+                "GitHub: the repository is unknown: set GITHUB_REPOSITORY=owner/name \
+                 (or --github-repository), or add an `origin` remote",
+            );
+        };
+        let (api_url, graphql_url, server_url) = github_urls(
+            self.providers.github_api_url.as_deref(),
+            self.providers.github_graphql_url.as_deref(),
+            self.providers.github_server_url.as_deref(),
+        )?;
+        Ok(Some(GithubConfig {
+            token,
+            repo,
+            api_url,
+            graphql_url,
+            server_url,
+        }))
+    }
+
+    /// Sentry, when configured. A token without org or project is a usage
+    /// error; no token at all skips Sentry with one notice.
+    pub fn sentry(&self) -> Result<Option<SentryConfig>> {
+        if self.no_sentry {
+            return Ok(None);
+        }
+        let p = &self.providers;
+        let Some(token) = p.sentry_auth_token.clone() else {
+            self.ui
+                .notice("Sentry skipped: SENTRY_AUTH_TOKEN is not set");
+            return Ok(None);
+        };
+        let Some(org) = p.sentry_org.clone() else {
+            return usage(
+                "Sentry: SENTRY_ORG (or --sentry-org) is not set: name the organization slug",
+            );
+        };
+        let projects: Vec<String> = p
+            .sentry_project
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+        if projects.is_empty() {
+            return usage(
+                "Sentry: SENTRY_PROJECT (or --sentry-project) is not set: name one or more project slugs, comma-separated",
+            );
+        }
+        for slug in std::iter::once(&org).chain(&projects) {
+            if slug.contains(['/', ' ', '?', '#']) {
+                return usage(format!("Sentry: {slug:?} is not a valid slug"));
+            }
+        }
+        let url = parse_url(
+            "SENTRY_URL",
+            p.sentry_url.as_deref().unwrap_or("https://sentry.io"),
+        )?;
+        Ok(Some(SentryConfig {
+            token,
+            org,
+            projects,
+            url,
+        }))
+    }
+
+    /// Write `$GITHUB_OUTPUT` entries (no-op outside Actions, and under --dry-run).
+    pub fn write_outputs(&self, outputs: &[(&str, String)]) -> Result<()> {
+        if self.dry_run {
+            return Ok(());
+        }
+        if let Some(path) = &self.ci.output_file {
+            let redacted: Vec<(&str, String)> = outputs
+                .iter()
+                .map(|(k, v)| (*k, self.ui.redactor.redact(v)))
+                .collect();
+            crate::actions::write_outputs(path, &redacted)?;
+        }
+        Ok(())
+    }
+
+    /// Append to the step summary (no-op when there is none).
+    pub fn write_summary(&self, markdown: &str) -> Result<()> {
+        if let Some(path) = &self.ci.summary_file {
+            crate::actions::append_summary(path, &self.ui.redactor.redact(markdown))?;
+        }
+        Ok(())
+    }
+}
+
+fn normalize(p: &mut ProviderArgs) {
+    for field in [
+        &mut p.github_token,
+        &mut p.github_repository,
+        &mut p.github_api_url,
+        &mut p.github_graphql_url,
+        &mut p.github_server_url,
+        &mut p.sentry_auth_token,
+        &mut p.sentry_org,
+        &mut p.sentry_project,
+        &mut p.sentry_url,
+        &mut p.slack_webhook_url,
+        &mut p.slack_bot_token,
+        &mut p.slack_api_url,
+        &mut p.discord_webhook_url,
+    ] {
+        *field = nonblank(field.take());
+    }
+}
+
+/// Parse a configured URL; a bad one is a usage error naming the variable.
+pub fn parse_url(name: &str, value: &str) -> Result<Url> {
+    match Url::parse(value.trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(u),
+        _ => usage(format!("{name} is not an http(s) URL")),
+    }
+}
+
+/// REST, GraphQL and web URLs. GHES: `https://HOST/api/v3` has its GraphQL
+/// API at `https://HOST/api/graphql` and its web UI at `https://HOST`.
+pub fn github_urls(
+    api: Option<&str>,
+    graphql: Option<&str>,
+    server: Option<&str>,
+) -> Result<(Url, Url, Url)> {
+    let api = parse_url("GITHUB_API_URL", api.unwrap_or("https://api.github.com"))?;
+    let api_path = api.path().trim_end_matches('/').to_string();
+    let graphql = match graphql {
+        Some(g) => parse_url("GITHUB_GRAPHQL_URL", g)?,
+        None => {
+            let mut u = api.clone();
+            match api_path.strip_suffix("/api/v3") {
+                Some(prefix) => u.set_path(&format!("{prefix}/api/graphql")),
+                None => u.set_path(&format!("{api_path}/graphql")),
+            }
+            u
+        }
+    };
+    let server = match server {
+        Some(s) => parse_url("GITHUB_SERVER_URL", s)?,
+        None if api.host_str() == Some("api.github.com") => {
+            Url::parse("https://github.com").expect("static")
+        }
+        None => {
+            let mut u = api.clone();
+            u.set_path(api_path.strip_suffix("/api/v3").unwrap_or(""));
+            u
+        }
+    };
+    Ok((api, graphql, server))
+}
+
+/// The slug of the `origin` remote, if there is one that looks like GitHub's.
+pub fn origin_slug(repo_path: &Path) -> Option<Repo> {
+    let repo = git2::Repository::discover(repo_path).ok()?;
+    let remote = repo.find_remote("origin").ok()?;
+    parse_remote_slug(remote.url().ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_urls() {
+        let want = Some(Repo {
+            owner: "acme".into(),
+            name: "web".into(),
+        });
+        for url in [
+            "git@github.com:acme/web.git",
+            "git@github.com:acme/web",
+            "https://github.com/acme/web.git",
+            "https://github.com/acme/web/",
+            "ssh://git@github.com/acme/web.git",
+            "ssh://git@ghe.corp:2222/acme/web.git",
+            "https://user:pw@ghe.corp/acme/web",
+        ] {
+            assert_eq!(parse_remote_slug(url), want, "{url}");
+        }
+        for url in [
+            "origin",
+            "/srv/git/web.git",
+            "https://gitlab.com/group/sub/web.git",
+            "C:\\repo",
+        ] {
+            assert_eq!(parse_remote_slug(url), None, "{url}");
+        }
+    }
+
+    #[test]
+    fn repo_slugs() {
+        assert!("acme/web".parse::<Repo>().is_ok());
+        for bad in ["acme", "acme/", "/web", "a/b/c", "a b/c", "../x"] {
+            assert!(bad.parse::<Repo>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn github_url_derivation() {
+        let (api, gql, web) = github_urls(None, None, None).unwrap();
+        assert_eq!(api.as_str(), "https://api.github.com/");
+        assert_eq!(gql.as_str(), "https://api.github.com/graphql");
+        assert_eq!(web.as_str(), "https://github.com/");
+        let (_, gql, web) = github_urls(Some("https://ghe.corp/api/v3"), None, None).unwrap();
+        assert_eq!(gql.as_str(), "https://ghe.corp/api/graphql");
+        assert_eq!(web.as_str(), "https://ghe.corp/");
+        let (_, gql, _) = github_urls(Some("http://127.0.0.1:9999"), None, None).unwrap();
+        assert_eq!(gql.as_str(), "http://127.0.0.1:9999/graphql");
+        assert!(github_urls(Some("not a url"), None, None).is_err());
+    }
+
+    #[test]
+    fn blank_env_is_unset() {
+        let env = Env::from_pairs([("A", ""), ("B", "  "), ("C", " x ")]);
+        assert_eq!(env.get("A"), None);
+        assert_eq!(env.get("B"), None);
+        assert_eq!(env.get("C").as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn github_actions_context() {
+        let env = Env::from_pairs([
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_SHA", "abc"),
+            ("GITHUB_REF_NAME", "v1.2.0"),
+            ("GITHUB_REF_TYPE", "tag"),
+            ("GITHUB_REPOSITORY", "acme/web"),
+            ("GITHUB_RUN_ID", "42"),
+            ("GITHUB_RUN_ATTEMPT", "2"),
+            ("GITHUB_SERVER_URL", "https://github.com"),
+        ]);
+        let ci = CiContext::detect(
+            &env,
+            &CiArgs {
+                sha: None,
+                ref_name: None,
+                actor: Some("me".into()),
+                run_url: None,
+            },
+        );
+        assert_eq!(ci.kind, CiKind::GithubActions);
+        assert_eq!(ci.tag.as_deref(), Some("v1.2.0"));
+        assert_eq!(ci.actor.as_deref(), Some("me"));
+        assert_eq!(
+            ci.run_url.as_deref(),
+            Some("https://github.com/acme/web/actions/runs/42/attempts/2")
+        );
+    }
+}

@@ -1,0 +1,848 @@
+//! The one HTTP policy every provider client uses: a shared reqwest client
+//! (rustls, `User-Agent: obsctl/<version>`, connect and request timeouts),
+//! retries with exponential backoff and jitter on transient faults, honouring
+//! `Retry-After`, GitHub's `x-ratelimit-reset` and Discord's `retry_after`,
+//! bounded by one retry budget per command; no blind retry of a request that
+//! could create a duplicate; redacted verbose logs; `--dry-run` recording.
+//!
+//! [`Http::send`] returns `Ok` for every HTTP answer that is final (2xx, and
+//! 4xx/5xx once retries are exhausted) so that provider clients can turn the
+//! status and body into an error that names the fix; it returns `Err` only
+//! when no usable answer came back.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode, Url};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::ui::Ui;
+
+pub const USER_AGENT: &str = concat!("obsctl/", env!("CARGO_PKG_VERSION"));
+
+/// Which remote API a request is for; used in every error and log line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Provider {
+    GitHub,
+    Sentry,
+    Slack,
+    Discord,
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Provider::GitHub => "GitHub",
+            Provider::Sentry => "Sentry",
+            Provider::Slack => "Slack",
+            Provider::Discord => "Discord",
+        })
+    }
+}
+
+/// Whether a request may be repeated after an ambiguous failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Safety {
+    /// Repeating it cannot create a second record (GET, PATCH, PUT, and
+    /// creates that the API deduplicates, such as Sentry releases).
+    Idempotent,
+    /// Repeating it could create a duplicate (a deployment, a Slack message):
+    /// retried only when the request certainly did not reach the server
+    /// (connect errors, 429); otherwise [`HttpError::Unconfirmed`] so that the
+    /// caller can look for the record before trying again.
+    CreateOnce,
+}
+
+/// Retry and timeout settings, from flags and environment.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    /// Total time a command may spend waiting between retries.
+    pub retry_budget: Duration,
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            retry_budget: Duration::from_secs(60),
+            max_attempts: 6,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(15),
+        }
+    }
+}
+
+/// One request, described before it is sent (and printed by `--dry-run`).
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub provider: Provider,
+    /// What it does, in words: "create release", "post message".
+    pub op: String,
+    pub method: Method,
+    pub url: Url,
+    pub headers: HeaderMap,
+    pub body: Option<Value>,
+    pub safety: Safety,
+    /// What `--dry-run` answers in place of the server.
+    pub dry_run_reply: Value,
+}
+
+impl Request {
+    pub fn new(provider: Provider, op: impl Into<String>, method: Method, url: Url) -> Self {
+        let safety = if method == Method::POST {
+            Safety::CreateOnce
+        } else {
+            Safety::Idempotent
+        };
+        Self {
+            provider,
+            op: op.into(),
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: None,
+            safety,
+            dry_run_reply: Value::Null,
+        }
+    }
+
+    pub fn get(provider: Provider, op: impl Into<String>, url: Url) -> Self {
+        Self::new(provider, op, Method::GET, url)
+    }
+
+    pub fn post(provider: Provider, op: impl Into<String>, url: Url) -> Self {
+        Self::new(provider, op, Method::POST, url)
+    }
+
+    pub fn patch(provider: Provider, op: impl Into<String>, url: Url) -> Self {
+        Self::new(provider, op, Method::PATCH, url)
+    }
+
+    pub fn put(provider: Provider, op: impl Into<String>, url: Url) -> Self {
+        Self::new(provider, op, Method::PUT, url)
+    }
+
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        if let (Ok(n), Ok(mut v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            if n == reqwest::header::AUTHORIZATION {
+                v.set_sensitive(true);
+            }
+            self.headers.insert(n, v);
+        }
+        self
+    }
+
+    pub fn json<T: Serialize>(mut self, body: &T) -> Self {
+        self.body = Some(serde_json::to_value(body).expect("request bodies serialize"));
+        self
+    }
+
+    pub fn query(mut self, pairs: &[(&str, &str)]) -> Self {
+        {
+            let mut q = self.url.query_pairs_mut();
+            for (k, v) in pairs {
+                q.append_pair(k, v);
+            }
+        }
+        self
+    }
+
+    /// Mark a POST as safe to repeat (the API deduplicates it).
+    pub fn idempotent(mut self) -> Self {
+        self.safety = Safety::Idempotent;
+        self
+    }
+
+    pub fn create_once(mut self) -> Self {
+        self.safety = Safety::CreateOnce;
+        self
+    }
+
+    pub fn dry_run_reply(mut self, reply: Value) -> Self {
+        self.dry_run_reply = reply;
+        self
+    }
+}
+
+/// A request that `--dry-run` did not send.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedRequest {
+    pub provider: Provider,
+    pub op: String,
+    pub method: String,
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+}
+
+impl fmt::Display for PlannedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}  # {}: {}",
+            self.method, self.url, self.provider, self.op
+        )?;
+        if let Some(body) = &self.body {
+            let pretty = serde_json::to_string_pretty(body).map_err(|_| fmt::Error)?;
+            write!(f, "\n{pretty}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A final HTTP answer.
+#[derive(Clone, Debug)]
+pub struct Response {
+    pub provider: Provider,
+    pub op: String,
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// Synthesised by `--dry-run`; nothing was sent.
+    pub dry_run: bool,
+}
+
+impl Response {
+    pub fn is_success(&self) -> bool {
+        self.status.is_success()
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Decode the body; a body that is not the expected JSON is an error
+    /// naming the provider and the operation.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, HttpError> {
+        serde_json::from_slice(&self.body).map_err(|e| HttpError::Malformed {
+            provider: self.provider,
+            op: self.op.clone(),
+            detail: format!("{e} (HTTP {})", self.status.as_u16()),
+        })
+    }
+
+    /// The message a provider put in an error body (`message`, `detail`,
+    /// `error`), or the start of the body.
+    pub fn error_message(&self) -> String {
+        if let Ok(v) = serde_json::from_slice::<Value>(&self.body) {
+            for key in ["message", "detail", "error", "error_description"] {
+                if let Some(s) = v.get(key).and_then(Value::as_str) {
+                    let mut msg = s.to_string();
+                    if let Some(errors) = v.get("errors").filter(|e| !e.is_null()) {
+                        msg.push_str(&format!(" {errors}"));
+                    }
+                    return truncate(&msg, 400);
+                }
+            }
+            return truncate(&v.to_string(), 400);
+        }
+        let text = self.text();
+        if text.trim().is_empty() {
+            self.status
+                .canonical_reason()
+                .unwrap_or("no body")
+                .to_string()
+        } else {
+            truncate(text.trim(), 400)
+        }
+    }
+
+    /// An error for this answer, with the fix a user should apply.
+    pub fn error(&self, hint: Option<String>) -> HttpError {
+        HttpError::Status {
+            provider: self.provider,
+            op: self.op.clone(),
+            status: self.status.as_u16(),
+            message: self.error_message(),
+            hint,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("{provider}: {op} failed: HTTP {status}: {message}{}", hint_suffix(.hint))]
+    Status {
+        provider: Provider,
+        op: String,
+        status: u16,
+        message: String,
+        hint: Option<String>,
+    },
+    #[error("{provider}: {op} failed: could not reach {url}: {detail}")]
+    Unreachable {
+        provider: Provider,
+        op: String,
+        url: String,
+        detail: String,
+    },
+    #[error(
+        "{provider}: {op}: no answer came back ({detail}), so it may or may not have been recorded; \
+         not retried blindly to avoid a duplicate"
+    )]
+    Unconfirmed {
+        provider: Provider,
+        op: String,
+        detail: String,
+    },
+    #[error("{provider}: {op} failed: {detail}")]
+    GaveUp {
+        provider: Provider,
+        op: String,
+        detail: String,
+    },
+    #[error("{provider}: {op}: the answer was not the JSON expected: {detail}")]
+    Malformed {
+        provider: Provider,
+        op: String,
+        detail: String,
+    },
+}
+
+fn hint_suffix(hint: &Option<String>) -> String {
+    hint.as_ref().map(|h| format!(". {h}")).unwrap_or_default()
+}
+
+impl HttpError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            HttpError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub fn provider(&self) -> Provider {
+        match self {
+            HttpError::Status { provider, .. }
+            | HttpError::Unreachable { provider, .. }
+            | HttpError::Unconfirmed { provider, .. }
+            | HttpError::GaveUp { provider, .. }
+            | HttpError::Malformed { provider, .. } => *provider,
+        }
+    }
+}
+
+/// The shared client. Cheap to clone: clones share the connection pool, the
+/// retry budget and the dry-run record.
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    policy: Policy,
+    ui: Arc<Ui>,
+    dry_run: bool,
+    budget_used: Arc<Mutex<Duration>>,
+    planned: Arc<Mutex<Vec<PlannedRequest>>>,
+    sent: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// The decision after one attempt.
+enum Next {
+    Done(Response),
+    Retry {
+        wait: Option<Duration>,
+        reason: String,
+        last: Option<Response>,
+    },
+    Fail(HttpError),
+}
+
+impl Http {
+    pub fn new(policy: Policy, ui: Arc<Ui>, dry_run: bool) -> anyhow::Result<Self> {
+        crate::install_crypto_provider();
+        let client = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(policy.connect_timeout)
+            .timeout(policy.request_timeout)
+            .build()
+            .map_err(|e| anyhow::anyhow!("building the HTTP client: {e}"))?;
+        Ok(Self {
+            client,
+            policy,
+            ui,
+            dry_run,
+            budget_used: Arc::default(),
+            planned: Arc::default(),
+            sent: Arc::default(),
+        })
+    }
+
+    pub fn ui(&self) -> &Ui {
+        &self.ui
+    }
+
+    pub fn is_dry_run(&self) -> bool {
+        self.dry_run
+    }
+
+    /// The requests `--dry-run` recorded instead of sending.
+    pub fn planned(&self) -> Vec<PlannedRequest> {
+        self.planned.lock().expect("planned lock").clone()
+    }
+
+    /// How many HTTP requests went out (attempts included).
+    pub fn requests_sent(&self) -> usize {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Send a request under the policy.
+    pub async fn send(&self, req: Request) -> Result<Response, HttpError> {
+        let redactor = &self.ui.redactor;
+        let shown_url = redactor.redact(req.url.as_str());
+        if self.dry_run {
+            let planned = PlannedRequest {
+                provider: req.provider,
+                op: req.op.clone(),
+                method: req.method.to_string(),
+                url: shown_url,
+                body: req.body.as_ref().map(|b| redact_json(b, redactor)),
+            };
+            self.planned.lock().expect("planned lock").push(planned);
+            return Ok(Response {
+                provider: req.provider,
+                op: req.op,
+                status: StatusCode::OK,
+                headers: HeaderMap::new(),
+                body: Bytes::from(serde_json::to_vec(&req.dry_run_reply).unwrap_or_default()),
+                dry_run: true,
+            });
+        }
+
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let started = Instant::now();
+            self.ui.verbose(&format!(
+                "{} {} ({}: {})",
+                req.method, shown_url, req.provider, req.op
+            ));
+            let next = self.attempt(&req, attempt).await;
+            match next {
+                Next::Done(resp) => {
+                    self.ui.verbose(&format!(
+                        "{} {} -> {} in {} ms",
+                        req.method,
+                        shown_url,
+                        resp.status.as_u16(),
+                        started.elapsed().as_millis()
+                    ));
+                    return Ok(resp);
+                }
+                Next::Fail(err) => return Err(err),
+                Next::Retry { wait, reason, last } => {
+                    let wait = wait.unwrap_or_else(|| self.backoff(attempt));
+                    let give_up = |detail: String| match &last {
+                        Some(resp) => Ok(resp.clone()),
+                        None => Err(HttpError::GaveUp {
+                            provider: req.provider,
+                            op: req.op.clone(),
+                            detail,
+                        }),
+                    };
+                    if attempt >= self.policy.max_attempts {
+                        return give_up(format!("{reason}; gave up after {attempt} attempts"));
+                    }
+                    let remaining = {
+                        let used = self.budget_used.lock().expect("budget lock");
+                        self.policy.retry_budget.saturating_sub(*used)
+                    };
+                    if wait > remaining {
+                        return give_up(format!(
+                            "{reason}; waiting {} s more would exceed the retry budget ({} s, \
+                             set with --retry-budget or OBSCTL_RETRY_BUDGET)",
+                            wait.as_secs_f64().ceil(),
+                            self.policy.retry_budget.as_secs()
+                        ));
+                    }
+                    *self.budget_used.lock().expect("budget lock") += wait;
+                    self.ui.verbose(&format!(
+                        "{}: {}: {reason}; retrying in {} ms (attempt {})",
+                        req.provider,
+                        req.op,
+                        wait.as_millis(),
+                        attempt + 1
+                    ));
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, req: &Request, attempt: u32) -> Next {
+        let mut builder = self
+            .client
+            .request(req.method.clone(), req.url.clone())
+            .headers(req.headers.clone());
+        if let Some(body) = &req.body {
+            builder = builder.json(body);
+        }
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let result = builder.send().await;
+        let redact = |s: String| self.ui.redactor.redact(&s);
+        let resp = match result {
+            Ok(r) => r,
+            Err(e) => {
+                // Never print reqwest's Display directly: it contains the URL.
+                let detail = redact(describe_reqwest_error(&e));
+                if e.is_connect() {
+                    // The request never reached the server: always safe to retry.
+                    return Next::Retry {
+                        wait: None,
+                        reason: detail,
+                        last: None,
+                    };
+                }
+                if e.is_builder() {
+                    return Next::Fail(HttpError::Unreachable {
+                        provider: req.provider,
+                        op: req.op.clone(),
+                        url: redact(req.url.to_string()),
+                        detail,
+                    });
+                }
+                return match req.safety {
+                    Safety::Idempotent => Next::Retry {
+                        wait: None,
+                        reason: detail,
+                        last: None,
+                    },
+                    Safety::CreateOnce => Next::Fail(HttpError::Unconfirmed {
+                        provider: req.provider,
+                        op: req.op.clone(),
+                        detail,
+                    }),
+                };
+            }
+        };
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = match resp.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                let detail = redact(format!(
+                    "reading the answer: {}",
+                    describe_reqwest_error(&e)
+                ));
+                return match req.safety {
+                    Safety::Idempotent => Next::Retry {
+                        wait: None,
+                        reason: detail,
+                        last: None,
+                    },
+                    Safety::CreateOnce if status.is_success() => {
+                        Next::Fail(HttpError::Unconfirmed {
+                            provider: req.provider,
+                            op: req.op.clone(),
+                            detail,
+                        })
+                    }
+                    Safety::CreateOnce => Next::Fail(HttpError::Unconfirmed {
+                        provider: req.provider,
+                        op: req.op.clone(),
+                        detail,
+                    }),
+                };
+            }
+        };
+        let response = Response {
+            provider: req.provider,
+            op: req.op.clone(),
+            status,
+            headers,
+            body,
+            dry_run: false,
+        };
+        classify(response, req.safety, attempt)
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self
+            .policy
+            .base_delay
+            .saturating_mul(1u32 << (attempt - 1).min(16));
+        let capped = exp.min(self.policy.max_delay);
+        // "Equal jitter": half fixed, half random, so waits never collapse to 0.
+        let half = capped / 2;
+        half + half.mul_f64(fastrand::f64())
+    }
+}
+
+/// Decide what a status means under the policy.
+fn classify(resp: Response, safety: Safety, _attempt: u32) -> Next {
+    let status = resp.status.as_u16();
+    let wait = server_requested_wait(&resp);
+    let rate_limited = status == 429 || (status == 403 && is_github_rate_limit(&resp));
+    if rate_limited {
+        // A rate-limited request was rejected, not processed: safe to repeat.
+        let reason = format!("rate limited (HTTP {status})");
+        // GitHub's secondary limit without a Retry-After asks for at least a minute.
+        let wait = wait.or_else(|| (status == 403).then(|| Duration::from_secs(60)));
+        return Next::Retry {
+            wait,
+            reason,
+            last: Some(resp),
+        };
+    }
+    if resp.status.is_server_error() {
+        return match safety {
+            Safety::Idempotent => Next::Retry {
+                wait,
+                reason: format!("HTTP {status} from the server"),
+                last: Some(resp),
+            },
+            Safety::CreateOnce => Next::Fail(HttpError::Unconfirmed {
+                provider: resp.provider,
+                op: resp.op.clone(),
+                detail: format!("HTTP {status}: {}", resp.error_message()),
+            }),
+        };
+    }
+    Next::Done(resp)
+}
+
+fn is_github_rate_limit(resp: &Response) -> bool {
+    resp.header("x-ratelimit-remaining") == Some("0")
+        || resp.headers.contains_key("retry-after")
+        || resp.text().to_ascii_lowercase().contains("rate limit")
+}
+
+/// `Retry-After` (seconds or an HTTP date), GitHub's `x-ratelimit-reset`
+/// when the quota is spent, or Discord's JSON `retry_after` (seconds).
+pub fn server_requested_wait(resp: &Response) -> Option<Duration> {
+    if let Some(v) = resp.header("retry-after") {
+        if let Ok(secs) = v.trim().parse::<f64>() {
+            return Some(Duration::from_secs_f64(secs.max(0.0)));
+        }
+        if let Ok(date) = chrono::DateTime::parse_from_rfc2822(v.trim()) {
+            let secs = (date.timestamp() - chrono::Utc::now().timestamp()).max(0);
+            return Some(Duration::from_secs(secs as u64));
+        }
+    }
+    if resp.header("x-ratelimit-remaining") == Some("0") {
+        if let Some(reset) = resp
+            .header("x-ratelimit-reset")
+            .and_then(|v| v.parse::<i64>().ok())
+        {
+            let secs = (reset - chrono::Utc::now().timestamp()).max(0) + 1;
+            return Some(Duration::from_secs(secs as u64));
+        }
+    }
+    if resp.status.as_u16() == 429 {
+        if let Ok(v) = serde_json::from_slice::<Value>(&resp.body) {
+            if let Some(secs) = v.get("retry_after").and_then(Value::as_f64) {
+                return Some(Duration::from_secs_f64(secs.max(0.0)));
+            }
+        }
+    }
+    None
+}
+
+fn describe_reqwest_error(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else if e.is_body() || e.is_decode() {
+        "the connection broke while reading the answer"
+    } else {
+        "request failed"
+    };
+    // The innermost cause says what happened (refused, reset, DNS) without the URL.
+    let mut cause: Option<&dyn std::error::Error> = e.source();
+    let mut last = None;
+    while let Some(c) = cause {
+        last = Some(c.to_string());
+        cause = c.source();
+    }
+    match last {
+        Some(c) => format!("{kind}: {c}"),
+        None => kind.to_string(),
+    }
+}
+
+/// Redact secrets in every string of a JSON value.
+pub fn redact_json(v: &Value, redactor: &crate::redact::Redactor) -> Value {
+    match v {
+        Value::String(s) => Value::String(redactor.redact(s)),
+        Value::Array(a) => Value::Array(a.iter().map(|x| redact_json(x, redactor)).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| (k.clone(), redact_json(x, redactor)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Join a path onto a base URL that may carry a path prefix (GHES
+/// `https://ghe.example/api/v3`, self-hosted Sentry under a sub-path).
+pub fn join(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let joined = format!(
+        "{}/{}",
+        base.path().trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
+    url.set_path(&joined);
+    url
+}
+
+/// Percent-encode one path segment (a version, a tag, a branch).
+pub fn segment(s: &str) -> String {
+    let mut url = Url::parse("http://x/").expect("static url");
+    url.path_segments_mut().expect("base").push(s);
+    url.path().trim_start_matches('/').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_keeps_prefixes() {
+        let ghes = Url::parse("https://ghe.example/api/v3").unwrap();
+        assert_eq!(
+            join(&ghes, "/repos/o/r").as_str(),
+            "https://ghe.example/api/v3/repos/o/r"
+        );
+        let gh = Url::parse("https://api.github.com/").unwrap();
+        assert_eq!(
+            join(&gh, "repos/o/r").as_str(),
+            "https://api.github.com/repos/o/r"
+        );
+    }
+
+    #[test]
+    fn segments_are_encoded() {
+        assert_eq!(segment("v1.0 beta/x"), "v1.0%20beta%2Fx");
+        assert_eq!(segment("1.2.3+build"), "1.2.3+build");
+    }
+
+    fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(
+                HeaderName::try_from(*k).unwrap(),
+                HeaderValue::try_from(*v).unwrap(),
+            );
+        }
+        Response {
+            provider: Provider::GitHub,
+            op: "test".into(),
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: map,
+            body: Bytes::from(body.to_string()),
+            dry_run: false,
+        }
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(
+            server_requested_wait(&resp(429, &[("retry-after", "3")], "")),
+            Some(Duration::from_secs(3))
+        );
+        let reset = (chrono::Utc::now().timestamp() + 10).to_string();
+        let w = server_requested_wait(&resp(
+            403,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", &reset),
+            ],
+            "",
+        ))
+        .unwrap();
+        assert!(
+            w >= Duration::from_secs(9) && w <= Duration::from_secs(12),
+            "{w:?}"
+        );
+        assert_eq!(
+            server_requested_wait(&resp(429, &[], r#"{"retry_after": 0.5, "global": false}"#)),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(server_requested_wait(&resp(500, &[], "")), None);
+    }
+
+    #[test]
+    fn create_once_is_not_retried_on_5xx() {
+        assert!(matches!(
+            classify(resp(502, &[], ""), Safety::CreateOnce, 1),
+            Next::Fail(HttpError::Unconfirmed { .. })
+        ));
+        assert!(matches!(
+            classify(resp(502, &[], ""), Safety::Idempotent, 1),
+            Next::Retry { .. }
+        ));
+        assert!(matches!(
+            classify(resp(429, &[], ""), Safety::CreateOnce, 1),
+            Next::Retry { .. }
+        ));
+        assert!(matches!(
+            classify(resp(404, &[], ""), Safety::Idempotent, 1),
+            Next::Done(_)
+        ));
+        // A plain permission 403 is final; a rate-limit 403 is not.
+        assert!(matches!(
+            classify(
+                resp(
+                    403,
+                    &[],
+                    r#"{"message":"Resource not accessible by integration"}"#
+                ),
+                Safety::Idempotent,
+                1
+            ),
+            Next::Done(_)
+        ));
+        assert!(matches!(
+            classify(
+                resp(403, &[("x-ratelimit-remaining", "0")], ""),
+                Safety::Idempotent,
+                1
+            ),
+            Next::Retry { .. }
+        ));
+    }
+
+    #[test]
+    fn error_messages_come_from_bodies() {
+        assert_eq!(
+            resp(
+                422,
+                &[],
+                r#"{"message":"Validation Failed","errors":[{"code":"already_exists"}]}"#
+            )
+            .error_message(),
+            r#"Validation Failed [{"code":"already_exists"}]"#
+        );
+        assert_eq!(resp(400, &[], r#"{"detail":"bad"}"#).error_message(), "bad");
+        assert_eq!(resp(500, &[], "").error_message(), "Internal Server Error");
+    }
+}

@@ -1,0 +1,6 @@
+//! One typed client per remote API. Every client sends through the shared
+//! [`crate::http::Http`] policy and takes its base URL from configuration,
+//! so tests point it at a loopback fake.
+
+pub mod github;
+pub mod sentry;

@@ -1,0 +1,171 @@
+//! Secret redaction: one immutable [`Redactor`] built from the resolved
+//! configuration, applied to every line obsctl prints (logs, errors, dry-run
+//! output, `$GITHUB_OUTPUT`, step summaries) and to message text it sends.
+//!
+//! Two layers:
+//! - **known secrets**: the exact values read from flags and environment
+//!   (tokens, webhook URLs), replaced by `<NAME>`;
+//! - **token-looking strings**: GitHub, Slack, Sentry tokens, Slack and Discord
+//!   webhook paths and `Bearer …` values, replaced even when obsctl was not
+//!   told about them (a token pasted into a commit message, say).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Secrets shorter than this are not registered: replacing a 3-character
+/// "token" everywhere would mangle ordinary text and protects nothing.
+const MIN_SECRET_LEN: usize = 6;
+
+static TOKEN_PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    [
+        (r"\bgh[pousr]_[A-Za-z0-9_]{16,}", "<github-token>"),
+        (r"\bgithub_pat_[A-Za-z0-9_]{20,}", "<github-token>"),
+        (r"\bxox[abposr]-[A-Za-z0-9-]{8,}", "<slack-token>"),
+        (r"\bxapp-[A-Za-z0-9-]{8,}", "<slack-token>"),
+        (r"\bsntry[su]_[A-Za-z0-9+/=_]{16,}", "<sentry-token>"),
+        (
+            r"(?i)hooks\.slack\.com/(services|workflows|triggers)/[A-Za-z0-9/_-]+",
+            "hooks.slack.com/<redacted>",
+        ),
+        (
+            r"(?i)(discord(app)?\.com/api(/v\d+)?/webhooks/\d+/)[A-Za-z0-9_-]+",
+            "${1}<redacted>",
+        ),
+        (
+            r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}",
+            "Bearer <redacted>",
+        ),
+        (
+            r"(https?://)[0-9a-f]{32}(:[0-9a-f]{32})?@([A-Za-z0-9.-]+(:\d+)?/)",
+            "${1}<dsn-key>@${3}",
+        ),
+    ]
+    .into_iter()
+    .map(|(re, rep)| (Regex::new(re).expect("valid redaction pattern"), rep))
+    .collect()
+});
+
+/// Replaces secrets in text. Cheap to clone; immutable once built.
+#[derive(Clone, Debug, Default)]
+pub struct Redactor {
+    /// (secret, label), longest first so that a URL containing a token is
+    /// replaced whole before the token alone.
+    secrets: Vec<(String, String)>,
+}
+
+impl Redactor {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Register a secret value under a label (usually the variable name).
+    pub fn with_secret(mut self, label: &str, value: &str) -> Self {
+        self.add(label, value);
+        self
+    }
+
+    pub fn add(&mut self, label: &str, value: &str) {
+        let value = value.trim();
+        if value.len() < MIN_SECRET_LEN || self.secrets.iter().any(|(s, _)| s == value) {
+            return;
+        }
+        self.secrets.push((value.to_string(), format!("<{label}>")));
+        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.0.len()));
+    }
+
+    /// The registered secret values, for `::add-mask::`.
+    pub fn secrets(&self) -> impl Iterator<Item = &str> {
+        self.secrets.iter().map(|(s, _)| s.as_str())
+    }
+
+    /// Redact known secrets and token-looking strings.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (secret, label) in &self.secrets {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), label);
+            }
+        }
+        redact_patterns(&out)
+    }
+}
+
+/// Redact token-looking strings only (no registered secrets): for untrusted
+/// text that goes into messages.
+pub fn redact_patterns(text: &str) -> String {
+    let mut out = std::borrow::Cow::Borrowed(text);
+    for (re, rep) in TOKEN_PATTERNS.iter() {
+        if re.is_match(&out) {
+            out = std::borrow::Cow::Owned(re.replace_all(&out, *rep).into_owned());
+        }
+    }
+    out.into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_secrets_are_replaced_longest_first() {
+        let r = Redactor::new()
+            .with_secret(
+                "SLACK_WEBHOOK_URL",
+                "https://example.test/hook/abcdef123456",
+            )
+            .with_secret("TOKEN", "abcdef123456");
+        assert_eq!(
+            r.redact("posting to https://example.test/hook/abcdef123456 with abcdef123456"),
+            "posting to <SLACK_WEBHOOK_URL> with <TOKEN>"
+        );
+    }
+
+    #[test]
+    fn short_values_are_not_registered() {
+        let r = Redactor::new().with_secret("X", "abc");
+        assert_eq!(r.redact("abc"), "abc");
+        assert_eq!(r.secrets().count(), 0);
+    }
+
+    #[test]
+    fn token_patterns_are_redacted() {
+        let cases = [
+            (
+                "token ghp_abcdefghijklmnopqrstuvwxyz0123456789 here",
+                "token <github-token> here",
+            ),
+            (
+                "github_pat_11ABCDEFG0123456789_abcdefghijkl",
+                "<github-token>",
+            ),
+            ("xoxb-1234567890-abcdefghij", "<slack-token>"),
+            ("sntrys_eyJpYXQiOjE2OTQ0MDAwMDB9", "<sentry-token>"),
+            (
+                "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX",
+                "https://hooks.slack.com/<redacted>",
+            ),
+            (
+                "https://discord.com/api/webhooks/123456/secret-token_x",
+                "https://discord.com/api/webhooks/123456/<redacted>",
+            ),
+            (
+                "Authorization: Bearer abc.def.ghi123",
+                "Authorization: Bearer <redacted>",
+            ),
+            (
+                "https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/42",
+                "https://<dsn-key>@o1.ingest.sentry.io/42",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(redact_patterns(input), want, "input: {input}");
+        }
+    }
+
+    #[test]
+    fn ordinary_text_is_untouched() {
+        let text = "fix: handle ghp_ prefix in docs; bearer of bad news";
+        assert_eq!(redact_patterns(text), text);
+    }
+}
