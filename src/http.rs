@@ -5,10 +5,11 @@
 //! bounded by one retry budget per command; no blind retry of a request that
 //! could create a duplicate; redacted verbose logs; `--dry-run` recording.
 //!
-//! [`Http::send`] returns `Ok` for every HTTP answer that is final (2xx, and
-//! 4xx/5xx once retries are exhausted) so that provider clients can turn the
-//! status and body into an error that names the fix; it returns `Err` only
-//! when no usable answer came back.
+//! [`Http::send`] returns `Ok` for every final HTTP answer (2xx, and the
+//! 4xx that retrying cannot fix) so that provider clients can turn the status
+//! and body into an error that names the fix; it returns `Err` when no usable
+//! answer came back: unreachable, unconfirmed (a create that may have
+//! happened), or retries given up (the budget or the attempts ran out).
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -457,13 +458,18 @@ impl Http {
                 Next::Fail(err) => return Err(err),
                 Next::Retry { wait, reason, last } => {
                     let wait = wait.unwrap_or_else(|| self.backoff(attempt));
-                    let give_up = |detail: String| match &last {
-                        Some(resp) => Ok(resp.clone()),
-                        None => Err(HttpError::GaveUp {
+                    let give_up = |detail: String| {
+                        let detail = match &last {
+                            Some(resp) => {
+                                format!("{detail} (last answer: {})", resp.error_message())
+                            }
+                            None => detail,
+                        };
+                        Err(HttpError::GaveUp {
                             provider: req.provider,
                             op: req.op.clone(),
                             detail,
-                        }),
+                        })
                     };
                     if attempt >= self.policy.max_attempts {
                         return give_up(format!("{reason}; gave up after {attempt} attempts"));

@@ -16,7 +16,7 @@ pub mod ui;
 
 use std::sync::Once;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::context::{Context, Env, UsageError};
 
@@ -41,6 +41,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
 /// exit code. Errors are printed here as one readable chain, never with a
 /// backtrace (`RUST_BACKTRACE=1` is common on CI images).
 pub fn run() -> i32 {
+    unset_blank_env_vars();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -71,6 +72,32 @@ pub fn run() -> i32 {
         Err(e) => {
             ctx.ui.error(&format!("{e:#}"));
             exit_code(&e)
+        }
+    }
+}
+
+/// Empty (or blank) environment variables count as unset. clap reads the
+/// environment itself and would reject `OBSCTL_TIMEOUT=""` or take
+/// `SENTRY_ORG=""` as a value, so blank variables that the CLI reads are
+/// removed before parsing.
+fn unset_blank_env_vars() {
+    fn collect(cmd: &clap::Command, names: &mut Vec<std::ffi::OsString>) {
+        names.extend(
+            cmd.get_arguments()
+                .filter_map(|a| a.get_env().map(|e| e.to_os_string())),
+        );
+        for sub in cmd.get_subcommands() {
+            collect(sub, names);
+        }
+    }
+    let mut names = Vec::new();
+    collect(&cli::Cli::command(), &mut names);
+    for name in names {
+        let blank = std::env::var_os(&name).is_some_and(|v| v.to_string_lossy().trim().is_empty());
+        if blank {
+            // SAFETY: called first thing in `run`, before the async runtime or
+            // any other thread exists, so nothing reads the environment concurrently.
+            unsafe { std::env::remove_var(&name) };
         }
     }
 }
