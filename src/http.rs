@@ -443,7 +443,7 @@ impl Http {
                 "{} {} ({}: {})",
                 req.method, shown_url, req.provider, req.op
             ));
-            let next = self.attempt(&req, attempt).await;
+            let next = self.attempt(&req).await;
             match next {
                 Next::Done(resp) => {
                     self.ui.verbose(&format!(
@@ -500,7 +500,7 @@ impl Http {
         }
     }
 
-    async fn attempt(&self, req: &Request, attempt: u32) -> Next {
+    async fn attempt(&self, req: &Request) -> Next {
         let mut builder = self
             .client
             .request(req.method.clone(), req.url.clone())
@@ -561,13 +561,6 @@ impl Http {
                         reason: detail,
                         last: None,
                     },
-                    Safety::CreateOnce if status.is_success() => {
-                        Next::Fail(HttpError::Unconfirmed {
-                            provider: req.provider,
-                            op: req.op.clone(),
-                            detail,
-                        })
-                    }
                     Safety::CreateOnce => Next::Fail(HttpError::Unconfirmed {
                         provider: req.provider,
                         op: req.op.clone(),
@@ -584,7 +577,7 @@ impl Http {
             body,
             dry_run: false,
         };
-        classify(response, req.safety, attempt)
+        classify(response, req.safety)
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
@@ -600,7 +593,7 @@ impl Http {
 }
 
 /// Decide what a status means under the policy.
-fn classify(resp: Response, safety: Safety, _attempt: u32) -> Next {
+fn classify(resp: Response, safety: Safety) -> Next {
     let status = resp.status.as_u16();
     let wait = server_requested_wait(&resp);
     let rate_limited = status == 429 || (status == 403 && is_github_rate_limit(&resp));
@@ -799,19 +792,19 @@ mod tests {
     #[test]
     fn create_once_is_not_retried_on_5xx() {
         assert!(matches!(
-            classify(resp(502, &[], ""), Safety::CreateOnce, 1),
+            classify(resp(502, &[], ""), Safety::CreateOnce),
             Next::Fail(HttpError::Unconfirmed { .. })
         ));
         assert!(matches!(
-            classify(resp(502, &[], ""), Safety::Idempotent, 1),
+            classify(resp(502, &[], ""), Safety::Idempotent),
             Next::Retry { .. }
         ));
         assert!(matches!(
-            classify(resp(429, &[], ""), Safety::CreateOnce, 1),
+            classify(resp(429, &[], ""), Safety::CreateOnce),
             Next::Retry { .. }
         ));
         assert!(matches!(
-            classify(resp(404, &[], ""), Safety::Idempotent, 1),
+            classify(resp(404, &[], ""), Safety::Idempotent),
             Next::Done(_)
         ));
         // A plain permission 403 is final; a rate-limit 403 is not.
@@ -822,16 +815,14 @@ mod tests {
                     &[],
                     r#"{"message":"Resource not accessible by integration"}"#
                 ),
-                Safety::Idempotent,
-                1
+                Safety::Idempotent
             ),
             Next::Done(_)
         ));
         assert!(matches!(
             classify(
                 resp(403, &[("x-ratelimit-remaining", "0")], ""),
-                Safety::Idempotent,
-                1
+                Safety::Idempotent
             ),
             Next::Retry { .. }
         ));
