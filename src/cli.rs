@@ -26,6 +26,15 @@ pub enum Command {
     /// Sentry and GitHub releases.
     #[command(subcommand)]
     Release(ReleaseCommand),
+
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the man page (roff) for obsctl.
+    Man,
 }
 
 #[derive(Debug, Subcommand)]

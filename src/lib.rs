@@ -41,6 +41,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
 /// exit code. Errors are printed here as one readable chain, never with a
 /// backtrace (`RUST_BACKTRACE=1` is common on CI images).
 pub fn run() -> i32 {
+    install_panic_hook();
     unset_blank_env_vars();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
@@ -100,4 +101,25 @@ fn unset_blank_env_vars() {
             unsafe { std::env::remove_var(&name) };
         }
     }
+}
+
+/// A panic is a bug in obsctl: say so in one line, without the backtrace that
+/// `RUST_BACKTRACE=1` (set on many CI images) would add to the step log.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        eprintln!(
+            "error: internal error in obsctl{location}: {}\n(this is a bug; please report it)",
+            redact::redact_patterns(&payload)
+        );
+    }));
 }

@@ -1,0 +1,34 @@
+//! `obsctl completions <shell>` and `obsctl man`: generated from the CLI
+//! definition, so they can never disagree with it.
+
+use std::io::Write;
+
+use anyhow::{Context as _, Result};
+use clap::CommandFactory;
+
+use crate::cli::Cli;
+
+pub fn completions(shell: clap_complete::Shell) -> Result<()> {
+    let mut cmd = Cli::command();
+    // Generate into memory: clap_complete panics on a write error (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "obsctl", &mut script);
+    write_stdout(&script).context("writing the completion script")
+}
+
+pub fn man() -> Result<()> {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut page)
+        .context("rendering the man page")?;
+    write_stdout(&page).context("writing the man page")
+}
+
+/// Write to stdout; a closed pipe (`obsctl man | head`) is not an error.
+fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
