@@ -7,8 +7,8 @@
 //! found" is never swallowed.
 //!
 //! File changes of a commit are computed against its **first parent** (the
-//! empty tree for a root commit), with rename detection: a rename is reported
-//! as a deletion of the old path and an addition of the new one. For a merge
+//! empty tree for a root commit), with rename detection (only run when a
+//! commit both adds and deletes files, since it reads blobs). For a merge
 //! commit that is what the merge brought into the branch it was merged into.
 
 use std::collections::{HashMap, HashSet};
@@ -46,25 +46,15 @@ fn git_err(context: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
 
 pub type GitResult<T> = Result<T, GitError>;
 
-/// How a file changed in a commit (Sentry's `patch_set` types).
+/// How a file changed in a commit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ChangeKind {
-    #[serde(rename = "A")]
     Added,
-    #[serde(rename = "M")]
     Modified,
-    #[serde(rename = "D")]
     Deleted,
-}
-
-impl ChangeKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeKind::Added => "A",
-            ChangeKind::Modified => "M",
-            ChangeKind::Deleted => "D",
-        }
-    }
+    /// Moved from [`FileChange::from`] (possibly edited too).
+    Renamed,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -72,6 +62,24 @@ pub struct FileChange {
     /// Repository-relative, `/`-separated.
     pub path: String,
     pub kind: ChangeKind,
+    /// The old path of a rename.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+impl FileChange {
+    pub fn new(path: impl Into<String>, kind: ChangeKind) -> Self {
+        Self {
+            path: path.into(),
+            kind,
+            from: None,
+        }
+    }
+
+    /// The paths this change touches (both sides of a rename).
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.path.as_str()).chain(self.from.as_deref())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -126,11 +134,11 @@ impl CommitInfo {
         paths.iter().any(|p| {
             let p = normalize_path(p);
             p.is_empty()
-                || files.iter().any(|f| {
-                    f.path == p
-                        || (f.path.len() > p.len()
-                            && f.path.starts_with(p.as_str())
-                            && f.path.as_bytes()[p.len()] == b'/')
+                || files.iter().flat_map(FileChange::paths).any(|f| {
+                    f == p
+                        || (f.len() > p.len()
+                            && f.starts_with(p.as_str())
+                            && f.as_bytes()[p.len()] == b'/')
                 })
         })
     }
@@ -568,21 +576,20 @@ impl Git {
         let mut files = Vec::new();
         for d in diff.deltas() {
             let (old, new) = (path(d.old_file()), path(d.new_file()));
-            let mut push = |p: Option<String>, kind| {
-                if let Some(path) = p {
-                    files.push(FileChange { path, kind });
+            let change = match (d.status(), old, new) {
+                (Delta::Added | Delta::Copied, _, Some(p)) => FileChange::new(p, ChangeKind::Added),
+                (Delta::Deleted, Some(p), _) => FileChange::new(p, ChangeKind::Deleted),
+                (Delta::Modified | Delta::Typechange, _, Some(p)) => {
+                    FileChange::new(p, ChangeKind::Modified)
                 }
+                (Delta::Renamed, Some(from), Some(p)) => FileChange {
+                    path: p,
+                    kind: ChangeKind::Renamed,
+                    from: Some(from),
+                },
+                _ => continue,
             };
-            match d.status() {
-                Delta::Added | Delta::Copied => push(new, ChangeKind::Added),
-                Delta::Deleted => push(old, ChangeKind::Deleted),
-                Delta::Modified | Delta::Typechange => push(new, ChangeKind::Modified),
-                Delta::Renamed => {
-                    push(old, ChangeKind::Deleted);
-                    push(new, ChangeKind::Added);
-                }
-                _ => {}
-            }
+            files.push(change);
         }
         Ok(files)
     }
@@ -672,16 +679,22 @@ mod tests {
                 time: to_datetime(git2::Time::new(0, 0)),
             },
             committer_time: to_datetime(git2::Time::new(0, 0)),
-            files: Some(vec![FileChange {
-                path: "svc/api/main.rs".into(),
-                kind: ChangeKind::Modified,
-            }]),
+            files: Some(vec![
+                FileChange::new("svc/api/main.rs", ChangeKind::Modified),
+                FileChange {
+                    path: "web/new.rs".into(),
+                    kind: ChangeKind::Renamed,
+                    from: Some("legacy/old.rs".into()),
+                },
+            ]),
         };
         assert!(c.touches(&["svc/api".into()]));
         assert!(c.touches(&["./svc/".into()]));
         assert!(c.touches(&["svc/api/main.rs".into()]));
         assert!(!c.touches(&["svc/ap".into()]));
-        assert!(!c.touches(&["web".into()]));
+        assert!(c.touches(&["web".into()]));
+        assert!(c.touches(&["legacy".into()]), "the old side of a rename");
+        assert!(!c.touches(&["docs".into()]));
         assert!(c.touches(&[".".into()]));
     }
 

@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::Sentry;
-use crate::git::CommitInfo;
+use crate::git::{ChangeKind, CommitInfo, FileChange};
 use crate::http::{self, HttpError};
 
 /// At most this many commits go to Sentry per release (newest first).
@@ -79,12 +79,9 @@ pub fn commit_payload(commits: &[CommitInfo], repository: Option<&str>) -> Commi
         let patch_set = c.files.as_ref().map(|files| {
             files
                 .iter()
-                .filter(|f| f.path.chars().count() <= MAX_PATH)
+                .flat_map(patch_entries)
+                .filter(|e| e.path.chars().count() <= MAX_PATH)
                 .take(MAX_FILES_PER_COMMIT)
-                .map(|f| PatchEntry {
-                    path: f.path.clone(),
-                    kind: f.kind.as_str(),
-                })
                 .collect()
         });
         let sc = SentryCommit {
@@ -106,6 +103,22 @@ pub fn commit_payload(commits: &[CommitInfo], repository: Option<&str>) -> Commi
         batch.commits.push(sc);
     }
     batch
+}
+
+/// Sentry knows `A`, `M` and `D`: a rename is `D` of the old path and `A`
+/// of the new one.
+pub fn patch_entries(f: &FileChange) -> Vec<PatchEntry> {
+    let entry = |path: &str, kind| PatchEntry {
+        path: path.to_string(),
+        kind,
+    };
+    match (f.kind, &f.from) {
+        (ChangeKind::Added, _) => vec![entry(&f.path, "A")],
+        (ChangeKind::Modified, _) => vec![entry(&f.path, "M")],
+        (ChangeKind::Deleted, _) => vec![entry(&f.path, "D")],
+        (ChangeKind::Renamed, Some(from)) => vec![entry(from, "D"), entry(&f.path, "A")],
+        (ChangeKind::Renamed, None) => vec![entry(&f.path, "A")],
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -214,7 +227,7 @@ fn short(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::git::{ChangeKind, FileChange, Person};
+    use crate::git::Person;
 
     fn commit(i: usize, files: Option<Vec<FileChange>>) -> CommitInfo {
         let t = chrono::DateTime::parse_from_rfc3339("2024-05-06T07:08:09+02:00").unwrap();
@@ -237,13 +250,11 @@ mod tests {
     fn payload_fields() {
         let files = vec![
             FileChange {
-                path: "old.rs".into(),
-                kind: ChangeKind::Deleted,
-            },
-            FileChange {
                 path: "new.rs".into(),
-                kind: ChangeKind::Added,
+                kind: ChangeKind::Renamed,
+                from: Some("old.rs".into()),
             },
+            FileChange::new("x.rs", ChangeKind::Modified),
         ];
         let batch = commit_payload(&[commit(1, Some(files)), commit(2, None)], Some("acme/web"));
         assert_eq!(batch.omitted, 0);
@@ -257,7 +268,11 @@ mod tests {
                 "author_name": "Ann",
                 "author_email": "ann@example.com",
                 "timestamp": "2024-05-06T07:08:09+02:00",
-                "patch_set": [{"path": "old.rs", "type": "D"}, {"path": "new.rs", "type": "A"}]
+                "patch_set": [
+                    {"path": "old.rs", "type": "D"},
+                    {"path": "new.rs", "type": "A"},
+                    {"path": "x.rs", "type": "M"}
+                ]
             })
         );
         // Unknown files: no patch_set at all (not an empty one).
@@ -276,10 +291,7 @@ mod tests {
         assert_eq!(batch.commits[0].id, many[0].sha);
 
         let huge: Vec<FileChange> = (0..MAX_FILES_PER_COMMIT + 10)
-            .map(|i| FileChange {
-                path: format!("vendor/{i}.js"),
-                kind: ChangeKind::Added,
-            })
+            .map(|i| FileChange::new(format!("vendor/{i}.js"), ChangeKind::Added))
             .collect();
         let batch = commit_payload(&[commit(1, Some(huge))], None);
         assert_eq!(
