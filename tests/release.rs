@@ -1225,3 +1225,35 @@ fn git_layer_reports_renames_merges_tags_and_shallow_edges() {
         Err(obsctl::git::GitError::Missing { .. })
     ));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sentry_409_and_github_422_name_the_fix() {
+    let (repo, shas) = standard_repo();
+    let f = Fakes::new().await;
+    Mock::given(method("POST"))
+        .and(path(RELEASES))
+        .respond_with(
+            ResponseTemplate::new(409)
+                .set_body_json(json!({"detail": "Release commits are currently being processed"})),
+        )
+        .mount(&f.sentry)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/web/releases"))
+        .respond_with(ResponseTemplate::new(422).set_body_json(json!({
+            "message": "Validation Failed",
+            "errors": [{"resource": "Release", "code": "invalid", "field": "target_commitish"}],
+            "documentation_url": "https://docs.github.com/rest"
+        })))
+        .mount(&f.github)
+        .await;
+    let out = f.cmd(repo.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("re-run in a minute"), "{err}");
+    assert!(
+        err.contains(&format!("target commit {}", shas.rename)),
+        "{err}"
+    );
+    assert!(err.contains("push it"), "{err}");
+}

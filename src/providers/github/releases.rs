@@ -200,7 +200,28 @@ impl GitHub {
             let r = self.update_release(&existing, spec).await?;
             return Ok((GithubStatus::Updated, r));
         }
-        Err(resp.error(hint(&resp, PERMISSION)))
+        Err(resp.error(hint(&resp, PERMISSION).or_else(|| hint_422(&resp, spec))))
+    }
+}
+
+/// The fix for a 422 other than `already_exists`.
+fn hint_422(resp: &Response, spec: &ReleaseSpec) -> Option<String> {
+    if resp.status.as_u16() != 422 {
+        return None;
+    }
+    let text = resp.text();
+    if text.contains("target_commitish") {
+        Some(format!(
+            "GitHub does not know the target commit {}: push it before creating the release",
+            spec.target_commitish.as_deref().unwrap_or("?")
+        ))
+    } else if text.contains("tag_name") {
+        Some(format!(
+            "GitHub rejects the tag name {:?}: pass a valid tag (or VERSION)",
+            spec.tag
+        ))
+    } else {
+        None
     }
 }
 

@@ -180,7 +180,7 @@ impl Sentry {
             .idempotent()
             .json(&body)
             .dry_run_reply(json!({ "version": version, "dateReleased": date }));
-        let resp = self.send_ok(req).await?;
+        let resp = self.send_ok(req).await.map_err(conflict_hint)?;
         let status = if resp.status.as_u16() == 208 {
             SentryStatus::Existed
         } else {
@@ -212,6 +212,31 @@ impl Sentry {
             finalized_now,
             url: self.release_page(version),
         })
+    }
+}
+
+/// 409: commits of an earlier call for this release are still being
+/// processed; the create is safe to repeat.
+fn conflict_hint(e: HttpError) -> HttpError {
+    match e {
+        HttpError::Status {
+            provider,
+            op,
+            status: 409,
+            message,
+            hint: None,
+        } => HttpError::Status {
+            provider,
+            op,
+            status: 409,
+            message,
+            hint: Some(
+                "Sentry is still processing commits sent for this release by an earlier call: \
+                 re-run in a minute (re-running is safe)"
+                    .into(),
+            ),
+        },
+        other => other,
     }
 }
 
