@@ -17,7 +17,7 @@ use crate::cli::{NotesMode, ReleaseCreateArgs};
 use crate::commands::dry_run_text;
 use crate::context::{Context, Repo, UsageError, usage};
 use crate::git::{CommitInfo, Git, GitError, PreviousTag, Walk};
-use crate::http::PlannedRequest;
+use crate::http::{HttpError, PlannedRequest};
 use crate::notes::{self, Links, NotesInput};
 use crate::providers::github::GitHub;
 use crate::providers::github::releases::{GithubStatus, ReleaseSpec};
@@ -197,7 +197,7 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
                 target_commitish: Some(plan.target.clone()),
             };
             let (status, release) = github.publish_release(&spec).await?;
-            Ok::<_, crate::http::HttpError>(GithubReport {
+            Ok::<_, HttpError>(GithubReport {
                 status,
                 url: release.html_url,
                 tag: plan.tag.clone(),
@@ -268,39 +268,37 @@ fn sentry_repository(ctx: &Context, repository: Option<&Repo>) -> Option<String>
     }
 }
 
-fn failure_message<S, G>(
+/// What was and was not recorded, for the error of a partial failure.
+fn failure_message(
     version: &str,
-    sentry: &Option<Result<SentryReport, S>>,
-    github: &Option<Result<GithubReport, G>>,
-) -> String
-where
-    S: std::fmt::Display,
-    G: std::fmt::Display,
-{
-    let part = |name: &str, ok: Option<String>, err: Option<String>| match (ok, err) {
-        (Some(ok), _) => format!("{name}: recorded ({ok})"),
-        (None, Some(e)) => format!("{name}: NOT recorded: {e}"),
-        (None, None) => format!("{name}: skipped"),
-    };
-    let s = match sentry {
-        Some(Ok(r)) => part(
-            "Sentry",
-            Some(format!("{}, {} commits", status_word(r.status), r.commits)),
-            None,
-        ),
-        Some(Err(e)) => part("Sentry", None, Some(e.to_string())),
-        None => part("Sentry", None, None),
-    };
-    let g = match github {
-        Some(Ok(r)) => part(
-            "GitHub",
-            Some(format!("{}, {}", status_word_gh(r.status), r.url)),
-            None,
-        ),
-        Some(Err(e)) => part("GitHub", None, Some(e.to_string())),
-        None => part("GitHub", None, None),
-    };
-    format!("release {version} was not recorded everywhere.\n  {s}\n  {g}")
+    sentry: &Option<Result<SentryReport, HttpError>>,
+    github: &Option<Result<GithubReport, HttpError>>,
+) -> String {
+    fn line(name: &str, outcome: Option<Result<String, String>>) -> String {
+        match outcome {
+            None => format!("{name}: skipped"),
+            Some(Ok(what)) => format!("{name}: recorded ({what})"),
+            Some(Err(e)) => {
+                let e = e.strip_prefix(&format!("{name}: ")).unwrap_or(&e);
+                format!("{name}: NOT recorded: {e}")
+            }
+        }
+    }
+    let s = sentry.as_ref().map(|r| {
+        r.as_ref()
+            .map(|r| format!("{}, {} commits", status_word(r.status), r.commits))
+            .map_err(ToString::to_string)
+    });
+    let g = github.as_ref().map(|r| {
+        r.as_ref()
+            .map(|r| format!("{}, {}", status_word_gh(r.status), r.url))
+            .map_err(ToString::to_string)
+    });
+    format!(
+        "release {version} was not recorded everywhere.\n  {}\n  {}",
+        line("Sentry", s),
+        line("GitHub", g)
+    )
 }
 
 fn status_word(s: SentryStatus) -> &'static str {
@@ -420,6 +418,14 @@ fn plan(input: GitInput) -> Result<Plan> {
         }
     };
     validate_version(&version).map_err(UsageError)?;
+    if tags_here.len() > 1 {
+        if let Some(t) = &tag {
+            notices.push(format!(
+                "several tags point at {short} ({}): using {t} for the release (pass VERSION to choose)",
+                tags_here.join(", ")
+            ));
+        }
+    }
     let tag = tag.unwrap_or_else(|| version.clone());
 
     // The start of the range.
