@@ -47,6 +47,53 @@ pub enum ReleaseCommand {
 pub struct ReleaseCreateArgs {
     /// The release version (default: the tag at the target commit, or the workflow's tag).
     pub version: Option<String>,
+
+    /// Start of the range, excluded (default: the nearest earlier tag).
+    #[arg(long, value_name = "REF")]
+    pub previous: Option<String>,
+
+    /// The release's commit (default: GITHUB_SHA / CI_COMMIT_SHA / --sha, else HEAD).
+    #[arg(long, value_name = "REF")]
+    pub target: Option<String>,
+
+    /// Release notes for GitHub: rendered from the commits, GitHub's generator, or none.
+    #[arg(long, value_enum, default_value_t = NotesMode::Auto)]
+    pub notes: NotesMode,
+
+    /// Release notes for GitHub from a Markdown file.
+    #[arg(long, value_name = "FILE", conflicts_with = "notes")]
+    pub notes_file: Option<PathBuf>,
+
+    /// Create the GitHub release as a draft.
+    #[arg(long)]
+    pub draft: bool,
+
+    /// Mark the GitHub release as a prerelease.
+    #[arg(long)]
+    pub prerelease: bool,
+
+    /// Leave the Sentry release open (no dateReleased).
+    #[arg(long)]
+    pub no_finalize: bool,
+
+    /// Keep only commits touching this path (repository-relative; repeatable).
+    #[arg(long = "path", value_name = "PATH")]
+    pub paths: Vec<String>,
+
+    /// In a shallow clone, go on with the commits that are there.
+    #[arg(long)]
+    pub allow_shallow: bool,
+}
+
+/// Where GitHub release notes come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum NotesMode {
+    /// Rendered from the commits (Conventional Commits groups).
+    Auto,
+    /// GitHub's generate-notes API.
+    Github,
+    /// No notes.
+    None,
 }
 
 /// Flags every command accepts.

@@ -9,9 +9,12 @@ pub mod actions;
 pub mod cli;
 pub mod commands;
 pub mod context;
+pub mod git;
 pub mod http;
+pub mod notes;
 pub mod providers;
 pub mod redact;
+pub mod release;
 pub mod ui;
 
 use std::sync::Once;

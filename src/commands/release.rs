@@ -1,10 +1,605 @@
-//! `obsctl release create`.
+//! `obsctl release create`: a Sentry release with its commits and a GitHub
+//! release with notes, from one walk of the local git history.
+//!
+//! Order: check the input (version, notes file, provider configuration),
+//! read git once (off the async threads), then record the release in Sentry
+//! and on GitHub concurrently. Both are required where configured: when one
+//! fails, the other still finishes, and the error says what was and was not
+//! recorded.
 
-use anyhow::Result;
+use std::path::PathBuf;
 
-use crate::cli::ReleaseCreateArgs;
-use crate::context::Context;
+use anyhow::{Context as _, Result, anyhow};
+use chrono::Utc;
+use serde::Serialize;
 
-pub async fn create(_args: ReleaseCreateArgs, _ctx: &Context) -> Result<()> {
-    anyhow::bail!("release create: not implemented yet")
+use crate::cli::{NotesMode, ReleaseCreateArgs};
+use crate::commands::dry_run_text;
+use crate::context::{Context, Repo, UsageError, usage};
+use crate::git::{CommitInfo, Git, GitError, PreviousTag, Walk};
+use crate::http::{HttpError, PlannedRequest};
+use crate::notes::{self, Links, NotesInput};
+use crate::providers::github::GitHub;
+use crate::providers::github::releases::{GithubStatus, ReleaseSpec};
+use crate::providers::sentry::Sentry;
+use crate::providers::sentry::releases::{self as sentry_releases, SentryStatus};
+use crate::release::{choose_tag, validate_version};
+
+/// Commits taken for a first release (no earlier tag, no `--previous`).
+pub const FIRST_RELEASE_DEPTH: usize = 100;
+
+const SHALLOW_FIX: &str = "fetch the full history (actions/checkout with `fetch-depth: 0`, \
+     or `git fetch --unshallow`), or pass --allow-shallow to go on with the commits that are here";
+
+/// What git says about the release, read once.
+#[derive(Debug)]
+struct Plan {
+    version: String,
+    /// The tag the GitHub release is for (the version when no tag exists).
+    tag: String,
+    target: String,
+    /// The start of the range as given or found (a tag name, a ref, a SHA).
+    previous: Option<String>,
+    /// The previous release's tag, when it is one (for GitHub's notes).
+    previous_tag: Option<String>,
+    /// Human description of the range.
+    range: String,
+    walk: Walk,
+    /// Commits in the range before `--path` filtering.
+    walked: usize,
+    notices: Vec<String>,
+}
+
+struct GitInput {
+    repo_path: PathBuf,
+    version: Option<String>,
+    target: Option<String>,
+    ci_sha: Option<String>,
+    ci_tag: Option<String>,
+    previous: Option<String>,
+    paths: Vec<String>,
+    allow_shallow: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct SentryReport {
+    status: SentryStatus,
+    /// Commits sent.
+    commits: usize,
+    /// Commits of the range left out by the cap.
+    commits_omitted: usize,
+    finalized: bool,
+    url: String,
+}
+
+#[derive(Debug, Serialize)]
+struct GithubReport {
+    status: GithubStatus,
+    url: String,
+    tag: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    version: String,
+    target: String,
+    previous: Option<String>,
+    range: String,
+    /// Commits in the range (after `--path`).
+    commits: usize,
+    sentry: Option<SentryReport>,
+    github: Option<GithubReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    requests: Option<Vec<PlannedRequest>>,
+}
+
+pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
+    // Bad input first, before git or any request.
+    if let Some(v) = &args.version {
+        validate_version(v).map_err(UsageError)?;
+    }
+    let notes_file = match &args.notes_file {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+            UsageError(format!(
+                "--notes-file {}: cannot read it: {e}",
+                path.display()
+            ))
+        })?),
+        None => None,
+    };
+    let sentry_cfg = ctx.sentry()?;
+    let github_cfg = ctx.github()?;
+    let repository = ctx.repository()?;
+
+    let input = GitInput {
+        repo_path: ctx.repo_path.clone(),
+        version: args.version.clone(),
+        target: args.target.clone(),
+        ci_sha: ctx.ci.sha.clone(),
+        ci_tag: ctx.ci.tag.clone(),
+        previous: args.previous.clone(),
+        paths: args.paths.clone(),
+        allow_shallow: args.allow_shallow,
+    };
+    let plan = tokio::task::spawn_blocking(move || plan(input))
+        .await
+        .context("reading git")??;
+    for n in &plan.notices {
+        ctx.ui.notice(n);
+    }
+    let commits = &plan.walk.commits;
+
+    let links = github_cfg.as_ref().map(|g| Links {
+        server: g.server_url.as_str().trim_end_matches('/').to_string(),
+        repo: g.repo.to_string(),
+    });
+    let body = match (notes_file, args.notes) {
+        (Some(text), _) => Some(text),
+        (None, NotesMode::None | NotesMode::Github) => None,
+        (None, NotesMode::Auto) => Some(notes::render(
+            commits,
+            &NotesInput {
+                links,
+                tag: Some(plan.tag.clone()),
+                previous_tag: plan.previous_tag.clone(),
+            },
+        )),
+    };
+    let generate_notes = args.notes_file.is_none() && args.notes == NotesMode::Github;
+
+    let sentry_job = async {
+        let cfg = sentry_cfg.clone()?;
+        let repo_slug = sentry_repository(ctx, repository.as_ref());
+        let batch = sentry_releases::commit_payload(commits, repo_slug.as_deref());
+        if batch.omitted > 0 {
+            ctx.ui.notice(&format!(
+                "Sentry: sending the newest {} of {} commits (Sentry replaces a release's commit list \
+                 on every call, so obsctl caps it at {} commits and {} MiB instead of batching)",
+                batch.commits.len(),
+                commits.len(),
+                sentry_releases::MAX_COMMITS,
+                sentry_releases::MAX_BODY_BYTES / (1024 * 1024)
+            ));
+        }
+        let sentry = Sentry::new(ctx.http.clone(), cfg);
+        let released_at = (!args.no_finalize).then(Utc::now);
+        let result = sentry
+            .create_release(&plan.version, &batch.commits, released_at)
+            .await
+            .map(|r| SentryReport {
+                status: r.status,
+                commits: batch.commits.len(),
+                commits_omitted: batch.omitted,
+                finalized: !args.no_finalize,
+                url: r.url,
+            });
+        Some(result)
+    };
+    let github_job = async {
+        let cfg = github_cfg.clone()?;
+        let github = GitHub::new(ctx.http.clone(), cfg);
+        let result = async {
+            let body = if generate_notes {
+                Some(
+                    github
+                        .generate_notes(&plan.tag, Some(&plan.target), plan.previous_tag.as_deref())
+                        .await?,
+                )
+            } else {
+                body.clone()
+            };
+            let spec = ReleaseSpec {
+                tag: plan.tag.clone(),
+                name: plan.version.clone(),
+                body,
+                draft: args.draft,
+                prerelease: args.prerelease,
+                target_commitish: Some(plan.target.clone()),
+            };
+            let (status, release) = github.publish_release(&spec).await?;
+            Ok::<_, HttpError>(GithubReport {
+                status,
+                url: release.html_url,
+                tag: plan.tag.clone(),
+            })
+        }
+        .await;
+        Some(result)
+    };
+    let (sentry, github) = tokio::join!(sentry_job, github_job);
+
+    let failed = matches!(sentry, Some(Err(_))) || matches!(github, Some(Err(_)));
+    if failed {
+        return Err(anyhow!(failure_message(&plan.version, &sentry, &github)));
+    }
+    let report = Report {
+        version: plan.version.clone(),
+        target: plan.target.clone(),
+        previous: plan.previous.clone(),
+        range: plan.range.clone(),
+        commits: commits.len(),
+        sentry: sentry.and_then(Result::ok),
+        github: github.and_then(Result::ok),
+        requests: ctx.dry_run.then(|| ctx.http.planned()),
+    };
+    let text = report_text(&report, &plan);
+    if ctx.dry_run {
+        ctx.ui.result(
+            &format!("{}\n{text}", dry_run_text(&ctx.http.planned())),
+            &report,
+        );
+        return Ok(());
+    }
+    ctx.ui.result(&text, &report);
+    let release_url = report
+        .github
+        .as_ref()
+        .map(|g| g.url.clone())
+        .or_else(|| report.sentry.as_ref().map(|s| s.url.clone()))
+        .unwrap_or_default();
+    ctx.write_outputs(&[
+        ("version", report.version.clone()),
+        ("release_url", release_url),
+    ])?;
+    ctx.write_summary(&summary_markdown(&report, body.as_deref()))?;
+    Ok(())
+}
+
+/// `owner/name` for Sentry's `commits[].repository` (never a remote's name).
+fn sentry_repository(ctx: &Context, repository: Option<&Repo>) -> Option<String> {
+    match repository {
+        None => {
+            ctx.ui.notice(
+                "Sentry: the repository is unknown (set GITHUB_REPOSITORY=owner/name): \
+                 commits are sent without one",
+            );
+            None
+        }
+        Some(r) => {
+            let slug = r.to_string();
+            if slug.chars().count() > 64 {
+                ctx.ui.warn(&format!(
+                    "Sentry: repository {slug} is longer than the 64 characters Sentry accepts: \
+                     commits are sent without it"
+                ));
+            }
+            Some(slug)
+        }
+    }
+}
+
+/// What was and was not recorded, for the error of a partial failure.
+fn failure_message(
+    version: &str,
+    sentry: &Option<Result<SentryReport, HttpError>>,
+    github: &Option<Result<GithubReport, HttpError>>,
+) -> String {
+    fn line(name: &str, outcome: Option<Result<String, String>>) -> String {
+        match outcome {
+            None => format!("{name}: skipped"),
+            Some(Ok(what)) => format!("{name}: recorded ({what})"),
+            Some(Err(e)) => {
+                let e = e.strip_prefix(&format!("{name}: ")).unwrap_or(&e);
+                format!("{name}: NOT recorded: {e}")
+            }
+        }
+    }
+    let s = sentry.as_ref().map(|r| {
+        r.as_ref()
+            .map(|r| format!("{}, {} commits", status_word(r.status), r.commits))
+            .map_err(ToString::to_string)
+    });
+    let g = github.as_ref().map(|r| {
+        r.as_ref()
+            .map(|r| format!("{}, {}", status_word_gh(r.status), r.url))
+            .map_err(ToString::to_string)
+    });
+    format!(
+        "release {version} was not recorded everywhere.\n  {}\n  {}",
+        line("Sentry", s),
+        line("GitHub", g)
+    )
+}
+
+fn status_word(s: SentryStatus) -> &'static str {
+    match s {
+        SentryStatus::Created => "created",
+        SentryStatus::Existed => "existed",
+    }
+}
+
+fn status_word_gh(s: GithubStatus) -> &'static str {
+    match s {
+        GithubStatus::Created => "created",
+        GithubStatus::Updated => "updated",
+    }
+}
+
+fn report_text(r: &Report, plan: &Plan) -> String {
+    let mut out = format!(
+        "Release {}: {} commit{} ({})\n",
+        r.version,
+        r.commits,
+        if r.commits == 1 { "" } else { "s" },
+        r.range
+    );
+    if plan.walked != r.commits {
+        out.push_str(&format!(
+            "  ({} of {} commits touch the --path filter)\n",
+            r.commits, plan.walked
+        ));
+    }
+    match &r.sentry {
+        Some(s) => out.push_str(&format!(
+            "  Sentry: {}, {} commits sent{}{}, {}\n",
+            status_word(s.status),
+            s.commits,
+            if s.commits_omitted > 0 {
+                format!(" ({} older left out)", s.commits_omitted)
+            } else {
+                String::new()
+            },
+            if s.finalized { ", finalized" } else { "" },
+            s.url
+        )),
+        None => out.push_str("  Sentry: skipped\n"),
+    }
+    match &r.github {
+        Some(g) => out.push_str(&format!(
+            "  GitHub: {} release {}, {}\n",
+            status_word_gh(g.status),
+            g.tag,
+            g.url
+        )),
+        None => out.push_str("  GitHub: skipped\n"),
+    }
+    out
+}
+
+fn summary_markdown(r: &Report, notes: Option<&str>) -> String {
+    let esc = notes::escape_markdown;
+    let mut md = format!("### Release {}\n\n", esc(&r.version));
+    md.push_str(&format!(
+        "{} commits ({})\n\n| | |\n|---|---|\n",
+        r.commits,
+        esc(&r.range)
+    ));
+    match &r.sentry {
+        Some(s) => md.push_str(&format!(
+            "| Sentry | [{}]({}): {} commits sent{} |\n",
+            status_word(s.status),
+            s.url,
+            s.commits,
+            if s.finalized { ", finalized" } else { "" }
+        )),
+        None => md.push_str("| Sentry | skipped |\n"),
+    }
+    match &r.github {
+        Some(g) => md.push_str(&format!(
+            "| GitHub | [{}]({}) |\n",
+            status_word_gh(g.status),
+            g.url
+        )),
+        None => md.push_str("| GitHub | skipped |\n"),
+    }
+    if let Some(n) = notes {
+        md.push_str(&format!("\n{n}\n"));
+    }
+    md
+}
+
+/// Read git once: the target, the version, the range and its commits.
+fn plan(input: GitInput) -> Result<Plan> {
+    let git = Git::open(&input.repo_path)?;
+    let mut notices = Vec::new();
+    let target = match (&input.target, &input.ci_sha) {
+        (Some(spec), _) => resolve_target(&git, spec, "--target")?,
+        (None, Some(sha)) => resolve_target(
+            &git,
+            sha,
+            "the CI's commit (GITHUB_SHA, CI_COMMIT_SHA or --sha)",
+        )?,
+        (None, None) => git.head_sha()?,
+    };
+    let short = &target[..7.min(target.len())];
+
+    let tags_here = git.tags_at(&target, None)?;
+    // The workflow's tag counts only for the commit the workflow runs on.
+    let ci_tag = input.ci_tag.as_deref().filter(|_| input.target.is_none());
+    let tag = choose_tag(&tags_here, ci_tag, input.version.as_deref());
+    let version = match (&input.version, &tag) {
+        (Some(v), _) => v.clone(),
+        (None, Some(t)) => t.clone(),
+        (None, None) => {
+            return usage(format!(
+                "no VERSION given and no tag points at the target commit {short}: \
+                 pass the version (`obsctl release create 1.2.3`) or tag the commit"
+            ));
+        }
+    };
+    validate_version(&version).map_err(UsageError)?;
+    if tags_here.len() > 1 {
+        if let Some(t) = &tag {
+            notices.push(format!(
+                "several tags point at {short} ({}): using {t} for the release (pass VERSION to choose)",
+                tags_here.join(", ")
+            ));
+        }
+    }
+    let tag = tag.unwrap_or_else(|| version.clone());
+
+    // The start of the range.
+    let mut limit = None;
+    let mut since = None;
+    let mut previous_tag = None;
+    let previous;
+    let range;
+    match &input.previous {
+        Some(spec) => {
+            previous = Some(spec.clone());
+            if git.is_tag(spec) {
+                previous_tag = Some(spec.clone());
+            }
+            match git.resolve(spec) {
+                Ok(sha) => {
+                    range = format!("{}..{short}", shorten(spec));
+                    since = Some(sha);
+                }
+                Err(GitError::Missing { sha, .. }) => {
+                    if !input.allow_shallow {
+                        return Err(missing_previous(&git, spec, &sha));
+                    }
+                    notices.push(format!(
+                        "the previous release's commit {} is not in this clone: going on with \
+                         the commits that are here (--allow-shallow)",
+                        label(spec, &sha)
+                    ));
+                    range = format!(
+                        "{}..{short}, previous release missing from this clone: the commits present",
+                        shorten(spec)
+                    );
+                    if !git.is_shallow() {
+                        limit = Some(FIRST_RELEASE_DEPTH);
+                    }
+                }
+                Err(GitError::UnknownRef { .. }) if git.is_shallow() => {
+                    return Err(anyhow!(
+                        "--previous {spec}: not found in this clone, which is shallow: {SHALLOW_FIX}"
+                    ));
+                }
+                Err(e @ GitError::UnknownRef { .. }) => {
+                    return usage(format!("--previous: {e}"));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        None => match git.previous_tag(&target, None)? {
+            PreviousTag::Found { name, sha } => {
+                range = format!("{name}..{short}");
+                previous = Some(name.clone());
+                previous_tag = Some(name);
+                since = Some(sha);
+            }
+            PreviousTag::NotFound {
+                shallow_boundary: Some(b),
+            } => {
+                previous = None;
+                if !input.allow_shallow {
+                    return Err(anyhow!(
+                        "no earlier tag in this shallow clone: its history stops at commit {b}, so \
+                         the previous release cannot be found: {SHALLOW_FIX} (or name it with --previous)"
+                    ));
+                }
+                notices.push(format!(
+                    "shallow clone: no earlier tag in the history present (it stops at {b}); going \
+                     on with the commits that are here (--allow-shallow)"
+                ));
+                range = format!(
+                    "no earlier tag in this shallow clone: the commits present up to {short}"
+                );
+            }
+            PreviousTag::NotFound {
+                shallow_boundary: None,
+            } => {
+                previous = None;
+                limit = Some(FIRST_RELEASE_DEPTH);
+                range = format!(
+                    "first release: no earlier tag, at most the latest {FIRST_RELEASE_DEPTH} commits up to {short}"
+                );
+            }
+        },
+    }
+
+    let mut walk = match git.walk(&target, since.as_deref(), limit) {
+        Ok(w) => w,
+        Err(GitError::Missing { spec, sha }) => {
+            return Err(missing_previous(&git, &spec, &sha));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if walk.truncated {
+        notices.push(format!(
+            "first release: no earlier tag, so only the latest {FIRST_RELEASE_DEPTH} commits are \
+             used (name the start with --previous)"
+        ));
+    }
+    if let (Some(b), Some(sha)) = (walk.shallow_boundary.first(), &since) {
+        let prev = previous.as_deref().unwrap_or(sha);
+        if !input.allow_shallow {
+            return Err(anyhow!(
+                "this shallow clone's history stops at commit {b} before reaching the previous \
+                 release {prev} ({sha}), so the range would be incomplete: {SHALLOW_FIX}"
+            ));
+        }
+        notices.push(format!(
+            "shallow clone: the history stops at {b} before the previous release {prev}; going on \
+             with the {} commits that are here (--allow-shallow)",
+            walk.commits.len()
+        ));
+    }
+    let walked = walk.commits.len();
+    if !input.paths.is_empty() {
+        walk.commits
+            .retain(|c: &CommitInfo| c.touches(&input.paths));
+        notices.push(format!(
+            "--path {}: {} of {walked} commits touch it",
+            input.paths.join(", "),
+            walk.commits.len()
+        ));
+    }
+    Ok(Plan {
+        version,
+        tag,
+        target,
+        previous,
+        previous_tag,
+        range,
+        walk,
+        walked,
+        notices,
+    })
+}
+
+fn resolve_target(git: &Git, spec: &str, what: &str) -> Result<String> {
+    match git.resolve(spec) {
+        Ok(sha) => Ok(sha),
+        Err(GitError::Missing { sha, .. }) => Err(anyhow!(
+            "{what} {spec}: commit {sha} is not in this clone: fetch it (actions/checkout checks \
+             out the workflow's commit; otherwise `git fetch origin {sha}`)"
+        )),
+        Err(e @ GitError::UnknownRef { .. }) => usage(format!("{what}: {e}")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn missing_previous(git: &Git, spec: &str, sha: &str) -> anyhow::Error {
+    let what = label(spec, sha);
+    if git.is_shallow() {
+        anyhow!(
+            "the previous release's commit {what} is not in this clone, which is shallow: {SHALLOW_FIX}"
+        )
+    } else {
+        anyhow!(
+            "the previous release's commit {what} is not in this clone: fetch it \
+             (`git fetch origin {sha}`), or pass --allow-shallow to go on with the commits that are here"
+        )
+    }
+}
+
+/// `sha (name)`, or the SHA alone when it was given as one.
+fn label(spec: &str, sha: &str) -> String {
+    if spec.eq_ignore_ascii_case(sha) {
+        sha.to_string()
+    } else {
+        format!("{sha} ({spec})")
+    }
+}
+
+/// A full SHA shortened for display; names as they are.
+fn shorten(spec: &str) -> &str {
+    if spec.len() >= 40 && spec.chars().all(|c| c.is_ascii_hexdigit()) {
+        &spec[..7]
+    } else {
+        spec
+    }
 }

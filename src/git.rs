@@ -1,0 +1,706 @@
+//! Local git through git2 (libgit2): owned data out, no printing, no policy.
+//!
+//! What callers decide (whether a shallow history is acceptable, what to tell
+//! the user) stays with them: this module reports facts, such as a commit that
+//! is not in the clone ([`GitError::Missing`]) or a walk that ran into the
+//! edge of a shallow clone ([`Walk::shallow_boundary`]). A git "object not
+//! found" is never swallowed.
+//!
+//! File changes of a commit are computed against its **first parent** (the
+//! empty tree for a root commit), with rename detection (only run when a
+//! commit both adds and deletes files, since it reads blobs). For a merge
+//! commit that is what the merge brought into the branch it was merged into.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset, TimeZone};
+use git2::{Delta, DiffFindOptions, DiffOptions, ErrorCode, ObjectType, Oid, Repository, Sort};
+use serde::Serialize;
+
+use crate::context::UsageError;
+
+/// A git failure that callers may want to tell apart.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// The name does not resolve to anything in this repository.
+    #[error("{spec:?} is not a commit, branch or tag in this repository")]
+    UnknownRef { spec: String },
+    /// The object is named (by a ref, or as a SHA) but is not in this clone,
+    /// typically because the clone is shallow.
+    #[error("commit {sha} ({spec}) is not in this clone")]
+    Missing { spec: String, sha: String },
+    #[error("git: {context}: {source}")]
+    Git {
+        context: String,
+        #[source]
+        source: git2::Error,
+    },
+}
+
+fn git_err(context: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
+    let context = context.into();
+    move |source| GitError::Git { context, source }
+}
+
+pub type GitResult<T> = Result<T, GitError>;
+
+/// How a file changed in a commit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Added,
+    Modified,
+    Deleted,
+    /// Moved from [`FileChange::from`] (possibly edited too).
+    Renamed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FileChange {
+    /// Repository-relative, `/`-separated.
+    pub path: String,
+    pub kind: ChangeKind,
+    /// The old path of a rename.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+impl FileChange {
+    pub fn new(path: impl Into<String>, kind: ChangeKind) -> Self {
+        Self {
+            path: path.into(),
+            kind,
+            from: None,
+        }
+    }
+
+    /// The paths this change touches (both sides of a rename).
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.path.as_str()).chain(self.from.as_deref())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+    /// With the offset recorded in the commit.
+    pub time: DateTime<FixedOffset>,
+}
+
+/// One commit, as owned data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CommitInfo {
+    pub sha: String,
+    pub parents: Vec<String>,
+    /// The first line of the message.
+    pub subject: String,
+    /// The rest of the message, trimmed.
+    pub body: String,
+    pub author: Person,
+    pub committer_time: DateTime<FixedOffset>,
+    /// Changes against the first parent (the empty tree for a root commit).
+    /// `None` when unknown: the commit sits on the edge of a shallow clone and
+    /// its parent is not here.
+    pub files: Option<Vec<FileChange>>,
+}
+
+impl CommitInfo {
+    pub fn is_merge(&self) -> bool {
+        self.parents.len() > 1
+    }
+
+    pub fn short_sha(&self) -> &str {
+        &self.sha[..self.sha.len().min(7)]
+    }
+
+    /// The full message: subject, blank line, body.
+    pub fn message(&self) -> String {
+        if self.body.is_empty() {
+            self.subject.clone()
+        } else {
+            format!("{}\n\n{}", self.subject, self.body)
+        }
+    }
+
+    /// Whether the commit changed a file at or under one of `paths`
+    /// (repository-relative; `""` and `"."` match everything).
+    pub fn touches(&self, paths: &[String]) -> bool {
+        let Some(files) = &self.files else {
+            return false;
+        };
+        paths.iter().any(|p| {
+            let p = normalize_path(p);
+            p.is_empty()
+                || files.iter().flat_map(FileChange::paths).any(|f| {
+                    f == p
+                        || (f.len() > p.len()
+                            && f.starts_with(p.as_str())
+                            && f.as_bytes()[p.len()] == b'/')
+                })
+        })
+    }
+}
+
+/// `./a/b/` → `a/b`; `\` becomes `/`.
+pub fn normalize_path(p: &str) -> String {
+    let p = p.trim().replace('\\', "/");
+    let mut p = p.as_str();
+    while let Some(rest) = p.strip_prefix("./") {
+        p = rest;
+    }
+    let p = p.trim_matches('/');
+    if p == "." {
+        String::new()
+    } else {
+        p.to_string()
+    }
+}
+
+/// A tag, peeled to the commit it names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TagInfo {
+    pub name: String,
+    /// The commit the tag points at (for an annotated tag whose tag object is
+    /// not in this clone: the id the ref holds).
+    pub sha: String,
+    /// Set for annotated tags.
+    pub tagger_time: Option<DateTime<FixedOffset>>,
+    /// `None` when the commit is not in this clone (shallow).
+    pub commit_time: Option<DateTime<FixedOffset>>,
+}
+
+/// The nearest earlier tag, or why there is none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PreviousTag {
+    Found {
+        name: String,
+        sha: String,
+    },
+    /// No earlier tag. `shallow_boundary` is set when the search stopped at
+    /// the edge of a shallow clone, so an earlier tag may exist upstream.
+    NotFound {
+        shallow_boundary: Option<String>,
+    },
+}
+
+/// The commits of a range.
+#[derive(Clone, Debug, Default)]
+pub struct Walk {
+    /// Newest first (topological order, by time among siblings).
+    pub commits: Vec<CommitInfo>,
+    /// Commits walked whose parents are not in this shallow clone: the range
+    /// may be incomplete below them.
+    pub shallow_boundary: Vec<String>,
+    /// The walk stopped at its limit; more commits are reachable.
+    pub truncated: bool,
+}
+
+/// An open repository.
+pub struct Git {
+    repo: Repository,
+    shallow_roots: HashSet<Oid>,
+}
+
+impl fmt::Debug for Git {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Git")
+            .field("path", &self.repo.path())
+            .finish()
+    }
+}
+
+impl Git {
+    /// Open the repository containing `path` (like git, searching upwards).
+    /// Not a repository: a [`UsageError`] (exit 2).
+    pub fn open(path: &Path) -> anyhow::Result<Git> {
+        let repo = match Repository::discover(path) {
+            Ok(r) => r,
+            Err(e) if e.code() == ErrorCode::NotFound => {
+                return Err(UsageError(format!(
+                    "{} is not in a git repository: run obsctl inside a clone, or pass -C <path>",
+                    path.display()
+                ))
+                .into());
+            }
+            Err(e) => {
+                return Err(GitError::Git {
+                    context: format!("opening the repository at {}", path.display()),
+                    source: e,
+                }
+                .into());
+            }
+        };
+        let shallow_roots = read_shallow_roots(&repo);
+        Ok(Git {
+            repo,
+            shallow_roots,
+        })
+    }
+
+    pub fn is_shallow(&self) -> bool {
+        self.repo.is_shallow() || !self.shallow_roots.is_empty()
+    }
+
+    /// The commit HEAD points at (a detached HEAD is fine).
+    pub fn head_sha(&self) -> anyhow::Result<String> {
+        match self.repo.head() {
+            Ok(head) => {
+                let commit = head
+                    .peel_to_commit()
+                    .map_err(git_err("reading the commit at HEAD"))?;
+                Ok(commit.id().to_string())
+            }
+            Err(e) if e.code() == ErrorCode::UnbornBranch => {
+                Err(UsageError("the repository has no commits yet (HEAD is unborn)".into()).into())
+            }
+            Err(e) => Err(git_err("reading HEAD")(e).into()),
+        }
+    }
+
+    /// Resolve a branch, tag, SHA or other revision to a commit SHA. A name
+    /// (or a full SHA) whose commit is not in this clone is
+    /// [`GitError::Missing`] naming the SHA.
+    pub fn resolve(&self, spec: &str) -> GitResult<String> {
+        match self.repo.revparse_single(spec) {
+            Ok(obj) => match obj.peel_to_commit() {
+                Ok(c) => Ok(c.id().to_string()),
+                Err(e) if e.code() == ErrorCode::NotFound => Err(GitError::Missing {
+                    spec: spec.to_string(),
+                    sha: obj.id().to_string(),
+                }),
+                Err(e) => Err(git_err(format!("{spec:?} is not a commit"))(e)),
+            },
+            Err(e) if matches!(e.code(), ErrorCode::NotFound | ErrorCode::Ambiguous) => {
+                // A ref may exist whose object is missing (shallow clone):
+                // name the SHA it holds.
+                for name in [
+                    spec.to_string(),
+                    format!("refs/tags/{spec}"),
+                    format!("refs/heads/{spec}"),
+                    format!("refs/remotes/{spec}"),
+                ] {
+                    if let Ok(r) = self.repo.find_reference(&name) {
+                        if let Some(oid) = r.target() {
+                            return Err(GitError::Missing {
+                                spec: spec.to_string(),
+                                sha: oid.to_string(),
+                            });
+                        }
+                    }
+                }
+                // A full SHA that is not here.
+                let hex = spec.len() >= 40 && spec.chars().all(|c| c.is_ascii_hexdigit());
+                if hex {
+                    return Err(GitError::Missing {
+                        spec: spec.to_string(),
+                        sha: spec.to_ascii_lowercase(),
+                    });
+                }
+                Err(GitError::UnknownRef {
+                    spec: spec.to_string(),
+                })
+            }
+            Err(e) => Err(git_err(format!("resolving {spec:?}"))(e)),
+        }
+    }
+
+    /// Whether `name` is a tag (`refs/tags/{name}` exists).
+    pub fn is_tag(&self, name: &str) -> bool {
+        self.repo
+            .find_reference(&format!("refs/tags/{name}"))
+            .is_ok()
+    }
+
+    /// Whether the commit object is in this clone.
+    pub fn has_commit(&self, sha: &str) -> bool {
+        Oid::from_str(sha)
+            .ok()
+            .and_then(|oid| self.repo.find_commit(oid).ok())
+            .is_some()
+    }
+
+    /// Every tag (optionally only names matching a glob: `*`, `?`), peeled to
+    /// its commit, sorted by name. Tags of trees or blobs are left out.
+    pub fn tags(&self, pattern: Option<&str>) -> GitResult<Vec<TagInfo>> {
+        let refs = self
+            .repo
+            .references_glob("refs/tags/*")
+            .map_err(git_err("listing tags"))?;
+        let mut tags = Vec::new();
+        for r in refs {
+            let r = r.map_err(git_err("reading a tag"))?;
+            let full = String::from_utf8_lossy(r.name_bytes()).into_owned();
+            let Some(name) = full.strip_prefix("refs/tags/").map(String::from) else {
+                continue;
+            };
+            if pattern.is_some_and(|p| !glob_match(p, &name)) {
+                continue;
+            }
+            let Some(mut oid) = r.target() else {
+                continue;
+            };
+            let mut tagger_time = None;
+            // Peel annotated tags (possibly nested) down to their target.
+            let mut kind = None;
+            for _ in 0..8 {
+                match self.repo.find_object(oid, None) {
+                    Ok(obj) => match obj.kind() {
+                        Some(ObjectType::Tag) => {
+                            let tag = obj.as_tag().expect("a tag object");
+                            if tagger_time.is_none() {
+                                tagger_time = tag.tagger().map(|s| to_datetime(s.when()));
+                            }
+                            oid = tag.target_id();
+                        }
+                        k => {
+                            kind = k;
+                            break;
+                        }
+                    },
+                    Err(e) if e.code() == ErrorCode::NotFound => break,
+                    Err(e) => return Err(git_err(format!("reading tag {name}"))(e)),
+                }
+            }
+            let commit_time = match kind {
+                Some(ObjectType::Commit) => Some(to_datetime(
+                    self.repo
+                        .find_commit(oid)
+                        .map_err(git_err(format!("reading the commit of tag {name}")))?
+                        .time(),
+                )),
+                None => None,
+                // A tag of a tree or a blob.
+                Some(_) => continue,
+            };
+            tags.push(TagInfo {
+                name,
+                sha: oid.to_string(),
+                tagger_time,
+                commit_time,
+            });
+        }
+        tags.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(tags)
+    }
+
+    /// Names of the tags (matching `pattern`) that point at `sha`.
+    pub fn tags_at(&self, sha: &str, pattern: Option<&str>) -> GitResult<Vec<String>> {
+        Ok(self
+            .tags(pattern)?
+            .into_iter()
+            .filter(|t| t.sha == sha)
+            .map(|t| t.name)
+            .collect())
+    }
+
+    /// The nearest tag (matching `pattern`) on a commit reachable from
+    /// `target`, other than the ones on `target` itself. Among several tags
+    /// on that commit, the shortest name wins (`v1.0.0` over `v1.0.0-rc.1`).
+    pub fn previous_tag(&self, target: &str, pattern: Option<&str>) -> GitResult<PreviousTag> {
+        let target = self.oid(target)?;
+        let mut by_commit: HashMap<Oid, Vec<String>> = HashMap::new();
+        for t in self.tags(pattern)? {
+            if t.commit_time.is_some() {
+                if let Ok(oid) = Oid::from_str(&t.sha) {
+                    by_commit.entry(oid).or_default().push(t.name);
+                }
+            }
+        }
+        let mut walk = self.repo.revwalk().map_err(git_err("walking history"))?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
+            .map_err(git_err("walking history"))?;
+        walk.push(target)
+            .map_err(git_err(format!("walking history from {target}")))?;
+        let mut boundary = None;
+        for oid in walk {
+            let oid = oid.map_err(git_err("walking history"))?;
+            if oid != target {
+                if let Some(names) = by_commit.get(&oid) {
+                    let name = names
+                        .iter()
+                        .min_by(|a, b| a.len().cmp(&b.len()).then_with(|| b.cmp(a)))
+                        .expect("non-empty")
+                        .clone();
+                    return Ok(PreviousTag::Found {
+                        name,
+                        sha: oid.to_string(),
+                    });
+                }
+            }
+            if boundary.is_none() && self.is_boundary(oid) {
+                boundary = Some(oid.to_string());
+            }
+        }
+        Ok(PreviousTag::NotFound {
+            shallow_boundary: boundary,
+        })
+    }
+
+    /// The commits reachable from `target` and not from `since` (all of
+    /// them when `since` is `None`), newest first, at most `limit`. Each
+    /// carries its file changes against its first parent.
+    ///
+    /// `since` must be in the clone: check with [`Git::has_commit`] first; a
+    /// missing one is an error here, never skipped.
+    pub fn walk(&self, target: &str, since: Option<&str>, limit: Option<usize>) -> GitResult<Walk> {
+        let target_oid = self.oid(target)?;
+        let mut walk = self.repo.revwalk().map_err(git_err("walking history"))?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
+            .map_err(git_err("walking history"))?;
+        walk.push(target_oid)
+            .map_err(git_err(format!("walking history from {target}")))?;
+        if let Some(since) = since {
+            let oid = self.oid(since)?;
+            walk.hide(oid).map_err(|e| {
+                if e.code() == ErrorCode::NotFound {
+                    GitError::Missing {
+                        spec: since.to_string(),
+                        sha: oid.to_string(),
+                    }
+                } else {
+                    git_err(format!("excluding the history of {since}"))(e)
+                }
+            })?;
+        }
+        let mut out = Walk::default();
+        for oid in walk {
+            let oid = oid.map_err(git_err("walking history"))?;
+            if limit.is_some_and(|l| out.commits.len() >= l) {
+                out.truncated = true;
+                break;
+            }
+            let info = self.commit_info(oid)?;
+            if info.files.is_none() {
+                out.shallow_boundary.push(info.sha.clone());
+            }
+            out.commits.push(info);
+        }
+        Ok(out)
+    }
+
+    fn oid(&self, sha: &str) -> GitResult<Oid> {
+        Oid::from_str(sha).map_err(git_err(format!("{sha:?} is not a SHA")))
+    }
+
+    fn is_boundary(&self, oid: Oid) -> bool {
+        self.shallow_roots.contains(&oid)
+    }
+
+    fn commit_info(&self, oid: Oid) -> GitResult<CommitInfo> {
+        let sha = oid.to_string();
+        let commit = self
+            .repo
+            .find_commit(oid)
+            .map_err(git_err(format!("reading commit {sha}")))?;
+        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+        let (subject, body) = match message.trim_start().split_once('\n') {
+            Some((s, b)) => (s.trim().to_string(), b.trim().to_string()),
+            None => (message.trim().to_string(), String::new()),
+        };
+        let author = commit.author();
+        let author = Person {
+            name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+            email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+            time: to_datetime(author.when()),
+        };
+        let parents: Vec<String> = commit.parent_ids().map(|p| p.to_string()).collect();
+        let files = if self.is_boundary(oid) {
+            None
+        } else {
+            Some(self.changes(&commit)?)
+        };
+        Ok(CommitInfo {
+            sha,
+            parents,
+            subject,
+            body,
+            author,
+            committer_time: to_datetime(commit.time()),
+            files,
+        })
+    }
+
+    /// Changes against the first parent, renames as D old + A new.
+    fn changes(&self, commit: &git2::Commit<'_>) -> GitResult<Vec<FileChange>> {
+        let sha = commit.id();
+        let tree = commit
+            .tree()
+            .map_err(git_err(format!("reading the tree of {sha}")))?;
+        let parent_tree = match commit.parent_ids().next() {
+            None => None,
+            Some(p) => Some(
+                self.repo
+                    .find_commit(p)
+                    .and_then(|c| c.tree())
+                    .map_err(|e| {
+                        if e.code() == ErrorCode::NotFound {
+                            GitError::Missing {
+                                spec: format!("first parent of {sha}"),
+                                sha: p.to_string(),
+                            }
+                        } else {
+                            git_err(format!("reading the parent of {sha}"))(e)
+                        }
+                    })?,
+            ),
+        };
+        let mut opts = DiffOptions::new();
+        // Names and statuses only: never read blob contents for this.
+        opts.skip_binary_check(true);
+        let mut diff = self
+            .repo
+            .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut opts))
+            .map_err(git_err(format!("diffing {sha}")))?;
+        let (mut adds, mut dels) = (0, 0);
+        for d in diff.deltas() {
+            match d.status() {
+                Delta::Added => adds += 1,
+                Delta::Deleted => dels += 1,
+                _ => {}
+            }
+        }
+        // Rename detection reads blobs: only when a rename is possible.
+        if adds > 0 && dels > 0 {
+            let mut find = DiffFindOptions::new();
+            find.renames(true);
+            diff.find_similar(Some(&mut find))
+                .map_err(git_err(format!("finding renames in {sha}")))?;
+        }
+        let path = |f: git2::DiffFile<'_>| {
+            f.path_bytes()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+        };
+        let mut files = Vec::new();
+        for d in diff.deltas() {
+            let (old, new) = (path(d.old_file()), path(d.new_file()));
+            let change = match (d.status(), old, new) {
+                (Delta::Added | Delta::Copied, _, Some(p)) => FileChange::new(p, ChangeKind::Added),
+                (Delta::Deleted, Some(p), _) => FileChange::new(p, ChangeKind::Deleted),
+                (Delta::Modified | Delta::Typechange, _, Some(p)) => {
+                    FileChange::new(p, ChangeKind::Modified)
+                }
+                (Delta::Renamed, Some(from), Some(p)) => FileChange {
+                    path: p,
+                    kind: ChangeKind::Renamed,
+                    from: Some(from),
+                },
+                _ => continue,
+            };
+            files.push(change);
+        }
+        Ok(files)
+    }
+}
+
+/// The commits a shallow clone has without their parents (`.git/shallow`).
+fn read_shallow_roots(repo: &Repository) -> HashSet<Oid> {
+    std::fs::read_to_string(repo.commondir().join("shallow"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .collect()
+}
+
+fn to_datetime(t: git2::Time) -> DateTime<FixedOffset> {
+    let offset = FixedOffset::east_opt(t.offset_minutes() * 60)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"));
+    offset
+        .timestamp_opt(t.seconds(), 0)
+        .single()
+        .unwrap_or_else(|| {
+            offset
+                .timestamp_opt(0, 0)
+                .single()
+                .expect("the epoch exists")
+        })
+}
+
+/// Shell-style glob on a whole name: `*` any run of characters, `?` one.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ni));
+            pi += 1;
+        } else if let Some((sp, sn)) = star {
+            pi = sp + 1;
+            ni = sn + 1;
+            star = Some((sp, sn + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        for (p, n, want) in [
+            ("v*", "v1.2.3", true),
+            ("v*", "web-v1", false),
+            ("web-v*", "web-v1.0", true),
+            ("*", "", true),
+            ("v?.0", "v1.0", true),
+            ("v?.0", "v10.0", false),
+            ("*-rc*", "v1-rc1", true),
+            ("a*b*c", "aXbYc", true),
+            ("a*b*c", "aXbY", false),
+            ("exact", "exact", true),
+        ] {
+            assert_eq!(glob_match(p, n), want, "{p} {n}");
+        }
+    }
+
+    #[test]
+    fn paths_normalize_and_match() {
+        assert_eq!(normalize_path("./svc/api/"), "svc/api");
+        assert_eq!(normalize_path("."), "");
+        let c = CommitInfo {
+            sha: "a".repeat(40),
+            parents: vec![],
+            subject: "s".into(),
+            body: String::new(),
+            author: Person {
+                name: "n".into(),
+                email: "e".into(),
+                time: to_datetime(git2::Time::new(0, 0)),
+            },
+            committer_time: to_datetime(git2::Time::new(0, 0)),
+            files: Some(vec![
+                FileChange::new("svc/api/main.rs", ChangeKind::Modified),
+                FileChange {
+                    path: "web/new.rs".into(),
+                    kind: ChangeKind::Renamed,
+                    from: Some("legacy/old.rs".into()),
+                },
+            ]),
+        };
+        assert!(c.touches(&["svc/api".into()]));
+        assert!(c.touches(&["./svc/".into()]));
+        assert!(c.touches(&["svc/api/main.rs".into()]));
+        assert!(!c.touches(&["svc/ap".into()]));
+        assert!(c.touches(&["web".into()]));
+        assert!(c.touches(&["legacy".into()]), "the old side of a rename");
+        assert!(!c.touches(&["docs".into()]));
+        assert!(c.touches(&[".".into()]));
+    }
+
+    #[test]
+    fn times_keep_offsets() {
+        let t = to_datetime(git2::Time::new(1_700_000_000, 120));
+        assert_eq!(t.to_rfc3339(), "2023-11-15T00:13:20+02:00");
+    }
+}

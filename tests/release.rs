@@ -1,0 +1,1259 @@
+//! `obsctl release create` end to end: real git repositories in temp dirs,
+//! real HTTP over loopback against fakes that answer as Sentry and GitHub do,
+//! every request body checked against the contracts.
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{GitRepo, assert_valid, contract, obsctl};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const GH_TOKEN: &str = "sekrit-gh-token-1234";
+const SENTRY_TOKEN: &str = "sekrit-sentry-token-5678";
+const RELEASES: &str = "/api/0/organizations/acme/releases/";
+
+/// The SHAs of the standard repository.
+struct Shas {
+    init: String,
+    feat: String,
+    fix_on_branch: String,
+    docs: String,
+    merge: String,
+    rename: String,
+}
+
+/// v1.0.0 on `init`; then a feature, a branch merged with --no-ff, a docs
+/// commit and a rename; v1.1.0 on the rename.
+fn standard_repo() -> (GitRepo, Shas) {
+    let repo = GitRepo::new();
+    let init = repo.commit("README.md", "hello\nworld\n", "chore: init");
+    repo.tag("v1.0.0");
+    let feat = repo.commit(
+        "src/lib.rs",
+        "pub fn a() {}\n",
+        "feat(api): add client (#12)",
+    );
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    let fix_on_branch = repo.commit(
+        "src/feature.rs",
+        "pub fn f() {}\n",
+        "fix: handle *empty* input",
+    );
+    repo.git(&["checkout", "-q", "main"]);
+    let docs = repo.commit("docs/guide.md", "# Guide\n", "docs: write the guide");
+    repo.set_time(1_700_100_000);
+    repo.git(&[
+        "merge",
+        "--no-ff",
+        "-q",
+        "feature",
+        "-m",
+        "Merge pull request #14 from acme/feature",
+    ]);
+    let merge = repo.git(&["rev-parse", "HEAD"]);
+    repo.set_time(1_700_100_100);
+    repo.git(&["mv", "README.md", "README.txt"]);
+    repo.git(&["commit", "-q", "-m", "refactor: rename the readme"]);
+    let rename = repo.git(&["rev-parse", "HEAD"]);
+    repo.annotated_tag("v1.1.0", "release 1.1.0");
+    (
+        repo,
+        Shas {
+            init,
+            feat,
+            fix_on_branch,
+            docs,
+            merge,
+            rename,
+        },
+    )
+}
+
+struct Fakes {
+    github: MockServer,
+    sentry: MockServer,
+    dir: tempfile::TempDir,
+}
+
+impl Fakes {
+    async fn new() -> Self {
+        Fakes {
+            github: MockServer::start().await,
+            sentry: MockServer::start().await,
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn output_file(&self) -> PathBuf {
+        self.dir.path().join("output")
+    }
+
+    fn summary_file(&self) -> PathBuf {
+        self.dir.path().join("summary.md")
+    }
+
+    /// The binary, configured for both fakes, run in `repo`.
+    fn cmd(&self, repo: &Path) -> assert_cmd::Command {
+        let mut cmd = obsctl();
+        cmd.env("GITHUB_TOKEN", GH_TOKEN)
+            .env("GITHUB_REPOSITORY", "acme/web")
+            .env("GITHUB_API_URL", self.github.uri())
+            .env("GITHUB_SERVER_URL", "https://github.example")
+            .env("SENTRY_AUTH_TOKEN", SENTRY_TOKEN)
+            .env("SENTRY_ORG", "acme")
+            .env("SENTRY_PROJECT", "web,api")
+            .env("SENTRY_URL", self.sentry.uri())
+            .env("OBSCTL_RETRY_BUDGET", "2")
+            .env("GITHUB_OUTPUT", self.output_file())
+            .env("GITHUB_STEP_SUMMARY", self.summary_file())
+            .arg("-C")
+            .arg(repo)
+            .args(["release", "create"]);
+        cmd
+    }
+
+    async fn requests(&self) -> Vec<(String, String, Value)> {
+        let mut all = Vec::new();
+        for server in [&self.sentry, &self.github] {
+            for r in server.received_requests().await.unwrap_or_default() {
+                let body = if r.body.is_empty() {
+                    Value::Null
+                } else {
+                    serde_json::from_slice(&r.body).expect("request bodies are JSON")
+                };
+                all.push((r.method.to_string(), r.url.path().to_string(), body));
+            }
+        }
+        all
+    }
+
+    /// Every body sent, validated against its contract.
+    async fn validate_all(&self) {
+        for (m, p, body) in self.requests().await {
+            let file = match (m.as_str(), p.as_str()) {
+                ("POST", RELEASES) => "sentry/create-release.json",
+                ("PUT", p) if p.starts_with(RELEASES) => "sentry/update-release.json",
+                ("POST", "/repos/acme/web/releases") => "github/create-release.json",
+                ("POST", "/repos/acme/web/releases/generate-notes") => {
+                    "github/generate-release-notes.json"
+                }
+                ("PATCH", _) => "github/update-release.json",
+                ("GET", _) => {
+                    assert_eq!(body, Value::Null, "GET {p} has no body");
+                    continue;
+                }
+                other => panic!("unexpected request {other:?}"),
+            };
+            assert_valid(file, Some("request"), &body);
+        }
+    }
+
+    async fn bodies(&self, m: &str, p: &str) -> Vec<Value> {
+        self.requests()
+            .await
+            .into_iter()
+            .filter(|(mm, pp, _)| mm == m && pp == p)
+            .map(|(_, _, b)| b)
+            .collect()
+    }
+}
+
+fn example(file: &str, code: &str, name: &str) -> Value {
+    contract(file)["x-operation"]["responses"][code]["examples"][name].clone()
+}
+
+/// Sentry's release as its API returns it (the contract's example).
+fn sentry_release(version: &str, date_released: Option<&str>) -> Value {
+    let mut r = example("sentry/create-release.json", "201", "CreateARelease");
+    r["version"] = json!(version);
+    r["shortVersion"] = json!(version);
+    r["dateReleased"] = json!(date_released);
+    r
+}
+
+/// GitHub's release as its API returns it (the contract's example).
+fn github_release(tag: &str, id: u64) -> Value {
+    let mut r = example("github/create-release.json", "201", "default");
+    r["id"] = json!(id);
+    r["tag_name"] = json!(tag);
+    r["html_url"] = json!(format!(
+        "https://github.example/acme/web/releases/tag/{tag}"
+    ));
+    r
+}
+
+async fn mount_sentry_created(f: &Fakes) {
+    Mock::given(method("POST"))
+        .and(path(RELEASES))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(sentry_release("v1.1.0", Some("2024-01-01T00:00:00Z"))),
+        )
+        .mount(&f.sentry)
+        .await;
+}
+
+async fn mount_github_created(f: &Fakes, tag: &str) {
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/web/releases"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(github_release(tag, 1)))
+        .mount(&f.github)
+        .await;
+}
+
+fn stdout_json(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn patch_set(commit: &Value) -> Vec<(String, String)> {
+    commit["patch_set"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no patch_set in {commit}"))
+        .iter()
+        .map(|p| {
+            (
+                p["type"].as_str().unwrap().to_string(),
+                p["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn by_id<'a>(commits: &'a [Value], sha: &str) -> &'a Value {
+    commits
+        .iter()
+        .find(|c| c["id"] == sha)
+        .unwrap_or_else(|| panic!("commit {sha} not sent"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn creates_both_releases_from_the_tag_range() {
+    let (repo, shas) = standard_repo();
+    let f = Fakes::new().await;
+    mount_sentry_created(&f).await;
+    mount_github_created(&f, "v1.1.0").await;
+
+    let out = f
+        .cmd(repo.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout_json(&out);
+    assert_eq!(report["version"], "v1.1.0");
+    assert_eq!(report["previous"], "v1.0.0");
+    assert_eq!(report["sentry"]["status"], "created");
+    assert_eq!(report["sentry"]["commits"], 5);
+    assert_eq!(report["github"]["status"], "created");
+    assert_eq!(
+        report["github"]["url"],
+        "https://github.example/acme/web/releases/tag/v1.1.0"
+    );
+    f.validate_all().await;
+
+    // Sentry: one create call, finalized in it, with the range's commits.
+    let sent = f.bodies("POST", RELEASES).await;
+    assert_eq!(sent.len(), 1);
+    let body = &sent[0];
+    assert_eq!(body["version"], "v1.1.0");
+    assert_eq!(body["projects"], json!(["web", "api"]));
+    assert!(body["dateReleased"].is_string());
+    let commits = body["commits"].as_array().unwrap();
+    let ids: Vec<&str> = commits.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 5);
+    for sha in [
+        &shas.feat,
+        &shas.fix_on_branch,
+        &shas.docs,
+        &shas.merge,
+        &shas.rename,
+    ] {
+        assert!(ids.contains(&sha.as_str()), "{sha} missing from {ids:?}");
+    }
+    assert!(
+        !ids.contains(&shas.init.as_str()),
+        "the previous release's commit is excluded"
+    );
+    assert_eq!(ids[0], shas.rename, "newest first");
+    for c in commits {
+        assert_eq!(
+            c["repository"], "acme/web",
+            "owner/name, never the remote's name"
+        );
+        assert_eq!(c["author_name"], "Test User");
+        assert_eq!(c["author_email"], "test@example.com");
+        chrono::DateTime::parse_from_rfc3339(c["timestamp"].as_str().unwrap())
+            .expect("RFC 3339 timestamp");
+    }
+    // A rename is D old + A new.
+    assert_eq!(
+        patch_set(by_id(commits, &shas.rename)),
+        vec![
+            ("D".to_string(), "README.md".to_string()),
+            ("A".to_string(), "README.txt".to_string())
+        ]
+    );
+    // A merge commit carries its diff against its first parent: what the
+    // merge brought into main (the branch's file), not main's own changes.
+    assert_eq!(
+        patch_set(by_id(commits, &shas.merge)),
+        vec![("A".to_string(), "src/feature.rs".to_string())]
+    );
+    // Each commit against its own parent, not the next commit in the walk.
+    assert_eq!(
+        patch_set(by_id(commits, &shas.docs)),
+        vec![("A".to_string(), "docs/guide.md".to_string())]
+    );
+    assert_eq!(
+        by_id(commits, &shas.feat)["message"],
+        "feat(api): add client (#12)"
+    );
+
+    // GitHub: the release for the tag, with grouped notes.
+    let gh = f.bodies("POST", "/repos/acme/web/releases").await;
+    assert_eq!(gh.len(), 1);
+    assert_eq!(gh[0]["tag_name"], "v1.1.0");
+    assert_eq!(gh[0]["target_commitish"], shas.rename.as_str());
+    assert_eq!(gh[0]["draft"], false);
+    let notes = gh[0]["body"].as_str().unwrap();
+    let features = notes.find("### Features").expect(notes);
+    let fixes = notes.find("### Fixes").expect(notes);
+    let docs = notes.find("### Documentation").expect(notes);
+    assert!(features < fixes && fixes < docs, "{notes}");
+    assert!(
+        notes.contains(
+            "- **api:** add client ([#12](https://github.example/acme/web/pull/12)) by Test User"
+        ),
+        "{notes}"
+    );
+    assert!(
+        notes.contains(r"handle \*empty\* input"),
+        "escaped: {notes}"
+    );
+    assert!(
+        !notes.contains("Merge pull request"),
+        "merge commits are not notes: {notes}"
+    );
+    assert!(
+        notes.contains("https://github.example/acme/web/compare/v1.0.0...v1.1.0"),
+        "{notes}"
+    );
+
+    // Actions outputs and summary.
+    let output = std::fs::read_to_string(f.output_file()).unwrap();
+    assert!(output.contains("version=v1.1.0\n"), "{output}");
+    assert!(
+        output.contains("release_url=https://github.example/acme/web/releases/tag/v1.1.0\n"),
+        "{output}"
+    );
+    let summary = std::fs::read_to_string(f.summary_file()).unwrap();
+    assert!(summary.contains("### Release v1.1.0"), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rerun_finds_existing_releases_and_updates_them() {
+    let (repo, _) = standard_repo();
+    let f = Fakes::new().await;
+    // Sentry: the release exists and was never finalized.
+    Mock::given(method("POST"))
+        .and(path(RELEASES))
+        .respond_with(ResponseTemplate::new(208).set_body_json(sentry_release("v1.1.0", None)))
+        .expect(1)
+        .mount(&f.sentry)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(format!("{RELEASES}v1.1.0/")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(sentry_release("v1.1.0", Some("2024-01-01T00:00:00Z"))),
+        )
+        .expect(1)
+        .mount(&f.sentry)
+        .await;
+    // GitHub: the tag has a release.
+    let mut exists = example("github/create-release.json", "422", "default");
+    if exists.is_null() {
+        exists = json!({
+            "message": "Validation Failed",
+            "errors": [{"resource": "Release", "code": "already_exists", "field": "tag_name"}],
+            "documentation_url": "https://docs.github.com/rest/releases/releases#create-a-release"
+        });
+    }
+    assert_valid("github/create-release.json", Some("response_422"), &exists);
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/web/releases"))
+        .respond_with(ResponseTemplate::new(422).set_body_json(&exists))
+        .expect(1)
+        .mount(&f.github)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/web/releases/tags/v1.1.0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(github_release("v1.1.0", 77)))
+        .expect(1)
+        .mount(&f.github)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/repos/acme/web/releases/77"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(github_release("v1.1.0", 77)))
+        .expect(1)
+        .mount(&f.github)
+        .await;
+
+    let out = f
+        .cmd(repo.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout_json(&out);
+    assert_eq!(report["sentry"]["status"], "existed");
+    assert_eq!(report["github"]["status"], "updated");
+    f.validate_all().await;
+    let put = f.bodies("PUT", &format!("{RELEASES}v1.1.0/")).await;
+    assert!(put[0]["dateReleased"].is_string(), "{}", put[0]);
+    let patch = f.bodies("PATCH", "/repos/acme/web/releases/77").await;
+    assert!(
+        patch[0]["body"].as_str().unwrap().contains("### Features"),
+        "{}",
+        patch[0]
+    );
+    assert!(patch[0].get("draft").is_none(), "draft state is left alone");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finalized_release_is_not_finalized_again_and_no_finalize_leaves_it_open() {
+    let (repo, _) = standard_repo();
+    let f = Fakes::new().await;
+    Mock::given(method("POST"))
+        .and(path(RELEASES))
+        .respond_with(
+            ResponseTemplate::new(208)
+                .set_body_json(sentry_release("v1.1.0", Some("2024-01-01T00:00:00Z"))),
+        )
+        .mount(&f.sentry)
+        .await;
+    let out = f.cmd(repo.path()).arg("--no-github").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = f
+        .cmd(repo.path())
+        .args(["--no-github", "--no-finalize"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    f.validate_all().await;
+    let reqs = f.requests().await;
+    assert_eq!(reqs.len(), 2, "two creates, no finalize call: {reqs:?}");
+    assert!(reqs[0].2["dateReleased"].is_string());
+    assert!(reqs[1].2.get("dateReleased").is_none(), "--no-finalize");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn github_notes_mode_uses_generate_notes_with_the_previous_tag() {
+    let (repo, _) = standard_repo();
+    let f = Fakes::new().await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/web/releases/generate-notes"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(example(
+            "github/generate-release-notes.json",
+            "200",
+            "default",
+        )))
+        .expect(1)
+        .mount(&f.github)
+        .await;
+    mount_github_created(&f, "v1.1.0").await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/web/releases"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([github_release("v1.0.0", 5)])),
+        )
+        .mount(&f.github)
+        .await;
+    let out = f
+        .cmd(repo.path())
+        .args([
+            "--no-sentry",
+            "--notes",
+            "github",
+            "--draft",
+            "--prerelease",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    f.validate_all().await;
+    let gen_body = &f
+        .bodies("POST", "/repos/acme/web/releases/generate-notes")
+        .await[0];
+    assert_eq!(gen_body["tag_name"], "v1.1.0");
+    assert_eq!(gen_body["previous_tag_name"], "v1.0.0");
+    let create = &f.bodies("POST", "/repos/acme/web/releases").await[0];
+    assert_eq!(
+        create["body"],
+        "##Changes in Release v1.0.0 ... ##Contributors @monalisa"
+    );
+    assert_eq!(create["draft"], true);
+    assert_eq!(create["prerelease"], true);
+    // --draft looks for an existing draft first (GitHub allows duplicates).
+    let gets: Vec<String> = f
+        .requests()
+        .await
+        .into_iter()
+        .filter(|(m, _, _)| m == "GET")
+        .map(|(_, p, _)| p)
+        .collect();
+    assert_eq!(
+        gets,
+        vec![
+            "/repos/acme/web/releases/tags/v1.1.0".to_string(),
+            "/repos/acme/web/releases".to_string()
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn notes_file_and_notes_none() {
+    let (repo, _) = standard_repo();
+    let f = Fakes::new().await;
+    mount_github_created(&f, "v1.1.0").await;
+    let notes = f.dir.path().join("NOTES.md");
+    std::fs::write(&notes, "Hand-written notes.\n").unwrap();
+    let out = f
+        .cmd(repo.path())
+        .arg("--no-sentry")
+        .arg("--notes-file")
+        .arg(&notes)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = f
+        .cmd(repo.path())
+        .args(["--no-sentry", "--notes", "none"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    f.validate_all().await;
+    let bodies = f.bodies("POST", "/repos/acme/web/releases").await;
+    assert_eq!(bodies[0]["body"], "Hand-written notes.\n");
+    assert!(bodies[1].get("body").is_none(), "{}", bodies[1]);
+
+    // An unreadable notes file is bad input.
+    let out = f
+        .cmd(repo.path())
+        .args(["--no-sentry", "--notes-file", "/nonexistent/notes.md"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--notes-file"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn first_release_takes_a_bounded_depth_and_says_so() {
+    let repo = GitRepo::new();
+    for i in 0..103 {
+        repo.commit(
+            &format!("f{}.txt", i % 5),
+            &format!("{i}\n"),
+            &format!("feat: step {i}"),
+        );
+    }
+    let f = Fakes::new().await;
+    Mock::given(method("POST"))
+        .and(path(RELEASES))
+        .respond_with(ResponseTemplate::new(201).set_body_json(sentry_release("1.0.0", None)))
+        .mount(&f.sentry)
+        .await;
+    let out = f
+        .cmd(repo.path())
+        .args(["1.0.0", "--no-github", "--no-finalize"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("first release"), "{text}");
+    assert!(
+        stderr(&out).contains("only the latest 100 commits"),
+        "{}",
+        stderr(&out)
+    );
+    f.validate_all().await;
+    let body = &f.bodies("POST", RELEASES).await[0];
+    assert_eq!(body["commits"].as_array().unwrap().len(), 100);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn root_commit_is_diffed_against_the_empty_tree() {
+    let repo = GitRepo::new();
+    let root = repo.commit("a.txt", "a\n", "chore: start");
+    let f = Fakes::new().await;
+    Mock::given(method("POST"))
+        .and(path(RELEASES))
+        .respond_with(ResponseTemplate::new(201).set_body_json(sentry_release("0.1.0", None)))
+        .mount(&f.sentry)
+        .await;
+    let out = f
+        .cmd(repo.path())
+        .args(["0.1.0", "--no-github", "--no-finalize"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let body = &f.bodies("POST", RELEASES).await[0];
+    let commits = body["commits"].as_array().unwrap();
+    assert_eq!(
+        patch_set(by_id(commits, &root)),
+        vec![("A".to_string(), "a.txt".to_string())]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn path_filter_keeps_commits_touching_the_paths() {
+    let repo = GitRepo::new();
+    repo.commit("svc/a/main.rs", "1", "chore: init a");
+    repo.tag("v1");
+    let a = repo.commit("svc/a/main.rs", "2", "fix: a");
+    repo.commit("svc/b/main.rs", "2", "fix: b");
+    let both = repo.commit("svc/a/lib.rs", "3", "feat: a lib");
+    repo.tag("v2");
+    let f = Fakes::new().await;
+    mount_sentry_created(&f).await;
+    let out = f
+        .cmd(repo.path())
+        .args(["--no-github", "--path", "./svc/a/", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout_json(&out)["commits"], 2);
+    let body = &f.bodies("POST", RELEASES).await[0];
+    let ids: Vec<&str> = body["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![both.as_str(), a.as_str()]);
+}
+
+/// `git clone --depth 2` of the standard repository: only the rename and
+/// the merge are there; v1.0.0 is not.
+fn shallow_clone(origin: &GitRepo) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", origin.path().display());
+    let out = Command::new("git")
+        .args(["clone", "-q", "--depth", "2", &url])
+        .arg(dir.path().join("clone"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shallow_clone_missing_previous_release_fails_naming_the_sha() {
+    let (origin, shas) = standard_repo();
+    let dir = shallow_clone(&origin);
+    let clone = dir.path().join("clone");
+    let f = Fakes::new().await;
+
+    // The previous release given as a SHA that is not in the clone.
+    let out = f
+        .cmd(&clone)
+        .args(["v1.1.0", "--previous", &shas.init])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(&shas.init), "names the SHA: {err}");
+    assert!(err.contains("fetch-depth: 0"), "names the fix: {err}");
+    assert!(err.contains("--allow-shallow"), "{err}");
+
+    // The tag ref is there but its commit is not (tags fetched without history).
+    std::fs::write(
+        clone.join(".git/refs/tags/v1.0.0"),
+        format!("{}\n", shas.init),
+    )
+    .unwrap();
+    let out = f
+        .cmd(&clone)
+        .args(["v1.1.0", "--previous", "v1.0.0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&shas.init), "{}", stderr(&out));
+    std::fs::remove_file(clone.join(".git/refs/tags/v1.0.0")).unwrap();
+
+    // No earlier tag within the shallow history: not taken for a first release.
+    let out = f.cmd(&clone).arg("v1.1.0").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("shallow"), "{err}");
+    assert!(err.contains("fetch-depth: 0"), "{err}");
+
+    assert!(f.requests().await.is_empty(), "nothing sent on a git error");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shallow_clone_with_allow_shallow_goes_on_and_says_so() {
+    let (origin, shas) = standard_repo();
+    let dir = shallow_clone(&origin);
+    let clone = dir.path().join("clone");
+    let f = Fakes::new().await;
+    mount_sentry_created(&f).await;
+    let out = f
+        .cmd(&clone)
+        .args([
+            "v1.1.0",
+            "--previous",
+            &shas.init,
+            "--allow-shallow",
+            "--no-github",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("--allow-shallow"), "says so: {err}");
+    assert!(err.contains(&shas.init), "{err}");
+    f.validate_all().await;
+    let body = &f.bodies("POST", RELEASES).await[0];
+    let commits = body["commits"].as_array().unwrap();
+    let ids: Vec<&str> = commits.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert!(
+        ids.contains(&shas.rename.as_str()) && ids.contains(&shas.merge.as_str()),
+        "{ids:?}"
+    );
+    assert!(
+        !ids.contains(&shas.feat.as_str()),
+        "not in the clone: {ids:?}"
+    );
+    // The rename's parent is here: a real patch set.
+    assert_eq!(patch_set(by_id(commits, &shas.rename)).len(), 2);
+    // The merge sits on the shallow edge, its parents are not here: no
+    // patch_set rather than a wrong one (the whole tree "added").
+    assert!(
+        by_id(commits, &shas.merge).get("patch_set").is_none(),
+        "{}",
+        by_id(commits, &shas.merge)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_exits_2_before_any_request() {
+    let (repo, _) = standard_repo();
+    let f = Fakes::new().await;
+    for bad in [
+        " 1.0",
+        "1.0 ",
+        ".",
+        "..",
+        "latest",
+        "a/b",
+        "a\\b",
+        "a\tb",
+        "a\nb",
+        &"x".repeat(201),
+    ] {
+        let out = f.cmd(repo.path()).arg(bad).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("invalid release version"),
+            "{bad:?}: {}",
+            stderr(&out)
+        );
+    }
+
+    // Not a repository.
+    let empty = tempfile::tempdir().unwrap();
+    let out = f.cmd(empty.path()).arg("1.0").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not in a git repository"),
+        "{}",
+        stderr(&out)
+    );
+
+    // No VERSION and no tag at the target.
+    repo.commit("x.txt", "x", "chore: after the tag");
+    let out = f.cmd(repo.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no VERSION given"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Sentry token without org or project.
+    for (var, want) in [
+        ("SENTRY_ORG", "SENTRY_ORG"),
+        ("SENTRY_PROJECT", "SENTRY_PROJECT"),
+    ] {
+        let out = f
+            .cmd(repo.path())
+            .arg("1.0")
+            .env_remove(var)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{var}: {}", stderr(&out));
+        assert!(stderr(&out).contains(want), "{}", stderr(&out));
+    }
+    // An empty variable counts as unset.
+    let out = f
+        .cmd(repo.path())
+        .arg("1.0")
+        .env("SENTRY_ORG", "")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+
+    // An unknown --previous.
+    let out = f
+        .cmd(repo.path())
+        .args(["1.0", "--previous", "no-such-tag"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+
+    assert!(f.requests().await.is_empty(), "bad input sends nothing");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sentry_401_names_the_variable_and_github_still_records() {
+    let (repo, _) = standard_repo();
+    let f = Fakes::new().await;
+    Mock::given(method("POST"))
+        .and(path(RELEASES))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"detail": "Invalid token"})))
+        .mount(&f.sentry)
+        .await;
+    mount_github_created(&f, "v1.1.0").await;
+    let out = f.cmd(repo.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("SENTRY_AUTH_TOKEN"), "{err}");
+    assert!(err.contains("Sentry: NOT recorded"), "{err}");
+    assert!(err.contains("GitHub: recorded (created"), "{err}");
+    assert_eq!(f.bodies("POST", "/repos/acme/web/releases").await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn github_401_names_the_variable_and_sentry_still_records() {
+    let (repo, _) = standard_repo();
+    let f = Fakes::new().await;
+    mount_sentry_created(&f).await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/web/releases"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "message": "Bad credentials",
+            "documentation_url": "https://docs.github.com/rest"
+        })))
+        .mount(&f.github)
+        .await;
+    let out = f.cmd(repo.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("GITHUB_TOKEN"), "{err}");
+    assert!(err.contains("GitHub: NOT recorded"), "{err}");
+    assert!(
+        err.contains("Sentry: recorded (created, 5 commits)"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn github_403_hints_at_contents_write() {
+    let (repo, _) = standard_repo();
+    let f = Fakes::new().await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/web/releases"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+            "message": "Resource not accessible by integration",
+            "documentation_url": "https://docs.github.com/rest"
+        })))
+        .mount(&f.github)
+        .await;
+    let out = f.cmd(repo.path()).arg("--no-sentry").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("contents: write"), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_json_from_a_server_is_an_error() {
+    let (repo, _) = standard_repo();
+    let f = Fakes::new().await;
+    Mock::given(method("POST"))
+        .and(path(RELEASES))
+        .respond_with(ResponseTemplate::new(201).set_body_string("<html>oops</html>"))
+        .mount(&f.sentry)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/web/releases"))
+        .respond_with(ResponseTemplate::new(201).set_body_string("{\"id\": "))
+        .mount(&f.github)
+        .await;
+    let out = f.cmd(repo.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("Sentry: NOT recorded"), "{err}");
+    assert!(err.contains("GitHub: NOT recorded"), "{err}");
+    assert!(err.contains("not the JSON expected"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transient_5xx_is_retried_without_duplicates() {
+    let (repo, _) = standard_repo();
+    let f = Fakes::new().await;
+    // Sentry's create is idempotent: retried as is.
+    Mock::given(method("POST"))
+        .and(path(RELEASES))
+        .respond_with(ResponseTemplate::new(502))
+        .up_to_n_times(1)
+        .mount(&f.sentry)
+        .await;
+    mount_sentry_created(&f).await;
+    // GitHub's create could duplicate: look for the release, then try again.
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/web/releases"))
+        .respond_with(ResponseTemplate::new(502))
+        .up_to_n_times(1)
+        .mount(&f.github)
+        .await;
+    mount_github_created(&f, "v1.1.0").await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/web/releases/tags/v1.1.0"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "message": "Not Found",
+            "documentation_url": "https://docs.github.com/rest"
+        })))
+        .mount(&f.github)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/web/releases"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&f.github)
+        .await;
+    let out = f
+        .cmd(repo.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout_json(&out);
+    assert_eq!(report["sentry"]["status"], "created");
+    assert_eq!(report["github"]["status"], "created");
+    f.validate_all().await;
+    assert_eq!(f.bodies("POST", RELEASES).await.len(), 2);
+    let methods: Vec<(String, String)> = f
+        .requests()
+        .await
+        .into_iter()
+        .filter(|(_, p, _)| p.starts_with("/repos"))
+        .map(|(m, p, _)| (m, p))
+        .collect();
+    assert_eq!(
+        methods,
+        vec![
+            ("POST".into(), "/repos/acme/web/releases".into()),
+            ("GET".into(), "/repos/acme/web/releases/tags/v1.1.0".into()),
+            ("GET".into(), "/repos/acme/web/releases".into()),
+            ("POST".into(), "/repos/acme/web/releases".into()),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_sends_nothing_and_prints_the_requests() {
+    let (repo, _) = standard_repo();
+    let f = Fakes::new().await;
+    let out = f.cmd(repo.path()).arg("--dry-run").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("POST {}{RELEASES}", f.sentry.uri())),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("POST {}/repos/acme/web/releases", f.github.uri())),
+        "{text}"
+    );
+    assert!(text.contains("\"tag_name\": \"v1.1.0\""), "{text}");
+
+    let out = f
+        .cmd(repo.path())
+        .args(["--dry-run", "--format", "json", "--notes", "github"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout_json(&out);
+    let requests = report["requests"].as_array().unwrap();
+    assert_eq!(requests.len(), 3, "{requests:?}");
+    for r in requests {
+        let body = &r["body"];
+        match (r["method"].as_str().unwrap(), r["url"].as_str().unwrap()) {
+            ("POST", u) if u.ends_with(RELEASES) => {
+                assert_valid("sentry/create-release.json", Some("request"), body)
+            }
+            ("POST", u) if u.ends_with("/generate-notes") => {
+                assert_valid("github/generate-release-notes.json", Some("request"), body)
+            }
+            ("POST", u) if u.ends_with("/releases") => {
+                assert_valid("github/create-release.json", Some("request"), body)
+            }
+            other => panic!("unexpected planned request {other:?}"),
+        }
+    }
+    for out in [&out.stdout, &out.stderr] {
+        let s = String::from_utf8_lossy(out);
+        assert!(!s.contains(GH_TOKEN) && !s.contains(SENTRY_TOKEN), "{s}");
+    }
+    assert!(f.requests().await.is_empty(), "--dry-run sends nothing");
+    assert!(!f.output_file().exists(), "no outputs on a dry run");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_never_printed_with_verbose() {
+    let (repo, _) = standard_repo();
+    // A token pasted into a commit message is untrusted text too.
+    repo.commit("leak.txt", "x", &format!("fix: oops {GH_TOKEN}"));
+    repo.tag("v1.2.0");
+    let f = Fakes::new().await;
+    mount_sentry_created(&f).await;
+    mount_github_created(&f, "v1.2.0").await;
+    let out = f.cmd(repo.path()).args(["-vv"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let output = std::fs::read_to_string(f.output_file()).unwrap();
+    let summary = std::fs::read_to_string(f.summary_file()).unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let err = stderr(&out);
+    assert!(err.contains("debug:"), "verbose lines are there: {err}");
+    for (name, s) in [
+        ("stdout", &stdout),
+        ("stderr", &err),
+        ("output", &output),
+        ("summary", &summary),
+    ] {
+        assert!(!s.contains(GH_TOKEN), "{name}: {s}");
+        assert!(!s.contains(SENTRY_TOKEN), "{name}: {s}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn version_defaults_to_the_workflow_tag() {
+    let (repo, _) = standard_repo();
+    let f = Fakes::new().await;
+    mount_sentry_created(&f).await;
+    let out = f
+        .cmd(repo.path())
+        .args(["--no-github", "--format", "json"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_REF_TYPE", "tag")
+        .env("GITHUB_REF_NAME", "v1.1.0")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // In Actions, secrets are masked first (::add-mask::), then the JSON.
+    let json_start = stdout.find('{').unwrap();
+    let report: Value = serde_json::from_str(&stdout[json_start..]).unwrap();
+    assert_eq!(report["version"], "v1.1.0");
+}
+
+/// A long range with fast-import: 3,000 commits, some renames.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_3000_commit_range_is_quick() {
+    let repo = GitRepo::new();
+    repo.commit("seed.txt", "seed\n", "chore: seed");
+    repo.tag("v1");
+    let mut stream = String::new();
+    let parent = repo.git(&["rev-parse", "HEAD"]);
+    for i in 0..3000 {
+        let data = format!("line {i}\n");
+        let message = format!("feat: change {i}");
+        let t = 1_700_000_000 + i;
+        stream.push_str(&format!(
+            "commit refs/heads/main\nmark :{}\nauthor A <a@example.com> {t} +0000\n\
+             committer A <a@example.com> {t} +0000\ndata {}\n{message}\n",
+            i + 1,
+            message.len(),
+        ));
+        if i == 0 {
+            stream.push_str(&format!("from {parent}\n"));
+        }
+        if i % 100 == 50 {
+            let (d, n) = ((i - 1) % 7, (i - 1) % 40);
+            stream.push_str(&format!("R dir{d}/f{n}.txt dir{d}/renamed{i}.txt\n"));
+        }
+        stream.push_str(&format!(
+            "M 100644 inline dir{}/f{}.txt\ndata {}\n{}\n",
+            i % 7,
+            i % 40,
+            data.len(),
+            data
+        ));
+    }
+    let mut child = Command::new("git")
+        .args(["fast-import", "--quiet", "--force"])
+        .current_dir(repo.path())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stream.as_bytes())
+            .unwrap();
+    }
+    assert!(child.wait().unwrap().success());
+    repo.git(&["reset", "-q", "--hard", "main"]);
+    repo.tag("v2");
+
+    let f = Fakes::new().await;
+    let started = Instant::now();
+    let out = f
+        .cmd(repo.path())
+        .args(["--dry-run", "--no-github", "--format", "json"])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout_json(&out);
+    assert_eq!(report["commits"], 3000);
+    // Capped for Sentry, and said so.
+    assert_eq!(report["sentry"]["commits"], 1000);
+    assert_eq!(report["sentry"]["commits_omitted"], 2000);
+    assert!(
+        stderr(&out).contains("newest 1000 of 3000"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+}
+
+/// The git layer itself: renames (with an edit) are detected, merges are
+/// diffed against their first parent, tags are listed with their times, and
+/// the edge of a shallow clone is reported.
+#[test]
+fn git_layer_reports_renames_merges_tags_and_shallow_edges() {
+    use obsctl::git::{ChangeKind, FileChange, Git, PreviousTag};
+
+    let repo = GitRepo::new();
+    let text: String = (0..30).map(|i| format!("line {i}\n")).collect();
+    repo.commit("src/old.rs", &text, "chore: init");
+    repo.tag("v1");
+    repo.git(&["mv", "src/old.rs", "src/new.rs"]);
+    std::fs::write(
+        repo.path().join("src/new.rs"),
+        text.replace("line 3\n", "line three\n"),
+    )
+    .unwrap();
+    repo.git(&["commit", "-qam", "refactor: move and edit"]);
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let git = Git::open(repo.path()).unwrap();
+    let walk = git
+        .walk(&head, Some(&git.resolve("v1").unwrap()), None)
+        .unwrap();
+    assert_eq!(walk.commits.len(), 1);
+    assert_eq!(
+        walk.commits[0].files.as_deref(),
+        Some(
+            &[FileChange {
+                path: "src/new.rs".into(),
+                kind: ChangeKind::Renamed,
+                from: Some("src/old.rs".into()),
+            }][..]
+        )
+    );
+
+    let (repo, shas) = standard_repo();
+    let git = Git::open(repo.path()).unwrap();
+    let tags = git.tags(None).unwrap();
+    let names: Vec<&str> = tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, vec!["v1.0.0", "v1.1.0"]);
+    assert!(tags[0].tagger_time.is_none() && tags[0].commit_time.is_some());
+    assert!(tags[1].tagger_time.is_some(), "annotated");
+    assert_eq!(tags[1].sha, shas.rename, "peeled to the commit");
+    assert_eq!(git.tags(Some("v1.1*")).unwrap().len(), 1);
+    assert_eq!(
+        git.previous_tag(&shas.rename, None).unwrap(),
+        PreviousTag::Found {
+            name: "v1.0.0".into(),
+            sha: shas.init.clone()
+        }
+    );
+    let walk = git.walk(&shas.rename, Some(&shas.init), None).unwrap();
+    let merge = walk.commits.iter().find(|c| c.sha == shas.merge).unwrap();
+    assert!(merge.is_merge());
+    assert_eq!(merge.parents[0], shas.docs, "first parent is main");
+    assert!(walk.shallow_boundary.is_empty());
+    assert!(!git.is_shallow());
+
+    let dir = shallow_clone(&repo);
+    let git = Git::open(&dir.path().join("clone")).unwrap();
+    assert!(git.is_shallow());
+    assert_eq!(
+        git.previous_tag(&shas.rename, None).unwrap(),
+        PreviousTag::NotFound {
+            shallow_boundary: Some(shas.merge.clone())
+        }
+    );
+    let walk = git.walk(&shas.rename, None, None).unwrap();
+    assert_eq!(walk.shallow_boundary, vec![shas.merge.clone()]);
+    assert!(!git.has_commit(&shas.init));
+    assert!(matches!(
+        git.resolve(&shas.init),
+        Err(obsctl::git::GitError::Missing { .. })
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sentry_409_and_github_422_name_the_fix() {
+    let (repo, shas) = standard_repo();
+    let f = Fakes::new().await;
+    Mock::given(method("POST"))
+        .and(path(RELEASES))
+        .respond_with(
+            ResponseTemplate::new(409)
+                .set_body_json(json!({"detail": "Release commits are currently being processed"})),
+        )
+        .mount(&f.sentry)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/web/releases"))
+        .respond_with(ResponseTemplate::new(422).set_body_json(json!({
+            "message": "Validation Failed",
+            "errors": [{"resource": "Release", "code": "invalid", "field": "target_commitish"}],
+            "documentation_url": "https://docs.github.com/rest"
+        })))
+        .mount(&f.github)
+        .await;
+    let out = f.cmd(repo.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("re-run in a minute"), "{err}");
+    assert!(
+        err.contains(&format!("target commit {}", shas.rename)),
+        "{err}"
+    );
+    assert!(err.contains("push it"), "{err}");
+}
