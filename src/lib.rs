@@ -10,6 +10,8 @@ pub mod cli;
 pub mod commands;
 pub mod context;
 pub mod http;
+pub mod message;
+pub mod notify;
 pub mod providers;
 pub mod redact;
 pub mod ui;
