@@ -1,6 +1,7 @@
 //! Orchestration: one file per command. Commands resolve what they need from
 //! the [`Context`], call provider clients and pure cores, and report.
 
+pub mod notify;
 pub mod release;
 
 use anyhow::Result;
@@ -12,6 +13,7 @@ use crate::http::PlannedRequest;
 pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
     match command {
         Command::Release(ReleaseCommand::Create(args)) => release::create(args, ctx).await,
+        Command::Notify(args) => notify::run(args, ctx).await,
     }
 }
 

@@ -32,8 +32,21 @@ pub fn clean(text: &str, include_emails: bool) -> String {
 }
 
 /// Slack mrkdwn (and plain_text) escaping: `&`, `<`, `>` become entities,
-/// so `<!channel>`, `<@U123>` and `<https://x|click>` show as text.
+/// so `<!channel>`, `<@U123>` and `<https://x|click>` show as text; and
+/// `@channel`, `@here`, `@everyone` get a zero-width space after the `@`
+/// (Slack links them only with `link_names`, which obsctl never sets).
 pub fn slack_escape(text: &str) -> String {
+    defuse_slack_keywords(&slack_escape_entities(text))
+}
+
+static SLACK_KEYWORDS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)@(channel|here|everyone)").expect("valid regex"));
+
+fn defuse_slack_keywords(text: &str) -> String {
+    SLACK_KEYWORDS.replace_all(text, "@\u{200B}$1").into_owned()
+}
+
+fn slack_escape_entities(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

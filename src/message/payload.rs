@@ -591,7 +591,7 @@ mod tests {
         vars.set("run_url", "https://ci.example/run?a=1&b=2");
         let mut s = json!({"text": "{{title}}", "blocks": [{"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "run"}, "url": "{{run_url}}"}]}]});
         substitute(&mut s, &vars, Target::Slack, false).unwrap();
-        assert_eq!(s["text"], "&lt;!channel&gt; @everyone");
+        assert_eq!(s["text"], "&lt;!channel&gt; @\u{200B}everyone");
         assert_eq!(
             s["blocks"][0]["elements"][0]["url"],
             "https://ci.example/run?a=1&b=2"
