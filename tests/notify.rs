@@ -1090,6 +1090,13 @@ async fn bad_input_is_exit_2_and_sends_nothing() {
             "--var".into(),
             "bogus=1".into(),
         ],
+        // A webhook cannot pick its channel.
+        vec![
+            "--title".into(),
+            "x".into(),
+            "--channel".into(),
+            "#random".into(),
+        ],
         vec!["--payload".into(), bad_json.display().to_string()],
         vec!["--payload".into(), bad_shape.display().to_string()],
         vec!["--payload".into(), missing.display().to_string()],
