@@ -812,6 +812,35 @@ async fn routes_sharing_a_webhook_get_one_message() {
     assert_eq!(f.hook.accepted().len(), 1);
     assert_eq!(f.discord.accepted().len(), 1);
     assert_eq!(f.requests().await, 2);
+
+    // The bot: two routes configured to one channel (spelt differently).
+    let api = f.api_url();
+    let run = obsctl(
+        &[
+            ("SLACK_BOT_TOKEN", TOKEN),
+            ("SLACK_API_URL", &api),
+            ("OBSCTL_SLACK_CHANNEL_INCIDENTS", "#monitoring"),
+            ("OBSCTL_SLACK_CHANNEL_MONITORING", "monitoring"),
+        ],
+        &[
+            "--format",
+            "json",
+            "notify",
+            "--title",
+            "x",
+            "--severity",
+            "critical",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = json_out(&run);
+    assert_eq!(out["deliveries"].as_array().unwrap().len(), 1, "{out}");
+    assert_eq!(
+        out["deliveries"][0]["routes"],
+        json!(["incidents", "monitoring"])
+    );
+    assert_eq!(f.api.accepted().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1473,8 +1502,56 @@ fn any_message() -> impl Strategy<Value = Message> {
         })
 }
 
+/// A payload file that puts a variable everywhere a limit applies.
+fn templated_payloads() -> (Value, Value) {
+    let t = |n: usize| vec!["{{title}}"; n].join(" ");
+    let slack = json!({
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": t(3)}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": t(3)},
+             "fields": [{"type": "mrkdwn", "text": t(2)}, {"type": "plain_text", "text": "{{version}}"}]},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": t(2)}]},
+            {"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": t(1)}, "url": "https://example.com"}]}
+        ],
+        "attachments": [{"color": "#36a64f", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": t(2)}}]}]
+    });
+    let discord = json!({
+        "content": t(2),
+        "embeds": [
+            {"title": t(2), "description": t(3), "footer": {"text": t(2)},
+             "fields": [{"name": t(1), "value": t(2)}, {"name": "v", "value": "{{version}}"}]},
+            {"title": "second", "description": t(3)}
+        ]
+    });
+    (slack, discord)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+
+    #[test]
+    fn any_variable_value_keeps_payload_files_within_limits(title in any_text(5000)) {
+        use obsctl::message::payload::{self, Target};
+        use obsctl::message::template::Vars;
+        let (slack, discord) = templated_payloads();
+        let file = payload::parse(json!({"slack": slack, "discord": discord})).unwrap();
+        let mut vars = Vars::new();
+        vars.set("title", title);
+        let mut s = file.slack.unwrap();
+        payload::substitute(&mut s, &vars, Target::Slack, false).unwrap();
+        payload::finish_slack(&mut s, None);
+        let mut api = s.clone();
+        api["channel"] = json!("#deployments");
+        let problems = slack_problems(&api, Some(&POST_MESSAGE));
+        prop_assert!(problems.is_empty(), "{problems:?}");
+        prop_assert!(slack_problems(&s, None).is_empty());
+        let mut d = file.discord.unwrap();
+        payload::substitute(&mut d, &vars, Target::Discord, false).unwrap();
+        payload::finish_discord(&mut d, &[]);
+        let problems = discord_problems(&d, &EXECUTE);
+        prop_assert!(problems.is_empty(), "{problems:?}");
+        prop_assert_eq!(&d["allowed_mentions"], &json!({"parse": []}));
+    }
 
     #[test]
     fn any_message_fits_slack(msg in any_message()) {

@@ -383,8 +383,19 @@ fn clamp_str(v: &mut Value, max: usize, escaped: bool) {
     }
 }
 
+/// A variable without a value can leave a text empty, which Slack and
+/// Discord reject: put a dash there.
+fn not_blank(v: &mut Value) {
+    if let Value::String(s) = v {
+        if s.trim().is_empty() {
+            *s = "-".into();
+        }
+    }
+}
+
 fn clamp_text_object(v: &mut Value, max: usize) {
     if let Some(t) = v.get_mut("text") {
+        not_blank(t);
         clamp_str(t, max, true);
     }
 }
@@ -493,8 +504,10 @@ pub fn finish_discord(v: &mut Value, mentions: &[Mention]) {
             if let Some(Value::Array(fields)) = e.get_mut("fields") {
                 fields.truncate(dmax::FIELDS);
                 for f in fields.iter_mut() {
-                    clamp_str(&mut f["name"], dmax::FIELD_NAME, false);
-                    clamp_str(&mut f["value"], dmax::FIELD_VALUE, false);
+                    for (key, max) in [("name", dmax::FIELD_NAME), ("value", dmax::FIELD_VALUE)] {
+                        not_blank(&mut f[key]);
+                        clamp_str(&mut f[key], max, false);
+                    }
                 }
             }
             if e.get("title") == Some(&Value::Null) {
