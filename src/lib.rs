@@ -12,6 +12,8 @@ pub mod context;
 pub mod git;
 pub mod http;
 pub mod notes;
+pub mod message;
+pub mod notify;
 pub mod providers;
 pub mod redact;
 pub mod release;

@@ -2,6 +2,7 @@
 //! the [`Context`], call provider clients and pure cores, and report.
 
 pub mod completions;
+pub mod notify;
 pub mod release;
 
 use anyhow::Result;
@@ -15,6 +16,7 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         Command::Release(ReleaseCommand::Create(args)) => release::create(args, ctx).await,
         Command::Completions { shell } => completions::completions(shell),
         Command::Man => completions::man(),
+        Command::Notify(args) => notify::run(args, ctx).await,
     }
 }
 
