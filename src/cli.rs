@@ -26,6 +26,64 @@ pub enum Command {
     /// Sentry and GitHub releases.
     #[command(subcommand)]
     Release(ReleaseCommand),
+
+    /// GitHub Deployment lifecycle, Sentry deploy, one Slack message updated in place.
+    #[command(subcommand)]
+    Deploy(DeployCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeployCommand {
+    /// Record that a deployment started: GitHub Deployment (in_progress), Sentry release, Slack message.
+    Start(DeployStartArgs),
+    /// Record how it ended: final GitHub status, Sentry deploy on success, the Slack message updated.
+    Finish(DeployFinishArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeployStartArgs {
+    /// The target environment (production, staging, ...).
+    #[arg(long, short = 'e', value_name = "ENV")]
+    pub environment: String,
+
+    /// The version deployed (default: the tag at the commit, the workflow's tag, else the short SHA).
+    #[arg(long, value_name = "V")]
+    pub version: Option<String>,
+
+    /// The environment's URL (shown as "View deployment" once it succeeds).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Short description of the deployment.
+    #[arg(long, value_name = "D")]
+    pub description: Option<String>,
+
+    /// The deployment task.
+    #[arg(long, value_name = "T", default_value = "deploy")]
+    pub task: String,
+
+    /// The environment goes away after this deployment (review apps).
+    #[arg(long)]
+    pub transient: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployFinishArgs {
+    /// The target environment, as given to `deploy start`.
+    #[arg(long, short = 'e', value_name = "ENV")]
+    pub environment: String,
+
+    /// How the deployment ended (`${{ job.status }}` in GitHub Actions).
+    #[arg(long, value_enum, value_name = "STATUS")]
+    pub status: crate::deploy::Outcome,
+
+    /// The deployment to finish (default: the newest obsctl deployment of this SHA and environment).
+    #[arg(long, value_name = "ID")]
+    pub deployment_id: Option<u64>,
+
+    /// The environment's URL (default: the one given to `deploy start`); set on success only.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

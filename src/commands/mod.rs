@@ -1,17 +1,20 @@
 //! Orchestration: one file per command. Commands resolve what they need from
 //! the [`Context`], call provider clients and pure cores, and report.
 
+pub mod deploy;
 pub mod release;
 
 use anyhow::Result;
 
-use crate::cli::{Command, ReleaseCommand};
+use crate::cli::{Command, DeployCommand, ReleaseCommand};
 use crate::context::Context;
 use crate::http::PlannedRequest;
 
 pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
     match command {
         Command::Release(ReleaseCommand::Create(args)) => release::create(args, ctx).await,
+        Command::Deploy(DeployCommand::Start(args)) => deploy::start(args, ctx).await,
+        Command::Deploy(DeployCommand::Finish(args)) => deploy::finish(args, ctx).await,
     }
 }
 

@@ -1,5 +1,7 @@
 //! GitHub REST and GraphQL client (github.com and GitHub Enterprise Server).
 
+pub mod deployments;
+
 use reqwest::Url;
 use serde_json::Value;
 

@@ -1,5 +1,7 @@
 //! Sentry Web API client (sentry.io and self-hosted, `{SENTRY_URL}/api/0/`).
 
+pub mod deploys;
+
 use reqwest::{Method, Url};
 
 use crate::context::SentryConfig;
