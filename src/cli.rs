@@ -30,6 +30,9 @@ pub enum Command {
     /// GitHub Deployment lifecycle, Sentry deploy, one Slack message updated in place.
     #[command(subcommand)]
     Deploy(DeployCommand),
+
+    /// Send a message to Slack and Discord, routed by event and severity.
+    Notify(NotifyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,6 +87,60 @@ pub struct DeployFinishArgs {
     /// The environment's URL (default: the one given to `deploy start`); set on success only.
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
+}
+
+/// `obsctl notify`: see docs/notify.md.
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// The headline (template variables allowed: {{version}}, {{sha}}, ...).
+    #[arg(long, required_unless_present = "payload")]
+    pub title: Option<String>,
+
+    /// The body text.
+    #[arg(long)]
+    pub text: Option<String>,
+
+    /// How bad it is: picks the colour; critical also goes to #incidents.
+    #[arg(long, value_enum)]
+    pub severity: Option<crate::message::Severity>,
+
+    /// What happened: picks the route (deployment and release → #deployments).
+    #[arg(long, value_enum)]
+    pub event: Option<crate::message::Event>,
+
+    /// Send only to this route (deployments, incidents, monitoring) or, with
+    /// SLACK_BOT_TOKEN, to this Slack channel; replaces the routing.
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
+
+    /// A link button (repeatable).
+    #[arg(long = "link", value_name = "LABEL=URL")]
+    pub links: Vec<String>,
+
+    /// A field (repeatable).
+    #[arg(long = "field", value_name = "KEY=VALUE")]
+    pub fields: Vec<String>,
+
+    /// Ping: Slack user U…/W… or group S…; Discord user:ID (or ID) or role:ID (repeatable).
+    #[arg(long = "mention", value_name = "ID")]
+    pub mentions: Vec<String>,
+
+    /// Send this Slack Block Kit or Discord webhook JSON file instead of the
+    /// built message (or {"slack": {...}, "discord": {...}}).
+    #[arg(long, value_name = "FILE")]
+    pub payload: Option<PathBuf>,
+
+    /// Post as a reply in this Slack thread (the parent message's ts).
+    #[arg(long, value_name = "TS")]
+    pub thread: Option<String>,
+
+    /// Set a template variable: version, environment (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+
+    /// Send e-mail addresses found in the text (hidden by default).
+    #[arg(long)]
+    pub include_emails: bool,
 }
 
 #[derive(Debug, Subcommand)]

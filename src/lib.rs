@@ -11,6 +11,8 @@ pub mod commands;
 pub mod context;
 pub mod deploy;
 pub mod http;
+pub mod message;
+pub mod notify;
 pub mod providers;
 pub mod redact;
 pub mod ui;

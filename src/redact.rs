@@ -21,7 +21,7 @@ static TOKEN_PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
         (r"\bgh[pousr]_[A-Za-z0-9_]{16,}", "<github-token>"),
         (r"\bgithub_pat_[A-Za-z0-9_]{20,}", "<github-token>"),
-        (r"\bxox[abposr]-[A-Za-z0-9-]{8,}", "<slack-token>"),
+        (r"\bxox[a-z](\.xox[a-z])?-[A-Za-z0-9-]{8,}", "<slack-token>"),
         (r"\bxapp-[A-Za-z0-9-]{8,}", "<slack-token>"),
         (r"\bsntry[su]_[A-Za-z0-9+/=_]{16,}", "<sentry-token>"),
         (
@@ -140,6 +140,7 @@ mod tests {
                 "<github-token>",
             ),
             ("xoxb-1234567890-abcdefghij", "<slack-token>"),
+            ("xoxe.xoxp-1-abcdefghijklmnop", "<slack-token>"),
             ("sntrys_eyJpYXQiOjE2OTQ0MDAwMDB9", "<sentry-token>"),
             (
                 "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX",

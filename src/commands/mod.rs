@@ -2,6 +2,7 @@
 //! the [`Context`], call provider clients and pure cores, and report.
 
 pub mod deploy;
+pub mod notify;
 pub mod release;
 
 use anyhow::Result;
@@ -15,6 +16,7 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         Command::Release(ReleaseCommand::Create(args)) => release::create(args, ctx).await,
         Command::Deploy(DeployCommand::Start(args)) => deploy::start(args, ctx).await,
         Command::Deploy(DeployCommand::Finish(args)) => deploy::finish(args, ctx).await,
+        Command::Notify(args) => notify::run(args, ctx).await,
     }
 }
 

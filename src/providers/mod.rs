@@ -2,5 +2,7 @@
 //! [`crate::http::Http`] policy and takes its base URL from configuration,
 //! so tests point it at a loopback fake.
 
+pub mod discord;
 pub mod github;
 pub mod sentry;
+pub mod slack;

@@ -1,0 +1,100 @@
+//! The limits of each target, enforced by truncation with an ellipsis
+//! before sending (never discovered through a rejected request).
+//!
+//! Lengths are counted in UTF-16 code units ([`len`]), which is never less
+//! than the number of characters: a conservative count for both Slack
+//! ("characters") and Discord (whose limits are checked on UTF-16 strings).
+
+pub const ELLIPSIS: char = '…';
+
+pub mod slack {
+    pub const BLOCKS: usize = 50;
+    pub const HEADER: usize = 150;
+    pub const SECTION_TEXT: usize = 3000;
+    pub const FIELDS: usize = 10;
+    pub const FIELD_TEXT: usize = 2000;
+    pub const CONTEXT_ELEMENTS: usize = 10;
+    pub const CONTEXT_TEXT: usize = 3000;
+    pub const ACTIONS_ELEMENTS: usize = 25;
+    pub const BUTTON_TEXT: usize = 75;
+    pub const BUTTON_URL: usize = 3000;
+    pub const BLOCK_ID: usize = 255;
+    /// Slack truncates `text` above 40,000; obsctl keeps the fallback short.
+    pub const FALLBACK_TEXT: usize = 3000;
+}
+
+pub mod discord {
+    pub const CONTENT: usize = 2000;
+    pub const EMBEDS: usize = 10;
+    pub const TITLE: usize = 256;
+    pub const DESCRIPTION: usize = 4096;
+    pub const FIELDS: usize = 25;
+    pub const FIELD_NAME: usize = 256;
+    pub const FIELD_VALUE: usize = 1024;
+    pub const FOOTER: usize = 2048;
+    pub const AUTHOR: usize = 256;
+    pub const URL: usize = 2048;
+    /// title + description + field names and values + footer + author, over
+    /// all embeds.
+    pub const TOTAL: usize = 6000;
+    pub const ALLOWED_MENTION_IDS: usize = 100;
+}
+
+/// The length as the limits count it (UTF-16 code units).
+pub fn len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+/// `s` cut to at most `max` units, ending in `…` when cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if len(s) <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.len_utf16();
+        if used + w > max - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push(ELLIPSIS);
+    out
+}
+
+/// Like [`truncate`], for Slack-escaped text: never cuts an entity
+/// (`&amp;`, `&lt;`, `&gt;`) in half.
+pub fn truncate_escaped(s: &str, max: usize) -> String {
+    if len(s) <= max {
+        return s.to_string();
+    }
+    let mut out = truncate(s, max);
+    out.pop(); // the ellipsis
+    if let Some(pos) = out.rfind('&') {
+        if !out[pos..].contains(';') {
+            out.truncate(pos);
+        }
+    }
+    out.push(ELLIPSIS);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation() {
+        assert_eq!(truncate("abc", 3), "abc");
+        assert_eq!(truncate("abcd", 3), "ab…");
+        assert_eq!(len(&truncate(&"😀".repeat(10), 5)), 5);
+        assert_eq!(truncate_escaped("a&amp;b", 5), "a…");
+        assert_eq!(truncate_escaped("ab&lt;cd", 7), "ab&lt;…");
+        assert_eq!(truncate("", 0), "");
+    }
+}
