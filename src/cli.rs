@@ -87,6 +87,16 @@ pub struct DeployFinishArgs {
     /// The environment's URL (default: the one given to `deploy start`); set on success only.
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
+
+    /// Who to ping when it fails: Slack U…/S…, Discord user:ID or role:ID
+    /// (repeatable, or comma-separated in OBSCTL_DEPLOY_MENTIONS).
+    #[arg(
+        long = "mention",
+        value_name = "ID",
+        env = "OBSCTL_DEPLOY_MENTIONS",
+        value_delimiter = ','
+    )]
+    pub mentions: Vec<String>,
 }
 
 /// `obsctl notify`: see docs/notify.md.

@@ -4,6 +4,150 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::context::UsageError;
+use crate::message::{Event, Message, Severity};
+
+/// What the deploy messages say; shared by start and finish. Untrusted text
+/// (the commit subject) stays raw here: the message builders escape it.
+#[derive(Clone, Debug, Default)]
+pub struct DeployInfo {
+    pub environment: String,
+    pub version: String,
+    pub sha: String,
+    /// The repository name.
+    pub service: Option<String>,
+    pub actor: Option<String>,
+    pub run_url: Option<String>,
+    pub commit_url: Option<String>,
+    pub commit_subject: Option<String>,
+    pub env_url: Option<String>,
+    pub deployment_id: Option<u64>,
+    pub production: bool,
+    pub started_at: Option<String>,
+}
+
+/// What finish adds to the messages.
+#[derive(Clone, Debug)]
+pub struct FinishNote {
+    pub outcome: Outcome,
+    pub duration: Option<i64>,
+    pub finished_at: String,
+    /// Who to ping when it went wrong (Slack U…/S…, Discord user:/role:).
+    pub mentions: Vec<String>,
+}
+
+/// The colour bar of a deployment still running (Slack blue).
+pub const IN_PROGRESS_COLOR: u32 = 0x1D9BD1;
+/// The colour bar of a cancelled deployment (grey).
+pub const CANCELLED_COLOR: u32 = 0x9E9EA6;
+
+impl DeployInfo {
+    fn what(&self) -> String {
+        match &self.service {
+            Some(s) => format!("{s} {}", self.version),
+            None => self.version.clone(),
+        }
+    }
+
+    fn base(&self, title: String) -> Message {
+        let mut m = Message::new(title).event(Event::Deployment);
+        m.text = self.commit_subject.clone().unwrap_or_default();
+        m = m
+            .field("Environment", &self.environment)
+            .field("Version", &self.version);
+        if let Some(s) = &self.service {
+            m = m.field("Service", s);
+        }
+        if let Some(a) = &self.actor {
+            m = m.field("Actor", a);
+        }
+        m = m.field("Commit", short_sha(&self.sha));
+        if let Some(u) = &self.commit_url {
+            m = m.link(format!("Commit {}", short_sha(&self.sha)), u);
+        }
+        if let Some(u) = &self.run_url {
+            m = m.link("CI run", u);
+        }
+        m
+    }
+
+    /// The message `deploy start` posts: in progress.
+    pub fn start_message(&self) -> Message {
+        let mut m = self
+            .base(format!("Deploying {} to {}", self.what(), self.environment))
+            .field("Status", "in progress");
+        m.severity = Severity::Info;
+        m.color = Some(IN_PROGRESS_COLOR);
+        if let Some(t) = &self.started_at {
+            m = m.context_line(format!("Started {t}"));
+        }
+        m
+    }
+
+    /// The same message once finished: final colour, status, duration.
+    pub fn finish_message(&self, note: &FinishNote) -> Message {
+        let title = match note.outcome {
+            Outcome::Success => format!("Deployed {} to {}", self.what(), self.environment),
+            o => format!(
+                "Deploy of {} to {} {}",
+                self.what(),
+                self.environment,
+                o.verb()
+            ),
+        };
+        let mut m = self.base(title).field("Status", note.outcome.as_str());
+        if let Some(d) = note.duration {
+            m = m.field("Duration", human_duration(d));
+        }
+        if note.outcome == Outcome::Success {
+            if let Some(u) = &self.env_url {
+                m = m.link("Open environment", u);
+            }
+        }
+        (m.severity, m.color) = match note.outcome {
+            Outcome::Success => (Severity::Success, None),
+            Outcome::Failure | Outcome::Error => (Severity::Critical, None),
+            Outcome::Cancelled => (Severity::Warning, Some(CANCELLED_COLOR)),
+        };
+        let mut context = Vec::new();
+        if let Some(id) = self.deployment_id {
+            context.push(format!("GitHub deployment {id}"));
+        }
+        if let Some(t) = &self.started_at {
+            context.push(format!("started {t}"));
+        }
+        context.push(format!("finished {}", note.finished_at));
+        m.context_line(context.join(" · "))
+    }
+
+    /// The thread reply (or follow-up) when it went wrong: the run link
+    /// and the people to ping.
+    pub fn failure_reply(&self, note: &FinishNote) -> Message {
+        let mut m = Message::new(format!(
+            "Deploy of {} to {} {}",
+            self.what(),
+            self.environment,
+            note.outcome.verb()
+        ))
+        .event(Event::Deployment)
+        .severity(Severity::Critical);
+        m.text = match &self.run_url {
+            Some(_) => "See the CI run for the logs.".into(),
+            None => "No CI run link is known for this deployment.".into(),
+        };
+        if let Some(u) = &self.run_url {
+            m = m.link("CI run", u);
+        }
+        m.mentions = note.mentions.clone();
+        m
+    }
+
+    /// The cross-post to #incidents: the finished message with the pings.
+    pub fn incident_message(&self, note: &FinishNote) -> Message {
+        let mut m = self.finish_message(note);
+        m.mentions = note.mentions.clone();
+        m
+    }
+}
 
 /// The outcome `deploy finish --status` reports (GitHub Actions' `job.status`
 /// values, plus `error`).

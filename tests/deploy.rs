@@ -14,6 +14,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 const GH_TOKEN: &str = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
 const SENTRY_TOKEN: &str = "sntrys_abcdefghijklmnopqrstuvwxyz0123456789";
 const SLACK_TOKEN: &str = "xoxb-1234567890-abcdefghijkl";
+const DISCORD_TOKEN: &str = "dIsCoRdWeBhOoKtOkEn_0123456789";
 const RUN_URL: &str = "https://github.com/acme/web/actions/runs/42/attempts/1";
 
 /// One request the fake received.
@@ -283,6 +284,34 @@ impl Respond for Fake {
                     json!({"ok": true, "channel": ch, "ts": ts, "text": body["text"]}),
                 )
             }
+            ("POST", ["api", "webhooks", _, _]) => {
+                if s.slack_down {
+                    return ResponseTemplate::new(503);
+                }
+                s.next_id += 1;
+                let id = (900_000_000_000_000_000u64 + s.next_id).to_string();
+                let mut m = body.clone();
+                m["id"] = json!(id);
+                s.webhook_posts.push(m.clone());
+                json_resp(
+                    200,
+                    json!({"id": id, "type": 0, "channel_id": "1", "content": body.get("content").cloned().unwrap_or(json!("")), "embeds": body["embeds"]}),
+                )
+            }
+            ("PATCH", ["api", "webhooks", _, _, "messages", mid]) => {
+                let mid = mid.to_string();
+                let Some(m) = s.webhook_posts.iter_mut().find(|m| m["id"] == mid.as_str()) else {
+                    return json_resp(404, json!({"message": "Unknown Message", "code": 10008}));
+                };
+                for (k, v) in body.as_object().unwrap() {
+                    m[k] = v.clone();
+                }
+                s.slack_updates.push(body.clone());
+                json_resp(
+                    200,
+                    json!({"id": mid, "type": 0, "channel_id": "1", "embeds": body["embeds"]}),
+                )
+            }
             ("POST", ["hooks", ..]) => {
                 if s.slack_down {
                     return ResponseTemplate::new(503);
@@ -381,14 +410,47 @@ impl World {
     }
 
     /// Like [`cmd`], with a Slack bot pointed at the fake.
-    #[allow(dead_code)]
     fn cmd_slack(&self, args: &[&str]) -> assert_cmd::Command {
         let mut c = self.cmd(args);
         c.env("SLACK_BOT_TOKEN", SLACK_TOKEN)
             .env("SLACK_API_URL", format!("{}/api", self.server.uri()))
-            .env("SLACK_CHANNEL_DEPLOYMENTS", "#deployments")
-            .env("SLACK_CHANNEL_INCIDENTS", "#incidents");
+            .env("OBSCTL_SLACK_CHANNEL_DEPLOYMENTS", "#deployments")
+            .env("OBSCTL_SLACK_CHANNEL_INCIDENTS", "#incidents");
         c
+    }
+
+    /// Like [`cmd`], with only a Slack incoming webhook.
+    fn cmd_webhook(&self, args: &[&str]) -> assert_cmd::Command {
+        let mut c = self.cmd(args);
+        c.env(
+            "SLACK_WEBHOOK_URL",
+            format!("{}/hooks/services/T000/B000/XXXX", self.server.uri()),
+        );
+        c
+    }
+
+    /// Like [`cmd`], with only a Discord webhook.
+    fn cmd_discord(&self, args: &[&str]) -> assert_cmd::Command {
+        let mut c = self.cmd(args);
+        c.env(
+            "DISCORD_WEBHOOK_URL",
+            format!("{}/api/webhooks/123/{DISCORD_TOKEN}", self.server.uri()),
+        );
+        c
+    }
+
+    fn slack_posts(&self) -> Vec<Value> {
+        self.seen("POST", "/api/chat.postMessage")
+            .into_iter()
+            .map(|r| r.body)
+            .collect()
+    }
+
+    fn slack_updates(&self) -> Vec<Value> {
+        self.seen("POST", "/api/chat.update")
+            .into_iter()
+            .map(|r| r.body)
+            .collect()
     }
 
     /// Every body sent must satisfy the contracts.
@@ -406,6 +468,18 @@ impl World {
                 ("POST", [.., "deploys"]) => "sentry/create-release-deploy.json",
                 ("POST", ["api", "chat.postMessage"]) => "slack/chat.postMessage.json",
                 ("POST", ["api", "chat.update"]) => "slack/chat.update.json",
+                ("POST", ["api", "webhooks", ..]) => {
+                    common::assert_valid("discord/webhook-message.json", None, &r.body);
+                    continue;
+                }
+                ("PATCH", ["api", "webhooks", ..]) => {
+                    common::assert_valid("discord/webhook-message.json", None, &r.body);
+                    continue;
+                }
+                ("POST", ["hooks", ..]) => {
+                    common::assert_valid("slack/incoming-webhook.json", None, &r.body);
+                    continue;
+                }
                 ("GET", _) => continue,
                 _ => continue,
             };
@@ -443,7 +517,13 @@ fn slack_form(contract: &str, body: &Value) -> Value {
 fn assert_no_secrets(out: &std::process::Output) {
     for stream in [&out.stdout, &out.stderr] {
         let text = String::from_utf8_lossy(stream);
-        for secret in [GH_TOKEN, SENTRY_TOKEN, SLACK_TOKEN, "T000/B000/XXXX"] {
+        for secret in [
+            GH_TOKEN,
+            SENTRY_TOKEN,
+            SLACK_TOKEN,
+            DISCORD_TOKEN,
+            "T000/B000/XXXX",
+        ] {
             assert!(!text.contains(secret), "secret printed: {text}");
         }
     }
@@ -903,4 +983,302 @@ async fn finish_without_a_start_explains() {
     ]));
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("--deployment-id"), "{text}");
+}
+
+// ------------------------------------------------------------ messaging
+
+#[tokio::test]
+async fn slack_message_is_posted_once_and_updated_in_place() {
+    let w = World::new().await;
+    let out_file = w.output_file("start.out");
+    let (code, json, text) = run({
+        let mut c = w.cmd_slack(&["deploy", "start", "-e", "production", "--format", "json"]);
+        c.env("GITHUB_OUTPUT", &out_file);
+        c
+    });
+    assert_eq!(code, 0, "{text}");
+    let posts = w.slack_posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    let post = &posts[0];
+    assert_eq!(post["channel"], "#deployments");
+    let post_text = post.to_string();
+    for want in [
+        "production",
+        "v1.2.0",
+        "web",
+        "octocat",
+        RUN_URL,
+        &w.sha[..7],
+    ] {
+        assert!(post_text.contains(want), "{want} missing: {post_text}");
+    }
+    assert!(
+        post_text.contains(&format!("https://github.com/acme/web/commit/{}", w.sha)),
+        "{post_text}"
+    );
+    // The commit subject is escaped for Slack: no live markup, no pings.
+    assert!(post_text.contains("&lt;script&gt;"), "{post_text}");
+    assert!(!post_text.contains("<script>"), "{post_text}");
+    assert!(!post_text.contains("<!channel>"), "{post_text}");
+    assert!(
+        post_text.contains("#1D9BD1"),
+        "in-progress colour: {post_text}"
+    );
+    let (channel, ts) = (
+        json["slack_channel"].as_str().unwrap().to_string(),
+        json["slack_ts"].as_str().unwrap().to_string(),
+    );
+    assert_eq!(channel, "CDEPLOYMENTS");
+    // The reference rides in the deployment payload; nothing secret does.
+    let dep = &w.seen("POST", "/repos/acme/web/deployments")[0].body;
+    assert_eq!(dep["payload"]["slack_channel"], channel.as_str());
+    assert_eq!(dep["payload"]["slack_ts"], ts.as_str());
+    assert_eq!(dep["payload"]["messages"][0]["kind"], "slack_bot");
+    assert!(!dep.to_string().contains(SLACK_TOKEN));
+    let outputs = read_outputs(&out_file);
+    assert!(
+        outputs.contains(&format!("slack_channel={channel}")),
+        "{outputs}"
+    );
+    assert!(outputs.contains(&format!("slack_ts={ts}")), "{outputs}");
+
+    for _ in 0..2 {
+        let (code, json, text) = run(w.cmd_slack(&[
+            "deploy",
+            "finish",
+            "-e",
+            "production",
+            "--status",
+            "success",
+            "--format",
+            "json",
+        ]));
+        assert_eq!(code, 0, "{text}");
+        assert_eq!(json["slack_ts"], ts.as_str());
+    }
+    assert_eq!(w.slack_posts().len(), 1, "updated, never posted again");
+    let updates = w.slack_updates();
+    assert!(!updates.is_empty());
+    let upd = &updates[0];
+    assert_eq!(upd["channel"], channel.as_str());
+    assert_eq!(upd["ts"], ts.as_str());
+    let upd_text = upd.to_string();
+    assert!(upd_text.contains("success"), "{upd_text}");
+    assert!(upd_text.contains("Duration"), "{upd_text}");
+    assert!(upd_text.contains("#2EB67D"), "success colour: {upd_text}");
+    let state = w.state();
+    assert_eq!(state.slack.len(), 1);
+    assert!(
+        state.slack[0]
+            .to_string()
+            .contains("Deployed web v1.2.0 to production")
+    );
+    drop(state);
+    assert_eq!(w.seen("POST", "/deploys/").len(), 1);
+    w.validate_bodies();
+}
+
+#[tokio::test]
+async fn production_failure_replies_in_thread_and_cross_posts_to_incidents() {
+    let w = World::new().await;
+    let (code, json, text) =
+        run(w.cmd_slack(&["deploy", "start", "-e", "production", "--format", "json"]));
+    assert_eq!(code, 0, "{text}");
+    let ts = json["slack_ts"].as_str().unwrap().to_string();
+    for _ in 0..2 {
+        let (code, _, text) = run(w.cmd_slack(&[
+            "deploy",
+            "finish",
+            "-e",
+            "production",
+            "--status",
+            "failure",
+            "--mention",
+            "U024BE7LH",
+            "--mention",
+            "S0614TZR7",
+        ]));
+        assert_eq!(code, 0, "failure is recorded, not a second failure: {text}");
+    }
+    let posts = w.slack_posts();
+    assert_eq!(
+        posts.len(),
+        3,
+        "start, thread reply, #incidents; nothing on the re-run: {posts:#?}"
+    );
+    let reply = posts
+        .iter()
+        .find(|p| p.get("thread_ts").is_some())
+        .expect("thread reply");
+    assert_eq!(reply["thread_ts"], ts.as_str());
+    assert_eq!(reply["channel"], "CDEPLOYMENTS");
+    let reply_text = reply.to_string();
+    assert!(reply_text.contains(RUN_URL), "{reply_text}");
+    assert!(reply_text.contains("<@U024BE7LH>"), "{reply_text}");
+    assert!(reply_text.contains("<!subteam^S0614TZR7>"), "{reply_text}");
+    let incident = posts
+        .iter()
+        .find(|p| p["channel"] == "#incidents")
+        .expect("#incidents post");
+    assert!(incident.to_string().contains("failed"), "{incident}");
+    assert!(incident.to_string().contains("#E01E5A"), "red: {incident}");
+    assert_eq!(w.slack_updates().len(), 2);
+    assert!(w.slack_updates()[0].to_string().contains("failure"));
+    assert!(w.seen("POST", "/deploys/").is_empty());
+    w.validate_bodies();
+}
+
+#[tokio::test]
+async fn staging_failure_does_not_go_to_incidents() {
+    let w = World::new().await;
+    let (code, _, text) = run(w.cmd_slack(&["deploy", "start", "-e", "staging"]));
+    assert_eq!(code, 0, "{text}");
+    let (code, _, text) =
+        run(w.cmd_slack(&["deploy", "finish", "-e", "staging", "--status", "error"]));
+    assert_eq!(code, 0, "{text}");
+    let posts = w.slack_posts();
+    assert_eq!(posts.len(), 2, "start + thread reply: {posts:#?}");
+    assert!(posts.iter().all(|p| p["channel"] != "#incidents"));
+    w.validate_bodies();
+}
+
+#[tokio::test]
+async fn webhook_only_posts_a_second_message_once() {
+    let w = World::new().await;
+    let (code, json, text) =
+        run(w.cmd_webhook(&["deploy", "start", "-e", "production", "--format", "json"]));
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(json["slack_ts"], Value::Null);
+    assert_eq!(w.state().webhook_posts.len(), 1);
+    let dep = w.seen("POST", "/repos/acme/web/deployments")[0]
+        .body
+        .clone();
+    assert_eq!(
+        dep["payload"]["messages"],
+        json!([{"kind": "slack_webhook", "route": "deployments"}])
+    );
+    assert!(
+        !dep.to_string().contains("/hooks/"),
+        "the webhook URL is a secret: {dep}"
+    );
+    for _ in 0..2 {
+        let (code, _, text) = run(w.cmd_webhook(&[
+            "deploy",
+            "finish",
+            "-e",
+            "production",
+            "--status",
+            "success",
+        ]));
+        assert_eq!(code, 0, "{text}");
+    }
+    let posts = w.state().webhook_posts.clone();
+    assert_eq!(
+        posts.len(),
+        2,
+        "start + finish, not repeated on the re-run: {posts:#?}"
+    );
+    assert!(
+        posts[1]
+            .to_string()
+            .contains("Deployed web v1.2.0 to production"),
+        "{}",
+        posts[1]
+    );
+    assert!(w.slack_posts().is_empty() && w.slack_updates().is_empty());
+    w.validate_bodies();
+}
+
+#[tokio::test]
+async fn discord_message_is_edited_in_place() {
+    let w = World::new().await;
+    let (code, _, text) = run(w.cmd_discord(&["deploy", "start", "-e", "staging"]));
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(w.state().webhook_posts.len(), 1);
+    let posts = w.seen("POST", &format!("/api/webhooks/123/{DISCORD_TOKEN}"));
+    assert_eq!(posts[0].query.get("wait").map(String::as_str), Some("true"));
+    let (code, _, text) =
+        run(w.cmd_discord(&["deploy", "finish", "-e", "staging", "--status", "success"]));
+    assert_eq!(code, 0, "{text}");
+    let state = w.state();
+    assert_eq!(state.webhook_posts.len(), 1, "edited, not posted again");
+    assert_eq!(state.slack_updates.len(), 1, "one PATCH");
+    assert!(state.webhook_posts[0].to_string().contains("success"));
+    drop(state);
+    w.validate_bodies();
+}
+
+#[tokio::test]
+async fn slack_down_is_a_warning_unless_strict() {
+    let w = World::new().await;
+    w.state().slack_down = true;
+    let (code, json, text) =
+        run(w.cmd_slack(&["deploy", "start", "-e", "production", "--format", "json"]));
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("warning: notification to Slack #deployments failed"),
+        "{text}"
+    );
+    assert!(json["deployment_id"].as_u64().is_some());
+    assert_eq!(json["slack_ts"], Value::Null);
+    let (code, _, text) = run(w.cmd_slack(&[
+        "deploy",
+        "finish",
+        "-e",
+        "production",
+        "--status",
+        "success",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("warning: notification to Slack"), "{text}");
+    let (code, _, text) = run(w.cmd_slack(&["deploy", "start", "-e", "production", "--strict"]));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("--strict"), "{text}");
+    let (code, _, text) = run(w.cmd_slack(&[
+        "deploy",
+        "finish",
+        "-e",
+        "production",
+        "--status",
+        "success",
+        "--strict",
+    ]));
+    assert_eq!(code, 1, "{text}");
+    // The GitHub record is there regardless.
+    assert_eq!(w.state().deployments.len(), 2);
+    assert_eq!(w.seen("POST", "/statuses").len(), 4);
+}
+
+#[tokio::test]
+async fn dry_run_with_slack_sends_nothing() {
+    let w = World::new().await;
+    let (code, json, text) = run(w.cmd_slack(&[
+        "deploy",
+        "start",
+        "-e",
+        "production",
+        "--dry-run",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    let reqs = json["requests"].as_array().unwrap();
+    assert!(
+        reqs.iter().any(|r| r["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api/chat.postMessage")),
+        "{json}"
+    );
+    let (code, _, text) = run(w.cmd_slack(&[
+        "deploy",
+        "finish",
+        "-e",
+        "production",
+        "--status",
+        "failure",
+        "--dry-run",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    assert!(w.state().seen.is_empty());
 }

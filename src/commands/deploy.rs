@@ -19,30 +19,16 @@ use serde_json::{Value, json};
 
 use crate::cli::{DeployFinishArgs, DeployStartArgs};
 use crate::context::{Context, UsageError, parse_url, usage};
-use crate::deploy::{self, Outcome};
+use crate::deploy::{self, DeployInfo, FinishNote, Outcome};
 use crate::http::HttpError;
+use crate::message::{Route, Severity};
+use crate::notify::{Delivery, MessageRef, Notifier, report_failures};
 use crate::providers::github::GitHub;
 use crate::providers::github::deployments::{
     DeployPayload, Deployment, DeploymentStatus, NewDeployment, NewStatus, newest_obsctl,
 };
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::deploys::{DeployOutcome, NewSentryDeploy};
-
-/// What the deploy messages say; shared by start and finish.
-#[derive(Clone, Debug, Default)]
-pub struct DeployInfo {
-    pub environment: String,
-    pub version: String,
-    pub sha: String,
-    pub service: Option<String>,
-    pub actor: Option<String>,
-    pub run_url: Option<String>,
-    pub commit_url: Option<String>,
-    pub commit_subject: Option<String>,
-    pub env_url: Option<String>,
-    pub deployment_id: Option<u64>,
-    pub production: bool,
-}
 
 /// The JSON result of `deploy start` / `deploy finish` (also the outputs).
 #[derive(Debug, Default, Serialize)]
@@ -214,7 +200,7 @@ pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
         }));
     }
     provider_failures(ctx, "ensuring the Sentry release", sentry_result)?;
-    messenger.report(ctx, &posted.failures)?;
+    messenger.report(ctx, &posted.deliveries)?;
 
     let text = match outputs.deployment_id {
         Some(id) => format!(
@@ -324,10 +310,12 @@ pub async fn finish(args: DeployFinishArgs, ctx: &Context) -> Result<()> {
         .as_ref()
         .map(|p| p.messages.clone())
         .unwrap_or_default();
+    info.started_at = started_at.clone();
     let finish_note = FinishNote {
         outcome,
         duration,
         finished_at: finished_at.clone(),
+        mentions: args.mentions.clone(),
     };
 
     // 2. Concurrently: GitHub final status (+ earlier statuses), Sentry
@@ -408,8 +396,8 @@ pub async fn finish(args: DeployFinishArgs, ctx: &Context) -> Result<()> {
         sha: sha.clone(),
         started_at: started_at.clone().unwrap_or_default(),
         environment: environment.clone(),
-        slack_channel: payload.as_ref().and_then(|p| p.slack_channel.clone()),
-        slack_ts: payload.as_ref().and_then(|p| p.slack_ts.clone()),
+        slack_channel: payload.as_ref().and_then(payload_slack).map(|s| s.0),
+        slack_ts: payload.as_ref().and_then(payload_slack).map(|s| s.1),
         status: Some(outcome.as_str()),
         finished_at: Some(finished_at.clone()),
         duration_seconds: duration,
@@ -459,14 +447,6 @@ pub async fn finish(args: DeployFinishArgs, ctx: &Context) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// What finish adds to the messages.
-#[derive(Clone, Debug)]
-pub struct FinishNote {
-    pub outcome: Outcome,
-    pub duration: Option<i64>,
-    pub finished_at: String,
 }
 
 fn status_description(
@@ -650,17 +630,11 @@ fn deploy_info(
         env_url,
         deployment_id: None,
         production: deploy::is_production(environment),
+        started_at: None,
     }
 }
 
 // ------------------------------------------------------------ messaging
-
-/// One failed notification, for the warning (or the `--strict` error).
-#[derive(Clone, Debug)]
-pub struct NoteFailure {
-    pub target: String,
-    pub error: String,
-}
 
 /// What the start message left behind.
 #[derive(Clone, Debug, Default)]
@@ -669,50 +643,193 @@ pub struct Posted {
     pub refs: Vec<Value>,
     /// The Slack bot message (channel id, ts), when there is one.
     pub slack: Option<(String, String)>,
-    pub failures: Vec<NoteFailure>,
+    pub deliveries: Vec<Delivery>,
 }
 
 /// The deploy messages (Slack, Discord), through the messaging layer.
-struct Messenger;
+struct Messenger {
+    notifier: Notifier,
+}
+
+fn parse_refs(refs: &[Value]) -> Vec<MessageRef> {
+    refs.iter()
+        .filter_map(|v| serde_json::from_value(v.clone()).ok())
+        .collect()
+}
 
 impl Messenger {
-    fn new(_ctx: &Context) -> Result<Self> {
-        Ok(Messenger)
+    fn new(ctx: &Context) -> Result<Self> {
+        Ok(Messenger {
+            notifier: Notifier::from_context(ctx)?,
+        })
     }
 
-    async fn start(&self, _info: &DeployInfo) -> Posted {
-        Posted::default()
+    /// Post the "in progress" message to the deployments route.
+    async fn start(&self, info: &DeployInfo) -> Posted {
+        if self.notifier.is_empty() {
+            return Posted::default();
+        }
+        let deliveries = self
+            .notifier
+            .send(&info.start_message(), &[Route::Deployments])
+            .await;
+        let refs: Vec<MessageRef> = deliveries
+            .iter()
+            .filter_map(|d| d.reference.clone())
+            .collect();
+        Posted {
+            slack: slack_bot_ref(&refs),
+            refs: refs
+                .iter()
+                .filter_map(|r| serde_json::to_value(r).ok())
+                .collect(),
+            deliveries,
+        }
     }
 
-    async fn start_failed(&self, _posted: &Posted, _info: &DeployInfo, _error: &str) {}
+    /// The GitHub deployment could not be recorded: say so in the message
+    /// that already announced it (updatable messages only).
+    async fn start_failed(&self, posted: &Posted, info: &DeployInfo, error: &str) {
+        let mut msg = info.start_message();
+        msg.title = format!(
+            "Deploy of {} to {}: not recorded",
+            info.version, info.environment
+        );
+        msg.fields.retain(|(k, _)| k != "Status");
+        msg.fields
+            .push(("Status".into(), "GitHub deployment not recorded".into()));
+        msg.context = vec![truncate(error, 300)];
+        msg.severity = Severity::Warning;
+        msg.color = None;
+        for r in parse_refs(&posted.refs) {
+            if !matches!(r, MessageRef::SlackWebhook { .. }) {
+                let _ = self.notifier.update(&r, &msg).await;
+            }
+        }
+    }
 
-    /// Update the start messages in place (safe to repeat).
+    /// Update the start messages in place (safe to repeat): Slack bot and
+    /// Discord messages. Webhook messages cannot be updated: see
+    /// [`Messenger::finish_once`].
     async fn finish_update(
         &self,
-        _refs: &[Value],
-        _info: &DeployInfo,
-        _note: &FinishNote,
-    ) -> Vec<NoteFailure> {
-        Vec::new()
+        refs: &[Value],
+        info: &DeployInfo,
+        note: &FinishNote,
+    ) -> Vec<Delivery> {
+        let msg = info.finish_message(note);
+        let updates = parse_refs(refs)
+            .into_iter()
+            .filter(|r| !matches!(r, MessageRef::SlackWebhook { .. }))
+            .map(|r| {
+                let msg = msg.clone();
+                async move { self.notifier.update(&r, &msg).await }
+            });
+        futures_join_all(updates).await
     }
 
-    /// Messages that must be sent once: replies, cross-posts, new messages.
+    /// Messages that must be sent once (skipped when an earlier finish
+    /// already recorded this outcome): the failure reply in the thread, the
+    /// #incidents cross-post for production, and the second message where
+    /// the first cannot be updated (webhooks, or no start message).
     async fn finish_once(
         &self,
-        _refs: &[Value],
-        _info: &DeployInfo,
-        _note: &FinishNote,
-    ) -> Vec<NoteFailure> {
-        Vec::new()
+        refs: &[Value],
+        info: &DeployInfo,
+        note: &FinishNote,
+    ) -> Vec<Delivery> {
+        if self.notifier.is_empty() {
+            return Vec::new();
+        }
+        let refs = parse_refs(refs);
+        let bad = note.outcome.is_bad();
+        let incidents = bad && info.production;
+        let updatable = refs
+            .iter()
+            .any(|r| !matches!(r, MessageRef::SlackWebhook { .. }));
+        let mut out = Vec::new();
+        let replies = refs
+            .iter()
+            .filter(|r| bad && !matches!(r, MessageRef::SlackWebhook { .. }))
+            .map(|r| {
+                let msg = info.failure_reply(note);
+                async move { self.notifier.reply(r, &msg).await }
+            });
+        let new_messages = async {
+            if updatable {
+                if incidents {
+                    return self
+                        .notifier
+                        .send(&info.incident_message(note), &[Route::Incidents])
+                        .await;
+                }
+                return Vec::new();
+            }
+            // Nothing to update: one new message, to #incidents as well
+            // for a production failure (the same destination gets one).
+            let mut routes = vec![Route::Deployments];
+            if incidents {
+                routes.push(Route::Incidents);
+            }
+            let msg = if bad {
+                info.incident_message(note)
+            } else {
+                info.finish_message(note)
+            };
+            self.notifier.send(&msg, &routes).await
+        };
+        let (replied, sent) = tokio::join!(futures_join_all(replies), new_messages);
+        out.extend(replied);
+        out.extend(sent);
+        out
     }
 
-    fn report(&self, ctx: &Context, failures: &[NoteFailure]) -> Result<()> {
-        for f in failures {
-            if ctx.strict {
-                anyhow::bail!("{}: {} (--strict)", f.target, f.error);
-            }
-            ctx.ui.warn(&format!("{}: {}", f.target, f.error));
-        }
-        Ok(())
+    fn report(&self, ctx: &Context, deliveries: &[Delivery]) -> Result<()> {
+        report_failures(ctx, deliveries)
     }
+}
+
+fn slack_bot_ref(refs: &[MessageRef]) -> Option<(String, String)> {
+    refs.iter().find_map(|r| match r {
+        MessageRef::SlackBot { channel, ts } => Some((channel.clone(), ts.clone())),
+        _ => None,
+    })
+}
+
+/// The Slack bot message recorded in a payload (from `messages`, else the
+/// `slack_channel`/`slack_ts` fields).
+fn payload_slack(p: &DeployPayload) -> Option<(String, String)> {
+    slack_bot_ref(&parse_refs(&p.messages))
+        .or_else(|| Some((p.slack_channel.clone()?, p.slack_ts.clone()?)))
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    crate::providers::github::deployments::truncate_chars(s, max)
+}
+
+/// Run futures concurrently and collect their outputs in order.
+async fn futures_join_all<F, T>(futures: impl IntoIterator<Item = F>) -> Vec<T>
+where
+    F: std::future::Future<Output = T>,
+{
+    let futures: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut slots: Vec<Option<T>> = futures.iter().map(|_| None).collect();
+    let mut pending: Vec<(usize, std::pin::Pin<Box<F>>)> =
+        futures.into_iter().enumerate().collect();
+    std::future::poll_fn(|cx| {
+        pending.retain_mut(|(i, f)| match f.as_mut().poll(cx) {
+            std::task::Poll::Ready(v) => {
+                slots[*i] = Some(v);
+                false
+            }
+            std::task::Poll::Pending => true,
+        });
+        if pending.is_empty() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    slots.into_iter().flatten().collect()
 }
