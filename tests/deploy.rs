@@ -1282,3 +1282,57 @@ async fn dry_run_with_slack_sends_nothing() {
     assert_eq!(code, 0, "{text}");
     assert!(w.state().seen.is_empty());
 }
+
+#[tokio::test]
+async fn in_github_actions_the_run_and_commit_come_from_the_environment() {
+    let w = World::new().await;
+    let mut c = common::obsctl();
+    c.arg("-C").arg(w.repo.path());
+    c.args(["deploy", "start", "-e", "production"]);
+    c.env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_SHA", &w.sha)
+        .env("GITHUB_REPOSITORY", "acme/web")
+        .env("GITHUB_RUN_ID", "7")
+        .env("GITHUB_RUN_ATTEMPT", "2")
+        .env("GITHUB_ACTOR", "hubot")
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_TOKEN", GH_TOKEN)
+        .env("GITHUB_API_URL", w.server.uri())
+        .env("OBSCTL_RETRY_BUDGET", "2")
+        .env("GITHUB_OUTPUT", w.output_file("out"));
+    let out = c.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    // The runner is told to mask the token; it appears nowhere else.
+    assert!(text.contains(&format!("::add-mask::{GH_TOKEN}")), "{text}");
+    let rest: String = text
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect();
+    assert!(!rest.contains(GH_TOKEN), "{text}");
+    let run_url = "https://github.com/acme/web/actions/runs/7/attempts/2";
+    let dep = &w.seen("POST", "/repos/acme/web/deployments")[0].body;
+    assert_eq!(dep["ref"], w.sha.as_str());
+    assert_eq!(dep["payload"]["actor"], "hubot");
+    assert_eq!(dep["payload"]["run_url"], run_url);
+    assert_eq!(w.seen("POST", "/statuses")[0].body["log_url"], run_url);
+    assert!(read_outputs(&w.output_file("out")).contains("deployment_id=1001"));
+}
+
+#[tokio::test]
+async fn an_abbreviated_sha_is_expanded_locally() {
+    let w = World::new().await;
+    let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "qa", "--sha", &w.sha[..8]]));
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        w.seen("POST", "/repos/acme/web/deployments")[0].body["ref"],
+        w.sha.as_str()
+    );
+    let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "qa", "--sha", "abcdef12"]));
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("full 40-character SHA"), "{text}");
+}

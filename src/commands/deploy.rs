@@ -535,7 +535,20 @@ fn resolve_sha(ctx: &Context) -> Result<String> {
         if !sha.chars().all(|c| c.is_ascii_hexdigit()) || sha.len() < 7 {
             return usage(format!("--sha {sha:?} is not a commit SHA"));
         }
-        return Ok(sha.to_ascii_lowercase());
+        if deploy::is_full_sha(sha) {
+            return Ok(sha.to_ascii_lowercase());
+        }
+        // A deployment is of an exact commit: expand a short SHA locally.
+        let full = git2::Repository::discover(&ctx.repo_path)
+            .ok()
+            .and_then(|r| Some(r.revparse_single(sha).ok()?.peel_to_commit().ok()?.id()));
+        return match full {
+            Some(id) => Ok(id.to_string()),
+            None => usage(format!(
+                "--sha {sha:?} is abbreviated and the local repository cannot expand it: \
+                 pass the full 40-character SHA"
+            )),
+        };
     }
     let repo = git2::Repository::discover(&ctx.repo_path).map_err(|_| {
         UsageError(format!(
