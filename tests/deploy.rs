@@ -1336,3 +1336,21 @@ async fn an_abbreviated_sha_is_expanded_locally() {
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("full 40-character SHA"), "{text}");
 }
+
+#[tokio::test]
+async fn a_refused_deployment_is_said_in_the_message() {
+    let w = World::new().await;
+    w.state().create_deployment_status = Some((
+        409,
+        json!({"message": "Conflict: Commit status checks failed for main.", "documentation_url": "https://docs.github.com/rest"}),
+    ));
+    let (code, _, text) = run(w.cmd_slack(&["deploy", "start", "-e", "production"]));
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(w.slack_posts().len(), 1);
+    let updates = w.slack_updates();
+    assert_eq!(updates.len(), 1, "the message no longer says in progress");
+    let t = updates[0].to_string();
+    assert!(t.contains("not recorded"), "{t}");
+    assert!(t.contains("HTTP 409"), "{t}");
+    w.validate_bodies();
+}

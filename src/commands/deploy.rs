@@ -102,7 +102,7 @@ pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
     };
     let started = Utc::now();
     let started_at = deploy::timestamp(started);
-    let info = deploy_info(
+    let mut info = deploy_info(
         ctx,
         github.as_ref(),
         &environment,
@@ -110,6 +110,7 @@ pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
         &sha,
         env_url.clone(),
     );
+    info.started_at = Some(started_at.clone());
     let messenger = Messenger::new(ctx)?;
 
     let sentry_fut = async {
@@ -185,11 +186,7 @@ pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
 
     if let Err(e) = github_result {
         if deployment.is_none() {
-            let mut failed = info.clone();
-            failed.deployment_id = None;
-            messenger
-                .start_failed(&posted, &failed, &e.to_string())
-                .await;
+            messenger.start_failed(&posted, &info, &e.to_string()).await;
         }
         return Err(anyhow!(e).context(match &deployment {
             Some(d) => format!(
