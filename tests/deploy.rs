@@ -484,6 +484,14 @@ impl World {
                 _ => continue,
             };
             common::assert_valid(contract, Some("request"), &slack_form(contract, &r.body));
+            if contract.starts_with("slack/") {
+                // The Block Kit content itself, top level and in the colour bar.
+                common::assert_valid("slack/block-kit-message.json", None, &r.body);
+                for att in r.body["attachments"].as_array().into_iter().flatten() {
+                    let inner = json!({"blocks": att["blocks"]});
+                    common::assert_valid("slack/block-kit-message.json", None, &inner);
+                }
+            }
         }
     }
 
@@ -1352,5 +1360,28 @@ async fn a_refused_deployment_is_said_in_the_message() {
     let t = updates[0].to_string();
     assert!(t.contains("not recorded"), "{t}");
     assert!(t.contains("HTTP 409"), "{t}");
+    w.validate_bodies();
+}
+
+#[tokio::test]
+async fn finish_creates_the_sentry_release_when_start_could_not() {
+    let w = World::new().await;
+    let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "production", "--no-sentry"]));
+    assert_eq!(code, 0, "{text}");
+    assert!(w.seen("POST", "/releases/").is_empty());
+    let (code, json, text) = run(w.cmd(&[
+        "deploy",
+        "finish",
+        "-e",
+        "production",
+        "--status",
+        "success",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(json["sentry"], "created");
+    assert_eq!(w.seen("POST", "/organizations/acme/releases/").len(), 1);
+    assert_eq!(w.state().sentry_deploys["v1.2.0"].len(), 1);
     w.validate_bodies();
 }

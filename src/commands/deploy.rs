@@ -301,7 +301,7 @@ pub async fn finish(args: DeployFinishArgs, ctx: &Context) -> Result<()> {
     if let Some(p) = &payload {
         // What start saw wins: finish may run in another job or on a laptop.
         info.actor = p.actor.clone().or(info.actor);
-        info.run_url = ctx.ci.run_url.clone().or_else(|| p.run_url.clone());
+        info.run_url = run_url(ctx).or_else(|| p.run_url.clone());
     }
     let refs: Vec<Value> = payload
         .as_ref()
@@ -610,6 +610,18 @@ fn commit_subject(repo_path: &std::path::Path, sha: &str) -> Option<String> {
         .filter(|s| !s.trim().is_empty())
 }
 
+/// The CI run's URL, when it is one (GitHub and Sentry reject anything else).
+fn run_url(ctx: &Context) -> Option<String> {
+    let url = ctx.ci.run_url.clone()?;
+    if crate::message::is_http_url(&url) {
+        Some(url)
+    } else {
+        ctx.ui
+            .verbose(&format!("ignoring the run URL {url:?}: not an http(s) URL"));
+        None
+    }
+}
+
 fn deploy_info(
     ctx: &Context,
     github: Option<&GitHub>,
@@ -634,7 +646,7 @@ fn deploy_info(
         sha: sha.to_string(),
         service: repo.map(|r| r.name),
         actor: ctx.ci.actor.clone(),
-        run_url: ctx.ci.run_url.clone(),
+        run_url: run_url(ctx),
         commit_url,
         commit_subject: commit_subject(&ctx.repo_path, sha),
         env_url,
