@@ -21,7 +21,10 @@ static TOKEN_PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
         (r"\bgh[pousr]_[A-Za-z0-9_]{16,}", "<github-token>"),
         (r"\bgithub_pat_[A-Za-z0-9_]{20,}", "<github-token>"),
-        (r"\bxox[a-z](\.xox[a-z])?-[A-Za-z0-9-]{8,}", "<slack-token>"),
+        (
+            r"\bxox[abposre](\.xox[abposr])?-[A-Za-z0-9-]{8,}",
+            "<slack-token>",
+        ),
         (r"\bxapp-[A-Za-z0-9-]{8,}", "<slack-token>"),
         (r"\bsntry[su]_[A-Za-z0-9+/=_]{16,}", "<sentry-token>"),
         (

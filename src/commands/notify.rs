@@ -216,6 +216,14 @@ pub async fn run(args: NotifyArgs, ctx: &Context) -> Result<()> {
         Some(ch) if !ch.is_empty() => {
             match Route::parse(ch).or_else(|| notifier.route_of_channel(ch)) {
                 Some(r) => send(&notifier, &outgoing, &[r]).await,
+                None if notifier.is_empty() => Vec::new(),
+                None if !notifier.has_slack_bot() => {
+                    return usage(format!(
+                        "--channel {ch}: not a route (deployments, incidents, monitoring) and \
+                         posting to a Slack channel by name needs SLACK_BOT_TOKEN (incoming \
+                         webhooks post to the fixed channel they were made for)"
+                    ));
+                }
                 None => notifier.send_to_channel(&outgoing, ch).await,
             }
         }

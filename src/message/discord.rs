@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::escape::{Mention, clean, discord_escape, mentions};
+use super::escape::{Mention, clean, defuse_everyone, discord_escape, mentions};
 use super::limits::{self, discord as max, len, truncate};
 use super::{Message, is_http_url};
 
@@ -72,7 +72,9 @@ pub fn discord_payload(msg: &Message) -> Value {
     let context: Vec<String> = msg
         .context
         .iter()
-        .map(|c| discord_escape(clean(c, emails).trim()))
+        // Footers render no markdown and cannot ping or link: escaping
+        // would show the backslashes.
+        .map(|c| defuse_everyone(clean(c, emails).trim()))
         .filter(|c| !c.is_empty())
         .collect();
     let mut footer = truncate(&context.join(" • "), max::FOOTER);

@@ -1,7 +1,8 @@
 //! Template variables: one documented set, `{{name}}` syntax (spaces
 //! inside the braces allowed), the same for inline text (`--title`,
-//! `--text`, `--field`) and payload files. An unknown name is an error; a
-//! known name without a value renders as an empty string.
+//! `--text`, `--field`, `--link` URLs) and payload files. An unknown name is
+//! an error; a known name without a value renders as an empty string; braces
+//! around anything that is not a name are left alone.
 //!
 //! Substitution never pastes text into JSON: payload files are parsed
 //! first and variables are substituted inside string values, escaped for
@@ -87,9 +88,18 @@ fn known() -> String {
         .join(", ")
 }
 
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// Substitute `{{name}}` in `template`, passing each value through
 /// `escape` (identity for inline text, which the builders escape later).
-/// `{{` without a closing `}}` is left as it is.
+/// `{{` without a closing `}}`, or around something that is not a name
+/// (`{{ .Values.image }}`), is left as it is; an unknown name is an error.
 pub fn render(
     template: &str,
     vars: &Vars,
@@ -105,6 +115,12 @@ pub fn render(
             return Ok(out);
         };
         let name = after[..end].trim();
+        if !is_identifier(name) {
+            // Not a variable (`{{ .Values.x }}` in a commit message): literal.
+            out.push_str("{{");
+            rest = after;
+            continue;
+        }
         if !is_known(name) {
             return Err(UnknownVariable {
                 name: name.to_string(),
@@ -117,19 +133,6 @@ pub fn render(
     }
     out.push_str(rest);
     Ok(out)
-}
-
-/// The names used in `template` (for checks and notices).
-pub fn names(template: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else { break };
-        out.push(after[..end].trim().to_string());
-        rest = &after[end + 2..];
-    }
-    out
 }
 
 #[cfg(test)]
@@ -148,6 +151,10 @@ mod tests {
             "v1.2.3 at abc by "
         );
         assert_eq!(render("a {{ b", &vars, &id).unwrap(), "a {{ b");
+        assert_eq!(
+            render("{{ .Values.x }} {{}} {{version}}", &vars, &id).unwrap(),
+            "{{ .Values.x }} {{}} 1.2.3"
+        );
         let err = render("{{bogus}}", &vars, &id).unwrap_err();
         assert!(err.to_string().contains("{{bogus}}"), "{err}");
         let upper = |s: &str| s.to_uppercase();

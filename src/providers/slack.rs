@@ -109,7 +109,8 @@ fn answer(resp: &Response, shown: &str) -> Result<Posted> {
     }
     let parsed: ApiAnswer = resp.json().map_err(|_| {
         anyhow!(
-            "{}: {} failed: HTTP {}: {}",
+            "{}: {} failed: HTTP {}: {}: not a Slack Web API answer; check SLACK_API_URL \
+             (default {DEFAULT_API_URL})",
             Provider::Slack,
             resp.op,
             resp.status.as_u16(),
