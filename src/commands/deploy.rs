@@ -610,6 +610,13 @@ fn commit_subject(repo_path: &std::path::Path, sha: &str) -> Option<String> {
         .filter(|s| !s.trim().is_empty())
 }
 
+/// `user.name` from git's configuration (a deploy from a laptop).
+fn git_user_name(repo_path: &std::path::Path) -> Option<String> {
+    let repo = git2::Repository::discover(repo_path).ok()?;
+    let name = repo.config().ok()?.get_string("user.name").ok()?;
+    crate::context::nonblank(Some(name))
+}
+
 /// The CI run's URL, when it is one (GitHub and Sentry reject anything else).
 fn run_url(ctx: &Context) -> Option<String> {
     let url = ctx.ci.run_url.clone()?;
@@ -645,7 +652,11 @@ fn deploy_info(
         version: version.to_string(),
         sha: sha.to_string(),
         service: repo.map(|r| r.name),
-        actor: ctx.ci.actor.clone(),
+        actor: ctx
+            .ci
+            .actor
+            .clone()
+            .or_else(|| git_user_name(&ctx.repo_path)),
         run_url: run_url(ctx),
         commit_url,
         commit_subject: commit_subject(&ctx.repo_path, sha),
