@@ -27,6 +27,13 @@ pub enum Command {
     #[command(subcommand)]
     Release(ReleaseCommand),
 
+    /// GitHub Deployment lifecycle, Sentry deploy, one Slack message updated in place.
+    #[command(subcommand)]
+    Deploy(DeployCommand),
+
+    /// Send a message to Slack and Discord, routed by event and severity.
+    Notify(NotifyArgs),
+
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         #[arg(value_enum)]
@@ -35,8 +42,70 @@ pub enum Command {
 
     /// Print the man page (roff) for obsctl.
     Man,
-    /// Send a message to Slack and Discord, routed by event and severity.
-    Notify(NotifyArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeployCommand {
+    /// Record that a deployment started: GitHub Deployment (in_progress), Sentry release, Slack message.
+    Start(DeployStartArgs),
+    /// Record how it ended: final GitHub status, Sentry deploy on success, the Slack message updated.
+    Finish(DeployFinishArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeployStartArgs {
+    /// The target environment (production, staging, ...).
+    #[arg(long, short = 'e', value_name = "ENV")]
+    pub environment: String,
+
+    /// The version deployed (default: the tag at the commit, the workflow's tag, else the short SHA).
+    #[arg(long, value_name = "V")]
+    pub version: Option<String>,
+
+    /// The environment's URL (shown as "View deployment" once it succeeds).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Short description of the deployment.
+    #[arg(long, value_name = "D")]
+    pub description: Option<String>,
+
+    /// The deployment task.
+    #[arg(long, value_name = "T", default_value = "deploy")]
+    pub task: String,
+
+    /// The environment goes away after this deployment (review apps).
+    #[arg(long)]
+    pub transient: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployFinishArgs {
+    /// The target environment, as given to `deploy start`.
+    #[arg(long, short = 'e', value_name = "ENV")]
+    pub environment: String,
+
+    /// How the deployment ended (`${{ job.status }}` in GitHub Actions).
+    #[arg(long, value_enum, value_name = "STATUS")]
+    pub status: crate::deploy::Outcome,
+
+    /// The deployment to finish (default: the newest obsctl deployment of this SHA and environment).
+    #[arg(long, value_name = "ID")]
+    pub deployment_id: Option<u64>,
+
+    /// The environment's URL (default: the one given to `deploy start`); set on success only.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Who to ping when it fails: Slack U…/S…, Discord user:ID or role:ID
+    /// (repeatable, or comma-separated in OBSCTL_DEPLOY_MENTIONS).
+    #[arg(
+        long = "mention",
+        value_name = "ID",
+        env = "OBSCTL_DEPLOY_MENTIONS",
+        value_delimiter = ','
+    )]
+    pub mentions: Vec<String>,
 }
 
 /// `obsctl notify`: see docs/notify.md.

@@ -2,12 +2,13 @@
 //! the [`Context`], call provider clients and pure cores, and report.
 
 pub mod completions;
+pub mod deploy;
 pub mod notify;
 pub mod release;
 
 use anyhow::Result;
 
-use crate::cli::{Command, ReleaseCommand};
+use crate::cli::{Command, DeployCommand, ReleaseCommand};
 use crate::context::Context;
 use crate::http::PlannedRequest;
 
@@ -16,6 +17,8 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         Command::Release(ReleaseCommand::Create(args)) => release::create(args, ctx).await,
         Command::Completions { shell } => completions::completions(shell),
         Command::Man => completions::man(),
+        Command::Deploy(DeployCommand::Start(args)) => deploy::start(args, ctx).await,
+        Command::Deploy(DeployCommand::Finish(args)) => deploy::finish(args, ctx).await,
         Command::Notify(args) => notify::run(args, ctx).await,
     }
 }

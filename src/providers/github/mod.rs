@@ -1,5 +1,6 @@
 //! GitHub REST and GraphQL client (github.com and GitHub Enterprise Server).
 
+pub mod deployments;
 pub mod releases;
 
 use reqwest::Url;

@@ -1,5 +1,6 @@
 //! Sentry Web API client (sentry.io and self-hosted, `{SENTRY_URL}/api/0/`).
 
+pub mod deploys;
 pub mod releases;
 
 use reqwest::{Method, Url};
@@ -32,6 +33,11 @@ impl Sentry {
                 path.trim_start_matches('/')
             ),
         )
+    }
+
+    /// `{api}/organizations/{org}/releases/{version}/{rest}`.
+    pub fn release_url(&self, version: &str, rest: &str) -> Url {
+        self.org_url(&format!("releases/{}/{rest}", http::segment(version)))
     }
 
     pub fn request(&self, method: Method, op: &str, url: Url) -> Request {

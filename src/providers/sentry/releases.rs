@@ -12,7 +12,7 @@
 //! `PUT .../releases/{version}/` with `dateReleased`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use reqwest::{Method, Url};
+use reqwest::Method;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -151,10 +151,6 @@ impl Sentry {
         .to_string()
     }
 
-    fn release_url(&self, version: &str) -> Url {
-        self.org_url(&format!("releases/{}/", http::segment(version)))
-    }
-
     /// Create the release with its commits; finalize it unless
     /// `released_at` is `None`.
     pub async fn create_release(
@@ -200,7 +196,11 @@ impl Sentry {
             let released = release.get("dateReleased").is_some_and(|v| !v.is_null());
             if !released {
                 let req = self
-                    .request(Method::PUT, "finalize release", self.release_url(version))
+                    .request(
+                        Method::PUT,
+                        "finalize release",
+                        self.release_url(version, ""),
+                    )
                     .json(&json!({ "dateReleased": d }))
                     .dry_run_reply(json!({ "version": version, "dateReleased": d }));
                 self.send_ok(req).await?;

@@ -1,0 +1,1387 @@
+//! `deploy start` / `deploy finish` against a stateful loopback fake of
+//! GitHub (deployments, statuses), Sentry (releases, deploys) and Slack
+//! (chat.postMessage, chat.update). start and finish run as separate
+//! processes: whatever finish knows, it found through the fake's APIs.
+mod common;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const GH_TOKEN: &str = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+const SENTRY_TOKEN: &str = "sntrys_abcdefghijklmnopqrstuvwxyz0123456789";
+const SLACK_TOKEN: &str = "xoxb-1234567890-abcdefghijkl";
+const DISCORD_TOKEN: &str = "dIsCoRdWeBhOoKtOkEn_0123456789";
+const RUN_URL: &str = "https://github.com/acme/web/actions/runs/42/attempts/1";
+
+/// One request the fake received.
+#[derive(Clone, Debug)]
+struct Seen {
+    method: String,
+    path: String,
+    query: HashMap<String, String>,
+    body: Value,
+}
+
+#[derive(Default)]
+struct State {
+    seen: Vec<Seen>,
+    next_id: u64,
+    deployments: Vec<Value>,
+    statuses: HashMap<u64, Vec<Value>>,
+    releases: HashMap<String, Value>,
+    sentry_deploys: HashMap<String, Vec<Value>>,
+    /// Slack messages by (channel, ts).
+    slack: Vec<Value>,
+    slack_updates: Vec<Value>,
+    webhook_posts: Vec<Value>,
+    // Faults.
+    create_deployment_status: Option<(u16, Value)>,
+    /// Record the deployment but answer 502 (an ambiguous failure), once.
+    create_deployment_502_once: bool,
+    github_down: bool,
+    sentry_down: bool,
+    slack_down: bool,
+}
+
+#[derive(Clone)]
+struct Fake(Arc<Mutex<State>>);
+
+fn json_resp(status: u16, body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(body)
+}
+
+fn user() -> Value {
+    json!({
+        "login": "octocat", "id": 1, "node_id": "MDQ6VXNlcjE=",
+        "avatar_url": "https://github.com/images/error/octocat_happy.gif", "gravatar_id": "",
+        "url": "https://api.github.com/users/octocat", "html_url": "https://github.com/octocat",
+        "followers_url": "https://api.github.com/users/octocat/followers",
+        "following_url": "https://api.github.com/users/octocat/following{/other_user}",
+        "gists_url": "https://api.github.com/users/octocat/gists{/gist_id}",
+        "starred_url": "https://api.github.com/users/octocat/starred{/owner}{/repo}",
+        "subscriptions_url": "https://api.github.com/users/octocat/subscriptions",
+        "organizations_url": "https://api.github.com/users/octocat/orgs",
+        "repos_url": "https://api.github.com/users/octocat/repos",
+        "events_url": "https://api.github.com/users/octocat/events{/privacy}",
+        "received_events_url": "https://api.github.com/users/octocat/received_events",
+        "type": "User", "site_admin": false
+    })
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+impl Respond for Fake {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let mut s = self.0.lock().unwrap();
+        let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+        let path = req.url.path().to_string();
+        let query: HashMap<String, String> = req.url.query_pairs().into_owned().collect();
+        let method = req.method.to_string();
+        s.seen.push(Seen {
+            method: method.clone(),
+            path: path.clone(),
+            query: query.clone(),
+            body: body.clone(),
+        });
+        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+        match (method.as_str(), parts.as_slice()) {
+            // ---------------- GitHub
+            (_, ["repos", ..]) if s.github_down => {
+                json_resp(503, json!({"message": "Service Unavailable"}))
+            }
+            ("POST", ["repos", "acme", "web", "deployments"]) => {
+                if let Some((code, body)) = s.create_deployment_status.clone() {
+                    return json_resp(code, body);
+                }
+                s.next_id += 1;
+                let id = 1000 + s.next_id;
+                let d = json!({
+                    "url": format!("https://api.github.com/repos/acme/web/deployments/{id}"),
+                    "id": id, "node_id": "MDEwOkRlcGxveW1lbnQx",
+                    "sha": body["ref"], "ref": body["ref"],
+                    "task": body.get("task").cloned().unwrap_or(json!("deploy")),
+                    "payload": body.get("payload").cloned().unwrap_or(json!({})),
+                    "original_environment": body["environment"],
+                    "environment": body["environment"],
+                    "description": body.get("description").cloned().unwrap_or(Value::Null),
+                    "creator": user(),
+                    "created_at": now(), "updated_at": now(),
+                    "statuses_url": format!("https://api.github.com/repos/acme/web/deployments/{id}/statuses"),
+                    "repository_url": "https://api.github.com/repos/acme/web",
+                    "transient_environment": body["transient_environment"],
+                    "production_environment": body["production_environment"],
+                });
+                s.deployments.push(d.clone());
+                if s.create_deployment_502_once {
+                    s.create_deployment_502_once = false;
+                    return json_resp(502, json!({"message": "Bad Gateway"}));
+                }
+                json_resp(201, d)
+            }
+            ("GET", ["repos", "acme", "web", "deployments"]) => {
+                let mut list: Vec<Value> = s
+                    .deployments
+                    .iter()
+                    .filter(|d| query.get("sha").is_none_or(|v| d["sha"] == *v))
+                    .filter(|d| {
+                        query
+                            .get("environment")
+                            .is_none_or(|v| d["environment"] == *v)
+                    })
+                    .cloned()
+                    .collect();
+                list.reverse(); // newest first, as GitHub answers
+                json_resp(200, Value::Array(list))
+            }
+            ("GET", ["repos", "acme", "web", "deployments", id]) => {
+                let id: u64 = id.parse().unwrap_or(0);
+                match s.deployments.iter().find(|d| d["id"] == id) {
+                    Some(d) => json_resp(200, d.clone()),
+                    None => json_resp(404, json!({"message": "Not Found"})),
+                }
+            }
+            ("POST", ["repos", "acme", "web", "deployments", id, "statuses"]) => {
+                let id: u64 = id.parse().unwrap_or(0);
+                if !s.deployments.iter().any(|d| d["id"] == id) {
+                    return json_resp(404, json!({"message": "Not Found"}));
+                }
+                s.next_id += 1;
+                let sid = s.next_id;
+                let st = json!({
+                    "url": format!("https://api.github.com/repos/acme/web/deployments/{id}/statuses/{sid}"),
+                    "id": sid, "node_id": "MDE2OkRlcGxveW1lbnRTdGF0dXMx",
+                    "state": body["state"], "creator": user(),
+                    "description": body.get("description").cloned().unwrap_or(json!("")),
+                    "environment": "production",
+                    "target_url": body.get("log_url").cloned().unwrap_or(json!("")),
+                    "log_url": body.get("log_url").cloned().unwrap_or(json!("")),
+                    "environment_url": body.get("environment_url").cloned().unwrap_or(json!("")),
+                    "created_at": now(), "updated_at": now(),
+                    "deployment_url": format!("https://api.github.com/repos/acme/web/deployments/{id}"),
+                    "repository_url": "https://api.github.com/repos/acme/web",
+                });
+                s.statuses.entry(id).or_default().push(st.clone());
+                json_resp(201, st)
+            }
+            ("GET", ["repos", "acme", "web", "deployments", id, "statuses"]) => {
+                let id: u64 = id.parse().unwrap_or(0);
+                let mut list = s.statuses.get(&id).cloned().unwrap_or_default();
+                list.reverse();
+                json_resp(200, Value::Array(list))
+            }
+            // ---------------- Sentry
+            (_, ["api", "0", ..]) if s.sentry_down => {
+                json_resp(500, json!({"detail": "Internal Error"}))
+            }
+            ("POST", ["api", "0", "organizations", "acme", "releases"]) => {
+                let version = body["version"].as_str().unwrap_or("").to_string();
+                let release =
+                    json!({"version": version, "projects": body["projects"], "deployCount": 0});
+                match s.releases.entry(version) {
+                    std::collections::hash_map::Entry::Occupied(_) => json_resp(208, release),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(release.clone());
+                        json_resp(201, release)
+                    }
+                }
+            }
+            (
+                "GET",
+                [
+                    "api",
+                    "0",
+                    "organizations",
+                    "acme",
+                    "releases",
+                    version,
+                    "deploys",
+                ],
+            ) => {
+                let version = urldecode(version);
+                if !s.releases.contains_key(&version) {
+                    return json_resp(
+                        404,
+                        json!({"detail": "The requested resource does not exist"}),
+                    );
+                }
+                let list = s.sentry_deploys.get(&version).cloned().unwrap_or_default();
+                json_resp(200, Value::Array(list))
+            }
+            (
+                "POST",
+                [
+                    "api",
+                    "0",
+                    "organizations",
+                    "acme",
+                    "releases",
+                    version,
+                    "deploys",
+                ],
+            ) => {
+                let version = urldecode(version);
+                if !s.releases.contains_key(&version) {
+                    return json_resp(
+                        404,
+                        json!({"detail": "The requested resource does not exist"}),
+                    );
+                }
+                s.next_id += 1;
+                let d = json!({
+                    "id": s.next_id.to_string(),
+                    "environment": body["environment"],
+                    "name": body.get("name").cloned().unwrap_or(Value::Null),
+                    "url": body.get("url").cloned().unwrap_or(Value::Null),
+                    "dateStarted": body.get("dateStarted").cloned().unwrap_or(Value::Null),
+                    "dateFinished": body.get("dateFinished").cloned().unwrap_or(json!(now())),
+                });
+                s.sentry_deploys.entry(version).or_default().push(d.clone());
+                json_resp(201, d)
+            }
+            // ---------------- Slack
+            (_, ["api", "chat.postMessage" | "chat.update"]) if s.slack_down => {
+                ResponseTemplate::new(503)
+            }
+            ("POST", ["api", "chat.postMessage"]) => {
+                let channel = body["channel"].as_str().unwrap_or("").to_string();
+                let id = if channel.starts_with('#') {
+                    format!("C{}", channel.trim_start_matches('#').to_uppercase())
+                } else {
+                    channel
+                };
+                s.next_id += 1;
+                let ts = format!("1700000000.{:06}", s.next_id);
+                let mut m = body.clone();
+                m["channel"] = json!(id);
+                m["ts"] = json!(ts);
+                s.slack.push(m);
+                json_resp(
+                    200,
+                    json!({"ok": true, "channel": id, "ts": ts, "message": {"type": "message", "text": body["text"], "ts": ts}}),
+                )
+            }
+            ("POST", ["api", "chat.update"]) => {
+                let (ch, ts) = (body["channel"].clone(), body["ts"].clone());
+                let Some(m) = s
+                    .slack
+                    .iter_mut()
+                    .find(|m| m["channel"] == ch && m["ts"] == ts)
+                else {
+                    return json_resp(200, json!({"ok": false, "error": "message_not_found"}));
+                };
+                for (k, v) in body.as_object().unwrap() {
+                    m[k] = v.clone();
+                }
+                s.slack_updates.push(body.clone());
+                json_resp(
+                    200,
+                    json!({"ok": true, "channel": ch, "ts": ts, "text": body["text"]}),
+                )
+            }
+            ("POST", ["api", "webhooks", _, _]) => {
+                if s.slack_down {
+                    return ResponseTemplate::new(503);
+                }
+                s.next_id += 1;
+                let id = (900_000_000_000_000_000u64 + s.next_id).to_string();
+                let mut m = body.clone();
+                m["id"] = json!(id);
+                s.webhook_posts.push(m.clone());
+                json_resp(
+                    200,
+                    json!({"id": id, "type": 0, "channel_id": "1", "content": body.get("content").cloned().unwrap_or(json!("")), "embeds": body["embeds"]}),
+                )
+            }
+            ("PATCH", ["api", "webhooks", _, _, "messages", mid]) => {
+                let mid = mid.to_string();
+                let Some(m) = s.webhook_posts.iter_mut().find(|m| m["id"] == mid.as_str()) else {
+                    return json_resp(404, json!({"message": "Unknown Message", "code": 10008}));
+                };
+                for (k, v) in body.as_object().unwrap() {
+                    m[k] = v.clone();
+                }
+                s.slack_updates.push(body.clone());
+                json_resp(
+                    200,
+                    json!({"id": mid, "type": 0, "channel_id": "1", "embeds": body["embeds"]}),
+                )
+            }
+            ("POST", ["hooks", ..]) => {
+                if s.slack_down {
+                    return ResponseTemplate::new(503);
+                }
+                s.webhook_posts.push(body.clone());
+                ResponseTemplate::new(200).set_body_string("ok")
+            }
+            _ => json_resp(
+                404,
+                json!({"message": format!("fake: no route for {method} {path}")}),
+            ),
+        }
+    }
+}
+
+fn urldecode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let hex = (b[i] == b'%' && i + 2 < b.len() + 1 && i + 3 <= b.len())
+            .then(|| u8::from_str_radix(&s[i + 1..i + 3], 16).ok())
+            .flatten();
+        match hex {
+            Some(v) => {
+                out.push(v);
+                i += 3;
+            }
+            None => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+struct World {
+    server: MockServer,
+    state: Arc<Mutex<State>>,
+    repo: common::GitRepo,
+    sha: String,
+    out_dir: tempfile::TempDir,
+}
+
+impl World {
+    async fn new() -> Self {
+        let server = MockServer::start().await;
+        let state = Arc::new(Mutex::new(State::default()));
+        Mock::given(any())
+            .respond_with(Fake(state.clone()))
+            .mount(&server)
+            .await;
+        let repo = common::GitRepo::new();
+        repo.commit("README.md", "hello\n", "Initial commit");
+        let sha = repo.commit(
+            "app.txt",
+            "v2\n",
+            "Fix checkout <script>alert(1)</script> & *bold* <!channel>",
+        );
+        repo.annotated_tag("v1.2.0", "release 1.2.0");
+        World {
+            server,
+            state,
+            repo,
+            sha,
+            out_dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap()
+    }
+
+    fn output_file(&self, name: &str) -> std::path::PathBuf {
+        self.out_dir.path().join(name)
+    }
+
+    /// obsctl with GitHub and Sentry pointed at the fake (no Slack).
+    fn cmd(&self, args: &[&str]) -> assert_cmd::Command {
+        let mut c = common::obsctl();
+        c.arg("-C").arg(self.repo.path());
+        c.args(args);
+        c.env("GITHUB_TOKEN", GH_TOKEN)
+            .env("GITHUB_REPOSITORY", "acme/web")
+            .env("GITHUB_API_URL", self.server.uri())
+            .env("GITHUB_SERVER_URL", "https://github.com")
+            .env("SENTRY_AUTH_TOKEN", SENTRY_TOKEN)
+            .env("SENTRY_ORG", "acme")
+            .env("SENTRY_PROJECT", "web,api")
+            .env("SENTRY_URL", self.server.uri())
+            .env("OBSCTL_RETRY_BUDGET", "2")
+            .env("OBSCTL_TIMEOUT", "10");
+        c.args(["--run-url", RUN_URL, "--actor", "octocat"]);
+        c
+    }
+
+    /// Like [`cmd`], with a Slack bot pointed at the fake.
+    fn cmd_slack(&self, args: &[&str]) -> assert_cmd::Command {
+        let mut c = self.cmd(args);
+        c.env("SLACK_BOT_TOKEN", SLACK_TOKEN)
+            .env("SLACK_API_URL", format!("{}/api", self.server.uri()))
+            .env("OBSCTL_SLACK_CHANNEL_DEPLOYMENTS", "#deployments")
+            .env("OBSCTL_SLACK_CHANNEL_INCIDENTS", "#incidents");
+        c
+    }
+
+    /// Like [`cmd`], with only a Slack incoming webhook.
+    fn cmd_webhook(&self, args: &[&str]) -> assert_cmd::Command {
+        let mut c = self.cmd(args);
+        c.env(
+            "SLACK_WEBHOOK_URL",
+            format!("{}/hooks/services/T000/B000/XXXX", self.server.uri()),
+        );
+        c
+    }
+
+    /// Like [`cmd`], with only a Discord webhook.
+    fn cmd_discord(&self, args: &[&str]) -> assert_cmd::Command {
+        let mut c = self.cmd(args);
+        c.env(
+            "DISCORD_WEBHOOK_URL",
+            format!("{}/api/webhooks/123/{DISCORD_TOKEN}", self.server.uri()),
+        );
+        c
+    }
+
+    fn slack_posts(&self) -> Vec<Value> {
+        self.seen("POST", "/api/chat.postMessage")
+            .into_iter()
+            .map(|r| r.body)
+            .collect()
+    }
+
+    fn slack_updates(&self) -> Vec<Value> {
+        self.seen("POST", "/api/chat.update")
+            .into_iter()
+            .map(|r| r.body)
+            .collect()
+    }
+
+    /// Every body sent must satisfy the contracts.
+    fn validate_bodies(&self) {
+        for r in &self.state().seen {
+            let p: Vec<&str> = r.path.trim_matches('/').split('/').collect();
+            let contract = match (r.method.as_str(), p.as_slice()) {
+                ("POST", ["repos", _, _, "deployments"]) => "github/create-deployment.json",
+                ("POST", ["repos", _, _, "deployments", _, "statuses"]) => {
+                    "github/create-deployment-status.json"
+                }
+                ("POST", ["api", "0", "organizations", _, "releases"]) => {
+                    "sentry/create-release.json"
+                }
+                ("POST", [.., "deploys"]) => "sentry/create-release-deploy.json",
+                ("POST", ["api", "chat.postMessage"]) => "slack/chat.postMessage.json",
+                ("POST", ["api", "chat.update"]) => "slack/chat.update.json",
+                ("POST", ["api", "webhooks", ..]) => {
+                    common::assert_valid("discord/webhook-message.json", None, &r.body);
+                    continue;
+                }
+                ("PATCH", ["api", "webhooks", ..]) => {
+                    common::assert_valid("discord/webhook-message.json", None, &r.body);
+                    continue;
+                }
+                ("POST", ["hooks", ..]) => {
+                    common::assert_valid("slack/incoming-webhook.json", None, &r.body);
+                    continue;
+                }
+                ("GET", _) => continue,
+                _ => continue,
+            };
+            common::assert_valid(contract, Some("request"), &slack_form(contract, &r.body));
+            if contract.starts_with("slack/") {
+                // The Block Kit content itself, top level and in the colour bar.
+                common::assert_valid("slack/block-kit-message.json", None, &r.body);
+                for att in r.body["attachments"].as_array().into_iter().flatten() {
+                    let inner = json!({"blocks": att["blocks"]});
+                    common::assert_valid("slack/block-kit-message.json", None, &inner);
+                }
+            }
+        }
+    }
+
+    fn seen(&self, method: &str, suffix: &str) -> Vec<Seen> {
+        self.state()
+            .seen
+            .iter()
+            .filter(|r| r.method == method && r.path.ends_with(suffix))
+            .cloned()
+            .collect()
+    }
+}
+
+/// The Slack contracts declare `blocks` / `attachments` as the form-encoded
+/// strings; over JSON Slack takes them as arrays. Validate the JSON form by
+/// encoding those two fields as the contract expects.
+fn slack_form(contract: &str, body: &Value) -> Value {
+    if !contract.starts_with("slack/") {
+        return body.clone();
+    }
+    let mut b = body.clone();
+    for key in ["blocks", "attachments"] {
+        if let Some(v) = b.get(key).filter(|v| !v.is_string()).cloned() {
+            b[key] = Value::String(v.to_string());
+        }
+    }
+    b
+}
+
+/// Secrets never appear in anything obsctl prints.
+fn assert_no_secrets(out: &std::process::Output) {
+    for stream in [&out.stdout, &out.stderr] {
+        let text = String::from_utf8_lossy(stream);
+        for secret in [
+            GH_TOKEN,
+            SENTRY_TOKEN,
+            SLACK_TOKEN,
+            DISCORD_TOKEN,
+            "T000/B000/XXXX",
+        ] {
+            assert!(!text.contains(secret), "secret printed: {text}");
+        }
+    }
+}
+
+fn run(mut cmd: assert_cmd::Command) -> (i32, Value, String) {
+    let out = cmd.output().unwrap();
+    assert_no_secrets(&out);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+    if std::env::var_os("SHOW_OUTPUT").is_some() {
+        eprintln!("--- exit {:?}\n{stdout}\n{stderr}", out.status.code());
+    }
+    (
+        out.status.code().unwrap_or(-1),
+        json,
+        format!("{stdout}\n{stderr}"),
+    )
+}
+
+fn read_outputs(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+// ---------------------------------------------------------------- tests
+
+#[tokio::test]
+async fn start_then_finish_in_separate_processes() {
+    let w = World::new().await;
+    let out_file = w.output_file("start.out");
+    let (code, json, text) = run({
+        let mut c = w.cmd(&[
+            "deploy",
+            "start",
+            "--environment",
+            "production",
+            "--format",
+            "json",
+            "--url",
+            "https://example.com",
+        ]);
+        c.env("GITHUB_OUTPUT", &out_file);
+        c
+    });
+    assert_eq!(code, 0, "{text}");
+    let id = json["deployment_id"].as_u64().expect("deployment_id");
+    assert_eq!(json["version"], "v1.2.0");
+    assert_eq!(json["environment"], "production");
+    let started_at = json["started_at"].as_str().unwrap().to_string();
+
+    // The deployment: the exact SHA, no auto-merge, no required contexts.
+    let creates = w.seen("POST", "/repos/acme/web/deployments");
+    assert_eq!(creates.len(), 1);
+    let body = &creates[0].body;
+    assert_eq!(body["ref"], w.sha.as_str());
+    assert_eq!(body["auto_merge"], false);
+    assert_eq!(body["required_contexts"], json!([]));
+    assert_eq!(body["environment"], "production");
+    assert_eq!(body["production_environment"], true);
+    assert_eq!(body["transient_environment"], false);
+    assert_eq!(body["payload"]["obsctl"], 1);
+    assert_eq!(body["payload"]["version"], "v1.2.0");
+    assert_eq!(body["payload"]["started_at"], started_at.as_str());
+    assert_eq!(body["payload"]["run_url"], RUN_URL);
+    assert_eq!(body["payload"]["actor"], "octocat");
+    // in_progress with the run as log, and the release ensured for the projects.
+    let statuses = w.seen("POST", &format!("/deployments/{id}/statuses"));
+    assert_eq!(statuses.len(), 1);
+    assert_eq!(statuses[0].body["state"], "in_progress");
+    assert_eq!(statuses[0].body["log_url"], RUN_URL);
+    assert_eq!(statuses[0].body["auto_inactive"], false);
+    let releases = w.seen("POST", "/organizations/acme/releases/");
+    assert_eq!(releases.len(), 1);
+    assert_eq!(
+        releases[0].body,
+        json!({"version": "v1.2.0", "projects": ["web", "api"]})
+    );
+    let outputs = read_outputs(&out_file);
+    assert!(
+        outputs.contains(&format!("deployment_id={id}")),
+        "{outputs}"
+    );
+    assert!(outputs.contains("version=v1.2.0"), "{outputs}");
+    assert!(
+        outputs.contains(&format!("started_at={started_at}")),
+        "{outputs}"
+    );
+    assert!(outputs.contains("environment=production"), "{outputs}");
+
+    // finish, in another process, without --deployment-id.
+    let out_file = w.output_file("finish.out");
+    let (code, json, text) = run({
+        let mut c = w.cmd(&[
+            "deploy",
+            "finish",
+            "--environment",
+            "production",
+            "--status",
+            "success",
+            "--format",
+            "json",
+        ]);
+        c.env("GITHUB_OUTPUT", &out_file);
+        c
+    });
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(json["deployment_id"], id);
+    assert_eq!(json["status"], "success");
+    assert_eq!(json["started_at"], started_at.as_str());
+    assert!(json["duration_seconds"].as_i64().unwrap() >= 0);
+    let lookups = w.seen("GET", "/repos/acme/web/deployments");
+    assert_eq!(lookups.len(), 1);
+    assert_eq!(
+        lookups[0].query.get("sha").map(String::as_str),
+        Some(w.sha.as_str())
+    );
+    assert_eq!(
+        lookups[0].query.get("environment").map(String::as_str),
+        Some("production")
+    );
+
+    let statuses = w.seen("POST", &format!("/deployments/{id}/statuses"));
+    assert_eq!(statuses.len(), 2);
+    let fin = &statuses[1].body;
+    assert_eq!(fin["state"], "success");
+    assert_eq!(fin["environment_url"], "https://example.com/");
+    assert_eq!(fin["log_url"], RUN_URL);
+    assert!(fin["description"].as_str().unwrap().chars().count() <= 140);
+
+    let deploys = w.seen("POST", "/releases/v1.2.0/deploys/");
+    assert_eq!(deploys.len(), 1);
+    let d = &deploys[0].body;
+    assert_eq!(d["environment"], "production");
+    assert_eq!(d["projects"], json!(["web", "api"]));
+    assert_eq!(d["dateStarted"], started_at.as_str());
+    let (ds, df) = (
+        chrono::DateTime::parse_from_rfc3339(d["dateStarted"].as_str().unwrap()).unwrap(),
+        chrono::DateTime::parse_from_rfc3339(d["dateFinished"].as_str().unwrap()).unwrap(),
+    );
+    assert!(ds <= df, "{ds} > {df}");
+    assert_eq!(d["name"], format!("production #{id}"));
+    assert_eq!(d["url"], RUN_URL);
+    let outputs = read_outputs(&out_file);
+    assert!(outputs.contains("status=success"), "{outputs}");
+    assert!(outputs.contains("duration="), "{outputs}");
+    w.validate_bodies();
+}
+
+#[tokio::test]
+async fn finish_twice_records_one_sentry_deploy() {
+    let w = World::new().await;
+    let (code, json, text) = run(w.cmd(&["deploy", "start", "-e", "staging", "--format", "json"]));
+    assert_eq!(code, 0, "{text}");
+    let id = json["deployment_id"].as_u64().unwrap();
+    assert_eq!(
+        w.seen("POST", "/deployments").first().unwrap().body["production_environment"],
+        false
+    );
+    for run_no in 0..2 {
+        let (code, json, text) = run(w.cmd(&[
+            "deploy",
+            "finish",
+            "-e",
+            "staging",
+            "--status",
+            "success",
+            "--format",
+            "json",
+            "--deployment-id",
+            &id.to_string(),
+        ]));
+        assert_eq!(code, 0, "{text}");
+        assert_eq!(json["already_finished"], run_no == 1, "{json}");
+        assert_eq!(
+            json["sentry"],
+            if run_no == 0 { "created" } else { "existed" }
+        );
+    }
+    assert_eq!(w.seen("POST", "/releases/v1.2.0/deploys/").len(), 1);
+    assert_eq!(w.state().sentry_deploys["v1.2.0"].len(), 1);
+    w.validate_bodies();
+}
+
+#[tokio::test]
+async fn cancelled_is_inactive_and_exits_zero() {
+    let w = World::new().await;
+    let (code, json, text) = run(w.cmd(&[
+        "deploy",
+        "start",
+        "-e",
+        "production",
+        "--version",
+        "2.0.0",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    let id = json["deployment_id"].as_u64().unwrap();
+    let (code, _, text) = run(w.cmd(&[
+        "deploy",
+        "finish",
+        "-e",
+        "production",
+        "--status",
+        "cancelled",
+        "--url",
+        "https://example.com",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    let st = w.seen("POST", &format!("/deployments/{id}/statuses"));
+    assert_eq!(st.last().unwrap().body["state"], "inactive");
+    // environment_url only on success.
+    assert!(st.last().unwrap().body.get("environment_url").is_none());
+    assert!(
+        w.seen("POST", "/deploys/").is_empty(),
+        "no Sentry deploy unless success"
+    );
+    w.validate_bodies();
+}
+
+#[tokio::test]
+async fn failure_and_error_are_recorded_and_exit_zero() {
+    let w = World::new().await;
+    for (status, state) in [("failure", "failure"), ("error", "error")] {
+        let (code, json, text) = run(w.cmd(&["deploy", "start", "-e", "qa", "--format", "json"]));
+        assert_eq!(code, 0, "{text}");
+        let id = json["deployment_id"].as_u64().unwrap();
+        let (code, json, text) = run(w.cmd(&[
+            "deploy", "finish", "-e", "qa", "--status", status, "--format", "json",
+        ]));
+        assert_eq!(code, 0, "{text}");
+        assert_eq!(json["deployment_id"], id, "the newest obsctl deployment");
+        let st = w.seen("POST", &format!("/deployments/{id}/statuses"));
+        assert_eq!(st.last().unwrap().body["state"], state);
+    }
+    assert!(w.seen("POST", "/deploys/").is_empty());
+    w.validate_bodies();
+}
+
+#[tokio::test]
+async fn conflict_409_is_explained() {
+    let w = World::new().await;
+    w.state().create_deployment_status = Some((
+        409,
+        json!({"message": "Conflict: Commit status checks failed for main.", "documentation_url": "https://docs.github.com/rest"}),
+    ));
+    let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "production"]));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("Commit status checks failed"), "{text}");
+    assert!(text.contains("required_contexts"), "{text}");
+    assert!(text.contains("HTTP 409"), "{text}");
+}
+
+#[tokio::test]
+async fn accepted_202_is_not_a_deployment() {
+    let w = World::new().await;
+    w.state().create_deployment_status = Some((
+        202,
+        json!({"message": "Auto-merged master into topic-branch on deployment."}),
+    ));
+    let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "production"]));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("auto-merge"), "{text}");
+    assert!(text.contains("no deployment was created"), "{text}");
+}
+
+#[tokio::test]
+async fn unauthorized_401_and_forbidden_403_are_explained() {
+    let w = World::new().await;
+    w.state().create_deployment_status = Some((
+        401,
+        json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}),
+    ));
+    let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "production"]));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("Bad credentials"), "{text}");
+    assert!(
+        text.contains("GITHUB_TOKEN is invalid or expired"),
+        "{text}"
+    );
+
+    w.state().create_deployment_status = Some((
+        403,
+        json!({"message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest"}),
+    ));
+    let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "production"]));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("deployments: write"), "{text}");
+}
+
+#[tokio::test]
+async fn github_down_fails_the_command() {
+    let w = World::new().await;
+    w.state().github_down = true;
+    let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "production"]));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("GitHub"), "{text}");
+    // A create that may have happened is not retried blindly.
+    assert_eq!(
+        w.seen("POST", "/repos/acme/web/deployments").len(),
+        1,
+        "not repeated when the lookup cannot confirm"
+    );
+    let (code, _, text) = run(w.cmd(&[
+        "deploy",
+        "finish",
+        "-e",
+        "production",
+        "--status",
+        "success",
+    ]));
+    assert_eq!(code, 1, "{text}");
+}
+
+#[tokio::test]
+async fn ambiguous_create_is_looked_up_not_duplicated() {
+    let w = World::new().await;
+    w.state().create_deployment_502_once = true;
+    let (code, json, text) =
+        run(w.cmd(&["deploy", "start", "-e", "production", "--format", "json"]));
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(w.state().deployments.len(), 1, "no duplicate deployment");
+    assert_eq!(w.seen("POST", "/repos/acme/web/deployments").len(), 1);
+    assert_eq!(json["deployment_id"], w.state().deployments[0]["id"]);
+    assert_eq!(w.seen("POST", "/statuses").len(), 1);
+}
+
+#[tokio::test]
+async fn sentry_down_is_a_warning_unless_strict() {
+    let w = World::new().await;
+    w.state().sentry_down = true;
+    let (code, json, text) =
+        run(w.cmd(&["deploy", "start", "-e", "production", "--format", "json"]));
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("warning: ensuring the Sentry release failed"),
+        "{text}"
+    );
+    assert_eq!(json["sentry"], "failed");
+    let (code, _, text) = run(w.cmd(&[
+        "deploy",
+        "finish",
+        "-e",
+        "production",
+        "--status",
+        "success",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("warning: recording the Sentry deploy failed"),
+        "{text}"
+    );
+    let (code, _, text) = run(w.cmd(&[
+        "deploy",
+        "finish",
+        "-e",
+        "production",
+        "--status",
+        "success",
+        "--strict",
+    ]));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("--strict"), "{text}");
+    // GitHub was still recorded each time.
+    assert_eq!(w.seen("POST", "/statuses").len(), 3);
+}
+
+#[tokio::test]
+async fn dry_run_sends_nothing() {
+    let w = World::new().await;
+    let (code, json, text) = run(w.cmd(&[
+        "deploy",
+        "start",
+        "-e",
+        "production",
+        "--dry-run",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(json["dry_run"], true);
+    let reqs = json["requests"].as_array().unwrap();
+    assert!(
+        reqs.iter().any(|r| r["method"] == "POST"
+            && r["url"]
+                .as_str()
+                .unwrap()
+                .ends_with("/repos/acme/web/deployments")),
+        "{json}"
+    );
+    assert!(
+        reqs.iter()
+            .any(|r| r["url"].as_str().unwrap().ends_with("/statuses")),
+        "{json}"
+    );
+    let (code, _, text) = run(w.cmd(&[
+        "deploy",
+        "finish",
+        "-e",
+        "production",
+        "--status",
+        "success",
+        "--dry-run",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("dry run: nothing was sent"), "{text}");
+    assert!(
+        w.state().seen.is_empty(),
+        "the fake received requests under --dry-run"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_exits_2() {
+    let w = World::new().await;
+    for env in ["", "prod env", "a/b", &"x".repeat(65)] {
+        let (code, _, text) = run(w.cmd(&["deploy", "start", "--environment", env]));
+        assert_eq!(code, 2, "{env:?}: {text}");
+    }
+    let (code, _, text) =
+        run(w.cmd(&["deploy", "finish", "-e", "production", "--status", "maybe"]));
+    assert_eq!(code, 2, "{text}");
+    let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "production", "--version", "a b"]));
+    assert_eq!(code, 2, "{text}");
+    // No token: GitHub is the primary record.
+    let mut c = w.cmd(&["deploy", "start", "-e", "production"]);
+    c.env_remove("GITHUB_TOKEN");
+    let (code, _, text) = run(c);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("--no-github"), "{text}");
+    assert!(w.state().seen.is_empty());
+}
+
+#[tokio::test]
+async fn finish_without_a_start_explains() {
+    let w = World::new().await;
+    let (code, _, text) = run(w.cmd(&[
+        "deploy",
+        "finish",
+        "-e",
+        "production",
+        "--status",
+        "success",
+    ]));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("deploy start"), "{text}");
+    let (code, _, text) = run(w.cmd(&[
+        "deploy",
+        "finish",
+        "-e",
+        "production",
+        "--status",
+        "success",
+        "--deployment-id",
+        "99",
+    ]));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("--deployment-id"), "{text}");
+}
+
+// ------------------------------------------------------------ messaging
+
+#[tokio::test]
+async fn slack_message_is_posted_once_and_updated_in_place() {
+    let w = World::new().await;
+    let out_file = w.output_file("start.out");
+    let (code, json, text) = run({
+        let mut c = w.cmd_slack(&["deploy", "start", "-e", "production", "--format", "json"]);
+        c.env("GITHUB_OUTPUT", &out_file);
+        c
+    });
+    assert_eq!(code, 0, "{text}");
+    let posts = w.slack_posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    let post = &posts[0];
+    assert_eq!(post["channel"], "#deployments");
+    let post_text = post.to_string();
+    for want in [
+        "production",
+        "v1.2.0",
+        "web",
+        "octocat",
+        RUN_URL,
+        &w.sha[..7],
+    ] {
+        assert!(post_text.contains(want), "{want} missing: {post_text}");
+    }
+    assert!(
+        post_text.contains(&format!("https://github.com/acme/web/commit/{}", w.sha)),
+        "{post_text}"
+    );
+    // The commit subject is escaped for Slack: no live markup, no pings.
+    assert!(post_text.contains("&lt;script&gt;"), "{post_text}");
+    assert!(!post_text.contains("<script>"), "{post_text}");
+    assert!(!post_text.contains("<!channel>"), "{post_text}");
+    assert!(
+        post_text.contains("#1D9BD1"),
+        "in-progress colour: {post_text}"
+    );
+    let (channel, ts) = (
+        json["slack_channel"].as_str().unwrap().to_string(),
+        json["slack_ts"].as_str().unwrap().to_string(),
+    );
+    assert_eq!(channel, "CDEPLOYMENTS");
+    // The reference rides in the deployment payload; nothing secret does.
+    let dep = &w.seen("POST", "/repos/acme/web/deployments")[0].body;
+    assert_eq!(dep["payload"]["slack_channel"], channel.as_str());
+    assert_eq!(dep["payload"]["slack_ts"], ts.as_str());
+    assert_eq!(dep["payload"]["messages"][0]["kind"], "slack_bot");
+    assert!(!dep.to_string().contains(SLACK_TOKEN));
+    let outputs = read_outputs(&out_file);
+    assert!(
+        outputs.contains(&format!("slack_channel={channel}")),
+        "{outputs}"
+    );
+    assert!(outputs.contains(&format!("slack_ts={ts}")), "{outputs}");
+
+    for _ in 0..2 {
+        let (code, json, text) = run(w.cmd_slack(&[
+            "deploy",
+            "finish",
+            "-e",
+            "production",
+            "--status",
+            "success",
+            "--format",
+            "json",
+        ]));
+        assert_eq!(code, 0, "{text}");
+        assert_eq!(json["slack_ts"], ts.as_str());
+    }
+    assert_eq!(w.slack_posts().len(), 1, "updated, never posted again");
+    let updates = w.slack_updates();
+    assert!(!updates.is_empty());
+    let upd = &updates[0];
+    assert_eq!(upd["channel"], channel.as_str());
+    assert_eq!(upd["ts"], ts.as_str());
+    let upd_text = upd.to_string();
+    assert!(upd_text.contains("success"), "{upd_text}");
+    assert!(upd_text.contains("Duration"), "{upd_text}");
+    assert!(upd_text.contains("#2EB67D"), "success colour: {upd_text}");
+    let state = w.state();
+    assert_eq!(state.slack.len(), 1);
+    assert!(
+        state.slack[0]
+            .to_string()
+            .contains("Deployed web v1.2.0 to production")
+    );
+    drop(state);
+    assert_eq!(w.seen("POST", "/deploys/").len(), 1);
+    w.validate_bodies();
+}
+
+#[tokio::test]
+async fn production_failure_replies_in_thread_and_cross_posts_to_incidents() {
+    let w = World::new().await;
+    let (code, json, text) =
+        run(w.cmd_slack(&["deploy", "start", "-e", "production", "--format", "json"]));
+    assert_eq!(code, 0, "{text}");
+    let ts = json["slack_ts"].as_str().unwrap().to_string();
+    for _ in 0..2 {
+        let (code, _, text) = run(w.cmd_slack(&[
+            "deploy",
+            "finish",
+            "-e",
+            "production",
+            "--status",
+            "failure",
+            "--mention",
+            "U024BE7LH",
+            "--mention",
+            "S0614TZR7",
+        ]));
+        assert_eq!(code, 0, "failure is recorded, not a second failure: {text}");
+    }
+    let posts = w.slack_posts();
+    assert_eq!(
+        posts.len(),
+        3,
+        "start, thread reply, #incidents; nothing on the re-run: {posts:#?}"
+    );
+    let reply = posts
+        .iter()
+        .find(|p| p.get("thread_ts").is_some())
+        .expect("thread reply");
+    assert_eq!(reply["thread_ts"], ts.as_str());
+    assert_eq!(reply["channel"], "CDEPLOYMENTS");
+    let reply_text = reply.to_string();
+    assert!(reply_text.contains(RUN_URL), "{reply_text}");
+    assert!(reply_text.contains("<@U024BE7LH>"), "{reply_text}");
+    assert!(reply_text.contains("<!subteam^S0614TZR7>"), "{reply_text}");
+    let incident = posts
+        .iter()
+        .find(|p| p["channel"] == "#incidents")
+        .expect("#incidents post");
+    assert!(incident.to_string().contains("failed"), "{incident}");
+    assert!(incident.to_string().contains("#E01E5A"), "red: {incident}");
+    assert_eq!(w.slack_updates().len(), 2);
+    assert!(w.slack_updates()[0].to_string().contains("failure"));
+    assert!(w.seen("POST", "/deploys/").is_empty());
+    w.validate_bodies();
+}
+
+#[tokio::test]
+async fn staging_failure_does_not_go_to_incidents() {
+    let w = World::new().await;
+    let (code, _, text) = run(w.cmd_slack(&["deploy", "start", "-e", "staging"]));
+    assert_eq!(code, 0, "{text}");
+    let (code, _, text) =
+        run(w.cmd_slack(&["deploy", "finish", "-e", "staging", "--status", "error"]));
+    assert_eq!(code, 0, "{text}");
+    let posts = w.slack_posts();
+    assert_eq!(posts.len(), 2, "start + thread reply: {posts:#?}");
+    assert!(posts.iter().all(|p| p["channel"] != "#incidents"));
+    w.validate_bodies();
+}
+
+#[tokio::test]
+async fn webhook_only_posts_a_second_message_once() {
+    let w = World::new().await;
+    let (code, json, text) =
+        run(w.cmd_webhook(&["deploy", "start", "-e", "production", "--format", "json"]));
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(json["slack_ts"], Value::Null);
+    assert_eq!(w.state().webhook_posts.len(), 1);
+    let dep = w.seen("POST", "/repos/acme/web/deployments")[0]
+        .body
+        .clone();
+    assert_eq!(
+        dep["payload"]["messages"],
+        json!([{"kind": "slack_webhook", "route": "deployments"}])
+    );
+    assert!(
+        !dep.to_string().contains("/hooks/"),
+        "the webhook URL is a secret: {dep}"
+    );
+    for _ in 0..2 {
+        let (code, _, text) = run(w.cmd_webhook(&[
+            "deploy",
+            "finish",
+            "-e",
+            "production",
+            "--status",
+            "success",
+        ]));
+        assert_eq!(code, 0, "{text}");
+    }
+    let posts = w.state().webhook_posts.clone();
+    assert_eq!(
+        posts.len(),
+        2,
+        "start + finish, not repeated on the re-run: {posts:#?}"
+    );
+    assert!(
+        posts[1]
+            .to_string()
+            .contains("Deployed web v1.2.0 to production"),
+        "{}",
+        posts[1]
+    );
+    assert!(w.slack_posts().is_empty() && w.slack_updates().is_empty());
+    w.validate_bodies();
+}
+
+#[tokio::test]
+async fn discord_message_is_edited_in_place() {
+    let w = World::new().await;
+    let (code, _, text) = run(w.cmd_discord(&["deploy", "start", "-e", "staging"]));
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(w.state().webhook_posts.len(), 1);
+    let posts = w.seen("POST", &format!("/api/webhooks/123/{DISCORD_TOKEN}"));
+    assert_eq!(posts[0].query.get("wait").map(String::as_str), Some("true"));
+    let (code, _, text) =
+        run(w.cmd_discord(&["deploy", "finish", "-e", "staging", "--status", "success"]));
+    assert_eq!(code, 0, "{text}");
+    let state = w.state();
+    assert_eq!(state.webhook_posts.len(), 1, "edited, not posted again");
+    assert_eq!(state.slack_updates.len(), 1, "one PATCH");
+    assert!(state.webhook_posts[0].to_string().contains("success"));
+    drop(state);
+    w.validate_bodies();
+}
+
+#[tokio::test]
+async fn slack_down_is_a_warning_unless_strict() {
+    let w = World::new().await;
+    w.state().slack_down = true;
+    let (code, json, text) =
+        run(w.cmd_slack(&["deploy", "start", "-e", "production", "--format", "json"]));
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("warning: notification to Slack #deployments failed"),
+        "{text}"
+    );
+    assert!(json["deployment_id"].as_u64().is_some());
+    assert_eq!(json["slack_ts"], Value::Null);
+    let (code, _, text) = run(w.cmd_slack(&[
+        "deploy",
+        "finish",
+        "-e",
+        "production",
+        "--status",
+        "success",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("warning: notification to Slack"), "{text}");
+    let (code, _, text) = run(w.cmd_slack(&["deploy", "start", "-e", "production", "--strict"]));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("--strict"), "{text}");
+    let (code, _, text) = run(w.cmd_slack(&[
+        "deploy",
+        "finish",
+        "-e",
+        "production",
+        "--status",
+        "success",
+        "--strict",
+    ]));
+    assert_eq!(code, 1, "{text}");
+    // The GitHub record is there regardless.
+    assert_eq!(w.state().deployments.len(), 2);
+    assert_eq!(w.seen("POST", "/statuses").len(), 4);
+}
+
+#[tokio::test]
+async fn dry_run_with_slack_sends_nothing() {
+    let w = World::new().await;
+    let (code, json, text) = run(w.cmd_slack(&[
+        "deploy",
+        "start",
+        "-e",
+        "production",
+        "--dry-run",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    let reqs = json["requests"].as_array().unwrap();
+    assert!(
+        reqs.iter().any(|r| r["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api/chat.postMessage")),
+        "{json}"
+    );
+    let (code, _, text) = run(w.cmd_slack(&[
+        "deploy",
+        "finish",
+        "-e",
+        "production",
+        "--status",
+        "failure",
+        "--dry-run",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    assert!(w.state().seen.is_empty());
+}
+
+#[tokio::test]
+async fn in_github_actions_the_run_and_commit_come_from_the_environment() {
+    let w = World::new().await;
+    let mut c = common::obsctl();
+    c.arg("-C").arg(w.repo.path());
+    c.args(["deploy", "start", "-e", "production"]);
+    c.env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_SHA", &w.sha)
+        .env("GITHUB_REPOSITORY", "acme/web")
+        .env("GITHUB_RUN_ID", "7")
+        .env("GITHUB_RUN_ATTEMPT", "2")
+        .env("GITHUB_ACTOR", "hubot")
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_TOKEN", GH_TOKEN)
+        .env("GITHUB_API_URL", w.server.uri())
+        .env("OBSCTL_RETRY_BUDGET", "2")
+        .env("GITHUB_OUTPUT", w.output_file("out"));
+    let out = c.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    // The runner is told to mask the token; it appears nowhere else.
+    assert!(text.contains(&format!("::add-mask::{GH_TOKEN}")), "{text}");
+    let rest: String = text
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect();
+    assert!(!rest.contains(GH_TOKEN), "{text}");
+    let run_url = "https://github.com/acme/web/actions/runs/7/attempts/2";
+    let dep = &w.seen("POST", "/repos/acme/web/deployments")[0].body;
+    assert_eq!(dep["ref"], w.sha.as_str());
+    assert_eq!(dep["payload"]["actor"], "hubot");
+    assert_eq!(dep["payload"]["run_url"], run_url);
+    assert_eq!(w.seen("POST", "/statuses")[0].body["log_url"], run_url);
+    assert!(read_outputs(&w.output_file("out")).contains("deployment_id=1001"));
+}
+
+#[tokio::test]
+async fn an_abbreviated_sha_is_expanded_locally() {
+    let w = World::new().await;
+    let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "qa", "--sha", &w.sha[..8]]));
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        w.seen("POST", "/repos/acme/web/deployments")[0].body["ref"],
+        w.sha.as_str()
+    );
+    let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "qa", "--sha", "abcdef12"]));
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("full 40-character SHA"), "{text}");
+}
+
+#[tokio::test]
+async fn a_refused_deployment_is_said_in_the_message() {
+    let w = World::new().await;
+    w.state().create_deployment_status = Some((
+        409,
+        json!({"message": "Conflict: Commit status checks failed for main.", "documentation_url": "https://docs.github.com/rest"}),
+    ));
+    let (code, _, text) = run(w.cmd_slack(&["deploy", "start", "-e", "production"]));
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(w.slack_posts().len(), 1);
+    let updates = w.slack_updates();
+    assert_eq!(updates.len(), 1, "the message no longer says in progress");
+    let t = updates[0].to_string();
+    assert!(t.contains("not recorded"), "{t}");
+    assert!(t.contains("HTTP 409"), "{t}");
+    w.validate_bodies();
+}
+
+#[tokio::test]
+async fn finish_creates_the_sentry_release_when_start_could_not() {
+    let w = World::new().await;
+    let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "production", "--no-sentry"]));
+    assert_eq!(code, 0, "{text}");
+    assert!(w.seen("POST", "/releases/").is_empty());
+    let (code, json, text) = run(w.cmd(&[
+        "deploy",
+        "finish",
+        "-e",
+        "production",
+        "--status",
+        "success",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(json["sentry"], "created");
+    assert_eq!(w.seen("POST", "/organizations/acme/releases/").len(), 1);
+    assert_eq!(w.state().sentry_deploys["v1.2.0"].len(), 1);
+    w.validate_bodies();
+}
