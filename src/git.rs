@@ -307,6 +307,19 @@ impl Git {
         }
     }
 
+    /// The subject line of a commit, when it is in this clone.
+    pub fn subject(&self, sha: &str) -> Option<String> {
+        let commit = self.repo.revparse_single(sha).ok()?.peel_to_commit().ok()?;
+        let subject = commit.summary().ok().flatten()?.trim().to_string();
+        (!subject.is_empty()).then_some(subject)
+    }
+
+    /// `user.name` from git's configuration (a deploy from a laptop).
+    pub fn user_name(&self) -> Option<String> {
+        let name = self.repo.config().ok()?.get_string("user.name").ok()?;
+        crate::context::nonblank(Some(name))
+    }
+
     /// Whether `name` is a tag (`refs/tags/{name}` exists).
     pub fn is_tag(&self, name: &str) -> bool {
         self.repo

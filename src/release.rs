@@ -35,8 +35,8 @@ pub fn validate_version(v: &str) -> Result<(), String> {
 
 /// Which tag a release is for, among the tags at the target commit: the
 /// workflow's tag when it is one of them (or when no tag is at the target,
-/// as the CI says it is the ref), else one named like the version, else the
-/// first by name.
+/// as the CI says it is the ref), else one named like the version, else
+/// [`pick_tag`]'s choice.
 pub fn choose_tag(
     tags_at_target: &[String],
     ci_tag: Option<&str>,
@@ -56,7 +56,53 @@ pub fn choose_tag(
             return Some(t.clone());
         }
     }
-    tags_at_target.first().cloned()
+    pick_tag(tags_at_target.to_vec())
+}
+
+/// Pick one tag among those at a commit: version-looking tags first, then
+/// the highest by a natural (digit-aware) order.
+pub fn pick_tag(mut tags: Vec<String>) -> Option<String> {
+    tags.sort_by(|a, b| {
+        let va = looks_like_version(a);
+        let vb = looks_like_version(b);
+        va.cmp(&vb).then_with(|| natural_cmp(a, b))
+    });
+    tags.pop()
+}
+
+fn looks_like_version(tag: &str) -> bool {
+    let t = tag.rsplit('@').next().unwrap_or(tag);
+    let t = t.strip_prefix(['v', 'V']).unwrap_or(t);
+    t.chars().next().is_some_and(|c| c.is_ascii_digit())
+}
+
+fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(s: &str) -> Vec<(bool, String)> {
+        let mut out: Vec<(bool, String)> = Vec::new();
+        for c in s.chars() {
+            let d = c.is_ascii_digit();
+            match out.last_mut() {
+                Some((kind, buf)) if *kind == d => buf.push(c),
+                _ => out.push((d, c.to_string())),
+            }
+        }
+        out
+    }
+    let (ca, cb) = (chunks(a), chunks(b));
+    for (x, y) in ca.iter().zip(cb.iter()) {
+        let ord = match (x.0, y.0) {
+            (true, true) => {
+                let xs = x.1.trim_start_matches('0');
+                let ys = y.1.trim_start_matches('0');
+                xs.len().cmp(&ys.len()).then_with(|| xs.cmp(ys))
+            }
+            _ => x.1.cmp(&y.1),
+        };
+        if ord.is_ne() {
+            return ord;
+        }
+    }
+    ca.len().cmp(&cb.len())
 }
 
 #[cfg(test)]
@@ -108,8 +154,27 @@ mod tests {
             choose_tag(&tags, None, Some("release-7")).as_deref(),
             Some("release-7")
         );
-        assert_eq!(choose_tag(&tags, None, None).as_deref(), Some("release-7"));
+        // Version-looking tags win over other names.
+        assert_eq!(choose_tag(&tags, None, None).as_deref(), Some("v1.2.0"));
         assert_eq!(choose_tag(&[], Some("v9"), None).as_deref(), Some("v9"));
         assert_eq!(choose_tag(&[], None, Some("1.0")), None);
+    }
+
+    #[test]
+    fn tags() {
+        assert_eq!(
+            pick_tag(vec![
+                "v1.9.0".into(),
+                "v1.10.0".into(),
+                "latest-stable".into()
+            ])
+            .as_deref(),
+            Some("v1.10.0")
+        );
+        assert_eq!(
+            pick_tag(vec!["deployed".into()]).as_deref(),
+            Some("deployed")
+        );
+        assert_eq!(pick_tag(vec![]), None);
     }
 }

@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use crate::cli::{DeployFinishArgs, DeployStartArgs};
 use crate::context::{Context, UsageError, parse_url, usage};
 use crate::deploy::{self, DeployInfo, FinishNote, Outcome};
+use crate::git::Git;
 use crate::http::HttpError;
 use crate::message::{Route, Severity};
 use crate::notify::{Delivery, MessageRef, Notifier, report_failures};
@@ -528,46 +529,38 @@ fn finish_output(ctx: &Context, text: &str, outputs: &Outputs) {
 
 /// The commit: `--sha` / the CI's, else HEAD of the local repository.
 fn resolve_sha(ctx: &Context) -> Result<String> {
-    if let Some(sha) = &ctx.ci.sha {
-        if !sha.chars().all(|c| c.is_ascii_hexdigit()) || sha.len() < 7 {
-            return usage(format!("--sha {sha:?} is not a commit SHA"));
-        }
-        if deploy::is_full_sha(sha) {
-            return Ok(sha.to_ascii_lowercase());
-        }
-        // A deployment is of an exact commit: expand a short SHA locally.
-        let full = git2::Repository::discover(&ctx.repo_path)
-            .ok()
-            .and_then(|r| Some(r.revparse_single(sha).ok()?.peel_to_commit().ok()?.id()));
-        return match full {
-            Some(id) => Ok(id.to_string()),
-            None => usage(format!(
-                "--sha {sha:?} is abbreviated and the local repository cannot expand it: \
-                 pass the full 40-character SHA"
-            )),
-        };
+    let Some(sha) = &ctx.ci.sha else {
+        return Git::open(&ctx.repo_path)
+            .and_then(|git| git.head_sha())
+            .context("no commit to deploy (GITHUB_SHA, CI_COMMIT_SHA or --sha)");
+    };
+    if deploy::is_full_sha(sha) {
+        return Ok(sha.to_ascii_lowercase());
     }
-    let repo = git2::Repository::discover(&ctx.repo_path).map_err(|_| {
-        UsageError(format!(
-            "no commit to deploy: {} is not a git repository and no SHA was given \
-             (GITHUB_SHA, CI_COMMIT_SHA or --sha)",
-            ctx.repo_path.display()
-        ))
-    })?;
-    let head = repo.head().and_then(|h| h.peel_to_commit()).map_err(|e| {
-        UsageError(format!(
-            "no commit to deploy: reading HEAD: {}",
-            e.message()
-        ))
-    })?;
-    Ok(head.id().to_string())
+    if !sha.chars().all(|c| c.is_ascii_hexdigit()) || sha.len() < 7 {
+        return usage(format!("--sha {sha:?} is not a commit SHA"));
+    }
+    // A deployment is of an exact commit: expand a short SHA locally.
+    match Git::open(&ctx.repo_path)
+        .ok()
+        .and_then(|git| git.resolve(sha).ok())
+    {
+        Some(full) => Ok(full),
+        None => usage(format!(
+            "--sha {sha:?} is abbreviated and the local repository cannot expand it: \
+             pass the full 40-character SHA"
+        )),
+    }
 }
 
-/// The version when none is given: a tag at the commit (local git), the
-/// workflow's tag, else the short SHA.
+/// The version when none is given: the tag at the commit (chosen as
+/// `release create` does), else the short SHA.
 fn default_version(ctx: &Context, sha: &str) -> Result<String> {
-    let tag = tags_at(&ctx.repo_path, sha).or_else(|| ctx.ci.tag.clone());
-    match tag {
+    let tags_here = Git::open(&ctx.repo_path)
+        .ok()
+        .and_then(|git| git.tags_at(sha, None).ok())
+        .unwrap_or_default();
+    match crate::release::choose_tag(&tags_here, ctx.ci.tag.as_deref(), None) {
         Some(t) => deploy::validate_version(&t).map_err(|e| {
             anyhow!(UsageError(format!(
                 "the tag at the commit cannot be a Sentry version ({e}); pass --version"
@@ -575,46 +568,6 @@ fn default_version(ctx: &Context, sha: &str) -> Result<String> {
         }),
         None => Ok(deploy::short_sha(sha)),
     }
-}
-
-/// The tag pointing at `sha` in the local repository, if any.
-fn tags_at(repo_path: &std::path::Path, sha: &str) -> Option<String> {
-    let repo = git2::Repository::discover(repo_path).ok()?;
-    let target = repo.revparse_single(sha).ok()?.peel_to_commit().ok()?.id();
-    let mut tags = Vec::new();
-    repo.tag_foreach(|oid, name| {
-        let name = String::from_utf8_lossy(name);
-        let short = name.strip_prefix("refs/tags/").unwrap_or(&name).to_string();
-        let points_here = repo
-            .find_object(oid, None)
-            .and_then(|o| o.peel_to_commit())
-            .is_ok_and(|c| c.id() == target);
-        if points_here {
-            tags.push(short);
-        }
-        true
-    })
-    .ok()?;
-    deploy::pick_tag(tags)
-}
-
-/// Subject line of a commit in the local repository (shallow clones have HEAD).
-fn commit_subject(repo_path: &std::path::Path, sha: &str) -> Option<String> {
-    let repo = git2::Repository::discover(repo_path).ok()?;
-    let commit = repo.revparse_single(sha).ok()?.peel_to_commit().ok()?;
-    commit
-        .summary()
-        .ok()
-        .flatten()
-        .map(|s| s.to_string())
-        .filter(|s| !s.trim().is_empty())
-}
-
-/// `user.name` from git's configuration (a deploy from a laptop).
-fn git_user_name(repo_path: &std::path::Path) -> Option<String> {
-    let repo = git2::Repository::discover(repo_path).ok()?;
-    let name = repo.config().ok()?.get_string("user.name").ok()?;
-    crate::context::nonblank(Some(name))
 }
 
 /// The CI run's URL, when it is one (GitHub and Sentry reject anything else).
@@ -640,6 +593,8 @@ fn deploy_info(
     let repo = github
         .map(|g| g.config().repo.clone())
         .or_else(|| ctx.repository().ok().flatten());
+    // Local git is optional here: a deploy recorded from another checkout still works.
+    let local = Git::open(&ctx.repo_path).ok();
     let commit_url = match (github, &repo) {
         (Some(g), Some(r)) => Some(format!(
             "{}/{r}/commit/{sha}",
@@ -656,10 +611,10 @@ fn deploy_info(
             .ci
             .actor
             .clone()
-            .or_else(|| git_user_name(&ctx.repo_path)),
+            .or_else(|| local.as_ref().and_then(Git::user_name)),
         run_url: run_url(ctx),
         commit_url,
-        commit_subject: commit_subject(&ctx.repo_path, sha),
+        commit_subject: local.as_ref().and_then(|git| git.subject(sha)),
         env_url,
         deployment_id: None,
         production: deploy::is_production(environment),
