@@ -1257,3 +1257,64 @@ async fn sentry_409_and_github_422_name_the_fix() {
     );
     assert!(err.contains("push it"), "{err}");
 }
+
+#[tokio::test]
+async fn the_release_is_announced_in_deployments_and_a_slack_failure_is_a_warning() {
+    let (repo, _) = standard_repo();
+    let f = Fakes::new().await;
+    mount_sentry_created(&f).await;
+    mount_github_created(&f, "v1.1.0").await;
+    let slack = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/hooks/deployments"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .expect(1)
+        .mount(&slack)
+        .await;
+    let out = f
+        .cmd(repo.path())
+        .env(
+            "SLACK_WEBHOOK_URL_DEPLOYMENTS",
+            format!("{}/hooks/deployments", slack.uri()),
+        )
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout_json(&out);
+    assert_eq!(report["notifications"][0]["ok"], true, "{report}");
+    let sent = slack.received_requests().await.unwrap();
+    let body: Value = serde_json::from_slice(&sent[0].body).unwrap();
+    assert_valid("slack/incoming-webhook.json", None, &body);
+    let text = body.to_string();
+    assert!(text.contains("Released v1.1.0"), "{text}");
+    assert!(
+        text.contains("https://github.example/acme/web/releases/tag/v1.1.0"),
+        "{text}"
+    );
+
+    // Slack down: the releases are recorded, the announcement is a warning.
+    let f = Fakes::new().await;
+    mount_sentry_created(&f).await;
+    mount_github_created(&f, "v1.1.0").await;
+    let down = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(404).set_body_string("no_service"))
+        .mount(&down)
+        .await;
+    let out = f
+        .cmd(repo.path())
+        .env("SLACK_WEBHOOK_URL", format!("{}/hooks/x", down.uri()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("warning:"), "{}", stderr(&out));
+    // With --strict the failed announcement fails the command.
+    let out = f
+        .cmd(repo.path())
+        .env("SLACK_WEBHOOK_URL", format!("{}/hooks/x", down.uri()))
+        .arg("--strict")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}

@@ -18,7 +18,9 @@ use crate::commands::dry_run_text;
 use crate::context::{Context, Repo, UsageError, usage};
 use crate::git::{CommitInfo, Git, GitError, PreviousTag, Walk};
 use crate::http::{HttpError, PlannedRequest};
+use crate::message::{Event, Message, Route, Severity};
 use crate::notes::{self, Links, NotesInput};
+use crate::notify::{Delivery, Notifier, report_failures};
 use crate::providers::github::GitHub;
 use crate::providers::github::releases::{GithubStatus, ReleaseSpec};
 use crate::providers::sentry::Sentry;
@@ -89,6 +91,8 @@ struct Report {
     commits: usize,
     sentry: Option<SentryReport>,
     github: Option<GithubReport>,
+    /// The announcement in #deployments (optional, like every notification).
+    notifications: Vec<Delivery>,
     #[serde(skip_serializing_if = "Option::is_none")]
     requests: Option<Vec<PlannedRequest>>,
 }
@@ -212,14 +216,22 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
     if failed {
         return Err(anyhow!(failure_message(&plan.version, &sentry, &github)));
     }
+    let sentry = sentry.and_then(Result::ok);
+    let github = github.and_then(Result::ok);
+    let announcement = announcement(&plan, commits.len(), &sentry, &github, body.as_deref());
+    let notifications = Notifier::from_context(ctx)?
+        .send(&announcement, &[Route::Deployments])
+        .await;
+    report_failures(ctx, &notifications)?;
     let report = Report {
         version: plan.version.clone(),
         target: plan.target.clone(),
         previous: plan.previous.clone(),
         range: plan.range.clone(),
         commits: commits.len(),
-        sentry: sentry.and_then(Result::ok),
-        github: github.and_then(Result::ok),
+        sentry,
+        github,
+        notifications,
         requests: ctx.dry_run.then(|| ctx.http.planned()),
     };
     let text = report_text(&report, &plan);
@@ -243,6 +255,59 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
     ])?;
     ctx.write_summary(&summary_markdown(&report, body.as_deref()))?;
     Ok(())
+}
+
+/// The release announcement for #deployments: version, links to the
+/// GitHub and Sentry releases, and the first lines of the notes.
+fn announcement(
+    plan: &Plan,
+    commits: usize,
+    sentry: &Option<SentryReport>,
+    github: &Option<GithubReport>,
+    notes: Option<&str>,
+) -> Message {
+    let mut msg = Message::new(format!("Released {}", plan.version))
+        .event(Event::Release)
+        .severity(Severity::Success)
+        .text(notes.map(notes_excerpt).unwrap_or_default())
+        .field("Commits", commits.to_string())
+        .field("Range", plan.range.clone());
+    if let Some(g) = github {
+        msg = msg.link("GitHub release", g.url.clone());
+        msg.url = Some(g.url.clone());
+    }
+    if let Some(s) = sentry {
+        msg = msg.link("Sentry release", s.url.clone());
+    }
+    msg
+}
+
+/// The first lines of Markdown release notes as plain text: headings become
+/// labels, links their text. The message builders escape what remains.
+fn notes_excerpt(notes: &str) -> String {
+    const MAX_LINES: usize = 12;
+    static LINK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\[([^\]]*)\]\([^)]*\)").expect("valid regex")
+    });
+    let lines: Vec<String> = notes
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("**Full changelog**"))
+        .map(|l| match l.trim_start_matches('#').trim() {
+            heading if l.starts_with('#') => format!("{heading}:"),
+            line => LINK.replace_all(line, "$1").replace('\\', ""),
+        })
+        .collect();
+    let mut out = lines
+        .iter()
+        .take(MAX_LINES)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n");
+    if lines.len() > MAX_LINES {
+        out.push_str(&format!("\n… and {} more lines", lines.len() - MAX_LINES));
+    }
+    out
 }
 
 /// `owner/name` for Sentry's `commits[].repository` (never a remote's name).
@@ -352,6 +417,14 @@ fn report_text(r: &Report, plan: &Plan) -> String {
             g.url
         )),
         None => out.push_str("  GitHub: skipped\n"),
+    }
+    for d in &r.notifications {
+        let outcome = match (d.ok, &d.error) {
+            (true, _) => "announced".to_string(),
+            (false, Some(e)) => format!("not announced ({e})"),
+            (false, None) => "not announced".to_string(),
+        };
+        out.push_str(&format!("  {}: {outcome}\n", d.target));
     }
     out
 }
