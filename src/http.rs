@@ -532,18 +532,7 @@ impl Http {
                         detail,
                     });
                 }
-                return match req.safety {
-                    Safety::Idempotent => Next::Retry {
-                        wait: None,
-                        reason: detail,
-                        last: None,
-                    },
-                    Safety::CreateOnce => Next::Fail(HttpError::Unconfirmed {
-                        provider: req.provider,
-                        op: req.op.clone(),
-                        detail,
-                    }),
-                };
+                return ambiguous(req, detail);
             }
         };
         let status = resp.status();
@@ -555,18 +544,7 @@ impl Http {
                     "reading the answer: {}",
                     describe_reqwest_error(&e)
                 ));
-                return match req.safety {
-                    Safety::Idempotent => Next::Retry {
-                        wait: None,
-                        reason: detail,
-                        last: None,
-                    },
-                    Safety::CreateOnce => Next::Fail(HttpError::Unconfirmed {
-                        provider: req.provider,
-                        op: req.op.clone(),
-                        detail,
-                    }),
-                };
+                return ambiguous(req, detail);
             }
         };
         let response = Response {
@@ -589,6 +567,23 @@ impl Http {
         // "Equal jitter": half fixed, half random, so waits never collapse to 0.
         let half = capped / 2;
         half + half.mul_f64(fastrand::f64())
+    }
+}
+
+/// No answer, or a broken one, after the request may have arrived: repeat
+/// it only when repeating cannot create a duplicate.
+fn ambiguous(req: &Request, detail: String) -> Next {
+    match req.safety {
+        Safety::Idempotent => Next::Retry {
+            wait: None,
+            reason: detail,
+            last: None,
+        },
+        Safety::CreateOnce => Next::Fail(HttpError::Unconfirmed {
+            provider: req.provider,
+            op: req.op.clone(),
+            detail,
+        }),
     }
 }
 

@@ -65,6 +65,28 @@ pub struct Delivery {
 }
 
 impl Delivery {
+    /// The outcome of one attempt; errors are redacted.
+    fn from_result(
+        target: String,
+        provider: Provider,
+        routes: Vec<Route>,
+        result: Result<MessageRef>,
+        redactor: &crate::redact::Redactor,
+    ) -> Self {
+        match result {
+            Ok(reference) => Delivery {
+                target,
+                provider,
+                routes,
+                ok: true,
+                error: None,
+                reference: Some(reference),
+                skipped: false,
+            },
+            Err(e) => Self::failed(target, provider, routes, redactor.redact(&format!("{e:#}"))),
+        }
+    }
+
     fn failed(target: String, provider: Provider, routes: Vec<Route>, error: String) -> Self {
         Delivery {
             target,
@@ -441,23 +463,13 @@ impl Notifier {
             match joined {
                 Ok((i, outcome)) => {
                     let (target, provider, routes) = meta[i].clone();
-                    results[i] = Some(match outcome {
-                        Ok(reference) => Delivery {
-                            target,
-                            provider,
-                            routes,
-                            ok: true,
-                            error: None,
-                            reference: Some(reference),
-                            skipped: false,
-                        },
-                        Err(e) => Delivery::failed(
-                            target,
-                            provider,
-                            routes,
-                            self.ui.redactor.redact(&format!("{e:#}")),
-                        ),
-                    });
+                    results[i] = Some(Delivery::from_result(
+                        target,
+                        provider,
+                        routes,
+                        outcome,
+                        &self.ui.redactor,
+                    ));
                 }
                 Err(e) => self.ui.verbose(&format!("a notification task failed: {e}")),
             }
@@ -582,23 +594,7 @@ impl Notifier {
             }
         }
         .await;
-        match result {
-            Ok(reference) => Delivery {
-                target,
-                provider,
-                routes,
-                ok: true,
-                error: None,
-                reference: Some(reference),
-                skipped: false,
-            },
-            Err(e) => Delivery::failed(
-                target,
-                provider,
-                routes,
-                self.ui.redactor.redact(&format!("{e:#}")),
-            ),
-        }
+        Delivery::from_result(target, provider, routes, result, &self.ui.redactor)
     }
 }
 

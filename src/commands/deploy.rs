@@ -89,11 +89,7 @@ impl Outputs {
 
 pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
     let environment = deploy::validate_environment(&args.environment)?;
-    let env_url = args
-        .url
-        .as_deref()
-        .map(|u| parse_url("--url", u).map(|u| u.to_string()))
-        .transpose()?;
+    let env_url = url_arg(args.url.as_deref())?;
     let github = github_client(ctx, "deploy start")?;
     let sentry = sentry_client(ctx)?;
     let sha = resolve_sha(ctx)?;
@@ -224,11 +220,7 @@ pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
 pub async fn finish(args: DeployFinishArgs, ctx: &Context) -> Result<()> {
     let environment = deploy::validate_environment(&args.environment)?;
     let outcome = args.status;
-    let arg_url = args
-        .url
-        .as_deref()
-        .map(|u| parse_url("--url", u).map(|u| u.to_string()))
-        .transpose()?;
+    let arg_url = url_arg(args.url.as_deref())?;
     let github = github_client(ctx, "deploy finish")?;
     let sentry = sentry_client(ctx)?;
     let messenger = Messenger::new(ctx)?;
@@ -525,6 +517,12 @@ fn finish_output(ctx: &Context, text: &str, outputs: &Outputs) {
     } else {
         ctx.ui.result(text, outputs);
     }
+}
+
+/// `--url`: the environment's URL, when given; not http(s) is exit 2.
+fn url_arg(url: Option<&str>) -> Result<Option<String>> {
+    url.map(|u| parse_url("--url", u).map(|u| u.to_string()))
+        .transpose()
 }
 
 /// The commit: `--sha` / the CI's, else HEAD of the local repository.
