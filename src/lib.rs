@@ -9,6 +9,7 @@ pub mod actions;
 pub mod cli;
 pub mod commands;
 pub mod context;
+pub mod dora;
 pub mod http;
 pub mod providers;
 pub mod redact;
