@@ -48,6 +48,19 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     p.to_str().unwrap().to_string()
 }
 
+/// The output matches the documented schema (docs/dora-report.schema.json).
+fn assert_schema(v: &Value) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/dora-report.schema.json");
+    let mut schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    schema.as_object_mut().unwrap().remove("$id");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(v)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}\n{v:#}", errors.join("\n"));
+}
+
 fn run_json(args: &[&str], env: &[(&str, &str)]) -> Value {
     let mut cmd = obsctl();
     cmd.args(args);
@@ -523,6 +536,9 @@ async fn run_async(
         let out = cmd.output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        if out.status.success() {
+            assert_schema(&v);
+        }
         (out.status.code(), v, stderr)
     })
     .await
@@ -901,4 +917,68 @@ fn graphql_queries_match_githubs_schema() {
     assert_eq!(errors.len(), 2, "{errors:?}");
     let bad = INCIDENTS_QUERY.replace("filterBy: {since: $since}", "filterBy: {after: $since}");
     assert_eq!(validate(&schema, &bad).len(), 1);
+}
+
+#[test]
+fn the_documented_schema_can_fail() {
+    let (repo, _) = tagged_repo();
+    let mut v = run_json(
+        &[
+            "-C",
+            repo.path().to_str().unwrap(),
+            "--format",
+            "json",
+            "dora",
+            "report",
+            "--source",
+            "git",
+            "--since",
+            "2023-11-14",
+            "--until",
+            "2023-11-16",
+        ],
+        &[],
+    );
+    v["lead_time"]["median_seconds"] = json!("60");
+    assert!(std::panic::catch_unwind(|| assert_schema(&v)).is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_source_and_dry_run() {
+    let (repo, _) = tagged_repo();
+    let path = repo.path().to_str().unwrap().to_string();
+    let window = ["--since", "2023-11-14", "--until", "2023-11-16"];
+    // No token: auto is git.
+    let mut args: Vec<String> = ["-C", &path, "--format", "json", "dora", "report"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(window.iter().map(|s| s.to_string()));
+    let (code, v, stderr) = run_async(args.clone(), vec![]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(v["source"], "git");
+    assert_eq!(v["deployment_frequency"]["deployments"], 3);
+
+    // Token and repository: auto is GitHub; --dry-run sends nothing.
+    let server = github_fake(Fake {
+        deployments: vec![],
+        issues: vec![],
+    })
+    .await;
+    let mut dry = args.clone();
+    dry.insert(0, "--dry-run".into());
+    let (code, v, stderr) = run_async(dry, github_env(&server)).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(v["source"], "github");
+    assert!(stderr.contains("dry run"), "{stderr}");
+    assert!(!stderr.contains("ghs_test"), "{stderr}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+
+    let (code, v, stderr) = run_async(args, github_env(&server)).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(v["source"], "github");
+    assert_eq!(v["deployment_frequency"]["deployments"], 0);
+    assert_eq!(v["deployment_frequency"]["per_day"], Value::Null);
+    assert_eq!(v["diagnostics"]["no_deployments_found"], 1);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }

@@ -74,7 +74,11 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
 
     let github = match args.source {
         DoraSource::Git => None,
-        DoraSource::Auto => ctx.github()?,
+        // auto: GitHub when it is fully configured, else tags.
+        DoraSource::Auto => ctx.github().unwrap_or_else(|e| {
+            ctx.ui.notice(&format!("{e:#}; using --source git"));
+            None
+        }),
         DoraSource::Github => match ctx.github()? {
             Some(cfg) => Some(cfg),
             None => {
@@ -126,6 +130,11 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
             progress.done();
             let (deps, dstats) = deps?;
             let (incs, istats) = incs?;
+            if ctx.dry_run {
+                // Reads only, but --dry-run sends nothing: say what would be asked.
+                let text = crate::commands::dry_run_text(&ctx.http.planned());
+                eprint!("{}", ctx.ui.redactor.redact(&text));
+            }
             ctx.ui.verbose(&format!(
                 "GitHub: {} deployments in {} pages, {} incidents in {} pages",
                 deps.len(),
