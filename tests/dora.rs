@@ -740,6 +740,48 @@ async fn shallow_clone_is_reported_with_the_fix() {
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(v["lead_time"]["changes"], 5);
     assert_eq!(v["diagnostics"].get("shallow_clone"), None);
+
+    // A full clone where the only earlier deployment's commit is gone (a
+    // deleted branch): nothing bounds the next one, so its changes are
+    // unknown rather than "all of history".
+    let nodes = vec![
+        deploy(3, &c[5], T0 + 3 * 86_400),
+        deploy(2, &c[2], T0 + 2 * 86_400),
+        deploy(1, "0123456789abcdef0123456789abcdef01234567", T0 + 86_400),
+    ];
+    let server = github_fake(Fake {
+        deployments: nodes,
+        issues: vec![],
+    })
+    .await;
+    let args: Vec<String> = [
+        "-C",
+        repo.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "dora",
+        "report",
+        "--source",
+        "github",
+        "--since",
+        &iso(T0),
+        "--until",
+        &iso(T0 + 10 * 86_400),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (code, v, stderr) = run_async(args, github_env(&server)).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        v["diagnostics"]["earlier_deployments_not_in_clone"], 1,
+        "{}",
+        v["diagnostics"]
+    );
+    assert_eq!(v["deployments"][1]["changes"], Value::Null);
+    // c4..c6 after c3.
+    assert_eq!(v["deployments"][2]["changes"], 3);
+    assert_eq!(v["lead_time"]["changes"], 3);
 }
 
 // ---------------------------------------------------------------------------

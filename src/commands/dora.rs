@@ -208,7 +208,12 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
         .get("deployment_commit_not_in_clone")
         .copied()
         .unwrap_or(0);
-    if shallow && (cut > 0 || missing > 0) {
+    let unbounded = current
+        .diagnostics
+        .get("earlier_deployments_not_in_clone")
+        .copied()
+        .unwrap_or(0);
+    if shallow && (cut > 0 || missing > 0 || unbounded > 0) {
         warnings.push(format!(
             "this is a shallow clone: {cut} deployment(s) reach past its history and {missing} deployed commit(s) are not in it; \
              their changes are left out of the lead time. Fix: {SHALLOW_FIX}"
@@ -217,9 +222,10 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
         ctx.ui.notice(&format!(
             "this is a shallow clone; every change set in the window was within it. For older windows, {SHALLOW_FIX}"
         ));
-    } else if missing > 0 {
+    } else if missing > 0 || unbounded > 0 {
         warnings.push(format!(
-            "{missing} deployed commit(s) are not in the local clone (fetch them, e.g. `git fetch origin`); their changes are left out of the lead time"
+            "{missing} deployed commit(s), and for {unbounded} deployment(s) every earlier deployed commit, are not in the local clone \
+             (fetch them, e.g. `git fetch origin`); those changes are left out of the lead time"
         ));
     }
     for w in &warnings {

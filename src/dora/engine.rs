@@ -80,6 +80,8 @@ pub enum ChangeState {
     Truncated,
     /// The deployed commit is not in the local clone.
     Missing,
+    /// No earlier deployment's commit is in the clone: changes unknown.
+    Unbounded,
 }
 
 /// One change of a deployment.
@@ -250,6 +252,7 @@ pub fn analyze(
                         ChangeState::Truncated
                     }
                     ChangeSet::Missing => ChangeState::Missing,
+                    ChangeSet::Unbounded => ChangeState::Unbounded,
                 },
             };
             rec.prev_success = last_success;
@@ -601,6 +604,7 @@ pub fn metrics(a: &Analysis, window: Window) -> Metrics {
         match r.change_state {
             ChangeState::Seed => bump("seed_deployments", 1),
             ChangeState::Missing => bump("deployment_commit_not_in_clone", 1),
+            ChangeState::Unbounded => bump("earlier_deployments_not_in_clone", 1),
             ChangeState::Truncated => {
                 bump("changes_cut_by_shallow_clone", 1);
                 bump("commits_seen_in_cut_change_sets", r.commits.len() as u64);

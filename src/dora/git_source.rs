@@ -108,22 +108,18 @@ impl<'r> GitChanges<'r> {
         object.peel_to_commit().ok().map(|c| c.id())
     }
 
-    fn reachable_from_frontier(&self, oid: Oid) -> bool {
-        self.frontier
-            .iter()
-            .any(|&f| f == oid || self.repo.graph_descendant_of(f, oid).unwrap_or(false))
-    }
-
-    /// `oid` is deployed and not reachable from the frontier: it joins it,
-    /// and its ancestors leave.
-    fn advance(&mut self, oid: Oid) {
-        let repo = self.repo;
-        self.frontier
-            .retain(|&f| !repo.graph_descendant_of(oid, f).unwrap_or(false));
-        self.frontier.push(oid);
-    }
-
-    fn walk(&mut self, oid: Oid) -> Result<(Vec<Change>, bool), git2::Error> {
+    /// Walk `push oid, hide frontier`. Returns the commits (with author
+    /// times when `detail`), whether the walk reached the shallow boundary,
+    /// and the frontier commits that are direct parents of walked commits:
+    /// exactly the frontier members that are ancestors of `oid` (frontier
+    /// members are never ancestors of one another, so the first unwalked
+    /// commit on any path down from `oid` into the frontier's history is a
+    /// frontier member itself).
+    fn walk(
+        &mut self,
+        oid: Oid,
+        detail: bool,
+    ) -> Result<(Vec<Change>, bool, Vec<Oid>), git2::Error> {
         let mut walk = self.repo.revwalk()?;
         walk.push(oid)?;
         for &f in &self.frontier {
@@ -131,6 +127,7 @@ impl<'r> GitChanges<'r> {
         }
         let mut changes = Vec::new();
         let mut cut = false;
+        let mut reached = Vec::new();
         for id in walk {
             let id = id?;
             self.walked += 1;
@@ -138,34 +135,52 @@ impl<'r> GitChanges<'r> {
             if self.shallow.contains(&id) {
                 cut = true;
             }
+            for p in commit.parent_ids() {
+                if self.frontier.contains(&p) && !reached.contains(&p) {
+                    reached.push(p);
+                }
+            }
             changes.push(Change {
-                sha: id.to_string(),
+                sha: if detail {
+                    id.to_string()
+                } else {
+                    String::new()
+                },
                 author_time: git_time(commit.author().when()),
                 is_merge: commit.parent_count() > 1,
             });
         }
-        Ok((changes, cut))
+        Ok((changes, cut, reached))
     }
 }
 
 impl ChangeSource for GitChanges<'_> {
-    fn changes(&mut self, sha: &str, _earlier: &[String], wanted: bool) -> ChangeSet {
+    fn changes(&mut self, sha: &str, earlier: &[String], wanted: bool) -> ChangeSet {
         let Some(oid) = self.resolve(sha) else {
             return ChangeSet::Missing;
         };
-        if !wanted {
-            if !self.reachable_from_frontier(oid) {
-                self.advance(oid);
-            }
+        if !wanted && self.frontier.is_empty() {
+            // A seed: nothing to hide, nothing to walk.
+            self.frontier.push(oid);
             return ChangeSet::Known(Vec::new());
         }
-        match self.walk(oid) {
-            Ok((changes, cut)) => {
+        // Earlier deployments exist but none of their commits is here.
+        let unbounded = self.frontier.is_empty() && !earlier.is_empty();
+        match self.walk(oid, wanted) {
+            Ok((changes, cut, reached)) => {
+                // Empty: `oid` was already reachable (a redeploy or a
+                // rollback), the frontier stays. Otherwise `oid` joins it and
+                // its ancestors leave.
                 if !changes.is_empty() {
-                    self.advance(oid);
+                    self.frontier.retain(|f| !reached.contains(f));
+                    self.frontier.push(oid);
                 }
-                if cut {
+                if !wanted {
+                    ChangeSet::Known(Vec::new())
+                } else if cut {
                     ChangeSet::Truncated(changes)
+                } else if unbounded {
+                    ChangeSet::Unbounded
                 } else {
                     ChangeSet::Known(changes)
                 }

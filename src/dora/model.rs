@@ -135,4 +135,7 @@ pub enum ChangeSet {
     Truncated(Vec<Change>),
     /// The deployed commit is not in the local clone.
     Missing,
+    /// None of the earlier deployments' commits is in the local clone, so
+    /// nothing bounds the walk: the changes are unknown.
+    Unbounded,
 }
