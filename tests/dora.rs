@@ -1024,3 +1024,68 @@ async fn auto_source_and_dry_run() {
     assert_eq!(v["diagnostics"]["no_deployments_found"], 1);
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
+
+#[test]
+fn git_rollback_redeploy_and_merges() {
+    let repo = GitRepo::new();
+    repo.set_time(T0);
+    let c1 = repo.commit("f", "1", "c1");
+    repo.annotated_tag("v1", "seed");
+    let _c2 = repo.commit("f", "2", "c2");
+    let c3 = repo.commit("f", "3", "c3");
+    repo.annotated_tag("v2", "c2 c3");
+    // A feature branch merged with a merge commit.
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    let _f1 = repo.commit("g", "1", "f1");
+    repo.git(&["checkout", "-q", "main"]);
+    let _c4 = repo.commit("f", "4", "c4");
+    repo.git(&["merge", "-q", "--no-ff", "feature", "-m", "merge feature"]);
+    repo.set_time(T0 + 3600);
+    repo.annotated_tag("v3", "f1 c4 merge");
+    // Roll back to v2's commit, redeploy it, then go forward.
+    repo.set_time(T0 + 7200);
+    repo.git(&["tag", "-a", "v4-rollback", &c3, "-m", "rollback"]);
+    repo.set_time(T0 + 7300);
+    repo.git(&["tag", "-a", "v5-redeploy", &c3, "-m", "redeploy"]);
+    repo.set_time(T0 + 8000);
+    let _c5 = repo.commit("f", "5", "c5");
+    repo.set_time(T0 + 9000);
+    repo.annotated_tag("v6", "c5 only");
+    let v = run_json(
+        &[
+            "-C",
+            repo.path().to_str().unwrap(),
+            "--format",
+            "json",
+            "dora",
+            "report",
+            "--source",
+            "git",
+            "--since",
+            "2023-11-14",
+            "--until",
+            "2023-11-16",
+        ],
+        &[],
+    );
+    let rows = v["deployments"].as_array().unwrap();
+    let by_id: HashMap<&str, &Value> = rows
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap(), r))
+        .collect();
+    assert_eq!(by_id["v1"]["sha"], c1);
+    assert_eq!(by_id["v1"]["changes"], Value::Null, "seed");
+    assert_eq!(by_id["v2"]["changes"], 2);
+    assert_eq!(by_id["v3"]["changes"], 3, "f1, c4 and the merge");
+    assert_eq!(by_id["v4-rollback"]["changes"], 0);
+    assert_eq!(by_id["v5-redeploy"]["changes"], 0);
+    assert_eq!(
+        by_id["v6"]["changes"], 1,
+        "the rollback does not re-ship c4, f1, merge"
+    );
+    assert_eq!(v["deployment_frequency"]["deployments"], 6);
+    // 2 + 2 (the merge left out) + 1.
+    assert_eq!(v["lead_time"]["changes"], 5);
+    assert_eq!(v["diagnostics"]["merge_commits_excluded"], 1);
+    assert_eq!(v["diagnostics"]["deployments_without_changes"], 2);
+}
