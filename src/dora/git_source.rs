@@ -104,6 +104,11 @@ impl<'r> GitChanges<'r> {
         if sha.is_empty() || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
             return None;
         }
+        if sha.len() == 40 {
+            // A full SHA: no ref lookups.
+            let oid = Oid::from_str(sha).ok()?;
+            return self.repo.find_commit(oid).ok().map(|c| c.id());
+        }
         let object = self.repo.revparse_single(sha).ok()?;
         object.peel_to_commit().ok().map(|c| c.id())
     }
