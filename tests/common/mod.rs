@@ -40,8 +40,8 @@ pub fn assert_valid(file: &str, def: Option<&str>, instance: &Value) {
         }
         obj.insert("$ref".into(), Value::String(format!("#/$defs/{def}")));
     }
-    let validator =
-        jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("compiling {file}: {e}"));
+    let validator = jsonschema::validator_for(&schema)
+        .unwrap_or_else(|e| panic!("compiling {file}: {e}"));
     let errors: Vec<String> = validator
         .iter_errors(instance)
         .map(|e| format!("{} at {}", e, e.instance_path()))
@@ -83,10 +83,7 @@ pub struct GitRepo {
 impl GitRepo {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let repo = GitRepo {
-            dir,
-            clock: std::cell::Cell::new(1_700_000_000),
-        };
+        let repo = GitRepo { dir, clock: std::cell::Cell::new(1_700_000_000) };
         repo.git(&["init", "-q", "-b", "main"]);
         repo.git(&["config", "user.name", "Test User"]);
         repo.git(&["config", "user.email", "test@example.com"]);
