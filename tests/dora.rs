@@ -1089,3 +1089,51 @@ fn git_rollback_redeploy_and_merges() {
     assert_eq!(v["diagnostics"]["merge_commits_excluded"], 1);
     assert_eq!(v["diagnostics"]["deployments_without_changes"], 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn github_errors_name_the_fix() {
+    let (repo, _) = tagged_repo();
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(json!({"message": "Bad credentials"})),
+        )
+        .mount(&server)
+        .await;
+    let args: Vec<String> = [
+        "-C",
+        repo.path().to_str().unwrap(),
+        "dora",
+        "report",
+        "--source",
+        "github",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (code, _, stderr) = run_async(args.clone(), github_env(&server)).await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("GitHub") && stderr.contains("GITHUB_TOKEN is invalid"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("ghs_test"), "{stderr}");
+
+    // A repository the token cannot see: GraphQL answers 200 with null.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": {"repository": null},
+            "errors": [{"type": "NOT_FOUND", "message": "Could not resolve to a Repository with the name 'acme/web'."}]
+        })))
+        .mount(&server)
+        .await;
+    let (code, _, stderr) = run_async(args, github_env(&server)).await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("Could not resolve to a Repository"),
+        "{stderr}"
+    );
+}

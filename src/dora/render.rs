@@ -555,6 +555,62 @@ mod tests {
         assert_eq!(human(2.0 * 86_400.0 + 3600.0), "2d 1h");
     }
 
+    fn sample() -> Report {
+        use crate::dora::engine::{Window, analyze, metrics};
+        use crate::dora::input::parse_time;
+        use crate::dora::model::{ChangeSet, Deployment};
+        let t = |s: &str| parse_time(s).unwrap();
+        let deps = [
+            Deployment::success("v1", "c1", t("2024-01-02")),
+            Deployment::failed("<b>v2</b>", "c2", t("2024-01-03")),
+            Deployment::success("v3,\"x\"", "c3", t("2024-01-04")),
+        ];
+        let mut none = |_: &str, _: &[String], _: bool| ChangeSet::Known(vec![]);
+        let a = analyze(&deps, &[], Default::default(), t("2024-01-01"), &mut none);
+        let w = Window {
+            since: t("2024-01-01"),
+            until: t("2024-01-15"),
+        };
+        Report {
+            repository: Some("acme/web".into()),
+            environment: "production".into(),
+            source: "git".into(),
+            current: metrics(&a, w),
+            previous: None,
+            change: None,
+            warnings: vec!["a <warning>".into()],
+        }
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let r = sample();
+        assert!(text(&r, true).contains("\x1b[31m"), "low band in red");
+        assert!(!text(&r, false).contains('\x1b'));
+        assert!(text(&r, false).contains("warning: a <warning>"));
+    }
+
+    #[test]
+    fn untrusted_text_is_escaped_per_format() {
+        let r = sample();
+        let h = html(&r);
+        assert!(
+            h.contains("&lt;b&gt;v2&lt;/b&gt;") && !h.contains("<b>v2"),
+            "html"
+        );
+        assert!(h.contains("a &lt;warning&gt;"));
+        assert_eq!(h.matches("<svg").count(), 4);
+        let c = csv(&r);
+        assert!(c.contains(",\"v3,\"\"x\"\"\","), "{c}");
+        assert_eq!(c.lines().count(), 4);
+        let m = markdown(&r);
+        assert!(m.contains("a \\<warning\\>"), "{m}");
+        for line in ndjson(&r).lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(v["repository"], "acme/web");
+        }
+    }
+
     #[test]
     fn escaping() {
         assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
