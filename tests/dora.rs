@@ -1137,3 +1137,47 @@ async fn github_errors_name_the_fix() {
         "{stderr}"
     );
 }
+
+/// Deployments and incidents are fetched concurrently: with every answer
+/// delayed, the run takes about one delay, not two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deployments_and_incidents_are_fetched_concurrently() {
+    struct Slow(Fake);
+    impl Respond for Slow {
+        fn respond(&self, req: &Request) -> ResponseTemplate {
+            self.0.respond(req).set_delay(std::time::Duration::from_millis(1500))
+        }
+    }
+    let (repo, _) = tagged_repo();
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(Slow(Fake {
+            deployments: vec![],
+            issues: vec![],
+        }))
+        .mount(&server)
+        .await;
+    let args: Vec<String> = [
+        "-C",
+        repo.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "dora",
+        "report",
+        "--source",
+        "github",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let started = std::time::Instant::now();
+    let (code, _, stderr) = run_async(args, github_env(&server)).await;
+    let took = started.elapsed();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    assert!(
+        took < std::time::Duration::from_millis(2900),
+        "took {took:?}: the two queries ran one after the other"
+    );
+}
