@@ -1145,7 +1145,9 @@ async fn deployments_and_incidents_are_fetched_concurrently() {
     struct Slow(Fake);
     impl Respond for Slow {
         fn respond(&self, req: &Request) -> ResponseTemplate {
-            self.0.respond(req).set_delay(std::time::Duration::from_millis(1500))
+            self.0
+                .respond(req)
+                .set_delay(std::time::Duration::from_millis(1500))
         }
     }
     let (repo, _) = tagged_repo();
