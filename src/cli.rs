@@ -34,6 +34,10 @@ pub enum Command {
     /// Send a message to Slack and Discord, routed by event and severity.
     Notify(NotifyArgs),
 
+    /// DORA metrics: deployment frequency, lead time, change failure rate, recovery time.
+    #[command(subcommand)]
+    Dora(DoraCommand),
+
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         #[arg(value_enum)]
@@ -160,6 +164,67 @@ pub struct NotifyArgs {
     /// Send e-mail addresses found in the text (hidden by default).
     #[arg(long)]
     pub include_emails: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DoraCommand {
+    /// Report the four DORA metrics over a window (--format table|json|markdown|csv|ndjson|html).
+    Report(DoraReportArgs),
+}
+
+/// Where `dora report` reads deployments from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DoraSource {
+    /// GitHub when a token and a repository are known, else git.
+    Auto,
+    /// The environment's GitHub Deployments and incident issues (GraphQL).
+    Github,
+    /// Tags matching --tag-pattern; no token, no network.
+    Git,
+}
+
+#[derive(Debug, Args)]
+pub struct DoraReportArgs {
+    /// Where deployments come from.
+    #[arg(long, value_enum, default_value_t = DoraSource::Auto)]
+    pub source: DoraSource,
+
+    /// The deployment environment (GitHub source).
+    #[arg(long, value_name = "ENV", default_value = "production")]
+    pub environment: String,
+
+    /// Start of the window: `90d`, `12w`, YYYY-MM-DD or RFC 3339 (default 90 days before --until).
+    #[arg(long, value_name = "90d|YYYY-MM-DD")]
+    pub since: Option<String>,
+
+    /// End of the window, exclusive: YYYY-MM-DD (midnight UTC) or RFC 3339 (default now).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub until: Option<String>,
+
+    /// Label of incident issues (GitHub source).
+    #[arg(long, value_name = "LABEL", default_value = "incident")]
+    pub incident_label: String,
+
+    /// Incidents from a file instead of issues: JSON array or CSV `id,created_at,resolved_at[,deployment|sha]`.
+    #[arg(long, value_name = "FILE")]
+    pub incidents: Option<PathBuf>,
+
+    /// Tags that are deployments (git source), a glob.
+    #[arg(long, value_name = "GLOB", default_value = "v*")]
+    pub tag_pattern: String,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Also report the preceding window of equal length, and the change.
+    #[arg(long)]
+    pub compare_previous: bool,
+
+    /// Apache DevLake-compatible arithmetic: durations rounded up to whole
+    /// minutes, incidents attributed to the last deployment strictly before them.
+    #[arg(long)]
+    pub devlake_compat: bool,
 }
 
 #[derive(Debug, Subcommand)]

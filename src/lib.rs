@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod context;
 pub mod deploy;
+pub mod dora;
 pub mod git;
 pub mod http;
 pub mod message;

@@ -3,12 +3,13 @@
 
 pub mod completions;
 pub mod deploy;
+pub mod dora;
 pub mod notify;
 pub mod release;
 
 use anyhow::Result;
 
-use crate::cli::{Command, DeployCommand, ReleaseCommand};
+use crate::cli::{Command, DeployCommand, DoraCommand, ReleaseCommand};
 use crate::context::Context;
 use crate::http::PlannedRequest;
 
@@ -20,6 +21,7 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         Command::Deploy(DeployCommand::Start(args)) => deploy::start(args, ctx).await,
         Command::Deploy(DeployCommand::Finish(args)) => deploy::finish(args, ctx).await,
         Command::Notify(args) => notify::run(args, ctx).await,
+        Command::Dora(DoraCommand::Report(args)) => dora::report(args, ctx).await,
     }
 }
 

@@ -114,3 +114,5 @@ pub fn hint(resp: &Response, permission: &str) -> Option<String> {
         _ => None,
     }
 }
+
+pub mod dora;

@@ -1,0 +1,275 @@
+//! `obsctl dora report`: fetch deployments and incidents (GitHub GraphQL, or
+//! tags and a file), read change sets from local git, run the pure engine
+//! and render.
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::{Context as _, Result};
+use chrono::Utc;
+
+use crate::cli::{DoraReportArgs, DoraSource};
+use crate::context::{Context, usage};
+use crate::dora::engine::{self, ChangeSource, Options};
+use crate::dora::git_source::{self, GitChanges, NoChanges};
+use crate::dora::input;
+use crate::dora::model::{Deployment, Incident};
+use crate::dora::render::{self, Report};
+use crate::providers::github::GitHub;
+use crate::ui::Format;
+
+const SHALLOW_FIX: &str =
+    "fetch the full history: `fetch-depth: 0` on actions/checkout, or `git fetch --unshallow`";
+
+/// A one-line progress indicator on stderr, only on a terminal.
+struct Progress {
+    on: bool,
+}
+
+impl Progress {
+    fn new(ctx: &Context) -> Self {
+        Self {
+            on: !ctx.ui.quiet && !ctx.ui.actions && std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn show(&self, msg: &str) {
+        if self.on {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K{msg}");
+            let _ = err.flush();
+        }
+    }
+
+    fn done(&self) {
+        if self.on {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K");
+            let _ = err.flush();
+        }
+    }
+}
+
+pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
+    let window = input::parse_window(args.since.as_deref(), args.until.as_deref(), Utc::now())
+        .or_else(usage)?;
+    let file_incidents = match &args.incidents {
+        None => None,
+        Some(path) => {
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => return usage(format!("--incidents {}: {e}", path.display())),
+            };
+            Some(
+                input::parse_incidents(&text)
+                    .or_else(|e| usage(format!("--incidents {}: {e}", path.display())))?,
+            )
+        }
+    };
+    // Change sets are needed from the start of the earliest window reported.
+    let need_from = if args.compare_previous {
+        window.previous().since
+    } else {
+        window.since
+    };
+
+    let github = match args.source {
+        DoraSource::Git => None,
+        // auto: GitHub when it is fully configured, else tags.
+        DoraSource::Auto => ctx.github().unwrap_or_else(|e| {
+            ctx.ui.notice(&format!("{e:#}; using --source git"));
+            None
+        }),
+        DoraSource::Github => match ctx.github()? {
+            Some(cfg) => Some(cfg),
+            None => {
+                return usage(
+                    "dora report --source github needs GITHUB_TOKEN (or GH_TOKEN) and the repository \
+                     (GITHUB_REPOSITORY or an `origin` remote); use --source git for tags only",
+                );
+            }
+        },
+    };
+
+    let repo = git_source::open(&ctx.repo_path);
+    let mut diagnostics: Vec<(&str, u64)> = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
+    let progress = Progress::new(ctx);
+
+    let (source_name, deployments, incidents): (&str, Vec<Deployment>, Vec<Incident>) =
+        if let Some(cfg) = github {
+            let repo_ref = repo.as_ref().ok();
+            if repo_ref.is_none() {
+                warnings.push(format!(
+                    "no local git repository at {}: change sets (lead time) are unknown; run in a clone with full history",
+                    ctx.repo_path.display()
+                ));
+                diagnostics.push(("no_git_repository", 1));
+            }
+            let gh = GitHub::new(ctx.http.clone(), cfg);
+            let mut is_rollback = |newer: &str, older: &str| -> bool {
+                let Some(repo) = repo_ref else { return false };
+                let (Ok(n), Ok(o)) = (git2::Oid::from_str(newer), git2::Oid::from_str(older))
+                else {
+                    return false;
+                };
+                n != o && repo.graph_descendant_of(o, n).unwrap_or(false)
+            };
+            let deployments_fut = gh.dora_deployments(
+                &args.environment,
+                |fetched| engine::history_covers(fetched, need_from, &mut is_rollback),
+                |pages, n| progress.show(&format!("GitHub: {n} deployments ({pages} pages)…")),
+            );
+            let label = args.incident_label.clone();
+            let incidents_fut = async {
+                match &file_incidents {
+                    Some(list) => Ok((list.clone(), Default::default())),
+                    None => gh.dora_incidents(&label, need_from).await,
+                }
+            };
+            let (deps, incs) = tokio::join!(deployments_fut, incidents_fut);
+            progress.done();
+            let (deps, dstats) = deps?;
+            let (incs, istats) = incs?;
+            if ctx.dry_run {
+                // Reads only, but --dry-run sends nothing: say what would be asked.
+                let text = crate::commands::dry_run_text(&ctx.http.planned());
+                eprint!("{}", ctx.ui.redactor.redact(&text));
+            }
+            ctx.ui.verbose(&format!(
+                "GitHub: {} deployments in {} pages, {} incidents in {} pages",
+                deps.len(),
+                dstats.pages,
+                incs.len(),
+                istats.pages
+            ));
+            diagnostics.push(("deployments_with_statuses_cut", dstats.statuses_truncated));
+            diagnostics.push(("unreadable_nodes", dstats.unreadable + istats.unreadable));
+            ("github", deps, incs)
+        } else {
+            let repo = match &repo {
+                Ok(r) => r,
+                Err(e) => {
+                    return usage(format!(
+                        "dora report --source git: no git repository at {} ({}): run it inside a clone or pass -C PATH",
+                        ctx.repo_path.display(),
+                        e.message()
+                    ));
+                }
+            };
+            let (deps, skipped) = git_source::tag_deployments(repo, &args.tag_pattern)?;
+            diagnostics.push(("tags_not_on_commits", skipped));
+            if deps.is_empty() {
+                warnings.push(format!(
+                    "no tags match {:?}: set --tag-pattern to the tags your deployments create",
+                    args.tag_pattern
+                ));
+            }
+            ("git", deps, file_incidents.unwrap_or_default())
+        };
+
+    let options = Options {
+        devlake: args.devlake_compat,
+    };
+    let mut changes: Box<dyn ChangeSource> = match &repo {
+        Ok(r) => Box::new(GitChanges::new(r)),
+        Err(_) => Box::new(NoChanges),
+    };
+    progress.show("reading change sets from git…");
+    let analysis = engine::analyze(
+        &deployments,
+        &incidents,
+        options,
+        need_from,
+        changes.as_mut(),
+    );
+    progress.done();
+    drop(changes);
+
+    let mut current = engine::metrics(&analysis, window);
+    let previous = args
+        .compare_previous
+        .then(|| engine::metrics(&analysis, window.previous()));
+    let shallow = repo.as_ref().map(|r| r.is_shallow()).unwrap_or(false);
+    if shallow {
+        diagnostics.push(("shallow_clone", 1));
+    }
+    for (k, v) in diagnostics {
+        if v > 0 {
+            *current.diagnostics.entry(k.to_string()).or_default() += v;
+        }
+    }
+    let cut = current
+        .diagnostics
+        .get("changes_cut_by_shallow_clone")
+        .copied()
+        .unwrap_or(0);
+    let missing = current
+        .diagnostics
+        .get("deployment_commit_not_in_clone")
+        .copied()
+        .unwrap_or(0);
+    let unbounded = current
+        .diagnostics
+        .get("earlier_deployments_not_in_clone")
+        .copied()
+        .unwrap_or(0);
+    if shallow && (cut > 0 || missing > 0 || unbounded > 0) {
+        warnings.push(format!(
+            "this is a shallow clone: {cut} deployment(s) reach past its history and {missing} deployed commit(s) are not in it; \
+             their changes are left out of the lead time. Fix: {SHALLOW_FIX}"
+        ));
+    } else if shallow {
+        ctx.ui.notice(&format!(
+            "this is a shallow clone; every change set in the window was within it. For older windows, {SHALLOW_FIX}"
+        ));
+    } else if missing > 0 || unbounded > 0 {
+        warnings.push(format!(
+            "{missing} deployed commit(s), and for {unbounded} deployment(s) every earlier deployed commit, are not in the local clone \
+             (fetch them, e.g. `git fetch origin`); those changes are left out of the lead time"
+        ));
+    }
+    for w in &warnings {
+        ctx.ui.warn(w);
+    }
+
+    let repository = ctx.repository().ok().flatten().map(|r| r.to_string());
+    let change = previous.as_ref().map(|p| engine::delta(&current, p));
+    let report = Report {
+        repository,
+        environment: args.environment.clone(),
+        source: source_name.into(),
+        current,
+        previous,
+        change,
+        warnings,
+    };
+
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = to_terminal && ctx.env.get("NO_COLOR").is_none();
+    let body = match ctx.ui.format {
+        Format::Text => render::text(&report, color),
+        Format::Json => render::json(&report) + "\n",
+        Format::Markdown => render::markdown(&report),
+        Format::Csv => render::csv(&report),
+        Format::Ndjson => render::ndjson(&report),
+        Format::Html => render::html(&report),
+    };
+    if ctx.ui.format == Format::Markdown {
+        ctx.write_summary(&body)?;
+    }
+    let body = ctx.ui.redactor.redact(&body);
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, body.as_bytes())
+                .with_context(|| format!("writing the report to {}", path.display()))?;
+            ctx.ui
+                .notice(&format!("report written to {}", path.display()));
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(body.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}

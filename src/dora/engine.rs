@@ -1,0 +1,745 @@
+//! The metric engine: pure, no I/O. [`analyze`] orders and classifies the
+//! deployments, asks a [`ChangeSource`] for each successful deployment's
+//! changes, computes lead times, attributes incidents and measures
+//! recoveries; [`metrics`] then reads one window out of the analysis (so that
+//! `--compare-previous` costs nothing more). The definitions are the ones in
+//! docs/dora.md: they are the contract.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::model::{ChangeSet, Deployment, Incident, Outcome};
+
+/// Engine switches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Apache DevLake compatibility: every duration is rounded up to whole
+    /// minutes, and an incident belongs to the last successful deployment
+    /// strictly before it (`<`, not `≤`).
+    pub devlake: bool,
+}
+
+/// The window [since, until), UTC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+impl Window {
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        self.since <= t && t < self.until
+    }
+
+    /// Length in days (fractional).
+    pub fn days(&self) -> f64 {
+        (self.until - self.since).num_milliseconds() as f64 / 86_400_000.0
+    }
+
+    /// The preceding window of equal length.
+    pub fn previous(&self) -> Window {
+        Window {
+            since: self.since - (self.until - self.since),
+            until: self.since,
+        }
+    }
+}
+
+/// Where change sets come from: local git in production, an in-memory graph
+/// or a table in tests.
+pub trait ChangeSource {
+    /// Called once for every successful deployment, in deploy-time order.
+    /// `earlier` holds the distinct SHAs of the earlier successful
+    /// deployments, oldest first. The answer is the commits reachable from
+    /// `sha` and from none of `earlier`. When `wanted` is false the changes
+    /// are not needed (a seed, or a deployment before the window): the source
+    /// may only record `sha` as deployed and answer `Known(vec![])`.
+    fn changes(&mut self, sha: &str, earlier: &[String], wanted: bool) -> ChangeSet;
+}
+
+impl<F: FnMut(&str, &[String], bool) -> ChangeSet> ChangeSource for F {
+    fn changes(&mut self, sha: &str, earlier: &[String], wanted: bool) -> ChangeSet {
+        self(sha, earlier, wanted)
+    }
+}
+
+/// How the changes of a successful deployment are known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeState {
+    /// Failed deployments ship nothing.
+    NotApplicable,
+    /// No earlier successful deployment: counted for frequency only.
+    Seed,
+    /// Before the analysed range: not asked for.
+    NotNeeded,
+    Known,
+    /// Shallow clone boundary reached: the count is a lower bound and no lead
+    /// time is taken from it.
+    Truncated,
+    /// The deployed commit is not in the local clone.
+    Missing,
+    /// No earlier deployment's commit is in the clone: changes unknown.
+    Unbounded,
+}
+
+/// One change of a deployment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shipped {
+    pub sha: String,
+    pub lead_time: Option<i64>,
+}
+
+/// A failure's recovery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recovery {
+    /// Not a failure.
+    None,
+    Recovered(i64),
+    Unrecovered,
+}
+
+/// One classified deployment.
+#[derive(Clone, Debug)]
+pub struct Record {
+    pub id: String,
+    pub sha: String,
+    pub outcome: Outcome,
+    /// Deploy time (first success) or failure time.
+    pub time: DateTime<Utc>,
+    pub change_state: ChangeState,
+    /// The previous successful deployment (index into the records).
+    pub prev_success: Option<usize>,
+    /// The changes (known or truncated sets), with the lead time each one
+    /// entered (`None`: a merge, negative, or a truncated set).
+    pub commits: Vec<Shipped>,
+    /// Lead times in seconds of the changes that enter the lead time, sorted.
+    pub lead_times: Vec<i64>,
+    pub merges_excluded: u64,
+    pub negative_lead_times: u64,
+    /// Indices into [`Analysis::incidents`].
+    pub incidents: Vec<usize>,
+    pub recovery: Recovery,
+}
+
+impl Record {
+    pub fn is_success(&self) -> bool {
+        self.outcome == Outcome::Success
+    }
+
+    /// Number of changes, when known.
+    pub fn changes(&self) -> Option<usize> {
+        match self.change_state {
+            ChangeState::Known => Some(self.commits.len()),
+            _ => None,
+        }
+    }
+
+    pub fn median_lead_time(&self) -> Option<f64> {
+        percentile(&self.lead_times, 0.5)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AttributedIncident {
+    pub incident: Incident,
+    /// Index into [`Analysis::records`].
+    pub deployment: Option<usize>,
+    /// It named a deployment or SHA that is not known; attributed by time.
+    pub unknown_reference: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    pub options: Options,
+    /// Successful and failed deployments in deploy-time order.
+    pub records: Vec<Record>,
+    /// Creation times of deployments with neither outcome.
+    pub excluded: Vec<DateTime<Utc>>,
+    pub incidents: Vec<AttributedIncident>,
+}
+
+/// A duration in seconds, rounded up to whole minutes in DevLake mode.
+fn span(opts: &Options, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+    let ms = (to - from).num_milliseconds();
+    if opts.devlake {
+        // ceil(ms / 60000) * 60, also right for negatives.
+        (ms.div_euclid(60_000) + i64::from(ms.rem_euclid(60_000) != 0)) * 60
+    } else {
+        ms.div_euclid(1000)
+    }
+}
+
+/// Classify, order and measure. Change sets are asked for the successful
+/// deployments from `need_from` on (earlier ones are only recorded as
+/// deployed).
+pub fn analyze(
+    deployments: &[Deployment],
+    incidents: &[Incident],
+    options: Options,
+    need_from: DateTime<Utc>,
+    source: &mut dyn ChangeSource,
+) -> Analysis {
+    let mut excluded = Vec::new();
+    let mut classified: Vec<(DateTime<Utc>, DateTime<Utc>, &Deployment, Outcome)> = Vec::new();
+    for d in deployments {
+        match d.outcome() {
+            Some((outcome, time)) => classified.push((time, d.created_at, d, outcome)),
+            None => excluded.push(d.created_at),
+        }
+    }
+    classified.sort_by(|a, b| (a.0, a.1, &a.2.id).cmp(&(b.0, b.1, &b.2.id)));
+
+    let mut earlier: Vec<String> = Vec::new();
+    let mut earlier_set: HashSet<String> = HashSet::new();
+    let mut records = Vec::with_capacity(classified.len());
+    let mut last_success: Option<usize> = None;
+    for (time, _, d, outcome) in classified {
+        let mut rec = Record {
+            id: d.id.clone(),
+            sha: d.sha.clone(),
+            outcome,
+            time,
+            change_state: ChangeState::NotApplicable,
+            prev_success: None,
+            commits: Vec::new(),
+            lead_times: Vec::new(),
+            merges_excluded: 0,
+            negative_lead_times: 0,
+            incidents: Vec::new(),
+            recovery: Recovery::None,
+        };
+        if outcome == Outcome::Success {
+            let seed = earlier.is_empty();
+            let wanted = !seed && time >= need_from;
+            let set = source.changes(&d.sha, &earlier, wanted);
+            rec.change_state = match (seed, wanted) {
+                (true, _) => ChangeState::Seed,
+                (false, false) => ChangeState::NotNeeded,
+                (false, true) => match set {
+                    ChangeSet::Known(changes) => {
+                        rec.commits.reserve(changes.len());
+                        for c in changes {
+                            let mut lead_time = None;
+                            if c.is_merge {
+                                rec.merges_excluded += 1;
+                            } else {
+                                let lt = span(&options, c.author_time, time);
+                                if lt < 0 {
+                                    rec.negative_lead_times += 1;
+                                } else {
+                                    rec.lead_times.push(lt);
+                                    lead_time = Some(lt);
+                                }
+                            }
+                            rec.commits.push(Shipped {
+                                sha: c.sha,
+                                lead_time,
+                            });
+                        }
+                        rec.lead_times.sort_unstable();
+                        ChangeState::Known
+                    }
+                    ChangeSet::Truncated(changes) => {
+                        rec.commits = changes
+                            .into_iter()
+                            .map(|c| Shipped {
+                                sha: c.sha,
+                                lead_time: None,
+                            })
+                            .collect();
+                        ChangeState::Truncated
+                    }
+                    ChangeSet::Missing => ChangeState::Missing,
+                    ChangeSet::Unbounded => ChangeState::Unbounded,
+                },
+            };
+            rec.prev_success = last_success;
+            last_success = Some(records.len());
+            if earlier_set.insert(d.sha.clone()) {
+                earlier.push(d.sha.clone());
+            }
+        }
+        records.push(rec);
+    }
+
+    // A failed deployment recovers at the next successful deployment.
+    let mut next_success: Option<DateTime<Utc>> = None;
+    for rec in records.iter_mut().rev() {
+        match rec.outcome {
+            Outcome::Success => next_success = Some(rec.time),
+            Outcome::Failure => {
+                rec.recovery = match next_success {
+                    Some(t) => Recovery::Recovered(span(&options, rec.time, t)),
+                    None => Recovery::Unrecovered,
+                }
+            }
+        }
+    }
+
+    // Incident attribution.
+    let successes: Vec<usize> = (0..records.len())
+        .filter(|&i| records[i].is_success())
+        .collect();
+    let mut attributed = Vec::with_capacity(incidents.len());
+    for inc in incidents {
+        let mut unknown_reference = false;
+        let mut target = None;
+        if let Some(name) = inc
+            .deployment
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            target = find_named(&records, &successes, name, inc.created_at);
+            unknown_reference = target.is_none();
+        }
+        if target.is_none() {
+            let n = successes.partition_point(|&i| {
+                if options.devlake {
+                    records[i].time < inc.created_at
+                } else {
+                    records[i].time <= inc.created_at
+                }
+            });
+            target = n.checked_sub(1).map(|k| successes[k]);
+        }
+        if let Some(i) = target {
+            records[i].incidents.push(attributed.len());
+        }
+        attributed.push(AttributedIncident {
+            incident: inc.clone(),
+            deployment: target,
+            unknown_reference,
+        });
+    }
+    // A successful deployment with incidents recovers when its last incident
+    // is resolved: from the earliest creation to the latest resolution.
+    for rec in records.iter_mut().filter(|r| !r.incidents.is_empty()) {
+        let first = rec
+            .incidents
+            .iter()
+            .map(|&k| attributed[k].incident.created_at)
+            .min()
+            .expect("non-empty");
+        let last: Option<Vec<DateTime<Utc>>> = rec
+            .incidents
+            .iter()
+            .map(|&k| attributed[k].incident.resolved_at)
+            .collect();
+        rec.recovery = match last.and_then(|v| v.into_iter().max()) {
+            Some(end) => Recovery::Recovered(span(&options, first, end).max(0)),
+            None => Recovery::Unrecovered,
+        };
+    }
+
+    Analysis {
+        options,
+        records,
+        excluded,
+        incidents: attributed,
+    }
+}
+
+/// The successful deployment an incident names: by id, else by SHA (or an
+/// unambiguous prefix of at least 7 characters): the last deployment of it at
+/// or before the incident, else its first.
+fn find_named(
+    records: &[Record],
+    successes: &[usize],
+    name: &str,
+    at: DateTime<Utc>,
+) -> Option<usize> {
+    if let Some(&i) = successes.iter().find(|&&i| records[i].id == name) {
+        return Some(i);
+    }
+    let lower = name.to_ascii_lowercase();
+    let matches: Vec<usize> = successes
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let sha = records[i].sha.to_ascii_lowercase();
+            sha == lower || (lower.len() >= 7 && sha.starts_with(&lower))
+        })
+        .collect();
+    matches
+        .iter()
+        .rev()
+        .find(|&&i| records[i].time <= at)
+        .or(matches.first())
+        .copied()
+}
+
+/// Whether deployments fetched newest first reach back far enough for the
+/// change sets of a window starting at `since`: the last successful
+/// deployment before `since`, and further back while that one was a
+/// rollback (`is_rollback(newer_sha, older_sha)`: the newer deployment's
+/// commit is a strict ancestor of the older one's), so that the first
+/// deployment of the window is not credited with commits already shipped.
+pub fn history_covers(
+    fetched: &[Deployment],
+    since: DateTime<Utc>,
+    is_rollback: &mut dyn FnMut(&str, &str) -> bool,
+) -> bool {
+    let mut before: Vec<(DateTime<Utc>, &str)> = fetched
+        .iter()
+        .filter_map(|d| match d.outcome() {
+            Some((Outcome::Success, t)) if t < since => Some((t, d.sha.as_str())),
+            _ => None,
+        })
+        .collect();
+    before.sort_by_key(|b| std::cmp::Reverse(b.0));
+    before
+        .windows(2)
+        .any(|pair| !is_rollback(pair[0].1, pair[1].1))
+}
+
+/// numpy's default (`linear`) percentile of sorted values: linear
+/// interpolation between the order statistics around rank (n−1)·q.
+pub fn percentile(sorted: &[i64], q: f64) -> Option<f64> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    let rank = (n - 1) as f64 * q;
+    let lo = rank.floor() as usize;
+    let hi = (rank.ceil() as usize).min(n - 1);
+    let (a, b) = (sorted[lo] as f64, sorted[hi] as f64);
+    let t = rank - lo as f64;
+    // numpy's _lerp, exact at both ends.
+    let diff = b - a;
+    Some(if t >= 0.5 {
+        b - diff * (1.0 - t)
+    } else {
+        a + diff * t
+    })
+}
+
+/// A DORA 2023 performance band.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Band {
+    Elite,
+    High,
+    Medium,
+    Low,
+}
+
+impl Band {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Band::Elite => "elite",
+            Band::High => "high",
+            Band::Medium => "medium",
+            Band::Low => "low",
+        }
+    }
+
+    /// Elite ≥ 1 a day, high ≥ 1 a week, medium ≥ 1 per 30 days.
+    pub fn frequency(deployments: u64, days: f64) -> Band {
+        let n = deployments as f64;
+        if n >= days {
+            Band::Elite
+        } else if n * 7.0 >= days {
+            Band::High
+        } else if n * 30.0 >= days {
+            Band::Medium
+        } else {
+            Band::Low
+        }
+    }
+
+    /// Elite < 1 day, high < 1 week, medium < 30 days.
+    pub fn lead_time(seconds: f64) -> Band {
+        const DAY: f64 = 86_400.0;
+        if seconds < DAY {
+            Band::Elite
+        } else if seconds < 7.0 * DAY {
+            Band::High
+        } else if seconds < 30.0 * DAY {
+            Band::Medium
+        } else {
+            Band::Low
+        }
+    }
+
+    /// Elite ≤ 5 %, high ≤ 10 %, medium ≤ 15 % (exact, on the counts).
+    pub fn change_failure(failed: u64, total: u64) -> Band {
+        if failed * 100 <= 5 * total {
+            Band::Elite
+        } else if failed * 100 <= 10 * total {
+            Band::High
+        } else if failed * 100 <= 15 * total {
+            Band::Medium
+        } else {
+            Band::Low
+        }
+    }
+
+    /// Elite < 1 hour, high < 1 day, medium < 1 week.
+    pub fn recovery(seconds: f64) -> Band {
+        if seconds < 3_600.0 {
+            Band::Elite
+        } else if seconds < 86_400.0 {
+            Band::High
+        } else if seconds < 604_800.0 {
+            Band::Medium
+        } else {
+            Band::Low
+        }
+    }
+}
+
+/// RFC 3339, UTC, whole seconds: `2024-05-01T12:00:00Z`.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WindowOut {
+    pub since: String,
+    pub until: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Frequency {
+    pub deployments: u64,
+    pub per_day: Option<f64>,
+    pub per_week: Option<f64>,
+    pub band: Option<Band>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LeadTime {
+    pub median_seconds: Option<f64>,
+    pub p90_seconds: Option<f64>,
+    pub changes: u64,
+    pub band: Option<Band>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChangeFailureRate {
+    pub failed: u64,
+    pub total: u64,
+    pub rate: Option<f64>,
+    pub band: Option<Band>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RecoveryTime {
+    pub median_seconds: Option<f64>,
+    pub failures: u64,
+    pub recovered: u64,
+    pub band: Option<Band>,
+}
+
+/// One row per deployment in the window.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Row {
+    pub id: String,
+    pub sha: String,
+    pub deployed_at: String,
+    pub status: Outcome,
+    /// Commits shipped; `null` for failures, seeds and unknown change sets.
+    pub changes: Option<u64>,
+    pub median_lead_time_seconds: Option<f64>,
+    pub incidents: u64,
+    /// Seconds to recover, for a failure that recovered.
+    pub recovery_seconds: Option<i64>,
+}
+
+/// The four metrics of one window.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Metrics {
+    pub window: WindowOut,
+    pub deployment_frequency: Frequency,
+    pub lead_time: LeadTime,
+    pub change_failure_rate: ChangeFailureRate,
+    pub recovery_time: RecoveryTime,
+    pub diagnostics: BTreeMap<String, u64>,
+    pub deployments: Vec<Row>,
+}
+
+/// Read one window out of an analysis.
+pub fn metrics(a: &Analysis, window: Window) -> Metrics {
+    let mut diag: BTreeMap<String, u64> = BTreeMap::new();
+    let mut bump = |k: &str, n: u64| {
+        if n > 0 {
+            *diag.entry(k.to_string()).or_default() += n;
+        }
+    };
+    let in_window: Vec<&Record> = a
+        .records
+        .iter()
+        .filter(|r| window.contains(r.time))
+        .collect();
+    bump(
+        "deployments_without_outcome",
+        a.excluded.iter().filter(|t| window.contains(**t)).count() as u64,
+    );
+
+    let successes = in_window.iter().filter(|r| r.is_success()).count() as u64;
+    let failures = in_window.len() as u64 - successes;
+
+    // Frequency: null only when the source has no deployment at all.
+    let days = window.days();
+    let has_data = !a.records.is_empty() || !a.excluded.is_empty();
+    let deployment_frequency = Frequency {
+        deployments: successes,
+        per_day: has_data.then(|| successes as f64 / days),
+        per_week: has_data.then(|| successes as f64 * 7.0 / days),
+        band: has_data.then(|| Band::frequency(successes, days)),
+    };
+    if !has_data {
+        bump("no_deployments_found", 1);
+    }
+
+    // Lead time over every change of the successful deployments in the window.
+    let mut lead: Vec<i64> = Vec::new();
+    for r in in_window.iter().filter(|r| r.is_success()) {
+        lead.extend_from_slice(&r.lead_times);
+        bump("merge_commits_excluded", r.merges_excluded);
+        bump("negative_lead_times_excluded", r.negative_lead_times);
+        match r.change_state {
+            ChangeState::Seed => bump("seed_deployments", 1),
+            ChangeState::Missing => bump("deployment_commit_not_in_clone", 1),
+            ChangeState::Unbounded => bump("earlier_deployments_not_in_clone", 1),
+            ChangeState::Truncated => {
+                bump("changes_cut_by_shallow_clone", 1);
+                bump("commits_seen_in_cut_change_sets", r.commits.len() as u64);
+            }
+            ChangeState::Known if r.commits.is_empty() => bump("deployments_without_changes", 1),
+            _ => {}
+        }
+    }
+    lead.sort_unstable();
+    let median = percentile(&lead, 0.5);
+    let lead_time = LeadTime {
+        median_seconds: median,
+        p90_seconds: percentile(&lead, 0.9),
+        changes: lead.len() as u64,
+        band: median.map(Band::lead_time),
+    };
+
+    // Change failure rate: each deployment counts once.
+    let with_incidents = in_window
+        .iter()
+        .filter(|r| r.is_success() && !r.incidents.is_empty())
+        .count() as u64;
+    let failed = failures + with_incidents;
+    let total = successes + failures;
+    let change_failure_rate = ChangeFailureRate {
+        failed,
+        total,
+        rate: (total > 0).then(|| failed as f64 / total as f64),
+        band: (total > 0).then(|| Band::change_failure(failed, total)),
+    };
+
+    // Recovery time over the failures in the window.
+    let mut rec: Vec<i64> = in_window
+        .iter()
+        .filter_map(|r| match r.recovery {
+            Recovery::Recovered(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    let unrecovered = in_window
+        .iter()
+        .filter(|r| r.recovery == Recovery::Unrecovered)
+        .count() as u64;
+    bump("failures_unrecovered", unrecovered);
+    rec.sort_unstable();
+    let rmedian = percentile(&rec, 0.5);
+    let recovery_time = RecoveryTime {
+        median_seconds: rmedian,
+        failures: rec.len() as u64 + unrecovered,
+        recovered: rec.len() as u64,
+        band: rmedian.map(Band::recovery),
+    };
+
+    // Incidents created in the window that no deployment could take.
+    let mut unattributed = 0;
+    let mut unknown = 0;
+    let mut open = 0;
+    for inc in a
+        .incidents
+        .iter()
+        .filter(|i| window.contains(i.incident.created_at))
+    {
+        if inc.deployment.is_none() {
+            unattributed += 1;
+        }
+        if inc.unknown_reference {
+            unknown += 1;
+        }
+        if inc.incident.resolved_at.is_none() {
+            open += 1;
+        }
+    }
+    bump("incidents_before_first_deployment", unattributed);
+    bump("incidents_naming_unknown_deployment", unknown);
+    bump("incidents_open", open);
+
+    let deployments = in_window
+        .iter()
+        .map(|r| Row {
+            id: r.id.clone(),
+            sha: r.sha.clone(),
+            deployed_at: ts(r.time),
+            status: r.outcome,
+            changes: r.changes().map(|n| n as u64),
+            median_lead_time_seconds: r.median_lead_time(),
+            incidents: r.incidents.len() as u64,
+            recovery_seconds: match r.recovery {
+                Recovery::Recovered(s) => Some(s),
+                _ => None,
+            },
+        })
+        .collect();
+
+    Metrics {
+        window: WindowOut {
+            since: ts(window.since),
+            until: ts(window.until),
+        },
+        deployment_frequency,
+        lead_time,
+        change_failure_rate,
+        recovery_time,
+        diagnostics: diag,
+        deployments,
+    }
+}
+
+/// Current minus previous, per headline number; `null` when either is.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Delta {
+    pub deployments: i64,
+    pub per_day: Option<f64>,
+    pub lead_time_median_seconds: Option<f64>,
+    pub change_failure_rate: Option<f64>,
+    pub recovery_median_seconds: Option<f64>,
+}
+
+pub fn delta(cur: &Metrics, prev: &Metrics) -> Delta {
+    let d = |a: Option<f64>, b: Option<f64>| Some(a? - b?);
+    Delta {
+        deployments: cur.deployment_frequency.deployments as i64
+            - prev.deployment_frequency.deployments as i64,
+        per_day: d(
+            cur.deployment_frequency.per_day,
+            prev.deployment_frequency.per_day,
+        ),
+        lead_time_median_seconds: d(cur.lead_time.median_seconds, prev.lead_time.median_seconds),
+        change_failure_rate: d(cur.change_failure_rate.rate, prev.change_failure_rate.rate),
+        recovery_median_seconds: d(
+            cur.recovery_time.median_seconds,
+            prev.recovery_time.median_seconds,
+        ),
+    }
+}
+
+#[cfg(test)]
+#[path = "engine_tests.rs"]
+mod tests;

@@ -1,0 +1,1185 @@
+//! `obsctl dora report` end to end: the git source on real repositories with
+//! tags, the GitHub source against GraphQL fakes (pagination, request
+//! counts), shallow clones, output formats, bad input, and the GraphQL
+//! queries checked against GitHub's full public schema.
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use common::{GitRepo, obsctl};
+use obsctl::providers::github::dora::{DEPLOYMENTS_QUERY, INCIDENTS_QUERY};
+
+const T0: i64 = 1_700_000_000; // 2023-11-14T22:13:20Z
+
+fn iso(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .unwrap()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+/// v1.0.0 (annotated, seed), v1.1.0 (lightweight), v1.2.0 (annotated), and
+/// a tag that does not match `v*`.
+fn tagged_repo() -> (GitRepo, Vec<String>) {
+    let repo = GitRepo::new();
+    repo.set_time(T0);
+    let c1 = repo.commit("a.txt", "1", "first");
+    repo.annotated_tag("v1.0.0", "v1.0.0"); // tagger time T0+60
+    repo.set_time(T0 + 3600);
+    let c2 = repo.commit("a.txt", "2", "second");
+    let c3 = repo.commit("a.txt", "3", "third"); // committed T0+3660
+    repo.tag("v1.1.0"); // deploy time: the commit's, T0+3660
+    repo.set_time(T0 + 10_000);
+    let c4 = repo.commit("a.txt", "4", "fourth");
+    repo.set_time(T0 + 17_200);
+    repo.annotated_tag("v1.2.0", "v1.2.0"); // tagger time T0+17200
+    repo.tag("release-x");
+    (repo, vec![c1, c2, c3, c4])
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+/// The output matches the documented schema (docs/dora-report.schema.json).
+fn assert_schema(v: &Value) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/dora-report.schema.json");
+    let mut schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    schema.as_object_mut().unwrap().remove("$id");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(v)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}\n{v:#}", errors.join("\n"));
+}
+
+fn run_json(args: &[&str], env: &[(&str, &str)]) -> Value {
+    let mut cmd = obsctl();
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "obsctl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn git_source_end_to_end_json() {
+    let (repo, c) = tagged_repo();
+    let dir = tempfile::tempdir().unwrap();
+    let incidents = write(
+        dir.path(),
+        "incidents.json",
+        &json!([
+            {"id": "INC-1", "created_at": iso(T0 + 4000), "resolved_at": iso(T0 + 5800)},
+        ])
+        .to_string(),
+    );
+    let path = repo.path().to_str().unwrap();
+    let v = run_json(
+        &[
+            "-C",
+            path,
+            "--format",
+            "json",
+            "dora",
+            "report",
+            "--source",
+            "git",
+            "--since",
+            "2023-11-14",
+            "--until",
+            "2023-11-16",
+            "--incidents",
+            &incidents,
+        ],
+        &[("GITHUB_REPOSITORY", "acme/web")],
+    );
+    assert_eq!(v["repository"], "acme/web");
+    assert_eq!(v["environment"], "production");
+    assert_eq!(v["source"], "git");
+    assert_eq!(
+        v["window"],
+        json!({"since": "2023-11-14T00:00:00Z", "until": "2023-11-16T00:00:00Z"})
+    );
+
+    let f = &v["deployment_frequency"];
+    assert_eq!(f["deployments"], 3);
+    assert_eq!(f["per_day"], 1.5);
+    assert_eq!(f["per_week"], 10.5);
+    assert_eq!(f["band"], "elite");
+
+    // v1.1.0: c2 60 s, c3 0 s; v1.2.0: c4 7200 s → [0, 60, 7200].
+    let l = &v["lead_time"];
+    assert_eq!(l["changes"], 3);
+    assert_eq!(l["median_seconds"], 60.0);
+    assert_eq!(l["p90_seconds"], 5772.0);
+    assert_eq!(l["band"], "elite");
+
+    let cfr = &v["change_failure_rate"];
+    assert_eq!(
+        (cfr["failed"].as_u64(), cfr["total"].as_u64()),
+        (Some(1), Some(3))
+    );
+    assert!((cfr["rate"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    assert_eq!(cfr["band"], "low");
+
+    let r = &v["recovery_time"];
+    assert_eq!(r["median_seconds"], 1800.0);
+    assert_eq!(
+        (r["failures"].as_u64(), r["recovered"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(r["band"], "elite");
+
+    assert_eq!(v["diagnostics"], json!({"seed_deployments": 1}));
+    let rows = v["deployments"].as_array().unwrap();
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["v1.0.0", "v1.1.0", "v1.2.0"]);
+    assert_eq!(rows[0]["sha"], c[0]);
+    assert_eq!(rows[0]["deployed_at"], iso(T0 + 60));
+    assert_eq!(rows[0]["changes"], Value::Null);
+    assert_eq!(rows[1]["sha"], c[2]);
+    assert_eq!(rows[1]["deployed_at"], iso(T0 + 3660));
+    assert_eq!(rows[1]["status"], "success");
+    assert_eq!(rows[1]["changes"], 2);
+    assert_eq!(rows[1]["median_lead_time_seconds"], 30.0);
+    assert_eq!(rows[1]["incidents"], 1);
+    assert_eq!(rows[2]["sha"], c[3]);
+    assert_eq!(rows[2]["deployed_at"], iso(T0 + 17_200));
+    assert_eq!(rows[2]["changes"], 1);
+    assert_eq!(rows[2]["median_lead_time_seconds"], 7200.0);
+    assert!(v.get("previous").is_none());
+
+    // The top-level keys, in order: the documented contract.
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    let mut want = vec![
+        "change_failure_rate",
+        "deployment_frequency",
+        "deployments",
+        "diagnostics",
+        "environment",
+        "lead_time",
+        "recovery_time",
+        "repository",
+        "source",
+        "window",
+    ];
+    want.sort();
+    assert_eq!(sorted, want);
+
+    // --tag-pattern picks other tags; CSV incidents naming a deployment.
+    let csv = write(
+        dir.path(),
+        "incidents.csv",
+        &format!(
+            "id,created_at,resolved_at,deployment\nI-9,{},,v1.0.0\n",
+            iso(T0 + 20_000)
+        ),
+    );
+    let v = run_json(
+        &[
+            "-C",
+            path,
+            "--format",
+            "json",
+            "dora",
+            "report",
+            "--source",
+            "git",
+            "--since",
+            "2023-11-14",
+            "--until",
+            "2023-11-16",
+            "--incidents",
+            &csv,
+        ],
+        &[],
+    );
+    assert_eq!(v["repository"], Value::Null);
+    assert_eq!(v["deployments"][0]["incidents"], 1);
+    assert_eq!(v["recovery_time"]["failures"], 1);
+    assert_eq!(v["recovery_time"]["recovered"], 0);
+    assert_eq!(v["recovery_time"]["median_seconds"], Value::Null);
+    assert_eq!(v["diagnostics"]["failures_unrecovered"], 1);
+    let v = run_json(
+        &[
+            "-C",
+            path,
+            "--format",
+            "json",
+            "dora",
+            "report",
+            "--source",
+            "git",
+            "--tag-pattern",
+            "release-*",
+            "--since",
+            "2023-11-14",
+            "--until",
+            "2023-11-16",
+        ],
+        &[],
+    );
+    assert_eq!(v["deployment_frequency"]["deployments"], 1);
+    assert_eq!(v["deployments"][0]["id"], "release-x");
+}
+
+#[test]
+fn empty_window_reports_nulls_and_compare_previous() {
+    let (repo, _) = tagged_repo();
+    let path = repo.path().to_str().unwrap();
+    let v = run_json(
+        &[
+            "-C",
+            path,
+            "--format",
+            "json",
+            "dora",
+            "report",
+            "--source",
+            "git",
+            "--since",
+            "2024-01-01",
+            "--until",
+            "2024-02-01",
+        ],
+        &[],
+    );
+    assert_eq!(v["deployment_frequency"]["deployments"], 0);
+    assert_eq!(v["lead_time"]["median_seconds"], Value::Null);
+    assert_eq!(v["lead_time"]["p90_seconds"], Value::Null);
+    assert_eq!(v["lead_time"]["band"], Value::Null);
+    assert_eq!(v["lead_time"]["changes"], 0);
+    assert_eq!(v["change_failure_rate"]["rate"], Value::Null);
+    assert_eq!(v["change_failure_rate"]["band"], Value::Null);
+    assert_eq!(v["recovery_time"]["median_seconds"], Value::Null);
+    assert_eq!(v["recovery_time"]["band"], Value::Null);
+    assert_eq!(v["deployments"], json!([]));
+
+    // The previous window (2023-11-12 → 2023-11-14T12:00) holds none either;
+    // the one before the window 2023-11-15T12:00 → 2023-11-17 holds v1.0.0.
+    let v = run_json(
+        &[
+            "-C",
+            path,
+            "--format",
+            "json",
+            "dora",
+            "report",
+            "--source",
+            "git",
+            "--since",
+            "2023-11-15T00:00:00Z",
+            "--until",
+            "2023-11-16",
+            "--compare-previous",
+        ],
+        &[],
+    );
+    assert_eq!(v["deployment_frequency"]["deployments"], 1);
+    assert_eq!(v["previous"]["window"]["since"], "2023-11-14T00:00:00Z");
+    assert_eq!(v["previous"]["deployment_frequency"]["deployments"], 2);
+    assert_eq!(v["change"]["deployments"], -1);
+    // v1.2.0 in the current window: its change was counted even though
+    // v1.1.0 is in the previous window.
+    assert_eq!(v["lead_time"]["changes"], 1);
+    assert_eq!(v["change"]["lead_time_median_seconds"], 7200.0 - 30.0);
+}
+
+#[test]
+fn formats_and_output_file() {
+    let (repo, _) = tagged_repo();
+    let path = repo.path().to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let base = [
+        "-C",
+        path,
+        "dora",
+        "report",
+        "--source",
+        "git",
+        "--since",
+        "2023-11-14",
+        "--until",
+        "2023-11-16",
+    ];
+    let run = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = obsctl();
+        cmd.args(base).args(extra);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    let text = run(&["--format", "table"], &[]);
+    assert!(text.contains("Deployment frequency"), "{text}");
+    assert!(text.contains("elite"));
+    assert!(!text.contains('\x1b'), "no colour off a terminal");
+
+    let csv = run(&["--format", "csv"], &[]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "repository,environment,id,sha,deployed_at,status,changes,median_lead_time_seconds,incidents,recovery_seconds"
+    );
+    assert_eq!(lines.len(), 4);
+    assert!(
+        lines[2].contains(",v1.1.0,") && lines[2].contains(",success,2,30,0,"),
+        "{}",
+        lines[2]
+    );
+
+    let nd = run(&["--format", "ndjson"], &[]);
+    let rows: Vec<Value> = nd
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[2]["id"], "v1.2.0");
+    assert_eq!(rows[2]["environment"], "production");
+    assert_eq!(rows[2]["changes"], 1);
+
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "# before\n").unwrap();
+    let md = run(
+        &["--format", "markdown"],
+        &[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+        ],
+    );
+    assert!(md.contains("| Deployment frequency |"), "{md}");
+    let written = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        written.starts_with("# before\n") && written.contains("| Lead time for changes |"),
+        "{written}"
+    );
+
+    let html_path = dir.path().join("dora.html");
+    let stdout = run(
+        &["--format", "html", "--output", html_path.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(stdout, "", "--output writes to the file, not stdout");
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    assert!(html.starts_with("<!doctype html>"));
+    assert_eq!(html.matches("<svg").count(), 4, "four charts");
+    for external in ["src=", "href=", "http://", "https://", "@import", "<script"] {
+        assert!(!html.contains(external), "self-contained: found {external}");
+    }
+}
+
+#[test]
+fn bad_input_exits_2() {
+    let (repo, _) = tagged_repo();
+    let path = repo.path().to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bad_csv = write(dir.path(), "bad.csv", "id,when\n1,2024-01-01\n");
+    let bad_time = write(
+        dir.path(),
+        "bad2.csv",
+        "id,created_at,resolved_at\n1,yesterday,\n",
+    );
+    let missing = dir.path().join("nope.json");
+    for args in [
+        vec!["--since", "2024-02-01", "--until", "2024-02-01"],
+        vec!["--since", "2024-03-01", "--until", "2024-02-01"],
+        vec!["--since", "last tuesday"],
+        vec!["--until", "2024-02-30"],
+        vec!["--incidents", missing.to_str().unwrap()],
+        vec!["--incidents", &bad_csv],
+        vec!["--incidents", &bad_time],
+    ] {
+        let out = obsctl()
+            .args(["-C", path, "dora", "report", "--source", "git"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("error"),
+            "{args:?}"
+        );
+    }
+    // --source github without a token is a usage error too.
+    let out = obsctl()
+        .args(["-C", path, "dora", "report", "--source", "github"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // Not a repository.
+    let out = obsctl()
+        .args([
+            "-C",
+            dir.path().to_str().unwrap(),
+            "dora",
+            "report",
+            "--source",
+            "git",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// A GraphQL fake answering from fixed lists, 100 per page, cursors are
+/// offsets; it checks every request against the queries obsctl defines.
+struct Fake {
+    deployments: Vec<Value>,
+    issues: Vec<Value>,
+}
+
+impl Respond for Fake {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&req.body).expect("JSON body");
+        let query = body["query"].as_str().expect("query");
+        let vars = &body["variables"];
+        assert_eq!(vars["owner"], "acme");
+        assert_eq!(vars["name"], "web");
+        let (list, field) = if query == DEPLOYMENTS_QUERY {
+            assert_eq!(vars["environments"], json!(["production"]));
+            (&self.deployments, "deployments")
+        } else if query == INCIDENTS_QUERY {
+            assert_eq!(vars["labels"], json!(["incident"]));
+            assert!(vars["since"].is_string());
+            (&self.issues, "issues")
+        } else {
+            panic!("unexpected query {query}");
+        };
+        let after: usize = vars["after"]
+            .as_str()
+            .map(|c| c.parse().unwrap())
+            .unwrap_or(0);
+        let page: Vec<Value> = list.iter().skip(after).take(100).cloned().collect();
+        let end = after + page.len();
+        ResponseTemplate::new(200).set_body_json(json!({
+            "data": {"repository": {field: {
+                "pageInfo": {"hasNextPage": end < list.len(), "endCursor": end.to_string()},
+                "nodes": page,
+            }}}
+        }))
+    }
+}
+
+fn deployment_node(n: u64, sha: &str, created: i64, statuses: &[(&str, i64)]) -> Value {
+    json!({
+        "id": format!("DE_{n}"),
+        "databaseId": n,
+        "createdAt": iso(created),
+        "commitOid": sha,
+        "statuses": {
+            "totalCount": statuses.len(),
+            // GitHub lists them newest first.
+            "nodes": statuses.iter().rev().map(|(s, t)| json!({"state": s, "createdAt": iso(*t)})).collect::<Vec<_>>(),
+        }
+    })
+}
+
+async fn github_fake(fake: Fake) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(fake)
+        .mount(&server)
+        .await;
+    server
+}
+
+fn github_env(server: &MockServer) -> Vec<(&'static str, String)> {
+    vec![
+        ("GITHUB_TOKEN", "ghs_test".into()),
+        ("GITHUB_REPOSITORY", "acme/web".into()),
+        ("GITHUB_API_URL", server.uri()),
+        ("OBSCTL_RETRY_BUDGET", "2".into()),
+    ]
+}
+
+async fn run_async(
+    args: Vec<String>,
+    env: Vec<(&'static str, String)>,
+) -> (Option<i32>, Value, String) {
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = obsctl();
+        cmd.args(&args);
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        if out.status.success() {
+            assert_schema(&v);
+        }
+        (out.status.code(), v, stderr)
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn github_source_pages_deployments_and_incidents() {
+    // Five commits; deployments ship them in order, many redeploys.
+    let repo = GitRepo::new();
+    repo.set_time(T0 - 100 * 86_400);
+    let shas: Vec<String> = (0..5)
+        .map(|i| repo.commit("f", &i.to_string(), &format!("c{i}")))
+        .collect();
+    let since = T0; // the window holds 250 deployments, one per 2 hours
+    let until = T0 + 250 * 7200;
+    // 400 deployments, one per 2 hours ending just before `until`, newest
+    // first: 250 in the window (page 1..3), 150 before it.
+    let mut nodes = Vec::new();
+    let mut in_window_success = 0;
+    let mut in_window_failed = 0;
+    let mut success_times = Vec::new();
+    for k in 0..400u64 {
+        let created = until - 3600 - (k as i64) * 7200;
+        let sha = &shas[((399 - k) * 5 / 400) as usize];
+        let failed = k % 25 == 7;
+        let statuses: Vec<(&str, i64)> = if failed {
+            vec![("IN_PROGRESS", created + 10), ("FAILURE", created + 60)]
+        } else {
+            vec![
+                ("IN_PROGRESS", created + 10),
+                ("SUCCESS", created + 60),
+                ("INACTIVE", created + 3000),
+            ]
+        };
+        let at = created + 60;
+        if at >= since {
+            if failed {
+                in_window_failed += 1;
+            } else {
+                in_window_success += 1;
+                success_times.push(at);
+            }
+        }
+        nodes.push(deployment_node(1000 + k, sha, created, &statuses));
+    }
+    assert_eq!(in_window_success + in_window_failed, 250);
+    // 150 incidents in the window, on ten distinct deployments, newest first.
+    success_times.sort();
+    let mut issues = Vec::new();
+    for i in 0..150i64 {
+        let at = success_times[(i % 10 * 20) as usize] + 5 + i;
+        issues.push(json!({"number": i + 1, "createdAt": iso(at), "closedAt": iso(at + 600)}));
+    }
+    issues.sort_by(|a, b| b["createdAt"].as_str().cmp(&a["createdAt"].as_str()));
+    let server = github_fake(Fake {
+        deployments: nodes,
+        issues,
+    })
+    .await;
+
+    let args: Vec<String> = [
+        "-C",
+        repo.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "dora",
+        "report",
+        "--source",
+        "github",
+        "--since",
+        &iso(since),
+        "--until",
+        &iso(until),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (code, v, stderr) = run_async(args, github_env(&server)).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("ghs_test"));
+    assert_eq!(v["source"], "github");
+    assert_eq!(v["repository"], "acme/web");
+    assert_eq!(v["deployment_frequency"]["deployments"], in_window_success);
+    assert_eq!(v["change_failure_rate"]["total"], 250);
+    assert_eq!(v["change_failure_rate"]["failed"], in_window_failed + 10);
+    assert_eq!(v["recovery_time"]["failures"], in_window_failed + 10);
+    // Every failure recovers 2 h later (the next deployment), every incident
+    // group within 10 minutes of its first incident's creation.
+    assert_eq!(v["recovery_time"]["recovered"], in_window_failed + 10);
+    assert_eq!(v["deployments"].as_array().unwrap().len(), 250);
+    // The commits shipped in the window are those after the last one before it.
+    // c2, c3, c4: the last deployment before the window shipped c1.
+    assert_eq!(v["lead_time"]["changes"], 3);
+    assert_eq!(
+        v["diagnostics"].get("seed_deployments"),
+        None,
+        "the pre-window history was fetched"
+    );
+
+    // ⌈250 ÷ 100⌉ deployment pages + 2 incident pages.
+    let requests = server.received_requests().await.unwrap();
+    let count = |q: &str| {
+        requests
+            .iter()
+            .filter(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["query"] == q)
+            .count()
+    };
+    assert_eq!(count(DEPLOYMENTS_QUERY), 3);
+    assert_eq!(count(INCIDENTS_QUERY), 2);
+    assert_eq!(requests.len(), 5);
+    for r in &requests {
+        assert_eq!(r.headers.get("authorization").unwrap(), "Bearer ghs_test");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shallow_clone_is_reported_with_the_fix() {
+    let repo = GitRepo::new();
+    repo.set_time(T0);
+    let c: Vec<String> = (1..=6)
+        .map(|i| repo.commit("f", &i.to_string(), &format!("c{i}")))
+        .collect();
+    let shallow = tempfile::tempdir().unwrap();
+    let clone = shallow.path().join("clone");
+    let status = std::process::Command::new("git")
+        .args(["clone", "-q", "--depth", "2"])
+        .arg(format!("file://{}", repo.path().display()))
+        .arg(&clone)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", shallow.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let deploy = |n: u64, sha: &str, t: i64| deployment_node(n, sha, t, &[("SUCCESS", t)]);
+    let nodes = vec![
+        deploy(3, &c[5], T0 + 3 * 86_400),
+        deploy(2, &c[2], T0 + 2 * 86_400),
+        deploy(1, &c[0], T0 + 86_400),
+    ];
+    let server = github_fake(Fake {
+        deployments: nodes,
+        issues: vec![],
+    })
+    .await;
+    let args: Vec<String> = [
+        "-C",
+        clone.to_str().unwrap(),
+        "--format",
+        "json",
+        "dora",
+        "report",
+        "--source",
+        "github",
+        "--since",
+        &iso(T0),
+        "--until",
+        &iso(T0 + 10 * 86_400),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (code, v, stderr) = run_async(args, github_env(&server)).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let d = &v["diagnostics"];
+    assert_eq!(d["shallow_clone"], 1);
+    assert_eq!(d["deployment_commit_not_in_clone"], 1, "{d}");
+    assert_eq!(d["changes_cut_by_shallow_clone"], 1, "{d}");
+    assert_eq!(d["commits_seen_in_cut_change_sets"], 2, "{d}");
+    // Nothing silently wrong: no lead time from what could not be seen.
+    assert_eq!(v["lead_time"]["median_seconds"], Value::Null);
+    assert_eq!(v["lead_time"]["changes"], 0);
+    assert_eq!(v["deployments"][2]["changes"], Value::Null);
+    assert!(
+        stderr.contains("shallow") && stderr.contains("fetch-depth: 0"),
+        "{stderr}"
+    );
+
+    // The full clone gives the lead time.
+    let args: Vec<String> = [
+        "-C",
+        repo.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "dora",
+        "report",
+        "--source",
+        "github",
+        "--since",
+        &iso(T0),
+        "--until",
+        &iso(T0 + 10 * 86_400),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (code, v, stderr) = run_async(args, github_env(&server)).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(v["lead_time"]["changes"], 5);
+    assert_eq!(v["diagnostics"].get("shallow_clone"), None);
+
+    // A full clone where the only earlier deployment's commit is gone (a
+    // deleted branch): nothing bounds the next one, so its changes are
+    // unknown rather than "all of history".
+    let nodes = vec![
+        deploy(3, &c[5], T0 + 3 * 86_400),
+        deploy(2, &c[2], T0 + 2 * 86_400),
+        deploy(1, "0123456789abcdef0123456789abcdef01234567", T0 + 86_400),
+    ];
+    let server = github_fake(Fake {
+        deployments: nodes,
+        issues: vec![],
+    })
+    .await;
+    let args: Vec<String> = [
+        "-C",
+        repo.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "dora",
+        "report",
+        "--source",
+        "github",
+        "--since",
+        &iso(T0),
+        "--until",
+        &iso(T0 + 10 * 86_400),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (code, v, stderr) = run_async(args, github_env(&server)).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        v["diagnostics"]["earlier_deployments_not_in_clone"], 1,
+        "{}",
+        v["diagnostics"]
+    );
+    assert_eq!(v["deployments"][1]["changes"], Value::Null);
+    // c4..c6 after c3.
+    assert_eq!(v["deployments"][2]["changes"], 3);
+    assert_eq!(v["lead_time"]["changes"], 3);
+}
+
+// ---------------------------------------------------------------------------
+// The GraphQL queries against GitHub's full public schema.
+
+use graphql_parser::query as q;
+use graphql_parser::schema as s;
+
+/// Field name → (argument name → type, field type).
+type Fields = HashMap<String, (HashMap<String, String>, String)>;
+
+struct Schema {
+    /// type name → field name → (argument names → type, field type name)
+    fields: HashMap<String, Fields>,
+    inputs: HashMap<String, HashMap<String, String>>,
+    enums: HashMap<String, Vec<String>>,
+}
+
+fn named(t: &s::Type<'_, String>) -> String {
+    match t {
+        s::Type::NamedType(n) => n.clone(),
+        s::Type::ListType(t) | s::Type::NonNullType(t) => named(t),
+    }
+}
+
+fn load_schema() -> Schema {
+    let text =
+        std::fs::read_to_string(common::contracts_dir().join("github/graphql-schema.graphql"))
+            .unwrap();
+    let doc = s::parse_schema::<String>(&text).expect("the schema parses");
+    let mut schema = Schema {
+        fields: HashMap::new(),
+        inputs: HashMap::new(),
+        enums: HashMap::new(),
+    };
+    for def in doc.definitions {
+        let s::Definition::TypeDefinition(t) = def else {
+            continue;
+        };
+        let mut add_fields = |name: String, fields: Vec<s::Field<'_, String>>| {
+            let entry = schema.fields.entry(name).or_default();
+            for f in fields {
+                let args = f
+                    .arguments
+                    .iter()
+                    .map(|a| (a.name.clone(), named(&a.value_type)))
+                    .collect();
+                entry.insert(f.name.clone(), (args, named(&f.field_type)));
+            }
+        };
+        match t {
+            s::TypeDefinition::Object(o) => add_fields(o.name, o.fields),
+            s::TypeDefinition::Interface(i) => add_fields(i.name, i.fields),
+            s::TypeDefinition::InputObject(i) => {
+                schema.inputs.entry(i.name).or_default().extend(
+                    i.fields
+                        .iter()
+                        .map(|f| (f.name.clone(), named(&f.value_type))),
+                );
+            }
+            s::TypeDefinition::Enum(e) => {
+                schema
+                    .enums
+                    .insert(e.name, e.values.iter().map(|v| v.name.clone()).collect());
+            }
+            _ => {}
+        }
+    }
+    schema
+}
+
+fn check_value(
+    schema: &Schema,
+    ty: &str,
+    value: &q::Value<'_, String>,
+    at: &str,
+    errors: &mut Vec<String>,
+) {
+    match value {
+        q::Value::Object(obj) => match schema.inputs.get(ty) {
+            Some(fields) => {
+                for (k, v) in obj {
+                    match fields.get(k) {
+                        Some(t) => check_value(schema, t, v, &format!("{at}.{k}"), errors),
+                        None => errors.push(format!("{at}: input {ty} has no field {k}")),
+                    }
+                }
+            }
+            None => errors.push(format!("{at}: {ty} is not an input object")),
+        },
+        q::Value::Enum(e) if !schema.enums.get(ty).is_some_and(|vals| vals.contains(e)) => {
+            errors.push(format!("{at}: {e} is not a value of {ty}"));
+        }
+        _ => {}
+    }
+}
+
+fn check_selection(
+    schema: &Schema,
+    ty: &str,
+    set: &q::SelectionSet<'_, String>,
+    at: &str,
+    errors: &mut Vec<String>,
+) {
+    for sel in &set.items {
+        let q::Selection::Field(f) = sel else {
+            errors.push(format!("{at}: fragments are not used"));
+            continue;
+        };
+        let here = format!("{at}.{}", f.name);
+        let Some((args, field_ty)) = schema.fields.get(ty).and_then(|fs| fs.get(&f.name)) else {
+            errors.push(format!("{here}: {ty} has no field {}", f.name));
+            continue;
+        };
+        for (name, value) in &f.arguments {
+            match args.get(name) {
+                Some(arg_ty) => {
+                    check_value(schema, arg_ty, value, &format!("{here}({name})"), errors)
+                }
+                None => errors.push(format!("{here}: no argument {name}")),
+            }
+        }
+        if !f.selection_set.items.is_empty() {
+            check_selection(schema, field_ty, &f.selection_set, &here, errors);
+        } else if schema.fields.contains_key(field_ty) {
+            errors.push(format!("{here}: {field_ty} needs a selection"));
+        }
+    }
+}
+
+fn validate(schema: &Schema, query: &str) -> Vec<String> {
+    let doc = q::parse_query::<String>(query).expect("the query parses");
+    let mut errors = Vec::new();
+    for def in &doc.definitions {
+        let q::Definition::Operation(q::OperationDefinition::Query(op)) = def else {
+            errors.push("only named queries".into());
+            continue;
+        };
+        for v in &op.variable_definitions {
+            let t = match &v.var_type {
+                q::Type::NamedType(n) => n.clone(),
+                q::Type::ListType(t) | q::Type::NonNullType(t) => match t.as_ref() {
+                    q::Type::NamedType(n) => n.clone(),
+                    q::Type::ListType(t) | q::Type::NonNullType(t) => {
+                        format!("{t}").trim_matches(['[', ']', '!']).to_string()
+                    }
+                },
+            };
+            let scalar = ["String", "Int", "Boolean", "ID", "Float"].contains(&t.as_str());
+            if !scalar
+                && !schema.inputs.contains_key(&t)
+                && !schema.enums.contains_key(&t)
+                && t != "DateTime"
+            {
+                errors.push(format!("${}: unknown type {t}", v.name));
+            }
+        }
+        check_selection(schema, "Query", &op.selection_set, "Query", &mut errors);
+    }
+    errors
+}
+
+#[test]
+fn graphql_queries_match_githubs_schema() {
+    let schema = load_schema();
+    for query in [DEPLOYMENTS_QUERY, INCIDENTS_QUERY] {
+        let errors = validate(&schema, query);
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+    }
+    // The validator can fail.
+    let bad = DEPLOYMENTS_QUERY
+        .replace("commitOid", "commitSha")
+        .replace("CREATED_AT", "UPDATED_AT");
+    let errors = validate(&schema, &bad);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    let bad = INCIDENTS_QUERY.replace("filterBy: {since: $since}", "filterBy: {after: $since}");
+    assert_eq!(validate(&schema, &bad).len(), 1);
+}
+
+#[test]
+fn the_documented_schema_can_fail() {
+    let (repo, _) = tagged_repo();
+    let mut v = run_json(
+        &[
+            "-C",
+            repo.path().to_str().unwrap(),
+            "--format",
+            "json",
+            "dora",
+            "report",
+            "--source",
+            "git",
+            "--since",
+            "2023-11-14",
+            "--until",
+            "2023-11-16",
+        ],
+        &[],
+    );
+    v["lead_time"]["median_seconds"] = json!("60");
+    assert!(std::panic::catch_unwind(|| assert_schema(&v)).is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_source_and_dry_run() {
+    let (repo, _) = tagged_repo();
+    let path = repo.path().to_str().unwrap().to_string();
+    let window = ["--since", "2023-11-14", "--until", "2023-11-16"];
+    // No token: auto is git.
+    let mut args: Vec<String> = ["-C", &path, "--format", "json", "dora", "report"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(window.iter().map(|s| s.to_string()));
+    let (code, v, stderr) = run_async(args.clone(), vec![]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(v["source"], "git");
+    assert_eq!(v["deployment_frequency"]["deployments"], 3);
+
+    // Token and repository: auto is GitHub; --dry-run sends nothing.
+    let server = github_fake(Fake {
+        deployments: vec![],
+        issues: vec![],
+    })
+    .await;
+    let mut dry = args.clone();
+    dry.insert(0, "--dry-run".into());
+    let (code, v, stderr) = run_async(dry, github_env(&server)).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(v["source"], "github");
+    assert!(stderr.contains("dry run"), "{stderr}");
+    assert!(!stderr.contains("ghs_test"), "{stderr}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+
+    let (code, v, stderr) = run_async(args, github_env(&server)).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(v["source"], "github");
+    assert_eq!(v["deployment_frequency"]["deployments"], 0);
+    assert_eq!(v["deployment_frequency"]["per_day"], Value::Null);
+    assert_eq!(v["diagnostics"]["no_deployments_found"], 1);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[test]
+fn git_rollback_redeploy_and_merges() {
+    let repo = GitRepo::new();
+    repo.set_time(T0);
+    let c1 = repo.commit("f", "1", "c1");
+    repo.annotated_tag("v1", "seed");
+    let _c2 = repo.commit("f", "2", "c2");
+    let c3 = repo.commit("f", "3", "c3");
+    repo.annotated_tag("v2", "c2 c3");
+    // A feature branch merged with a merge commit.
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    let _f1 = repo.commit("g", "1", "f1");
+    repo.git(&["checkout", "-q", "main"]);
+    let _c4 = repo.commit("f", "4", "c4");
+    repo.git(&["merge", "-q", "--no-ff", "feature", "-m", "merge feature"]);
+    repo.set_time(T0 + 3600);
+    repo.annotated_tag("v3", "f1 c4 merge");
+    // Roll back to v2's commit, redeploy it, then go forward.
+    repo.set_time(T0 + 7200);
+    repo.git(&["tag", "-a", "v4-rollback", &c3, "-m", "rollback"]);
+    repo.set_time(T0 + 7300);
+    repo.git(&["tag", "-a", "v5-redeploy", &c3, "-m", "redeploy"]);
+    repo.set_time(T0 + 8000);
+    let _c5 = repo.commit("f", "5", "c5");
+    repo.set_time(T0 + 9000);
+    repo.annotated_tag("v6", "c5 only");
+    let v = run_json(
+        &[
+            "-C",
+            repo.path().to_str().unwrap(),
+            "--format",
+            "json",
+            "dora",
+            "report",
+            "--source",
+            "git",
+            "--since",
+            "2023-11-14",
+            "--until",
+            "2023-11-16",
+        ],
+        &[],
+    );
+    let rows = v["deployments"].as_array().unwrap();
+    let by_id: HashMap<&str, &Value> = rows
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap(), r))
+        .collect();
+    assert_eq!(by_id["v1"]["sha"], c1);
+    assert_eq!(by_id["v1"]["changes"], Value::Null, "seed");
+    assert_eq!(by_id["v2"]["changes"], 2);
+    assert_eq!(by_id["v3"]["changes"], 3, "f1, c4 and the merge");
+    assert_eq!(by_id["v4-rollback"]["changes"], 0);
+    assert_eq!(by_id["v5-redeploy"]["changes"], 0);
+    assert_eq!(
+        by_id["v6"]["changes"], 1,
+        "the rollback does not re-ship c4, f1, merge"
+    );
+    assert_eq!(v["deployment_frequency"]["deployments"], 6);
+    // 2 + 2 (the merge left out) + 1.
+    assert_eq!(v["lead_time"]["changes"], 5);
+    assert_eq!(v["diagnostics"]["merge_commits_excluded"], 1);
+    assert_eq!(v["diagnostics"]["deployments_without_changes"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn github_errors_name_the_fix() {
+    let (repo, _) = tagged_repo();
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(json!({"message": "Bad credentials"})),
+        )
+        .mount(&server)
+        .await;
+    let args: Vec<String> = [
+        "-C",
+        repo.path().to_str().unwrap(),
+        "dora",
+        "report",
+        "--source",
+        "github",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (code, _, stderr) = run_async(args.clone(), github_env(&server)).await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("GitHub") && stderr.contains("GITHUB_TOKEN is invalid"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("ghs_test"), "{stderr}");
+
+    // A repository the token cannot see: GraphQL answers 200 with null.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": {"repository": null},
+            "errors": [{"type": "NOT_FOUND", "message": "Could not resolve to a Repository with the name 'acme/web'."}]
+        })))
+        .mount(&server)
+        .await;
+    let (code, _, stderr) = run_async(args, github_env(&server)).await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("Could not resolve to a Repository"),
+        "{stderr}"
+    );
+}
+
+/// Deployments and incidents are fetched concurrently: with every answer
+/// delayed, the run takes about one delay, not two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deployments_and_incidents_are_fetched_concurrently() {
+    struct Slow(Fake);
+    impl Respond for Slow {
+        fn respond(&self, req: &Request) -> ResponseTemplate {
+            self.0
+                .respond(req)
+                .set_delay(std::time::Duration::from_millis(1500))
+        }
+    }
+    let (repo, _) = tagged_repo();
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(Slow(Fake {
+            deployments: vec![],
+            issues: vec![],
+        }))
+        .mount(&server)
+        .await;
+    let args: Vec<String> = [
+        "-C",
+        repo.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "dora",
+        "report",
+        "--source",
+        "github",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let started = std::time::Instant::now();
+    let (code, _, stderr) = run_async(args, github_env(&server)).await;
+    let took = started.elapsed();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    assert!(
+        took < std::time::Duration::from_millis(2900),
+        "took {took:?}: the two queries ran one after the other"
+    );
+}
