@@ -149,13 +149,16 @@ impl DeployInfo {
     }
 }
 
-/// The outcome `deploy finish --status` reports (GitHub Actions' `job.status`
-/// values, plus `error`).
+/// The outcome `deploy finish --status` reports: GitHub Actions' `job.status`
+/// values plus `error`; GitLab's `$CI_JOB_STATUS` spellings (`failed`,
+/// `canceled`) are accepted too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Success,
+    #[value(alias = "failed")]
     Failure,
+    #[value(alias = "canceled")]
     Cancelled,
     Error,
 }
