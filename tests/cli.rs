@@ -1,0 +1,110 @@
+//! The command line as a whole: exit codes, help, blank variables,
+//! backtraces, Actions annotations, completions and the man page.
+
+mod common;
+
+use common::obsctl;
+
+const TOKEN: &str = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB";
+
+fn run(cmd: &mut assert_cmd::Command) -> (Option<i32>, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let (code, _, err) = run(&mut obsctl());
+    assert_eq!(code, Some(2), "{err}");
+    let (code, _, err) = run(obsctl().args(["release", "create", "--no-such-flag"]));
+    assert_eq!(code, Some(2), "{err}");
+    let (code, _, err) = run(obsctl().args(["dora", "report", "--format", "yaml"]));
+    assert_eq!(code, Some(2), "{err}");
+}
+
+#[test]
+fn version_and_help() {
+    let (code, out, _) = run(obsctl().arg("--version"));
+    assert_eq!(code, Some(0));
+    assert_eq!(out.trim(), format!("obsctl {}", env!("CARGO_PKG_VERSION")));
+    // Secrets from the environment never show in --help.
+    let (code, out, _) = run(obsctl()
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("SLACK_WEBHOOK_URL", "https://hooks.example/secret-path-123")
+        .arg("--help"));
+    assert_eq!(code, Some(0));
+    assert!(out.contains("GITHUB_TOKEN"), "{out}");
+    assert!(!out.contains(TOKEN), "{out}");
+    assert!(!out.contains("secret-path-123"), "{out}");
+}
+
+#[test]
+fn blank_variables_count_as_unset() {
+    // A blank number would not parse, a blank org would be "set": both are unset.
+    let repo = common::GitRepo::new();
+    repo.commit("a.txt", "a", "feat: a");
+    let (code, _, err) = run(obsctl()
+        .env("OBSCTL_TIMEOUT", "")
+        .env("OBSCTL_RETRY_BUDGET", "  ")
+        .env("GITHUB_TOKEN", "")
+        .env("SENTRY_AUTH_TOKEN", " ")
+        .arg("-C")
+        .arg(repo.path())
+        .args(["dora", "report", "--source", "git"]));
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn errors_are_one_chain_without_a_backtrace() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(obsctl()
+        .env("RUST_BACKTRACE", "1")
+        .env("RUST_LIB_BACKTRACE", "1")
+        .arg("-C")
+        .arg(dir.path())
+        .args(["release", "create", "1.0.0"]));
+    assert_eq!(code, Some(2), "{out}{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error: ")).count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("not in a git repository"), "{err}");
+    assert!(!err.contains("stack backtrace"), "{err}");
+    assert!(!err.contains("Stack backtrace"), "{err}");
+}
+
+#[test]
+fn errors_are_annotations_in_actions_and_secrets_are_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(obsctl()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_TOKEN", TOKEN)
+        .arg("-C")
+        .arg(dir.path())
+        .args(["release", "create", "1.0.0"]));
+    assert_eq!(code, Some(2), "{out}{err}");
+    assert!(out.contains(&format!("::add-mask::{TOKEN}")), "{out}");
+    assert!(err.lines().any(|l| l.starts_with("::error::")), "{err}");
+    assert!(!err.contains(TOKEN), "{err}");
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_cli() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let (code, out, err) = run(obsctl().args(["completions", shell]));
+        assert_eq!(code, Some(0), "{shell}: {err}");
+        for sub in ["release", "deploy", "notify", "dora"] {
+            assert!(out.contains(sub), "{shell} completion lacks {sub}");
+        }
+    }
+    let (code, out, _) = run(obsctl().arg("man"));
+    assert_eq!(code, Some(0));
+    assert!(out.contains(".TH obsctl 1"), "{out}");
+    let (code, _, _) = run(obsctl().args(["completions", "tcsh"]));
+    assert_eq!(code, Some(2));
+}
