@@ -234,14 +234,19 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
         notifications,
         requests: ctx.dry_run.then(|| ctx.http.planned()),
     };
-    let text = report_text(&report, &plan);
     if ctx.dry_run {
-        ctx.ui.result(
-            &format!("{}\n{text}", dry_run_text(&ctx.http.planned())),
-            &report,
+        // Nothing was recorded: the plan, not an outcome.
+        let text = format!(
+            "{}\nRelease {}: {} commits ({}) would be recorded as above.",
+            dry_run_text(&ctx.http.planned()),
+            report.version,
+            report.commits,
+            report.range
         );
+        ctx.ui.result(&text, &report);
         return Ok(());
     }
+    let text = report_text(&report, &plan);
     ctx.ui.result(&text, &report);
     let release_url = report
         .github
