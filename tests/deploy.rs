@@ -24,6 +24,8 @@ struct Seen {
     path: String,
     query: HashMap<String, String>,
     body: Value,
+    /// When the request arrived (its answer leaves `State::delay` later).
+    at: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -45,6 +47,8 @@ struct State {
     github_down: bool,
     sentry_down: bool,
     slack_down: bool,
+    /// Injected latency for every answer (critical-path measurements).
+    delay: Option<std::time::Duration>,
 }
 
 #[derive(Clone)]
@@ -78,6 +82,16 @@ fn now() -> String {
 
 impl Respond for Fake {
     fn respond(&self, req: &Request) -> ResponseTemplate {
+        let answer = self.answer(req);
+        match self.0.lock().unwrap().delay {
+            Some(d) => answer.set_delay(d),
+            None => answer,
+        }
+    }
+}
+
+impl Fake {
+    fn answer(&self, req: &Request) -> ResponseTemplate {
         let mut s = self.0.lock().unwrap();
         let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
         let path = req.url.path().to_string();
@@ -88,6 +102,7 @@ impl Respond for Fake {
             path: path.clone(),
             query: query.clone(),
             body: body.clone(),
+            at: std::time::Instant::now(),
         });
         let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
         match (method.as_str(), parts.as_slice()) {
@@ -1384,4 +1399,76 @@ async fn finish_creates_the_sentry_release_when_start_could_not() {
     assert_eq!(w.seen("POST", "/organizations/acme/releases/").len(), 1);
     assert_eq!(w.state().sentry_deploys["v1.2.0"].len(), 1);
     w.validate_bodies();
+}
+
+/// Sequential round trips on the critical path: the longest chain of
+/// requests in which each one arrived after the previous one's answer left
+/// (every answer is delayed by `delay`, so concurrent requests overlap).
+fn sequential_round_trips(seen: &[Seen], delay: std::time::Duration) -> usize {
+    let mut depth: Vec<usize> = Vec::new();
+    for (i, r) in seen.iter().enumerate() {
+        let d = seen[..i]
+            .iter()
+            .zip(&depth)
+            .filter(|(q, _)| q.at + delay <= r.at)
+            .map(|(_, d)| *d)
+            .max()
+            .unwrap_or(0);
+        depth.push(d + 1);
+    }
+    depth.into_iter().max().unwrap_or(0)
+}
+
+#[tokio::test]
+async fn critical_paths_stay_within_their_round_trip_budgets() {
+    let w = World::new().await;
+    let delay = std::time::Duration::from_millis(250);
+    w.state().delay = Some(delay);
+    let take = |w: &World| std::mem::take(&mut w.state().seen);
+
+    // start: the Slack message, then the deployment, then in_progress; the
+    // Sentry release runs alongside.
+    let (code, json, text) =
+        run(w.cmd_slack(&["deploy", "start", "-e", "production", "--format", "json"]));
+    assert_eq!(code, 0, "{text}");
+    let seen = take(&w);
+    assert!(seen.len() >= 4, "{} requests", seen.len());
+    assert_eq!(sequential_round_trips(&seen, delay), 3, "deploy start");
+    let id = json["deployment_id"].as_u64().unwrap().to_string();
+
+    // finish with --deployment-id: 2 (the deployment and the Sentry deploys
+    // are read together, then the status, the deploy and the update go out).
+    let (code, json, text) = run(w.cmd_slack(&[
+        "deploy",
+        "finish",
+        "-e",
+        "production",
+        "--status",
+        "success",
+        "--deployment-id",
+        &id,
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(json["sentry"], "created", "{json}");
+    let seen = take(&w);
+    assert_eq!(
+        sequential_round_trips(&seen, delay),
+        2,
+        "deploy finish --deployment-id"
+    );
+
+    // finish by lookup: 3.
+    let (code, _, text) = run(w.cmd_slack(&["deploy", "start", "-e", "staging"]));
+    assert_eq!(code, 0, "{text}");
+    take(&w);
+    let (code, _, text) =
+        run(w.cmd_slack(&["deploy", "finish", "-e", "staging", "--status", "success"]));
+    assert_eq!(code, 0, "{text}");
+    let seen = take(&w);
+    assert!(
+        sequential_round_trips(&seen, delay) <= 3,
+        "deploy finish by lookup"
+    );
 }

@@ -29,7 +29,7 @@ use crate::providers::github::deployments::{
     DeployPayload, Deployment, DeploymentStatus, NewDeployment, NewStatus, newest_obsctl,
 };
 use crate::providers::sentry::Sentry;
-use crate::providers::sentry::deploys::{DeployOutcome, NewSentryDeploy};
+use crate::providers::sentry::deploys::{DeployOutcome, NewSentryDeploy, SentryDeploy};
 
 /// The JSON result of `deploy start` / `deploy finish` (also the outputs).
 #[derive(Debug, Default, Serialize)]
@@ -228,11 +228,33 @@ pub async fn finish(args: DeployFinishArgs, ctx: &Context) -> Result<()> {
     let finished_at = deploy::timestamp(finished);
 
     // 1. Find the deployment (and, by id, its earlier statuses at once).
+    //    On success, the Sentry deploys of the version this commit would
+    //    get are listed at the same time: when the deployment's payload
+    //    confirms that version, recording the Sentry deploy is one round
+    //    trip instead of two (finish stays at 2 sequential round trips).
     let mut earlier: Option<Vec<DeploymentStatus>> = None;
+    let mut sentry_listed: Option<(String, Result<Vec<SentryDeploy>, HttpError>)> = None;
     let deployment: Option<Deployment> = match (&github, args.deployment_id) {
         (None, _) => None,
         (Some(gh), Some(id)) => {
-            let (d, s) = tokio::join!(gh.get_deployment(id), gh.list_deployment_statuses(id));
+            let guess = match (&sentry, outcome) {
+                (Some(_), Outcome::Success) => resolve_sha(ctx)
+                    .and_then(|sha| default_version(ctx, &sha))
+                    .ok(),
+                _ => None,
+            };
+            let prefetch = async {
+                match (&sentry, &guess) {
+                    (Some(s), Some(v)) => Some((v.clone(), s.list_deploys(v).await)),
+                    _ => None,
+                }
+            };
+            let (d, s, listed) = tokio::join!(
+                gh.get_deployment(id),
+                gh.list_deployment_statuses(id),
+                prefetch
+            );
+            sentry_listed = listed;
             let d = d.context("finding the GitHub deployment")?;
             earlier = Some(s.context("reading the GitHub deployment's statuses")?);
             if d.environment != environment && !d.environment.is_empty() {
@@ -374,7 +396,12 @@ pub async fn finish(args: DeployFinishArgs, ctx: &Context) -> Result<()> {
             date_finished: finished_at.clone(),
             projects: s.config().projects.clone(),
         };
-        Some(s.ensure_deploy(&version, &new).await)
+        Some(match sentry_listed {
+            Some((listed_version, listed)) if listed_version == version => {
+                s.ensure_deploy_listed(&version, &new, listed).await
+            }
+            _ => s.ensure_deploy(&version, &new).await,
+        })
     };
     let update_fut = messenger.finish_update(&refs, &info, &finish_note);
     let ((github_result, already, once_notes), sentry_result, updated) =

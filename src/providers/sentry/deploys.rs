@@ -152,7 +152,20 @@ impl Sentry {
         version: &str,
         new: &NewSentryDeploy,
     ) -> Result<DeployOutcome, HttpError> {
-        match self.list_deploys(version).await {
+        let listed = self.list_deploys(version).await;
+        self.ensure_deploy_listed(version, new, listed).await
+    }
+
+    /// [`Self::ensure_deploy`] with the release's deploys already listed
+    /// (a caller that listed them concurrently with other work saves a
+    /// round trip on its critical path).
+    pub async fn ensure_deploy_listed(
+        &self,
+        version: &str,
+        new: &NewSentryDeploy,
+        listed: Result<Vec<SentryDeploy>, HttpError>,
+    ) -> Result<DeployOutcome, HttpError> {
+        match listed {
             Ok(existing) => {
                 if let Some(found) = existing.into_iter().find(|d| new.matches(d)) {
                     return Ok(DeployOutcome::Existed(found));
