@@ -64,7 +64,8 @@ pub enum Safety {
 pub struct Policy {
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
-    /// Total time a command may spend waiting between retries.
+    /// Total time a command may spend retrying: the waits between attempts
+    /// and the attempts that failed and were retried.
     pub retry_budget: Duration,
     pub max_attempts: u32,
     pub base_delay: Duration,
@@ -474,8 +475,14 @@ impl Http {
                     if attempt >= self.policy.max_attempts {
                         return give_up(format!("{reason}; gave up after {attempt} attempts"));
                     }
+                    // The failed attempt's own time counts too: an endpoint
+                    // that hangs until the timeout is retried within the same
+                    // budget as one that fails at once, so a command's total
+                    // time stays bounded by the budget plus one timeout per
+                    // request.
                     let remaining = {
-                        let used = self.budget_used.lock().expect("budget lock");
+                        let mut used = self.budget_used.lock().expect("budget lock");
+                        *used += started.elapsed();
                         self.policy.retry_budget.saturating_sub(*used)
                     };
                     if wait > remaining {
