@@ -414,8 +414,16 @@ impl Http {
     }
 
     /// Send a request under the policy.
-    pub async fn send(&self, req: Request) -> Result<Response, HttpError> {
+    pub async fn send(&self, mut req: Request) -> Result<Response, HttpError> {
         let redactor = &self.ui.redactor;
+        // No body ever carries a known secret (credentials go in headers):
+        // an error text that reflects a token, put into a Slack message or a
+        // deployment payload, is sent with the token replaced.
+        if let Some(body) = &req.body {
+            if redactor.secrets().next().is_some() {
+                req.body = Some(redact_known_json(body, redactor));
+            }
+        }
         let shown_url = redactor.redact(req.url.as_str());
         if self.dry_run {
             let planned = PlannedRequest {
@@ -581,10 +589,24 @@ impl Http {
             op: req.op.clone(),
             status,
             headers,
-            body,
+            body: self.scrub(body),
             dry_run: false,
         };
         classify(response, req.safety)
+    }
+
+    /// Replace known secrets in an answer: a server that reflects the token
+    /// or the webhook URL in an error body must not get it into an error
+    /// message, and the replacement must happen before any message cuts the
+    /// text (a cut secret would no longer be recognised).
+    fn scrub(&self, body: Bytes) -> Bytes {
+        let redactor = &self.ui.redactor;
+        match std::str::from_utf8(&body) {
+            Ok(text) if redactor.secrets().any(|s| text.contains(s)) => {
+                Bytes::from(redactor.redact_known(text))
+            }
+            _ => body,
+        }
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
@@ -690,6 +712,20 @@ fn describe_reqwest_error(e: &reqwest::Error) -> String {
     match last {
         Some(c) => format!("{kind}: {c}"),
         None => kind.to_string(),
+    }
+}
+
+/// Replace the known secrets in every string of a JSON value (keys too).
+fn redact_known_json(v: &Value, redactor: &crate::redact::Redactor) -> Value {
+    match v {
+        Value::String(s) => Value::String(redactor.redact_known(s)),
+        Value::Array(a) => Value::Array(a.iter().map(|x| redact_known_json(x, redactor)).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| (redactor.redact_known(k), redact_known_json(x, redactor)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 

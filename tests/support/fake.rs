@@ -24,7 +24,7 @@ pub const HOOK_SECRET: &str = "HoOkSeCrEt0123456789abcd";
 pub const DISCORD_ID: &str = "112233445566778899";
 pub const DISCORD_SECRET: &str = "dIsCoRdSeCrEt_0123456789-abcdef";
 /// The key of a DSN in the environment (obsctl never needs it, but must not print it).
-pub const DSN_KEY: &str = "0123456789abcdef0123456789abcdef";
+pub const DSN_KEY: &str = "f00dfacecafebeef0123456789abcdef";
 
 /// How long a hanging answer takes: longer than `OBSCTL_TIMEOUT=1`.
 pub const HANG: Duration = Duration::from_secs(4);
@@ -99,6 +99,10 @@ pub enum Act {
     /// Answer with this status and a body that reflects the request's
     /// `Authorization` header and full URL (a careless server).
     Echo(u16),
+    /// Like `Echo`, as plain text placing the secret (the token, else the
+    /// URL's last segment) across characters 200 and 400, where error texts
+    /// are cut: a cut must never leave part of a secret behind.
+    EchoLong(u16),
 }
 
 impl Act {
@@ -275,6 +279,21 @@ impl Respond for Fake {
                     json!({"message": "Server Error", "detail": "Server Error"}),
                 )
             }
+            Some(Act::EchoLong(code)) => {
+                let auth = req
+                    .headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                let secret = match auth.strip_prefix("Bearer ") {
+                    Some(t) => t.to_string(),
+                    None => path.rsplit('/').next().unwrap_or("").to_string(),
+                };
+                let text = format!("{}{secret}", "x".repeat(190));
+                let text = format!("{text}{}{secret} {}", "y".repeat(390 - text.len()), req.url);
+                ResponseTemplate::new(code).set_body_string(text)
+            }
             Some(Act::Echo(code)) => {
                 let auth = req
                     .headers
@@ -283,8 +302,9 @@ impl Respond for Fake {
                     .unwrap_or("")
                     .to_string();
                 let url = req.url.to_string();
+                let raw = auth.strip_prefix("Bearer ").unwrap_or(&auth);
                 let text = format!(
-                    "invalid credentials {auth} for {url} (path {path}, query {})",
+                    "invalid credentials {auth} (token {raw}) for {url} (path {path}, query {})",
                     req.url.query().unwrap_or("")
                 );
                 json_resp(
