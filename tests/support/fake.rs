@@ -685,6 +685,21 @@ impl World {
         cmd
     }
 
+    /// Like [`World::cmd`], without `-C` (the test passes its own).
+    pub fn cmd_outside_repo(&self) -> assert_cmd::Command {
+        let mut cmd = crate::common::obsctl();
+        cmd.env("GITHUB_TOKEN", GH_TOKEN)
+            .env("GITHUB_REPOSITORY", "acme/web")
+            .env("GITHUB_API_URL", self.uri())
+            .env("SENTRY_AUTH_TOKEN", SENTRY_TOKEN)
+            .env("SENTRY_ORG", "acme")
+            .env("SENTRY_PROJECT", "web")
+            .env("SENTRY_URL", self.uri())
+            .env("OBSCTL_RETRY_BUDGET", "2")
+            .env("OBSCTL_TIMEOUT", "1");
+        cmd
+    }
+
     /// The notification settings of one destination kind.
     pub fn notify_env(&self, dest: Dest) -> Vec<(&'static str, String)> {
         match dest {
