@@ -643,8 +643,37 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
     p[pi..].iter().all(|&c| c == '*')
 }
 
+/// Text of a commit (message, author): UTF-8 as git stores it by default;
+/// Latin-1 when the commit says so in its `encoding` header (old
+/// repositories, `i18n.commitEncoding`) and the bytes are not UTF-8;
+/// anything else lossily (invalid bytes become U+FFFD).
+pub fn decode_text(bytes: &[u8], encoding: Option<&str>) -> String {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return s.to_string();
+    }
+    let latin1 = encoding.is_some_and(|e| {
+        matches!(
+            e.to_ascii_lowercase().replace(['-', '_'], "").as_str(),
+            "iso88591" | "latin1" | "l1" | "iso885915" | "latin9" | "cp1252" | "windows1252"
+        )
+    });
+    if latin1 {
+        bytes.iter().map(|&b| char::from(b)).collect()
+    } else {
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn commit_text_decoding() {
+        assert_eq!(decode_text("café".as_bytes(), None), "café");
+        assert_eq!(decode_text(b"caf\xe9", Some("ISO-8859-1")), "café");
+        assert_eq!(decode_text(b"caf\xe9", Some("latin1")), "café");
+        assert_eq!(decode_text(b"caf\xe9", None), "caf\u{fffd}");
+    }
     use super::*;
 
     #[test]
@@ -703,26 +732,5 @@ mod tests {
     fn times_keep_offsets() {
         let t = to_datetime(git2::Time::new(1_700_000_000, 120));
         assert_eq!(t.to_rfc3339(), "2023-11-15T00:13:20+02:00");
-    }
-}
-
-/// Text of a commit (message, author): UTF-8 as git stores it by default;
-/// Latin-1 when the commit says so in its `encoding` header (old
-/// repositories, `i18n.commitEncoding`) and the bytes are not UTF-8;
-/// anything else lossily (invalid bytes become U+FFFD).
-pub fn decode_text(bytes: &[u8], encoding: Option<&str>) -> String {
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return s.to_string();
-    }
-    let latin1 = encoding.is_some_and(|e| {
-        matches!(
-            e.to_ascii_lowercase().replace(['-', '_'], "").as_str(),
-            "iso88591" | "latin1" | "l1" | "iso885915" | "latin9" | "cp1252" | "windows1252"
-        )
-    });
-    if latin1 {
-        bytes.iter().map(|&b| char::from(b)).collect()
-    } else {
-        String::from_utf8_lossy(bytes).into_owned()
     }
 }

@@ -15,7 +15,7 @@ mod fake;
 
 use std::path::PathBuf;
 
-use fake::{Cmd, Dest, World};
+use fake::{Dest, World};
 
 /// One bad input: what to run and what the error must say.
 struct Bad {
@@ -77,46 +77,46 @@ fn catalogue(dir: &std::path::Path) -> Vec<Bad> {
     let long_env = "e".repeat(65);
     vec![
         // ------------------------------------------------ versions
-        bad("empty version", &["release", "create", ""], "empty"),
+        bad("empty version", ["release", "create", ""], "empty"),
         bad(
             "version with a slash",
-            &["release", "create", "v1/2"],
+            ["release", "create", "v1/2"],
             "slash",
         ),
         bad(
             "version with a backslash",
-            &["release", "create", "v1\\2"],
+            ["release", "create", "v1\\2"],
             "slash",
         ),
         bad(
             "reserved version",
-            &["release", "create", "latest"],
+            ["release", "create", "latest"],
             "reserved",
         ),
-        bad("version `..`", &["release", "create", ".."], "reserved"),
+        bad("version `..`", ["release", "create", ".."], "reserved"),
         bad(
             "version with a line break",
-            &["release", "create", "1.0\n::error::x"],
+            ["release", "create", "1.0\n::error::x"],
             "line break",
         ),
         bad(
             "version with a tab",
-            &["release", "create", "1.0\t2"],
+            ["release", "create", "1.0\t2"],
             "line break",
         ),
         bad(
             "version with spaces around",
-            &["release", "create", " 1.0 "],
+            ["release", "create", " 1.0 "],
             "white space",
         ),
         bad(
             "version too long",
-            &["release", "create", &long],
+            ["release", "create", &long],
             "at most 200",
         ),
         bad(
             "version that cannot be a tag",
-            &["release", "create", "1.0 beta", "--target", "HEAD~1"],
+            ["release", "create", "1.0 beta", "--target", "HEAD~1"],
             "tag",
         ),
         bad(
@@ -132,12 +132,12 @@ fn catalogue(dir: &std::path::Path) -> Vec<Bad> {
         // ------------------------------------------------ environments
         bad(
             "empty environment",
-            &["deploy", "start", "--environment", ""],
+            ["deploy", "start", "--environment", ""],
             "--environment is empty",
         ),
         bad(
             "blank environment",
-            &[
+            [
                 "deploy",
                 "finish",
                 "--environment",
@@ -149,22 +149,22 @@ fn catalogue(dir: &std::path::Path) -> Vec<Bad> {
         ),
         bad(
             "environment with a space",
-            &["deploy", "start", "--environment", "prod env"],
+            ["deploy", "start", "--environment", "prod env"],
             "characters",
         ),
         bad(
             "environment with a slash",
-            &["deploy", "start", "--environment", "prod/eu"],
+            ["deploy", "start", "--environment", "prod/eu"],
             "characters",
         ),
         bad(
             "environment None",
-            &["deploy", "start", "--environment", "None"],
+            ["deploy", "start", "--environment", "None"],
             "reserved",
         ),
         bad(
             "environment too long",
-            &["deploy", "start", "--environment", &long_env],
+            ["deploy", "start", "--environment", &long_env],
             "longer than 64",
         ),
         // ------------------------------------------------ SHAs, refs, statuses, ids
@@ -185,17 +185,17 @@ fn catalogue(dir: &std::path::Path) -> Vec<Bad> {
         ),
         bad(
             "unknown --target",
-            &["release", "create", "v9", "--target", "no-such-ref"],
+            ["release", "create", "v9", "--target", "no-such-ref"],
             "no-such-ref",
         ),
         bad(
             "unknown --previous",
-            &["release", "create", "--previous", "no-such-tag"],
+            ["release", "create", "--previous", "no-such-tag"],
             "no-such-tag",
         ),
         bad(
             "unknown finish status",
-            &[
+            [
                 "deploy",
                 "finish",
                 "--environment",
@@ -262,7 +262,7 @@ fn catalogue(dir: &std::path::Path) -> Vec<Bad> {
             with(NOTIFY, &["--channel", "  "]),
             "--channel",
         ),
-        bad("blank --title", &["notify", "--title", "   "], "--title"),
+        bad("blank --title", ["notify", "--title", "   "], "--title"),
         bad(
             "--var without =",
             with(NOTIFY, &["--var", "version"]),
@@ -275,7 +275,7 @@ fn catalogue(dir: &std::path::Path) -> Vec<Bad> {
         ),
         bad(
             "unknown template variable",
-            &["notify", "--title", "Deployed {{verison}}"],
+            ["notify", "--title", "Deployed {{verison}}"],
             "verison",
         ),
         bad(
@@ -286,12 +286,12 @@ fn catalogue(dir: &std::path::Path) -> Vec<Bad> {
         // ------------------------------------------------ files and paths
         bad(
             "missing --notes-file",
-            &["release", "create", "--notes-file", "/nonexistent/notes.md"],
+            ["release", "create", "--notes-file", "/nonexistent/notes.md"],
             "/nonexistent/notes.md",
         ),
         bad(
             "--notes-file is a directory",
-            &["release", "create", "--notes-file", &p(&dir.to_path_buf())],
+            ["release", "create", "--notes-file", &p(&dir.to_path_buf())],
             "--notes-file",
         ),
         bad(
@@ -321,33 +321,33 @@ fn catalogue(dir: &std::path::Path) -> Vec<Bad> {
         ),
         bad(
             "-C not a repository",
-            &["-C", &p(&not_git), "release", "create", "v1"],
+            ["-C", &p(&not_git), "release", "create", "v1"],
             "not in a git repository",
         ),
         bad(
             "-C missing",
-            &["-C", "/nonexistent/repo", "release", "create", "v1"],
+            ["-C", "/nonexistent/repo", "release", "create", "v1"],
             "/nonexistent/repo",
         ),
         // ------------------------------------------------ environment variables
         bad("blank GITHUB_TOKEN for a deploy", START, "GITHUB_TOKEN").env("GITHUB_TOKEN", "   "),
-        bad("empty SENTRY_ORG", &["release", "create"], "SENTRY_ORG").env("SENTRY_ORG", ""),
+        bad("empty SENTRY_ORG", ["release", "create"], "SENTRY_ORG").env("SENTRY_ORG", ""),
         bad(
             "blank SENTRY_PROJECT",
-            &["release", "create"],
+            ["release", "create"],
             "SENTRY_PROJECT",
         )
         .env("SENTRY_PROJECT", " \t "),
         bad("SENTRY_PROJECT only commas", START, "SENTRY_PROJECT").env("SENTRY_PROJECT", " , ,"),
         bad(
             "SENTRY_ORG with a slash",
-            &["release", "create"],
+            ["release", "create"],
             "not a valid slug",
         )
         .env("SENTRY_ORG", "acme/evil"),
         bad(
             "repository slug without owner",
-            &["release", "create"],
+            ["release", "create"],
             "OWNER/NAME",
         )
         .env("GITHUB_REPOSITORY", "web"),
@@ -357,7 +357,7 @@ fn catalogue(dir: &std::path::Path) -> Vec<Bad> {
             .env("GITHUB_REPOSITORY", "acme/my web"),
         bad(
             "GITHUB_API_URL not a URL",
-            &["release", "create"],
+            ["release", "create"],
             "GITHUB_API_URL",
         )
         .env("GITHUB_API_URL", "api.github.com"),
@@ -365,7 +365,7 @@ fn catalogue(dir: &std::path::Path) -> Vec<Bad> {
             .env("GITHUB_API_URL", "ftp://ghe.example/api/v3"),
         bad(
             "SENTRY_URL without scheme",
-            &["release", "create"],
+            ["release", "create"],
             "SENTRY_URL",
         )
         .env("SENTRY_URL", "localhost:9000"),
