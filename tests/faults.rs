@@ -718,7 +718,8 @@ async fn hangs_and_lost_answers_never_duplicate() {
         .exit(1)
         .says("Sentry: NOT recorded")
         .says("timed out")
-        .records("github release", 1),
+        .records("github release", 1)
+        .within(4.5),
         case(
             "notify: Slack hangs always",
             Cmd::Notify,
@@ -951,4 +952,41 @@ async fn dropped_connection_on_a_webhook_post_is_not_repeated() {
     assert!(err.contains("may or may not"), "{err}");
     assert!(!err.contains(fake::HOOK_SECRET), "{err}");
     assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+/// The retry budget bounds the total time also when every attempt hangs
+/// until the timeout (the attempts' own time counts against the budget, not
+/// only the waits between them).
+#[tokio::test]
+async fn hanging_attempts_use_up_the_retry_budget() {
+    use obsctl::http::{Http, HttpError, Policy, Provider, Request};
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let policy = Policy {
+        request_timeout: Duration::from_millis(300),
+        retry_budget: Duration::from_secs(1),
+        base_delay: Duration::from_millis(50),
+        max_delay: Duration::from_millis(400),
+        max_attempts: 50,
+        ..Policy::default()
+    };
+    let ui = std::sync::Arc::new(obsctl::ui::Ui::silent());
+    let http = Http::new(policy, ui, false).unwrap();
+    let url = reqwest::Url::parse(&format!("{}/slow", server.uri())).unwrap();
+    let started = Instant::now();
+    let err = http
+        .send(Request::get(Provider::GitHub, "list deployments", url))
+        .await
+        .unwrap_err();
+    let took = started.elapsed();
+    assert!(matches!(err, HttpError::GaveUp { .. }), "{err}");
+    assert!(err.to_string().contains("retry budget"), "{err}");
+    // About 1 s of budget plus at most one more timeout; counting only the
+    // waits would allow many more 300 ms attempts (about 3 s).
+    assert!(took < Duration::from_millis(1800), "took {took:?}");
+    let attempts = server.received_requests().await.unwrap().len();
+    assert!((2..=4).contains(&attempts), "{attempts} attempts");
 }
