@@ -215,6 +215,23 @@ fn catalogue(dir: &std::path::Path) -> Vec<Bad> {
             with(FINISH, &["--deployment-id=-5"]),
             "-5",
         ),
+        bad(
+            "deployment id 0",
+            with(FINISH, &["--deployment-id", "0"]),
+            "--deployment-id 0",
+        ),
+        bad("blank --task", with(START, &["--task", "  "]), "--task"),
+        bad(
+            "finish --mention not an id",
+            with(FINISH, &["--mention", "bob"]),
+            "--mention \"bob\"",
+        ),
+        bad(
+            "OBSCTL_DEPLOY_MENTIONS with a bad id",
+            FINISH,
+            "OBSCTL_DEPLOY_MENTIONS",
+        )
+        .env("OBSCTL_DEPLOY_MENTIONS", "U0123ABCD, ,@channel"),
         // ------------------------------------------------ URLs in flags
         bad(
             "deploy --url not http",
