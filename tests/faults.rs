@@ -397,6 +397,66 @@ async fn server_errors_once_are_retried_without_duplicates() {
     .await;
 }
 
+/// Retried faults are reported with `--verbose`; when the look-up after an
+/// unanswered create fails too, the error says the record may exist and that
+/// running again is safe.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn retries_and_uncertain_creates_are_reported() {
+    run_all(vec![
+        case(
+            "release: Sentry 503 once, -v",
+            Cmd::Release,
+            Dest::None,
+            vec![once(
+                At::SentryCreateRelease,
+                sentry_error(503, "Service Unavailable"),
+            )],
+        )
+        .arg("-v")
+        .says("HTTP 503 from the server; retrying in")
+        .records("sentry release", 1),
+        case(
+            "release: GitHub create unanswered, look-up down",
+            Cmd::Release,
+            Dest::None,
+            vec![
+                once(At::GhCreateRelease, Act::RecordThenStatus(502)),
+                always(At::GhAny, gh_error(503, "Service Unavailable")),
+            ],
+        )
+        .exit(1)
+        .says("may or may not have been recorded")
+        .says("safe")
+        .records("github release", 1),
+        case(
+            "deploy finish: Sentry deploy unanswered, look-up down",
+            Cmd::DeployFinish,
+            Dest::None,
+            vec![
+                once(At::SentryCreateDeploy, Act::RecordThenStatus(502)),
+                // The first list (before the create) answers; the look-up does not.
+                always(At::SentryAny, sentry_error(503, "Service Unavailable")).after(1),
+            ],
+        )
+        .says("warning")
+        .says("may or may not have been recorded")
+        .records("sentry deploy", 1),
+        case(
+            "deploy start: deployment unanswered, look-up down",
+            Cmd::DeployStart,
+            Dest::None,
+            vec![
+                once(At::GhCreateDeployment, Act::RecordThenStatus(502)),
+                always(At::GhAny, gh_error(503, "Service Unavailable")),
+            ],
+        )
+        .exit(1)
+        .says("may or may not have been recorded")
+        .records("deployment", 1),
+    ])
+    .await;
+}
+
 // ------------------------------------------------------------ 5xx always
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -137,18 +137,34 @@ impl Act {
 #[derive(Clone, Debug)]
 pub struct Rule {
     pub at: At,
+    /// How many matching requests pass untouched before it applies.
+    pub after: usize,
     /// How many requests it applies to (`usize::MAX`: always).
     pub times: usize,
     pub act: Act,
 }
 
 pub fn once(at: At, act: Act) -> Rule {
-    Rule { at, times: 1, act }
+    Rule {
+        at,
+        after: 0,
+        times: 1,
+        act,
+    }
+}
+
+impl Rule {
+    /// Let the first `n` matching requests through.
+    pub fn after(mut self, n: usize) -> Rule {
+        self.after = n;
+        self
+    }
 }
 
 pub fn always(at: At, act: Act) -> Rule {
     Rule {
         at,
+        after: 0,
         times: usize::MAX,
         act,
     }
@@ -249,14 +265,19 @@ impl Respond for Fake {
             path: path.clone(),
             body: body.clone(),
         });
-        let rule = s
-            .rules
-            .iter_mut()
-            .find(|r| r.times > 0 && r.at.matches(&method, &path))
-            .map(|r| {
-                r.times = r.times.saturating_sub(1);
-                r.act.clone()
-            });
+        let mut rule = None;
+        for r in s.rules.iter_mut() {
+            if r.times == 0 || !r.at.matches(&method, &path) {
+                continue;
+            }
+            if r.after > 0 {
+                r.after -= 1;
+                continue;
+            }
+            r.times = r.times.saturating_sub(1);
+            rule = Some(r.act.clone());
+            break;
+        }
         match rule {
             None => s.answer(&method, &path, &body),
             Some(Act::Reply {
