@@ -181,6 +181,14 @@ async fn run(
             problems.push(format!("{name} was not masked with ::add-mask::"));
         }
     }
+    if !dry && scenario == Scenario::Ok && cmd_kind != Cmd::Notify {
+        if fake::read(&w.output_file()).is_empty() {
+            problems.push("nothing was written to $GITHUB_OUTPUT".into());
+        }
+        if fake::read(&w.summary_file()).is_empty() {
+            problems.push("nothing was written to the step summary".into());
+        }
+    }
     let seen = w.state().seen.len();
     match (dry, scenario) {
         (true, _) if seen > 0 => problems.push(format!("--dry-run sent {seen} requests")),
