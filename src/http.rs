@@ -420,7 +420,9 @@ impl Http {
         // an error text that reflects a token, put into a Slack message or a
         // deployment payload, is sent with the token replaced.
         if let Some(body) = &req.body {
-            if redactor.secrets().next().is_some() {
+            // A read-only scan first: large bodies (a release's commits) are
+            // only copied when a secret is actually in them.
+            if has_known_secret(body, redactor) {
                 req.body = Some(redact_known_json(body, redactor));
             }
         }
@@ -712,6 +714,18 @@ fn describe_reqwest_error(e: &reqwest::Error) -> String {
     match last {
         Some(c) => format!("{kind}: {c}"),
         None => kind.to_string(),
+    }
+}
+
+fn has_known_secret(v: &Value, redactor: &crate::redact::Redactor) -> bool {
+    let hit = |s: &str| redactor.secrets().any(|secret| s.contains(secret));
+    match v {
+        Value::String(s) => hit(s),
+        Value::Array(a) => a.iter().any(|x| has_known_secret(x, redactor)),
+        Value::Object(o) => o
+            .iter()
+            .any(|(k, x)| hit(k) || has_known_secret(x, redactor)),
+        _ => false,
     }
 }
 
