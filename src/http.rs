@@ -306,7 +306,7 @@ pub enum HttpError {
         detail: String,
     },
     #[error(
-        "{provider}: {op}: no answer came back ({detail}), so it may or may not have been recorded; \
+        "{provider}: {op}: no clear answer came back ({detail}), so it may or may not have been recorded; \
          not retried blindly to avoid a duplicate"
     )]
     Unconfirmed {
@@ -535,9 +535,12 @@ impl Http {
                 let detail = redact(describe_reqwest_error(&e));
                 if e.is_connect() {
                     // The request never reached the server: always safe to retry.
+                    // Say where it tried to go (scheme, host and port: never the
+                    // path, where webhook secrets live).
+                    let origin = redact(req.url.origin().ascii_serialization());
                     return Next::Retry {
                         wait: None,
-                        reason: detail,
+                        reason: format!("could not connect to {origin} ({detail})"),
                         last: None,
                     };
                 }

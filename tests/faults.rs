@@ -803,6 +803,7 @@ async fn connection_refused_is_retried_then_reported() {
             .refused("GITHUB_API_URL")
             .exit(1)
             .says("GitHub: NOT recorded")
+            .says("could not connect to http://127.0.0.1:")
             .says("Connection refused")
             .records("sentry release", 1),
         case("release: Sentry refused", Cmd::Release, Dest::None, vec![])
