@@ -325,7 +325,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub no_slack: bool,
 
-    /// Seconds a command may spend waiting between retries, in total.
+    /// Seconds a command may spend retrying (waits and failed attempts), in total.
     #[arg(
         long,
         global = true,

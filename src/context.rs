@@ -279,12 +279,19 @@ impl Context {
         for (label, value) in [
             ("GITHUB_TOKEN", &providers.github_token),
             ("SENTRY_AUTH_TOKEN", &providers.sentry_auth_token),
-            ("SLACK_WEBHOOK_URL", &providers.slack_webhook_url),
             ("SLACK_BOT_TOKEN", &providers.slack_bot_token),
-            ("DISCORD_WEBHOOK_URL", &providers.discord_webhook_url),
         ] {
             if let Some(v) = value {
                 redactor.add(label, v);
+            }
+        }
+        // Secret URLs: their secret parts (path, token, DSN key) too.
+        for (label, value) in [
+            ("SLACK_WEBHOOK_URL", &providers.slack_webhook_url),
+            ("DISCORD_WEBHOOK_URL", &providers.discord_webhook_url),
+        ] {
+            if let Some(v) = value {
+                redactor.add_url(label, v);
             }
         }
         // Per-route webhooks and DSNs are secrets too.
@@ -294,7 +301,7 @@ impl Context {
                 || key == "SENTRY_DSN")
                 && !value.trim().is_empty();
             if is_secret {
-                redactor.add(key, value);
+                redactor.add_url(key, value);
             }
         }
         let ui = Arc::new(Ui::new(

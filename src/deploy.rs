@@ -252,11 +252,17 @@ pub fn is_production(environment: &str) -> bool {
 }
 
 /// A version given with `--version`: trimmed, then Sentry's rules (the
-/// same as `release create`).
+/// same as `release create`), and no white space inside: a deploy's version
+/// is also a label in messages and URLs, where `1 0` is a quoting mistake.
 pub fn validate_version(version: &str) -> Result<String, UsageError> {
     let v = version.trim();
     crate::release::validate_version(v)
         .map_err(|e| UsageError(format!("{e}: pass a valid one with --version")))?;
+    if v.chars().any(char::is_whitespace) {
+        return Err(UsageError(format!(
+            "invalid deploy version {v:?}: it contains white space: pass a valid one with --version"
+        )));
+    }
     Ok(v.to_string())
 }
 
@@ -363,7 +369,15 @@ mod tests {
             validate_version("web@1.2.3+build.4").unwrap(),
             "web@1.2.3+build.4"
         );
-        for bad in ["", "release/1", "latest", "..", "a\tb", &"1".repeat(201)] {
+        for bad in [
+            "",
+            "a b",
+            "release/1",
+            "latest",
+            "..",
+            "a\tb",
+            &"1".repeat(201),
+        ] {
             assert!(validate_version(bad).is_err(), "{bad:?}");
         }
     }

@@ -508,15 +508,16 @@ impl Git {
             .repo
             .find_commit(oid)
             .map_err(git_err(format!("reading commit {sha}")))?;
-        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+        let encoding = commit.message_encoding().ok().flatten();
+        let message = decode_text(commit.message_bytes(), encoding);
         let (subject, body) = match message.trim_start().split_once('\n') {
             Some((s, b)) => (s.trim().to_string(), b.trim().to_string()),
             None => (message.trim().to_string(), String::new()),
         };
         let author = commit.author();
         let author = Person {
-            name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
-            email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+            name: decode_text(author.name_bytes(), encoding),
+            email: decode_text(author.email_bytes(), encoding),
             time: to_datetime(author.when()),
         };
         let parents: Vec<String> = commit.parent_ids().map(|p| p.to_string()).collect();
@@ -655,8 +656,37 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
     p[pi..].iter().all(|&c| c == '*')
 }
 
+/// Text of a commit (message, author): UTF-8 as git stores it by default;
+/// Latin-1 when the commit says so in its `encoding` header (old
+/// repositories, `i18n.commitEncoding`) and the bytes are not UTF-8;
+/// anything else lossily (invalid bytes become U+FFFD).
+pub fn decode_text(bytes: &[u8], encoding: Option<&str>) -> String {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return s.to_string();
+    }
+    let latin1 = encoding.is_some_and(|e| {
+        matches!(
+            e.to_ascii_lowercase().replace(['-', '_'], "").as_str(),
+            "iso88591" | "latin1" | "l1" | "iso885915" | "latin9" | "cp1252" | "windows1252"
+        )
+    });
+    if latin1 {
+        bytes.iter().map(|&b| char::from(b)).collect()
+    } else {
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn commit_text_decoding() {
+        assert_eq!(decode_text("café".as_bytes(), None), "café");
+        assert_eq!(decode_text(b"caf\xe9", Some("ISO-8859-1")), "café");
+        assert_eq!(decode_text(b"caf\xe9", Some("latin1")), "café");
+        assert_eq!(decode_text(b"caf\xe9", None), "caf\u{fffd}");
+    }
     use super::*;
 
     #[test]

@@ -64,7 +64,8 @@ pub enum Safety {
 pub struct Policy {
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
-    /// Total time a command may spend waiting between retries.
+    /// Total time a command may spend retrying: the waits between attempts
+    /// and the attempts that failed and were retried.
     pub retry_budget: Duration,
     pub max_attempts: u32,
     pub base_delay: Duration,
@@ -305,7 +306,7 @@ pub enum HttpError {
         detail: String,
     },
     #[error(
-        "{provider}: {op}: no answer came back ({detail}), so it may or may not have been recorded; \
+        "{provider}: {op}: no clear answer came back ({detail}), so it may or may not have been recorded; \
          not retried blindly to avoid a duplicate"
     )]
     Unconfirmed {
@@ -413,8 +414,18 @@ impl Http {
     }
 
     /// Send a request under the policy.
-    pub async fn send(&self, req: Request) -> Result<Response, HttpError> {
+    pub async fn send(&self, mut req: Request) -> Result<Response, HttpError> {
         let redactor = &self.ui.redactor;
+        // No body ever carries a known secret (credentials go in headers):
+        // an error text that reflects a token, put into a Slack message or a
+        // deployment payload, is sent with the token replaced.
+        if let Some(body) = &req.body {
+            // A read-only scan first: large bodies (a release's commits) are
+            // only copied when a secret is actually in them.
+            if has_known_secret(body, redactor) {
+                req.body = Some(redact_known_json(body, redactor));
+            }
+        }
         let shown_url = redactor.redact(req.url.as_str());
         if self.dry_run {
             let planned = PlannedRequest {
@@ -474,8 +485,14 @@ impl Http {
                     if attempt >= self.policy.max_attempts {
                         return give_up(format!("{reason}; gave up after {attempt} attempts"));
                     }
+                    // The failed attempt's own time counts too: an endpoint
+                    // that hangs until the timeout is retried within the same
+                    // budget as one that fails at once, so a command's total
+                    // time stays bounded by the budget plus one timeout per
+                    // request.
                     let remaining = {
-                        let used = self.budget_used.lock().expect("budget lock");
+                        let mut used = self.budget_used.lock().expect("budget lock");
+                        *used += started.elapsed();
                         self.policy.retry_budget.saturating_sub(*used)
                     };
                     if wait > remaining {
@@ -518,9 +535,12 @@ impl Http {
                 let detail = redact(describe_reqwest_error(&e));
                 if e.is_connect() {
                     // The request never reached the server: always safe to retry.
+                    // Say where it tried to go (scheme, host and port: never the
+                    // path, where webhook secrets live).
+                    let origin = redact(req.url.origin().ascii_serialization());
                     return Next::Retry {
                         wait: None,
-                        reason: detail,
+                        reason: format!("could not connect to {origin} ({detail})"),
                         last: None,
                     };
                 }
@@ -552,10 +572,24 @@ impl Http {
             op: req.op.clone(),
             status,
             headers,
-            body,
+            body: self.scrub(body),
             dry_run: false,
         };
         classify(response, req.safety)
+    }
+
+    /// Replace known secrets in an answer: a server that reflects the token
+    /// or the webhook URL in an error body must not get it into an error
+    /// message, and the replacement must happen before any message cuts the
+    /// text (a cut secret would no longer be recognised).
+    fn scrub(&self, body: Bytes) -> Bytes {
+        let redactor = &self.ui.redactor;
+        match std::str::from_utf8(&body) {
+            Ok(text) if redactor.secrets().any(|s| text.contains(s)) => {
+                Bytes::from(redactor.redact_known(text))
+            }
+            _ => body,
+        }
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
@@ -678,6 +712,32 @@ fn describe_reqwest_error(e: &reqwest::Error) -> String {
     match last {
         Some(c) => format!("{kind}: {c}"),
         None => kind.to_string(),
+    }
+}
+
+fn has_known_secret(v: &Value, redactor: &crate::redact::Redactor) -> bool {
+    let hit = |s: &str| redactor.secrets().any(|secret| s.contains(secret));
+    match v {
+        Value::String(s) => hit(s),
+        Value::Array(a) => a.iter().any(|x| has_known_secret(x, redactor)),
+        Value::Object(o) => o
+            .iter()
+            .any(|(k, x)| hit(k) || has_known_secret(x, redactor)),
+        _ => false,
+    }
+}
+
+/// Replace the known secrets in every string of a JSON value (keys too).
+fn redact_known_json(v: &Value, redactor: &crate::redact::Redactor) -> Value {
+    match v {
+        Value::String(s) => Value::String(redactor.redact_known(s)),
+        Value::Array(a) => Value::Array(a.iter().map(|x| redact_known_json(x, redactor)).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| (redactor.redact_known(k), redact_known_json(x, redactor)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 

@@ -269,6 +269,11 @@ pub fn escape_markdown(s: &str) -> String {
     let mut out = String::with_capacity(one_line.len() + 8);
     let mut in_code = false;
     for c in one_line.chars() {
+        // Terminal escapes, NULs and bidirectional overrides in a commit
+        // message are not text anyone meant to publish.
+        if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+            continue;
+        }
         if c == '`' && balanced {
             in_code = !in_code;
             out.push(c);
@@ -476,6 +481,8 @@ mod tests {
             ("line\nbreak", "line break"),
             ("a | b", r"a \| b"),
             ("![i](u)", r"\!\[i\](u)"),
+            ("\u{1b}[31mred\u{1b}[0m\u{0}", r"\[31mred\[0m"),
+            ("evil\u{202e}txt.exe", "eviltxt.exe"),
         ] {
             assert_eq!(escape_markdown(raw), want, "{raw:?}");
         }

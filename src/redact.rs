@@ -77,20 +77,59 @@ impl Redactor {
         self.secrets.sort_by_key(|s| std::cmp::Reverse(s.0.len()));
     }
 
+    /// Register a secret URL (a webhook, a DSN): the whole URL, and the
+    /// parts that are secret on their own, so that a server reflecting only
+    /// the path (or a log line showing only the token) is redacted too:
+    /// the path, its last segment (the token of Slack and Discord webhooks),
+    /// the query, and the user and password (a DSN's key).
+    pub fn add_url(&mut self, label: &str, value: &str) {
+        self.add(label, value);
+        let Ok(url) = reqwest::Url::parse(value.trim()) else {
+            return;
+        };
+        // Parts shorter than this could be ordinary words or ids.
+        const MIN_PART: usize = 16;
+        let mut parts: Vec<String> = vec![url.username().to_string()];
+        parts.extend(url.password().map(String::from));
+        let path = url.path().trim_end_matches('/');
+        if path.len() >= MIN_PART {
+            parts.push(path.to_string());
+        }
+        if let Some(last) = path.rsplit('/').next() {
+            if last.len() >= MIN_PART {
+                parts.push(last.to_string());
+            }
+        }
+        if let Some(q) = url.query().filter(|q| q.len() >= MIN_PART) {
+            parts.push(q.to_string());
+        }
+        for part in parts {
+            if part.len() >= MIN_SECRET_LEN {
+                self.add(label, &part);
+            }
+        }
+    }
+
     /// The registered secret values, for `::add-mask::`.
     pub fn secrets(&self) -> impl Iterator<Item = &str> {
         self.secrets.iter().map(|(s, _)| s.as_str())
     }
 
-    /// Redact known secrets and token-looking strings.
-    pub fn redact(&self, text: &str) -> String {
+    /// Redact the known secrets only (not token-looking strings): for what
+    /// obsctl sends, where untrusted text is handled by its target's escaping.
+    pub fn redact_known(&self, text: &str) -> String {
         let mut out = text.to_string();
         for (secret, label) in &self.secrets {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), label);
             }
         }
-        redact_patterns(&out)
+        out
+    }
+
+    /// Redact known secrets and token-looking strings.
+    pub fn redact(&self, text: &str) -> String {
+        redact_patterns(&self.redact_known(text))
     }
 }
 
@@ -122,6 +161,31 @@ mod tests {
             r.redact("posting to https://example.test/hook/abcdef123456 with abcdef123456"),
             "posting to <SLACK_WEBHOOK_URL> with <TOKEN>"
         );
+    }
+
+    #[test]
+    fn secret_parts_of_urls_are_registered() {
+        let mut r = Redactor::new();
+        r.add_url(
+            "SLACK_WEBHOOK_URL",
+            "https://hooks.example/services/T000/B000/abcdefghijklmnopqrstuvwx",
+        );
+        r.add_url(
+            "SENTRY_DSN",
+            "https://f00dfacecafebeef0123456789abcdef@o1.ingest.example/42",
+        );
+        assert_eq!(
+            r.redact(
+                "echo: /services/T000/B000/abcdefghijklmnopqrstuvwx and abcdefghijklmnopqrstuvwx"
+            ),
+            "echo: <SLACK_WEBHOOK_URL> and <SLACK_WEBHOOK_URL>"
+        );
+        assert_eq!(
+            r.redact("key f00dfacecafebeef0123456789abcdef"),
+            "key <SENTRY_DSN>"
+        );
+        // Short, public parts (ids, `/42`) are left alone.
+        assert_eq!(r.redact("T000 B000 /42"), "T000 B000 /42");
     }
 
     #[test]

@@ -970,7 +970,7 @@ async fn bad_input_exits_2() {
     let (code, _, text) =
         run(w.cmd(&["deploy", "finish", "-e", "production", "--status", "maybe"]));
     assert_eq!(code, 2, "{text}");
-    let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "production", "--version", "a/b"]));
+    let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "production", "--version", "a b"]));
     assert_eq!(code, 2, "{text}");
     // No token: GitHub is the primary record.
     let mut c = w.cmd(&["deploy", "start", "-e", "production"]);

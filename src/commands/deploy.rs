@@ -89,6 +89,9 @@ impl Outputs {
 
 pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
     let environment = deploy::validate_environment(&args.environment)?;
+    if args.task.trim().is_empty() {
+        return usage("--task is empty: name the task (default `deploy`)");
+    }
     let env_url = url_arg(args.url.as_deref())?;
     let github = github_client(ctx, "deploy start")?;
     let sentry = sentry_client(ctx)?;
@@ -217,8 +220,25 @@ pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
 
 // --------------------------------------------------------------- finish
 
-pub async fn finish(args: DeployFinishArgs, ctx: &Context) -> Result<()> {
+pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
     let environment = deploy::validate_environment(&args.environment)?;
+    // A mention that cannot be sent would be dropped silently from the
+    // failure message: refuse it before anything is recorded. Blank entries
+    // (`OBSCTL_DEPLOY_MENTIONS="U1, ,U2"`) count as absent.
+    args.mentions.retain(|m| !m.trim().is_empty());
+    for m in &args.mentions {
+        if crate::message::escape::Mention::parse(m).is_none() {
+            return usage(format!(
+                "--mention {m:?} (or OBSCTL_DEPLOY_MENTIONS): expected a Slack user (U…/W…) or \
+                 group (S…) id, or a Discord user:ID (or ID) or role:ID"
+            ));
+        }
+    }
+    if args.deployment_id == Some(0) {
+        return usage(
+            "--deployment-id 0 is not a deployment id: pass the `deployment_id` output of `deploy start`",
+        );
+    }
     let outcome = args.status;
     let arg_url = url_arg(args.url.as_deref())?;
     let github = github_client(ctx, "deploy finish")?;

@@ -61,6 +61,8 @@ struct GitInput {
     previous: Option<String>,
     paths: Vec<String>,
     allow_shallow: bool,
+    /// GitHub is configured: the tag must be one git (and GitHub) accepts.
+    needs_tag: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -124,6 +126,7 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
         previous: args.previous.clone(),
         paths: args.paths.clone(),
         allow_shallow: args.allow_shallow,
+        needs_tag: github_cfg.is_some(),
     };
     let plan = tokio::task::spawn_blocking(move || plan(input))
         .await
@@ -504,7 +507,19 @@ fn plan(input: GitInput) -> Result<Plan> {
             ));
         }
     }
-    let tag = tag.unwrap_or_else(|| version.clone());
+    let tag = match tag {
+        Some(t) => t,
+        None => {
+            // GitHub creates the tag from the version: check it here, before
+            // Sentry records a release that GitHub would then refuse.
+            if input.needs_tag && !git2::Reference::is_valid_name(&format!("refs/tags/{version}")) {
+                return usage(format!(
+                    "version {version:?} cannot be a git tag name (no spaces, `~`, `^`, `:`, `?`,                      `*`, `[`, `..`, `@{{`, and no trailing `.` or `.lock`), and no tag points at                      {short} for the GitHub release: tag the commit, pass a version that is a                      valid tag name, or pass --no-github"
+                ));
+            }
+            version.clone()
+        }
+    };
 
     // The start of the range.
     let mut limit = None;

@@ -176,9 +176,24 @@ impl GitHub {
         }
         let resp = match self.post_release(spec).await {
             Ok(resp) => resp,
-            Err(HttpError::Unconfirmed { .. }) => {
+            Err(HttpError::Unconfirmed {
+                provider,
+                op,
+                detail,
+            }) => {
                 // It may have been created: look before trying again.
-                if let Some(existing) = self.find_release(&spec.tag).await? {
+                let found =
+                    self.find_release(&spec.tag)
+                        .await
+                        .map_err(|e| HttpError::Unconfirmed {
+                            provider,
+                            op: op.clone(),
+                            detail: format!(
+                                "{detail}; looking it up failed too: {e}. Running obsctl again is \
+                             safe: an existing release for the tag is updated, not duplicated"
+                            ),
+                        })?;
+                if let Some(existing) = found {
                     let r = self.update_release(&existing, spec).await?;
                     return Ok((GithubStatus::Created, r));
                 }

@@ -106,13 +106,23 @@ impl Sentry {
         new: &NewSentryDeploy,
     ) -> Result<SentryDeploy, HttpError> {
         match self.create_deploy_once(version, new).await {
-            Err(HttpError::Unconfirmed { .. }) => {
-                if let Some(found) = self
-                    .list_deploys(version)
-                    .await?
-                    .into_iter()
-                    .find(|d| new.matches(d))
-                {
+            Err(HttpError::Unconfirmed {
+                provider,
+                op,
+                detail,
+            }) => {
+                let listed =
+                    self.list_deploys(version)
+                        .await
+                        .map_err(|e| HttpError::Unconfirmed {
+                            provider,
+                            op: op.clone(),
+                            detail: format!(
+                                "{detail}; looking it up failed too: {e}. Running `deploy finish` \
+                             again is safe: a recorded deploy is found, not duplicated"
+                            ),
+                        })?;
+                if let Some(found) = listed.into_iter().find(|d| new.matches(d)) {
                     return Ok(found);
                 }
                 self.create_deploy_once(version, new).await

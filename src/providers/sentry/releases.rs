@@ -26,6 +26,9 @@ pub const MAX_COMMITS: usize = 1000;
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// At most this many files per commit (a vendoring commit can touch 50,000).
 pub const MAX_FILES_PER_COMMIT: usize = 1000;
+/// A commit message is cut at this many characters (a generated commit can
+/// carry megabytes, and the first commit is always sent whatever its size).
+pub const MAX_MESSAGE_CHARS: usize = 65_536;
 
 // Sentry's field limits (create-release.json).
 const MAX_REPOSITORY: usize = 64;
@@ -87,7 +90,7 @@ pub fn commit_payload(commits: &[CommitInfo], repository: Option<&str>) -> Commi
         let sc = SentryCommit {
             id: c.sha.clone(),
             repository: repository.clone(),
-            message: c.message(),
+            message: cut(c.message(), MAX_MESSAGE_CHARS),
             author_name: c.author.name.chars().take(MAX_AUTHOR_NAME).collect(),
             author_email: Some(c.author.email.clone())
                 .filter(|e| !e.is_empty() && e.chars().count() <= MAX_AUTHOR_EMAIL),
@@ -103,6 +106,13 @@ pub fn commit_payload(commits: &[CommitInfo], repository: Option<&str>) -> Commi
         batch.commits.push(sc);
     }
     batch
+}
+
+fn cut(s: String, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s,
+    }
 }
 
 /// Sentry knows `A`, `M` and `D`: a rename is `D` of the old path and `A`
