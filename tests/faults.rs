@@ -36,7 +36,11 @@ struct Case {
     min: Duration,
     max: Duration,
     checks: Vec<Check>,
+    /// Checks of stdout (the report).
+    out_checks: Vec<OutCheck>,
 }
+
+type OutCheck = Box<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
 
 fn case(name: &str, cmd: Cmd, dest: Dest, rules: Vec<Rule>) -> Case {
     Case {
@@ -54,6 +58,7 @@ fn case(name: &str, cmd: Cmd, dest: Dest, rules: Vec<Rule>) -> Case {
         // budget, 30 s timeout) would take far longer in every "always" case.
         max: Duration::from_secs(9),
         checks: vec![],
+        out_checks: vec![],
     }
 }
 
@@ -110,6 +115,44 @@ impl Case {
                 Err(format!("{n} {what}(s) expected, the fake has {got}"))
             }
         })
+    }
+    /// `dora report --format json` printed the report of [`World::seed_dora`].
+    fn report_is_right(mut self) -> Self {
+        self.out_checks.push(Box::new(|out| {
+            let v: serde_json::Value = serde_json::from_str(out)
+                .map_err(|e| format!("stdout is not the JSON report: {e}"))?;
+            let got = (
+                v["source"].as_str(),
+                v["deployment_frequency"]["deployments"].as_u64(),
+                v["change_failure_rate"]["total"].as_u64(),
+                v["change_failure_rate"]["failed"].as_u64(),
+            );
+            let want = (
+                Some("github"),
+                Some(fake::DORA_DEPLOYMENTS),
+                Some(fake::DORA_TOTAL),
+                Some(fake::DORA_FAILED),
+            );
+            if got == want {
+                Ok(())
+            } else {
+                Err(format!(
+                    "report (source, deployments, total, failed) {got:?}, expected {want:?}"
+                ))
+            }
+        }));
+        self
+    }
+    /// Nothing on stdout (no partial report).
+    fn no_report(mut self) -> Self {
+        self.out_checks.push(Box::new(|out| {
+            if out.trim().is_empty() {
+                Ok(())
+            } else {
+                Err("a report was printed although the run failed".into())
+            }
+        }));
+        self
     }
     /// Exactly `n` requests of `method` to `at`.
     fn requests(self, method: &'static str, at: At, n: usize) -> Self {
@@ -177,6 +220,12 @@ async fn run_case(c: Case) -> Result<(), String> {
             c.min.as_secs_f64(),
             c.max.as_secs_f64()
         ));
+    }
+    let out_text = fake::stdout(&out);
+    for check in &c.out_checks {
+        if let Err(e) = check(&out_text) {
+            problems.push(e);
+        }
     }
     {
         let s = w.state();
@@ -1050,4 +1099,187 @@ async fn hanging_attempts_use_up_the_retry_budget() {
     assert!(took < Duration::from_millis(1800), "took {took:?}");
     let attempts = server.received_requests().await.unwrap().len();
     assert!((2..=4).contains(&attempts), "{attempts} attempts");
+}
+
+// ------------------------------------------------------------ dora report
+
+/// `dora report --source github` reads through GraphQL. Its POSTs are
+/// idempotent queries, so every transient fault is retried (the report is
+/// then the same as without the fault); permanent ones, and a fault on
+/// either query (deployments or incidents), fail the run with exit 1, an
+/// error naming GitHub and the fix, and no partial report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dora_report_under_faults() {
+    let dora = |name: &str, rules: Vec<Rule>| {
+        case(
+            &format!("dora report: {name}"),
+            Cmd::Dora,
+            Dest::None,
+            rules,
+        )
+        .arg("--format")
+        .arg("json")
+    };
+    let later = (chrono::Utc::now().timestamp() + 3600).to_string();
+    let now = chrono::Utc::now().timestamp().to_string();
+    let rate_limited_403 = |reset: &str| {
+        Act::with_headers(
+            403,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-limit", "5000"),
+                ("x-ratelimit-reset", reset),
+            ],
+            json!({"message": "API rate limit exceeded for installation ID 1.",
+                   "documentation_url": "https://docs.github.com/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api"}),
+        )
+    };
+    let secondary = Act::with_headers(
+        403,
+        &[("retry-after", "1")],
+        json!({"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+               "documentation_url": "https://docs.github.com/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api#secondary-rate-limits"}),
+    );
+    let graphql_errors = |errors: serde_json::Value| {
+        Act::status(200, json!({"data": {"repository": null}, "errors": errors}))
+    };
+    run_all(vec![
+        dora("no fault", vec![])
+            .report_is_right()
+            .requests("POST", At::GhGqlDeployments, 1)
+            .requests("POST", At::GhGqlIncidents, 1)
+            .never_says("warning"),
+        // 5xx once: retried, the report is right.
+        dora("deployments 500 once", vec![once(At::GhGqlDeployments, gh_error(500, "Server Error"))])
+            .report_is_right()
+            .requests("POST", At::GhGqlDeployments, 2),
+        dora("deployments 502 once", vec![once(At::GhGqlDeployments, Act::text(502, "<html>Bad Gateway</html>"))])
+            .report_is_right()
+            .requests("POST", At::GhGqlDeployments, 2),
+        dora("incidents 503 once", vec![once(At::GhGqlIncidents, gh_error(503, "Service Unavailable"))])
+            .report_is_right()
+            .requests("POST", At::GhGqlIncidents, 2),
+        dora("500 once, -v says it retried", vec![once(At::GhGqlDeployments, gh_error(500, "Server Error"))])
+            .arg("-v")
+            .says("HTTP 500 from the server; retrying in")
+            .report_is_right(),
+        // 5xx always: bounded by the budget, exit 1 naming GitHub.
+        dora("always 502", vec![always(At::GhGraphql, gh_error(502, "Bad Gateway"))])
+            .exit(1)
+            .says("GitHub")
+            .says("list deployments (GraphQL)")
+            .says("retry budget")
+            .no_report(),
+        dora("always 503", vec![always(At::GhGraphql, gh_error(503, "Service Unavailable"))])
+            .exit(1)
+            .says("GitHub")
+            .says("OBSCTL_RETRY_BUDGET")
+            .no_report(),
+        // A fault on the incidents query alone fails the run: a report
+        // without its incidents would understate the change failure rate.
+        dora("incidents always 500, deployments fine", vec![always(At::GhGqlIncidents, gh_error(500, "Server Error"))])
+            .exit(1)
+            .says("GitHub: list incident issues (GraphQL) failed")
+            .says("--incidents")
+            .no_report(),
+        dora("incidents 401, deployments fine", vec![always(At::GhGqlIncidents, gh_error(401, "Bad credentials"))])
+            .exit(1)
+            .says("list incident issues")
+            .says("GITHUB_TOKEN is invalid")
+            .no_report(),
+        // Rate limits.
+        dora("429 Retry-After 1", vec![once(At::GhGqlDeployments, Act::with_headers(429, &[("retry-after", "1")], json!({"message": "Too Many Requests"})))])
+            .at_least(1.0)
+            .report_is_right(),
+        dora("403 primary rate limit, reset now", vec![once(At::GhGqlDeployments, rate_limited_403(&now))])
+            .report_is_right()
+            .requests("POST", At::GhGqlDeployments, 2),
+        dora("403 primary rate limit, reset in an hour", vec![always(At::GhGraphql, rate_limited_403(&later))])
+            .exit(1)
+            .within(5.0)
+            .says("GitHub")
+            .says("rate limit")
+            .says("retry budget")
+            .no_report(),
+        dora("secondary rate limit, Retry-After 1", vec![once(At::GhGqlIncidents, secondary)])
+            .at_least(1.0)
+            .report_is_right(),
+        dora("secondary rate limit always, no Retry-After", vec![always(At::GhGraphql, Act::status(403, json!({"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."})))])
+            .exit(1)
+            .within(5.0)
+            .says("secondary rate limit")
+            .says("retry budget")
+            .no_report(),
+        // GraphQL's own rate limit: HTTP 200 with an `errors` entry.
+        dora("GraphQL RATE_LIMITED", vec![always(At::GhGraphql, Act::with_headers(200, &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &later)],
+            json!({"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]})))])
+            .exit(1)
+            .within(5.0)
+            .says("GitHub")
+            .says("rate limit")
+            .never_says("HTTP 200")
+            .no_report(),
+        // Hangs past OBSCTL_TIMEOUT.
+        dora("deployments hang once", vec![once(At::GhGqlDeployments, Act::Hang)])
+            .at_least(1.0)
+            .report_is_right(),
+        dora("everything hangs", vec![always(At::GhGraphql, Act::Hang)])
+            .exit(1)
+            .says("GitHub")
+            .says("timed out")
+            .no_report(),
+        // Connection refused.
+        dora("connection refused", vec![])
+            .refused("GITHUB_API_URL")
+            .exit(1)
+            .says("GitHub")
+            .says("could not connect")
+            .no_report(),
+        // Malformed answers.
+        dora("HTML instead of JSON", vec![always(At::GhGqlDeployments, Act::text(200, "<html>proxy login</html>"))])
+            .exit(1)
+            .says("GitHub")
+            .says("not the JSON expected")
+            .no_report(),
+        dora("truncated JSON", vec![always(At::GhGqlIncidents, Act::text(200, "{\"data\": {\"repository\": "))])
+            .exit(1)
+            .says("not the JSON expected")
+            .no_report(),
+        dora("an answer without data", vec![always(At::GhGqlDeployments, Act::status(200, json!({"data": {}})))])
+            .exit(1)
+            .says("not the JSON expected")
+            .says("GITHUB_REPOSITORY")
+            .no_report(),
+        // HTTP 200 with GraphQL errors.
+        dora("GraphQL NOT_FOUND", vec![always(At::GhGraphql, graphql_errors(json!([{"type": "NOT_FOUND", "path": ["repository"],
+            "message": "Could not resolve to a Repository with the name 'acme/web'."}])))])
+            .exit(1)
+            .says("Could not resolve to a Repository")
+            .says("GITHUB_REPOSITORY")
+            .never_says("HTTP 200")
+            .no_report(),
+        dora("GraphQL FORBIDDEN", vec![always(At::GhGqlIncidents, graphql_errors(json!([{"type": "FORBIDDEN", "path": ["repository", "issues"],
+            "message": "Resource not accessible by integration"}])))])
+            .exit(1)
+            .says("Resource not accessible")
+            .says("Issues: read")
+            .no_report(),
+        // 401, 403, 404.
+        dora("401", vec![always(At::GhGraphql, gh_error(401, "Bad credentials"))])
+            .exit(1)
+            .says("GitHub")
+            .says("GITHUB_TOKEN is invalid")
+            .requests("POST", At::GhGqlDeployments, 1)
+            .no_report(),
+        dora("403 without rate limit", vec![always(At::GhGraphql, gh_error(403, "Resource not accessible by integration"))])
+            .exit(1)
+            .says("GITHUB_TOKEN lacks permission")
+            .no_report(),
+        dora("404 (GHES without GraphQL at this URL)", vec![always(At::GhGraphql, gh_error(404, "Not Found"))])
+            .exit(1)
+            .says("GitHub")
+            .says("GITHUB_GRAPHQL_URL")
+            .no_report(),
+    ])
+    .await;
 }

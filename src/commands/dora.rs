@@ -129,7 +129,14 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
             let (deps, incs) = tokio::join!(deployments_fut, incidents_fut);
             progress.done();
             let (deps, dstats) = deps?;
-            let (incs, istats) = incs?;
+            // Deliberately no partial report: without its incidents the
+            // change failure rate and recovery time would look better than
+            // they are.
+            let (incs, istats) = incs.map_err(|e| {
+                anyhow::anyhow!(
+                    "{e}. No report without the incidents: run again, or pass them with --incidents FILE"
+                )
+            })?;
             if ctx.dry_run {
                 // Reads only, but --dry-run sends nothing: say what would be asked.
                 let text = crate::commands::dry_run_text(&ctx.http.planned());

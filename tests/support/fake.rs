@@ -38,8 +38,14 @@ pub enum At {
     GhCreateDeployment,
     /// `POST /repos/acme/web/deployments/{id}/statuses`
     GhCreateStatus,
-    /// Any GitHub request.
+    /// Any GitHub request (REST or GraphQL).
     GhAny,
+    /// `POST /graphql`, any query.
+    GhGraphql,
+    /// `POST /graphql` with the deployments query of `dora report`.
+    GhGqlDeployments,
+    /// `POST /graphql` with the incident issues query of `dora report`.
+    GhGqlIncidents,
     /// `POST /api/0/organizations/acme/releases/`
     SentryCreateRelease,
     /// `POST .../releases/{v}/deploys/`
@@ -59,13 +65,29 @@ pub enum At {
 }
 
 impl At {
+    /// Like [`At::matches`], telling the GraphQL queries apart by their body.
+    pub fn matches_req(self, method: &str, path: &str, body: &Value) -> bool {
+        let query = body["query"].as_str().unwrap_or("");
+        match self {
+            At::GhGqlDeployments => {
+                At::GhGraphql.matches(method, path) && query.contains("ObsctlDoraDeployments")
+            }
+            At::GhGqlIncidents => {
+                At::GhGraphql.matches(method, path) && query.contains("ObsctlDoraIncidents")
+            }
+            _ => self.matches(method, path),
+        }
+    }
+
     fn matches(self, method: &str, path: &str) -> bool {
         let post = method == "POST";
         match self {
             At::GhCreateRelease => post && path == "/repos/acme/web/releases",
             At::GhCreateDeployment => post && path == "/repos/acme/web/deployments",
             At::GhCreateStatus => post && path.ends_with("/statuses"),
-            At::GhAny => path.starts_with("/repos/"),
+            At::GhAny => path.starts_with("/repos/") || path == "/graphql",
+            At::GhGraphql => method == "POST" && path == "/graphql",
+            At::GhGqlDeployments | At::GhGqlIncidents => false,
             At::SentryCreateRelease => post && path == "/api/0/organizations/acme/releases/",
             At::SentryCreateDeploy => {
                 post && path.starts_with("/api/0/") && path.ends_with("/deploys/")
@@ -192,14 +214,19 @@ pub struct State {
     pub hook_posts: Vec<Value>,
     pub discord_posts: Vec<Value>,
     pub discord_edits: Vec<Value>,
+    /// Deployment nodes of the GraphQL `deployments` connection, newest first.
+    pub gql_deployments: Vec<Value>,
+    /// Issue nodes of the GraphQL `issues` connection (incidents), newest first.
+    pub gql_issues: Vec<Value>,
 }
 
 impl State {
-    /// Requests that could have written something (anything but GET).
+    /// Requests that could have written something (anything but GET and
+    /// GraphQL queries, which only read).
     pub fn writes(&self) -> Vec<String> {
         self.seen
             .iter()
-            .filter(|s| s.method != "GET")
+            .filter(|s| s.method != "GET" && !is_graphql_query(s))
             .map(|s| format!("{} {}", s.method, s.path))
             .collect()
     }
@@ -207,7 +234,7 @@ impl State {
     pub fn count(&self, method: &str, at: At) -> usize {
         self.seen
             .iter()
-            .filter(|s| s.method == method && at.matches(&s.method, &s.path))
+            .filter(|s| s.method == method && at.matches_req(&s.method, &s.path, &s.body))
             .count()
     }
 
@@ -218,6 +245,13 @@ impl State {
     pub fn statuses_count(&self) -> usize {
         self.statuses.values().map(Vec::len).sum()
     }
+}
+
+fn is_graphql_query(s: &Seen) -> bool {
+    s.path == "/graphql"
+        && s.body["query"]
+            .as_str()
+            .is_some_and(|q| q.trim_start().starts_with("query"))
 }
 
 #[derive(Clone)]
@@ -267,7 +301,7 @@ impl Respond for Fake {
         });
         let mut rule = None;
         for r in s.rules.iter_mut() {
-            if r.times == 0 || !r.at.matches(&method, &path) {
+            if r.times == 0 || !r.at.matches_req(&method, &path, &body) {
                 continue;
             }
             if r.after > 0 {
@@ -407,6 +441,46 @@ impl State {
                 200,
                 json!({"name": body["tag_name"], "body": "## What's Changed"}),
             ),
+            // ------------------------------------------------ GitHub GraphQL (dora report)
+            ("POST", ["graphql"]) => {
+                let query = body["query"].as_str().unwrap_or("");
+                let vars = &body["variables"];
+                if vars["owner"] != "acme" || vars["name"] != "web" {
+                    return json_resp(
+                        200,
+                        json!({
+                            "data": {"repository": null},
+                            "errors": [{"type": "NOT_FOUND", "path": ["repository"],
+                                "message": format!("Could not resolve to a Repository with the name '{}/{}'.",
+                                    vars["owner"].as_str().unwrap_or(""), vars["name"].as_str().unwrap_or(""))}]
+                        }),
+                    );
+                }
+                let (list, field) = if query.contains("ObsctlDoraDeployments") {
+                    (&self.gql_deployments, "deployments")
+                } else if query.contains("ObsctlDoraIncidents") {
+                    (&self.gql_issues, "issues")
+                } else {
+                    return json_resp(
+                        200,
+                        json!({"errors": [{"message": "unknown query in the fake"}]}),
+                    );
+                };
+                // Cursors are offsets; 100 nodes a page, as the queries ask.
+                let after: usize = vars["after"]
+                    .as_str()
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(0);
+                let page: Vec<Value> = list.iter().skip(after).take(100).cloned().collect();
+                let end = after + page.len();
+                json_resp(
+                    200,
+                    json!({"data": {"repository": {field: {
+                        "pageInfo": {"hasNextPage": end < list.len(), "endCursor": end.to_string()},
+                        "nodes": page,
+                    }}}}),
+                )
+            }
             // ------------------------------------------------ GitHub deployments
             ("POST", ["repos", "acme", "web", "deployments"]) => {
                 let id = 1000 + self.id();
@@ -784,6 +858,43 @@ impl World {
         id
     }
 
+    /// Seed GitHub's GraphQL view for `dora report`: three deployments of
+    /// `production` in the last 30 days (v1.0.0 then HEAD succeeded, HEAD
+    /// again failed and the next one recovered) and one incident issue.
+    /// `dora report --format json` then says: 3 successful deployments
+    /// ([`DORA_DEPLOYMENTS`]), 4 in all, 2 failed ([`DORA_FAILED`]).
+    pub fn seed_dora(&self) {
+        let first = self.repo.git(&["rev-parse", "v1.0.0"]);
+        let first = first.trim().to_string();
+        let ago = |days: i64, secs: i64| {
+            (chrono::Utc::now() - chrono::Duration::days(days) + chrono::Duration::seconds(secs))
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        };
+        let node = |n: u64, sha: &str, days: i64, states: &[&str]| {
+            json!({
+                "id": format!("DE_kwDO{n}"), "databaseId": n,
+                "createdAt": ago(days, 0), "commitOid": sha,
+                "statuses": {
+                    "totalCount": states.len(),
+                    "nodes": states.iter().enumerate().rev()
+                        .map(|(i, s)| json!({"state": s, "createdAt": ago(days, 60 * (i as i64 + 1))}))
+                        .collect::<Vec<_>>(),
+                }
+            })
+        };
+        let mut s = self.state();
+        // Newest first, as GitHub orders them.
+        s.gql_deployments = vec![
+            node(4004, &self.head, 4, &["IN_PROGRESS", "SUCCESS"]),
+            node(4003, &self.head, 5, &["IN_PROGRESS", "FAILURE"]),
+            node(4002, &self.head, 10, &["IN_PROGRESS", "SUCCESS"]),
+            node(4001, &first, 20, &["IN_PROGRESS", "SUCCESS"]),
+        ];
+        s.gql_issues = vec![json!({
+            "number": 77, "createdAt": ago(9, 0), "closedAt": ago(8, 0),
+        })];
+    }
+
     /// Seed the Sentry release (as `release create` or `deploy start` leave it).
     pub fn seed_sentry_release(&self, version: &str) {
         self.state().sentry_releases.insert(
@@ -810,7 +921,14 @@ pub enum Cmd {
     DeployStart,
     DeployFinish,
     Notify,
+    /// `dora report --source github` (not in [`Cmd::ALL`]: it only reads).
+    Dora,
 }
+
+/// What [`World::seed_dora`] makes `dora report --format json` count.
+pub const DORA_DEPLOYMENTS: u64 = 3;
+pub const DORA_TOTAL: u64 = 4;
+pub const DORA_FAILED: u64 = 2;
 
 impl Cmd {
     pub const ALL: [Cmd; 4] = [
@@ -840,6 +958,7 @@ impl Cmd {
                 "--severity",
                 "success",
             ],
+            Cmd::Dora => vec!["dora", "report", "--source", "github"],
         };
         let mut v: Vec<String> = v.into_iter().map(String::from).collect();
         if matches!(self, Cmd::DeployStart | Cmd::DeployFinish) {
@@ -853,6 +972,9 @@ impl Cmd {
         if self == Cmd::DeployFinish {
             w.seed_deployment(matches!(dest, Dest::SlackBot | Dest::All));
             w.seed_sentry_release("v1.1.0");
+        }
+        if self == Cmd::Dora {
+            w.seed_dora();
         }
     }
 }

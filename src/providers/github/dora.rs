@@ -43,6 +43,10 @@ pub const INCIDENTS_QUERY: &str = r#"query ObsctlDoraIncidents($owner: String!, 
   }
 }"#;
 
+/// The token permissions `dora report` needs, named in errors.
+pub const PERMISSION: &str =
+    "Deployments: read and Issues: read (fine-grained) or `repo` (classic)";
+
 /// What fetching cost and what it could not see.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FetchStats {
@@ -128,8 +132,9 @@ impl GitHub {
         let mut after: Option<String> = None;
         loop {
             let data = self
-                .graphql(
+                .graphql_for(
                     "list deployments (GraphQL)",
+                    PERMISSION,
                     DEPLOYMENTS_QUERY,
                     json!({
                         "owner": repo.owner,
@@ -171,8 +176,9 @@ impl GitHub {
         let mut after: Option<String> = None;
         loop {
             let data = self
-                .graphql(
+                .graphql_for(
                     "list incident issues (GraphQL)",
+                    PERMISSION,
                     INCIDENTS_QUERY,
                     json!({
                         "owner": repo.owner,

@@ -69,32 +69,100 @@ impl GitHub {
         query: &str,
         variables: Value,
     ) -> Result<Value, HttpError> {
+        self.graphql_for(op, "read access to the repository", query, variables)
+            .await
+    }
+
+    /// [`GitHub::graphql`], naming the token permission the query needs in
+    /// the hint of a 401/403, a GraphQL `FORBIDDEN` or `NOT_FOUND`.
+    pub async fn graphql_for(
+        &self,
+        op: &str,
+        permission: &str,
+        query: &str,
+        variables: Value,
+    ) -> Result<Value, HttpError> {
         let req = Request::post(Provider::GitHub, op, self.cfg.graphql_url.clone())
             .bearer(&self.cfg.token)
             .idempotent()
             .json(&serde_json::json!({ "query": query, "variables": variables }))
             .dry_run_reply(serde_json::json!({ "data": null }));
-        let resp = self.send_ok(req, "read access to the repository").await?;
+        let resp = self.send(req).await?;
+        if resp.status.as_u16() == 404 {
+            // GraphQL answers a missing repository with 200 and NOT_FOUND:
+            // a 404 means there is no GraphQL API at this URL.
+            return Err(resp.error(Some(format!(
+                "there is no GraphQL API at {}: on GitHub Enterprise Server set GITHUB_API_URL to                  https://HOST/api/v3 (or GITHUB_GRAPHQL_URL to https://HOST/api/graphql)",
+                self.cfg.graphql_url
+            ))));
+        }
+        if !resp.is_success() {
+            return Err(resp.error(hint(&resp, permission)));
+        }
         let body: Value = resp.json()?;
         if let Some(errors) = body
             .get("errors")
             .and_then(Value::as_array)
             .filter(|e| !e.is_empty())
         {
-            let message = errors
-                .iter()
-                .filter_map(|e| e.get("message").and_then(Value::as_str))
-                .collect::<Vec<_>>()
-                .join("; ");
-            return Err(HttpError::Status {
-                provider: Provider::GitHub,
-                op: op.to_string(),
-                status: resp.status.as_u16(),
-                message: format!("GraphQL error: {message}"),
-                hint: None,
-            });
+            return Err(self.graphql_error(op, permission, errors, &resp));
         }
         Ok(body.get("data").cloned().unwrap_or(Value::Null))
+    }
+
+    /// An answer with GraphQL `errors`: their messages, and the fix for the
+    /// types GitHub documents (`NOT_FOUND`, `FORBIDDEN`, `RATE_LIMITED`…).
+    fn graphql_error(
+        &self,
+        op: &str,
+        permission: &str,
+        errors: &[Value],
+        resp: &Response,
+    ) -> HttpError {
+        let message = errors
+            .iter()
+            .filter_map(|e| e.get("message").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let has = |t: &str| {
+            errors
+                .iter()
+                .any(|e| e.get("type").and_then(Value::as_str) == Some(t))
+        };
+        let hint = if has("RATE_LIMITED") || message.to_ascii_lowercase().contains("rate limit") {
+            let reset = resp
+                .header("x-ratelimit-reset")
+                .and_then(|v| v.parse::<i64>().ok())
+                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                .map(|t| format!(" (it resets at {})", t.format("%H:%M:%S UTC")))
+                .unwrap_or_default();
+            Some(format!(
+                "GitHub's GraphQL rate limit for this token is spent{reset}: run again after the reset,                  or use another token"
+            ))
+        } else if has("NOT_FOUND") {
+            Some(format!(
+                "check GITHUB_REPOSITORY ({}) and that GITHUB_TOKEN can see the repository (`{permission}`)",
+                self.cfg.repo
+            ))
+        } else if has("FORBIDDEN") || has("INSUFFICIENT_SCOPES") {
+            Some(format!(
+                "GITHUB_TOKEN lacks permission: it needs `{permission}` (workflow `permissions:`, or the PAT's scopes)"
+            ))
+        } else {
+            None
+        };
+        let message: String = format!("GraphQL error: {message}")
+            .chars()
+            .take(400)
+            .collect();
+        HttpError::GaveUp {
+            provider: Provider::GitHub,
+            op: op.to_string(),
+            detail: match hint {
+                Some(h) => format!("{message}. {h}"),
+                None => message,
+            },
+        }
     }
 }
 
