@@ -246,3 +246,158 @@ async fn no_secret_is_ever_printed() {
         failures.join("\n\n")
     );
 }
+
+// ------------------------------------------------------------ dora report
+
+/// Flags of the `dora report` runs: text, JSON, Markdown (which also goes
+/// to the step summary), HTML and CSV into a file, and `--dry-run`.
+const DORA_FLAGS: [&[&str]; 6] = [
+    &["--verbose"],
+    &["--verbose", "--format", "json"],
+    &["--verbose", "--format", "markdown"],
+    &["--verbose", "--format", "html", "--output"],
+    &["--verbose", "--format", "csv", "--output"],
+    &["--dry-run", "--verbose", "--format", "markdown"],
+];
+
+/// `dora report --source github` in a simulated Actions run. In the `Ok`
+/// scenario GitHub's data itself carries the token (a deployment's node id,
+/// an issue title), as a careless or hostile server might answer.
+async fn run_dora(flags: &'static [&'static str], scenario: Scenario) -> Vec<String> {
+    let w = World::new().await;
+    Cmd::Dora.prepare(&w, Dest::None);
+    {
+        let mut s = w.state();
+        let at = (chrono::Utc::now() - chrono::Duration::days(2))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        s.gql_deployments.insert(
+            0,
+            serde_json::json!({
+                "id": format!("DE_{}", fake::GH_TOKEN), "databaseId": null,
+                "createdAt": at, "commitOid": w.head,
+                "statuses": {"totalCount": 1, "nodes": [{"state": "SUCCESS", "createdAt": at}]},
+            }),
+        );
+        s.gql_issues[0]["title"] = serde_json::json!(format!("token {} leaked", fake::GH_TOKEN));
+    }
+    let dry = flags.contains(&"--dry-run");
+    match scenario {
+        Scenario::Ok | Scenario::Refused => {}
+        Scenario::EchoLong => w.rules(vec![always(At::GhAny, Act::EchoLong(401))]),
+        Scenario::Echo401 | Scenario::EchoPrimary => {
+            w.rules(vec![always(At::GhAny, Act::Echo(401))])
+        }
+        Scenario::Echo500 => w.rules(vec![always(At::GhAny, Act::Echo(500))]),
+    }
+    let mut cmd = w.cmd();
+    for (k, v) in w.actions_env() {
+        cmd.env(k, v);
+    }
+    if scenario == Scenario::Refused {
+        cmd.env(
+            "GITHUB_API_URL",
+            format!("http://127.0.0.1:{}", closed_port()),
+        );
+    }
+    let report_file = w.dir.path().join("report.out");
+    cmd.args(Cmd::Dora.args(&w)).args(flags);
+    if flags.last() == Some(&"--output") {
+        cmd.arg(&report_file);
+    }
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let label = format!(
+        "[dora report {flags:?} {scenario:?} exit {:?}]",
+        out.status.code()
+    );
+    let stdout = fake::stdout(&out);
+    let stderr = fake::stderr(&out);
+    let summary = fake::read(&w.summary_file());
+    let report = fake::read(&report_file);
+    let mut problems = vec![];
+    problems.extend(leaks("stdout", &stdout));
+    problems.extend(leaks("stderr", &stderr));
+    problems.extend(leaks("$GITHUB_OUTPUT", &fake::read(&w.output_file())));
+    problems.extend(leaks("step summary", &summary));
+    problems.extend(leaks("--output file", &report));
+    if !stdout
+        .lines()
+        .any(|l| l.starts_with("::add-mask::") && l.contains(fake::GH_TOKEN))
+    {
+        problems.push("GITHUB_TOKEN was not masked with ::add-mask::".into());
+    }
+    let seen = w.state().seen.len();
+    let ok_expected = dry || scenario == Scenario::Ok;
+    match (dry, scenario) {
+        (true, _) if seen > 0 => problems.push(format!("--dry-run sent {seen} requests")),
+        (false, Scenario::Refused) => {}
+        (false, _) if seen == 0 => problems.push("no request reached the fake".into()),
+        _ => {}
+    }
+    if ok_expected != out.status.success() {
+        problems.push(format!("success expected: {ok_expected}"));
+    }
+    // The test can fail: the token really was in what the report shows.
+    if scenario == Scenario::Ok && !dry {
+        let shown = if flags.last() == Some(&"--output") {
+            &report
+        } else {
+            &stdout
+        };
+        let lists_rows = flags.contains(&"json") || flags.contains(&"csv");
+        if lists_rows && !shown.contains("DE_") {
+            problems.push("the deployment carrying the token is not in the report".into());
+        }
+        if flags.contains(&"markdown") && summary.is_empty() {
+            problems.push("nothing was written to the step summary".into());
+        }
+        if flags.last() == Some(&"--output") && report.is_empty() {
+            problems.push("nothing was written to the --output file".into());
+        }
+    }
+    if stderr.contains("panicked") || stderr.contains("internal error") {
+        problems.push("panic".into());
+    }
+    if problems.is_empty() {
+        vec![]
+    } else {
+        vec![format!(
+            "{label}\n  {}\n--- stdout:\n{stdout}--- stderr:\n{stderr}--- report:\n{report}",
+            problems.join("\n  ")
+        )]
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dora_report_never_prints_the_token() {
+    let limit = Arc::new(tokio::sync::Semaphore::new(8));
+    let mut set = tokio::task::JoinSet::new();
+    let mut n = 0;
+    for flags in DORA_FLAGS {
+        for scenario in [
+            Scenario::Ok,
+            Scenario::Echo401,
+            Scenario::Echo500,
+            Scenario::EchoLong,
+            Scenario::Refused,
+        ] {
+            n += 1;
+            let limit = limit.clone();
+            set.spawn(async move {
+                let _permit = limit.acquire_owned().await.unwrap();
+                run_dora(flags, scenario).await
+            });
+        }
+    }
+    let mut failures = vec![];
+    while let Some(r) = set.join_next().await {
+        failures.extend(r.unwrap());
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {n} dora report runs leaked or misbehaved:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
