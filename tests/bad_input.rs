@@ -24,6 +24,8 @@ struct Bad {
     env: Vec<(&'static str, String)>,
     /// Text the error must contain (what is wrong, named as the user wrote it).
     says: &'static str,
+    /// Not even a read may be sent (`dora report` only reads).
+    no_request: bool,
 }
 
 fn bad<S: ToString>(
@@ -36,10 +38,15 @@ fn bad<S: ToString>(
         args: args.into_iter().map(|s| s.to_string()).collect(),
         env: vec![],
         says,
+        no_request: false,
     }
 }
 
 impl Bad {
+    fn no_request(mut self) -> Self {
+        self.no_request = true;
+        self
+    }
     fn env(mut self, k: &'static str, v: &str) -> Self {
         self.env.push((k, v.to_string()));
         self
@@ -408,6 +415,248 @@ fn catalogue(dir: &std::path::Path) -> Vec<Bad> {
     ]
 }
 
+const DORA: &[&str] = &["dora", "report", "--source", "github"];
+
+/// `dora report`: bad windows, names, incident files and output paths are
+/// exit 2 before GitHub is asked anything.
+fn dora_catalogue(dir: &std::path::Path) -> Vec<Bad> {
+    let file = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let no_header = file("inc-no-header.csv", "INC-1,2026-01-01T00:00:00Z,\n");
+    let wrong_header = file("inc-header.csv", "id,opened,closed\nINC-1,2026-01-01,\n");
+    let bad_json = file("inc.json", "[{\"id\": \"INC-1\", \"created_at\": ");
+    let bad_time_csv = file(
+        "inc-time.csv",
+        "id,created_at,resolved_at\nINC-1,last tuesday,\n",
+    );
+    let bad_time_json = file(
+        "inc-time.json",
+        r#"[{"id": "INC-1", "created_at": "2026-01-01T00:00:00Z", "resolved_at": "2026-02-30T00:00:00Z"}]"#,
+    );
+    let backwards_csv = file(
+        "inc-back.csv",
+        "id,created_at,resolved_at\nINC-1,2026-01-02T10:00:00Z,2026-01-02T09:00:00Z\n",
+    );
+    let backwards_json = file(
+        "inc-back.json",
+        r#"[{"id": "INC-1", "created_at": "2026-01-02", "resolved_at": "2026-01-01"}]"#,
+    );
+    let no_id = file(
+        "inc-no-id.json",
+        r#"[{"id": " ", "created_at": "2026-01-02"}]"#,
+    );
+    let missing_dir = dir.join("no-such-dir").join("dora.html");
+    let d = |more: &[&str]| with(DORA, more);
+    vec![
+        bad(
+            "dora: --since unparsable",
+            d(&["--since", "last month"]),
+            "--since",
+        )
+        .no_request(),
+        bad("dora: --since 0d", d(&["--since", "0d"]), "--since \"0d\"").no_request(),
+        bad(
+            "dora: --since negative",
+            d(&["--since=-5d"]),
+            "--since \"-5d\"",
+        )
+        .no_request(),
+        bad("dora: --since 0w", d(&["--since", "0w"]), "--since").no_request(),
+        bad(
+            "dora: --since too many days",
+            d(&["--since", "99999999999d"]),
+            "--since",
+        )
+        .no_request(),
+        bad(
+            "dora: --until unparsable",
+            d(&["--until", "2026-13-45"]),
+            "--until",
+        )
+        .no_request(),
+        bad(
+            "dora: since equals until",
+            d(&["--since", "2026-01-01", "--until", "2026-01-01"]),
+            "window is empty",
+        )
+        .no_request(),
+        bad(
+            "dora: since after until",
+            d(&["--since", "2026-02-01", "--until", "2026-01-01"]),
+            "window is empty",
+        )
+        .no_request(),
+        bad(
+            "dora: --since far future",
+            d(&["--since", "2999-01-01"]),
+            "window is empty",
+        )
+        .no_request(),
+        bad(
+            "dora: --until far future",
+            d(&["--until", "2999-01-01"]),
+            "in the future",
+        )
+        .no_request(),
+        bad(
+            "dora: window in the future",
+            d(&["--since", "2998-01-01", "--until", "2999-01-01"]),
+            "in the future",
+        )
+        .no_request(),
+        bad(
+            "dora: --tag-pattern unclosed [",
+            with(
+                &["dora", "report", "--source", "git"],
+                &["--tag-pattern", "v[0-9"],
+            ),
+            "--tag-pattern",
+        )
+        .no_request(),
+        bad(
+            "dora: --tag-pattern empty",
+            d(&["--tag-pattern", ""]),
+            "--tag-pattern is empty",
+        )
+        .no_request(),
+        bad(
+            "dora: --environment empty",
+            d(&["--environment", ""]),
+            "--environment is empty",
+        )
+        .no_request(),
+        bad(
+            "dora: --environment blank",
+            d(&["--environment", "  "]),
+            "--environment is empty",
+        )
+        .no_request(),
+        bad(
+            "dora: --environment with a line break",
+            d(&["--environment", "prod\n::error::x"]),
+            "control characters",
+        )
+        .no_request(),
+        bad(
+            "dora: --incident-label blank",
+            d(&["--incident-label", " "]),
+            "--incident-label is empty",
+        )
+        .no_request(),
+        bad(
+            "dora: --incidents missing file",
+            d(&["--incidents", "/nonexistent/incidents.csv"]),
+            "--incidents /nonexistent/incidents.csv",
+        )
+        .no_request(),
+        bad(
+            "dora: --incidents bad JSON",
+            d(&["--incidents", &bad_json]),
+            "not valid JSON",
+        )
+        .no_request(),
+        bad(
+            "dora: --incidents CSV without header",
+            d(&["--incidents", &no_header]),
+            "bad CSV header",
+        )
+        .no_request(),
+        bad(
+            "dora: --incidents CSV wrong header",
+            d(&["--incidents", &wrong_header]),
+            "expected id,created_at,resolved_at",
+        )
+        .no_request(),
+        bad(
+            "dora: --incidents CSV bad time",
+            d(&["--incidents", &bad_time_csv]),
+            "\"last tuesday\" is not a time",
+        )
+        .no_request(),
+        bad(
+            "dora: --incidents JSON impossible date",
+            d(&["--incidents", &bad_time_json]),
+            "resolved_at \"2026-02-30T00:00:00Z\" is not a time",
+        )
+        .no_request(),
+        bad(
+            "dora: --incidents CSV resolved before created",
+            d(&["--incidents", &backwards_csv]),
+            "line 2: resolved_at",
+        )
+        .no_request(),
+        bad(
+            "dora: --incidents JSON resolved before created",
+            d(&["--incidents", &backwards_json]),
+            "is before created_at",
+        )
+        .no_request(),
+        bad(
+            "dora: --incidents JSON blank id",
+            d(&["--incidents", &no_id]),
+            "`id` is missing",
+        )
+        .no_request(),
+        bad(
+            "dora: --output into a missing directory",
+            d(&["--output", &missing_dir.display().to_string()]),
+            "does not exist",
+        )
+        .no_request(),
+        bad(
+            "dora: --output is a directory",
+            d(&["--output", &dir.display().to_string()]),
+            "is a directory",
+        )
+        .no_request(),
+        // The documentation promises an error (not a fallback to tags) for
+        // an explicit --source github without a token.
+        bad(
+            "dora: --source github without a token",
+            DORA,
+            "needs GITHUB_TOKEN",
+        )
+        .env("GITHUB_TOKEN", "")
+        .no_request(),
+        bad(
+            "dora: --source github, blank GH_TOKEN",
+            DORA,
+            "needs GITHUB_TOKEN",
+        )
+        .env("GITHUB_TOKEN", " ")
+        .env("GH_TOKEN", "  ")
+        .no_request(),
+        bad(
+            "dora: --source git outside a repository",
+            [
+                "-C",
+                &dir.display().to_string(),
+                "dora",
+                "report",
+                "--source",
+                "git",
+            ],
+            "no git repository",
+        )
+        .no_request(),
+        bad(
+            "dora: --source unknown",
+            ["dora", "report", "--source", "gitlab"],
+            "invalid value 'gitlab'",
+        )
+        .no_request(),
+        bad(
+            "dora: --format unknown",
+            d(&["--format", "xlsx"]),
+            "--format",
+        )
+        .no_request(),
+    ]
+}
+
 async fn check(b: Bad) -> Result<(), String> {
     let w = World::new().await;
     w.seed_deployment(false);
@@ -447,6 +696,12 @@ async fn check(b: Bad) -> Result<(), String> {
             err.lines().count()
         ));
     }
+    let seen = w.state().seen.len();
+    if b.no_request && seen > 0 {
+        problems.push(format!(
+            "{seen} request(s) sent before the input was checked"
+        ));
+    }
     let writes = w.state().writes();
     if !writes.is_empty() {
         problems.push(format!(
@@ -468,7 +723,8 @@ async fn check(b: Bad) -> Result<(), String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bad_input_is_exit_2_before_any_write() {
     let dir = tempfile::tempdir().unwrap();
-    let cases = catalogue(dir.path());
+    let mut cases = catalogue(dir.path());
+    cases.extend(dora_catalogue(dir.path()));
     let n = cases.len();
     assert!(n >= 30, "the catalogue has {n} cases");
     let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(8));
@@ -615,4 +871,221 @@ async fn hostile_commit_messages_are_data() {
         !notes.lines().any(|l| l.starts_with("::error::")),
         "{notes}"
     );
+}
+
+// ------------------------------------------------------------ dora report: hostile data
+
+/// Tag names with markup and CSV metacharacters, incident ids with
+/// `<script>` and terminal escapes, commit messages with escapes and
+/// workflow commands, an environment name with markup: all valid data. The
+/// report succeeds in every format, HTML and Markdown escape it, CSV quotes
+/// it, and no terminal escape or workflow command gets through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hostile_dora_data_is_escaped() {
+    let w = World::new().await;
+    let tags = [
+        "v2<script>alert(1)</script>",
+        "v3,\"x\"|y",
+        "v4<img_src=x_onerror=alert(1)>",
+    ];
+    for (i, tag) in tags.iter().enumerate() {
+        w.repo.commit(
+            &format!("h{i}.txt"),
+            "x\n",
+            &format!("fix: \u{1b}[31mred\u{1b}[0m <script>c{i}</script>\n\n::error::injected{i}"),
+        );
+        w.repo.tag(tag);
+    }
+    let t = |secs: i64| {
+        chrono::DateTime::from_timestamp(1_700_000_000 + secs, 0)
+            .unwrap()
+            .to_rfc3339()
+    };
+    let incidents = w.dir.path().join("incidents.json");
+    std::fs::write(
+        &incidents,
+        serde_json::json!([
+            {"id": "<script>alert(\"inc\")</script>", "created_at": t(400), "resolved_at": t(900)},
+            {"id": "\u{1b}]8;;https://evil.example\u{7}click\u{1b}[31m", "created_at": t(410), "resolved_at": null},
+            {"id": "=HYPERLINK(\"https://evil.example\")", "created_at": t(420), "resolved_at": t(430)},
+        ])
+        .to_string(),
+    )
+    .unwrap();
+    let env = "<script>alert(2)</script>,eu";
+    let mut set = tokio::task::JoinSet::new();
+    for format in ["text", "json", "markdown", "html", "csv", "ndjson"] {
+        let mut cmd = w.cmd();
+        for (k, v) in w.actions_env() {
+            cmd.env(k, v);
+        }
+        cmd.env(
+            "GITHUB_STEP_SUMMARY",
+            w.dir.path().join(format!("summary-{format}")),
+        );
+        cmd.args(["dora", "report", "--source", "git", "--tag-pattern", "v*"])
+            .args(["--since", "2023-11-14", "--until", "2023-11-16"])
+            .args([
+                "--environment",
+                env,
+                "--format",
+                format,
+                "--compare-previous",
+            ])
+            .arg("--incidents")
+            .arg(&incidents);
+        set.spawn_blocking(move || (format, cmd.output().unwrap()));
+    }
+    let mut failures = vec![];
+    while let Some(r) = set.join_next().await {
+        let (format, out) = r.unwrap();
+        let stdout = fake::stdout(&out);
+        let stderr = fake::stderr(&out);
+        let summary = fake::read(&w.dir.path().join(format!("summary-{format}")));
+        let mut problems = vec![];
+        if !out.status.success() {
+            problems.push(format!("exit {:?}", out.status.code()));
+        }
+        for (where_, text) in [
+            ("stdout", &stdout),
+            ("stderr", &stderr),
+            ("summary", &summary),
+        ] {
+            if text.contains('\u{1b}') || text.contains('\u{7}') {
+                problems.push(format!("a terminal escape in {where_}"));
+            }
+            if text.lines().any(|l| l.starts_with("::error::")) {
+                problems.push(format!("a workflow command in {where_}"));
+            }
+        }
+        let lower = stdout.to_lowercase();
+        match format {
+            "html" => {
+                for raw in ["<script", "<img"] {
+                    if lower.contains(raw) {
+                        problems.push(format!("raw {raw} in the HTML"));
+                    }
+                }
+                if !stdout.contains("v2&lt;script&gt;alert(1)&lt;/script&gt;") {
+                    problems.push("the tag is not in the HTML, escaped".into());
+                }
+                if !stdout.contains("&lt;script&gt;alert(2)&lt;/script&gt;") {
+                    problems.push("the environment is not escaped in the HTML".into());
+                }
+            }
+            "markdown" => {
+                for text in [&stdout, &summary] {
+                    // Escaped as `\<`: never a bare `<` (markup) in the table.
+                    let bare = text
+                        .char_indices()
+                        .any(|(i, c)| c == '<' && !text[..i].ends_with('\\'));
+                    if bare {
+                        problems.push("raw markup in the Markdown".into());
+                    }
+                }
+                if !stdout.contains("\\<script\\>") {
+                    problems.push("the environment is not escaped in the Markdown".into());
+                }
+                if summary.is_empty() {
+                    problems.push("nothing in the step summary".into());
+                }
+            }
+            "csv" => {
+                let rows: Vec<&str> = stdout
+                    .lines()
+                    .filter(|l| !l.starts_with("::add-mask::"))
+                    .skip(1)
+                    .collect();
+                if rows.len() < 3 {
+                    problems.push(format!("{} CSV rows, expected the tags", rows.len()));
+                }
+                for row in &rows {
+                    if !row.starts_with("acme/web,\"<script>alert(2)</script>,eu\",") {
+                        problems.push(format!("environment not quoted: {row}"));
+                    }
+                }
+                if !rows.iter().any(|r| r.contains(",\"v3,\"\"x\"\"|y\",")) {
+                    problems.push("the tag with a comma and quotes is not quoted".into());
+                }
+            }
+            // In Actions the ::add-mask:: lines come first on stdout.
+            "json" => match serde_json::from_str::<serde_json::Value>(
+                &stdout
+                    .lines()
+                    .filter(|l| !l.starts_with("::add-mask::"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ) {
+                Ok(v) => {
+                    let ids: Vec<&str> = v["deployments"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|d| d["id"].as_str())
+                        .collect();
+                    if !ids.contains(&"v2<script>alert(1)</script>") {
+                        problems.push(format!("JSON keeps data as it is: ids {ids:?}"));
+                    }
+                }
+                Err(e) => problems.push(format!("not JSON: {e}")),
+            },
+            _ => {}
+        }
+        if stderr.contains("panicked") {
+            problems.push("panic".into());
+        }
+        if !problems.is_empty() {
+            failures.push(format!(
+                "[{format}] {}\n--- stdout:\n{stdout}--- stderr:\n{stderr}",
+                problems.join("; ")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// GitHub's answers are data too: a node id with terminal escapes loses
+/// them, a `commitOid` that is not a commit is counted as unreadable, and
+/// neither reaches the CSV or the terminal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_github_data_is_not_printed_raw() {
+    let w = World::new().await;
+    w.seed_dora();
+    {
+        let at = (chrono::Utc::now() - chrono::Duration::days(1))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut s = w.state();
+        for (id, sha) in [
+            (
+                "DE_\u{1b}[2J\u{1b}]8;;https://evil.example\u{7}x",
+                w.head.as_str(),
+            ),
+            ("DE_2", "\u{1b}[31mdeadbeef"),
+        ] {
+            s.gql_deployments.insert(
+                0,
+                serde_json::json!({
+                    "id": id, "databaseId": null, "createdAt": at, "commitOid": sha,
+                    "statuses": {"totalCount": 1, "nodes": [{"state": "SUCCESS", "createdAt": at}]},
+                }),
+            );
+        }
+    }
+    let mut cmd = w.cmd();
+    cmd.args(["dora", "report", "--source", "github", "--format", "csv"]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = fake::stdout(&out);
+    let stderr = fake::stderr(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}') && !stderr.contains('\u{1b}'),
+        "{stdout:?}"
+    );
+    assert!(
+        stdout.contains("DE_[2J]8;;https://evil.example"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("deadbeef"), "{stdout}");
 }

@@ -49,9 +49,42 @@ impl Progress {
     }
 }
 
+/// `--output FILE` must be writable where it is: checked before any
+/// request, so that a typo does not cost the fetch.
+fn check_output(path: &std::path::Path) -> Result<(), String> {
+    if path.as_os_str().is_empty() {
+        return Err("--output is empty: name the file to write".into());
+    }
+    if path.is_dir() {
+        return Err(format!(
+            "--output {}: is a directory; name a file in it, e.g. {}",
+            path.display(),
+            path.join("dora.html").display()
+        ));
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    if !parent.is_dir() {
+        return Err(format!(
+            "--output {}: the directory {} does not exist; create it first (mkdir -p)",
+            path.display(),
+            parent.display()
+        ));
+    }
+    Ok(())
+}
+
 pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
     let window = input::parse_window(args.since.as_deref(), args.until.as_deref(), Utc::now())
         .or_else(usage)?;
+    input::check_name("--environment", &args.environment).or_else(usage)?;
+    input::check_name("--incident-label", &args.incident_label).or_else(usage)?;
+    input::check_tag_pattern(&args.tag_pattern).or_else(usage)?;
+    if let Some(path) = &args.output {
+        check_output(path).or_else(usage)?;
+    }
     let file_incidents = match &args.incidents {
         None => None,
         Some(path) => {

@@ -60,6 +60,14 @@ pub fn parse_window(
                 })?
         }
     };
+    // A window reaching past tomorrow would count days that have not
+    // happened yet (deployment frequency per day would look lower).
+    if until > now + Duration::days(1) {
+        return Err(format!(
+            "--until ({}) is in the future: the window must end by now (leave --until out for now)",
+            super::engine::ts(until)
+        ));
+    }
     if since >= until {
         return Err(format!(
             "the window is empty: --since ({}) must be before --until ({})",
@@ -107,6 +115,9 @@ fn parse_incidents_json(text: &str) -> Result<Vec<Incident>, String> {
                 Some(parse_time(&r).ok_or_else(|| at(format!("resolved_at {r:?} is not a time")))?)
             }
         };
+        if let Some(r) = resolved_at.filter(|r| *r < created_at) {
+            return Err(at(resolved_before(r, created_at)));
+        }
         out.push(Incident {
             id,
             created_at,
@@ -166,6 +177,9 @@ fn parse_incidents_csv(text: &str) -> Result<Vec<Incident>, String> {
                     .ok_or_else(|| format!("line {line}: resolved_at {r:?} is not a time"))?,
             )
         };
+        if let Some(r) = resolved_at.filter(|r| *r < created_at) {
+            return Err(format!("line {line}: {}", resolved_before(r, created_at)));
+        }
         out.push(Incident {
             id: idv,
             created_at,
@@ -174,6 +188,68 @@ fn parse_incidents_csv(text: &str) -> Result<Vec<Incident>, String> {
         });
     }
     Ok(out)
+}
+
+fn resolved_before(resolved: DateTime<Utc>, created: DateTime<Utc>) -> String {
+    format!(
+        "resolved_at ({}) is before created_at ({}): an incident is resolved after it starts",
+        super::engine::ts(resolved),
+        super::engine::ts(created)
+    )
+}
+
+/// `--environment`, `--incident-label`, `--tag-pattern`: not blank, no
+/// control characters (they are shown in the report and sent to GitHub).
+pub fn check_name(flag: &str, value: &str) -> Result<(), String> {
+    if value.trim().is_empty() {
+        return Err(format!(
+            "{flag} is empty: give a value or leave the flag out for the default"
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(format!(
+            "{flag} {value:?} contains control characters (a line break?)"
+        ));
+    }
+    if value.chars().count() > 255 {
+        return Err(format!("{flag} is longer than 255 characters"));
+    }
+    Ok(())
+}
+
+/// `--tag-pattern`: a glob as `git tag -l` takes it; an unclosed `[` would
+/// silently match nothing.
+pub fn check_tag_pattern(pattern: &str) -> Result<(), String> {
+    check_name("--tag-pattern", pattern)?;
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '[' => {
+                // `[]...]` and `[!]...]` take the first `]` literally.
+                let mut first = true;
+                let mut closed = false;
+                for c in chars.by_ref() {
+                    if c == ']' && !first {
+                        closed = true;
+                        break;
+                    }
+                    if !(first && c == '!') {
+                        first = false;
+                    }
+                }
+                if !closed {
+                    return Err(format!(
+                        "--tag-pattern {pattern:?}: `[` is not closed by `]` (a glob such as `v*` or `release-[0-9]*`)"
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// A small RFC 4180 reader: quoted fields with `""` escapes and embedded
@@ -248,9 +324,25 @@ mod tests {
             (Some("yesterday"), None),
             (Some("0d"), None),
             (None, Some("2024-13-01")),
+            (None, Some("2024-06-03")),
+            (Some("2024-07-01"), None),
+            (Some("-5d"), None),
         ] {
             assert!(parse_window(s, u, now).is_err(), "{s:?} {u:?}");
         }
+    }
+
+    #[test]
+    fn names_and_tag_patterns() {
+        assert!(parse_window(None, Some("2024-06-02"), t("2024-06-01T12:00:00Z")).is_ok());
+        for ok in ["v*", "release-[0-9]*", "[]x]*", "[!]]*", "v\\[1"] {
+            assert_eq!(check_tag_pattern(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "  ", "v[", "v[0-9", "[]", "a\nb"] {
+            assert!(check_tag_pattern(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_name("--environment", "prod\r").is_err());
+        assert!(check_name("--environment", "EU Production").is_ok());
     }
 
     #[test]
@@ -281,6 +373,8 @@ mod tests {
             "[1]",
             "{\"id\": 1}",
             "id,created_at,resolved_at\n\"1,2024-01-01,\n",
+            "id,created_at,resolved_at\n1,2024-01-02,2024-01-01\n",
+            "[{\"id\": 1, \"created_at\": \"2024-01-02\", \"resolved_at\": \"2024-01-01\"}]",
         ] {
             assert!(parse_incidents(bad).is_err(), "{bad:?}");
         }

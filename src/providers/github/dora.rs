@@ -85,11 +85,20 @@ fn time(v: &Value) -> Option<DateTime<Utc>> {
 
 /// One deployment node of [`DEPLOYMENTS_QUERY`].
 pub fn parse_deployment(node: &Value, stats: &mut FetchStats) -> Option<Deployment> {
+    // Both are printed in the report (CSV, JSON, HTML): a node id with
+    // control characters loses them, a commit that is not hex is unreadable.
     let id = match &node["databaseId"] {
         Value::Number(n) => n.to_string(),
-        _ => node["id"].as_str()?.to_string(),
+        _ => node["id"]
+            .as_str()?
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect(),
     };
-    let sha = node["commitOid"].as_str()?.to_string();
+    let sha = node["commitOid"]
+        .as_str()
+        .filter(|s| (7..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_hexdigit()))?
+        .to_string();
     let created_at = time(&node["createdAt"])?;
     let statuses_conn = &node["statuses"];
     let statuses: Vec<Status> = statuses_conn["nodes"]
