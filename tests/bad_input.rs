@@ -915,6 +915,11 @@ async fn hostile_dora_data_is_escaped() {
     let env = "<script>alert(2)</script>,eu";
     let mut set = tokio::task::JoinSet::new();
     for format in ["text", "json", "markdown", "html", "csv", "ndjson"] {
+        let compare = if matches!(format, "csv" | "ndjson") {
+            vec![]
+        } else {
+            vec!["--compare-previous"]
+        };
         let mut cmd = w.cmd();
         for (k, v) in w.actions_env() {
             cmd.env(k, v);
@@ -925,13 +930,8 @@ async fn hostile_dora_data_is_escaped() {
         );
         cmd.args(["dora", "report", "--source", "git", "--tag-pattern", "v*"])
             .args(["--since", "2023-11-14", "--until", "2023-11-16"])
-            .args([
-                "--environment",
-                env,
-                "--format",
-                format,
-                "--compare-previous",
-            ])
+            .args(["--environment", env, "--format", format])
+            .args(compare)
             .arg("--incidents")
             .arg(&incidents);
         set.spawn_blocking(move || (format, cmd.output().unwrap()));

@@ -85,6 +85,11 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
     if let Some(path) = &args.output {
         check_output(path).or_else(usage)?;
     }
+    if args.compare_previous && matches!(ctx.ui.format, Format::Csv | Format::Ndjson) {
+        return usage(
+            "--compare-previous has no place in --format csv or ndjson (one row per deployment of the window):              use --format json, markdown, html or text, or leave --compare-previous out",
+        );
+    }
     let file_incidents = match &args.incidents {
         None => None,
         Some(path) => {
