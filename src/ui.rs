@@ -74,15 +74,17 @@ impl Ui {
     }
 
     /// Register every secret with the runner (`::add-mask::`), so that the
-    /// runner hides them even if a later step prints one.
+    /// runner hides them even if a later step prints one. Written to stderr
+    /// (the runner reads workflow commands on both streams), so that stdout
+    /// stays the command's result: `--format json > report.json` is valid.
     pub fn mask_secrets(&self) {
         if !self.actions {
             return;
         }
-        let mut out = std::io::stdout().lock();
+        let mut err = std::io::stderr().lock();
         for secret in self.redactor.secrets() {
             for line in actions::add_mask_lines(secret) {
-                let _ = writeln!(out, "{line}");
+                let _ = writeln!(err, "{line}");
             }
         }
     }

@@ -88,9 +88,15 @@ fn errors_are_annotations_in_actions_and_secrets_are_masked() {
         .arg(dir.path())
         .args(["release", "create", "1.0.0"]));
     assert_eq!(code, Some(2), "{out}{err}");
-    assert!(out.contains(&format!("::add-mask::{TOKEN}")), "{out}");
+    // Masks go to stderr: stdout stays the result alone.
+    assert!(err.contains(&format!("::add-mask::{TOKEN}")), "{err}");
+    assert!(!out.contains("::add-mask::"), "{out}");
     assert!(err.lines().any(|l| l.starts_with("::error::")), "{err}");
-    assert!(!err.contains(TOKEN), "{err}");
+    let rest: Vec<&str> = err
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect();
+    assert!(!rest.join("\n").contains(TOKEN), "{err}");
 }
 
 #[test]

@@ -174,7 +174,7 @@ async fn run(
             Dest::SlackHook => !(name == "SLACK_BOT_TOKEN" || name.starts_with("DISCORD")),
             _ => !name.starts_with("SLACK_WEBHOOK"),
         };
-        let masked = stdout
+        let masked = stderr
             .lines()
             .any(|l| l.starts_with("::add-mask::") && l.contains(secret));
         if configured && !masked {
@@ -321,7 +321,7 @@ async fn run_dora(flags: &'static [&'static str], scenario: Scenario) -> Vec<Str
     problems.extend(leaks("$GITHUB_OUTPUT", &fake::read(&w.output_file())));
     problems.extend(leaks("step summary", &summary));
     problems.extend(leaks("--output file", &report));
-    if !stdout
+    if !stderr
         .lines()
         .any(|l| l.starts_with("::add-mask::") && l.contains(fake::GH_TOKEN))
     {
