@@ -120,7 +120,9 @@ pub fn parse_remote_slug(url: &str) -> Option<Repo> {
     } else {
         return None;
     };
-    let path = path.trim_matches('/');
+    // White space inside the URL (`acme/web.git\t/`) is trimmed before the
+    // `.git` suffix, as `Repo::from_str` trims the slug afterwards.
+    let path = path.trim_matches(|c: char| c == '/' || c.is_whitespace());
     let path = path.strip_suffix(".git").unwrap_or(path);
     let mut parts = path.split('/');
     let (owner, name) = (parts.next()?, parts.next()?);
@@ -538,6 +540,10 @@ mod tests {
             "ssh://git@github.com/acme/web.git",
             "ssh://git@ghe.corp:2222/acme/web.git",
             "https://user:pw@ghe.corp/acme/web",
+            // Found by fuzzing: white space before a trailing slash kept
+            // `.git` in the name (fuzz/corpus/remote_url/space-slash).
+            "git@github.com:acme/web.git\x0b/",
+            "https://github.com/acme/web.git /",
         ] {
             assert_eq!(parse_remote_slug(url), want, "{url}");
         }
@@ -546,6 +552,7 @@ mod tests {
             "/srv/git/web.git",
             "https://gitlab.com/group/sub/web.git",
             "C:\\repo",
+            "(s:2/.git\x0b//",
         ] {
             assert_eq!(parse_remote_slug(url), None, "{url}");
         }
