@@ -129,7 +129,9 @@ pub fn parse_remote_slug(url: &str) -> Option<Repo> {
     if parts.next().is_some() {
         return None;
     }
-    format!("{owner}/{name}").parse().ok()
+    let slug = format!("{owner}/{name}");
+    // Exactly the slug: `Repo::from_str` trims, the URL's parts must not need it.
+    slug.parse().ok().filter(|r: &Repo| r.to_string() == slug)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -553,6 +555,8 @@ mod tests {
             "https://gitlab.com/group/sub/web.git",
             "C:\\repo",
             "(s:2/.git\x0b//",
+            "(s:2/.git\x0b.git//",
+            "git@github.com:acme/web\t.git",
         ] {
             assert_eq!(parse_remote_slug(url), None, "{url}");
         }

@@ -814,7 +814,13 @@ mod tests {
         // Found by fuzzing (fuzz/corpus/retry_after/huge): a Retry-After
         // beyond Duration's range panicked in Duration::from_secs_f64.
         let huge = format!("1{}2.5", "2".repeat(80));
-        for v in [huge.as_str(), "inf", "1e309", "18446744073709551616", "1e30"] {
+        for v in [
+            huge.as_str(),
+            "inf",
+            "1e309",
+            "18446744073709551616",
+            "1e30",
+        ] {
             assert_eq!(
                 server_requested_wait(&resp(429, &[("retry-after", v)], "")),
                 Some(MAX_SERVER_WAIT),
