@@ -40,12 +40,14 @@ apt_install() {
 command -v hyperfine >/dev/null 2>&1 || apt_install hyperfine
 [ -x /usr/bin/time ] || apt_install time
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+
 # 1. The flows (builds obsctl with the release profile).
 BENCH_OUT="$out_dir/flows.md" cargo bench --bench release_flow
 
-# 2. Start-up time and 3. binary size of that same release binary.
+# 2. Start-up time and 3. binary size of that same binary (the bench
+# profile inherits the release profile: it is the shipped build).
 bin=target/release/obsctl
-cargo build --release --bin obsctl
 {
     echo "### Start-up and size"
     echo
@@ -71,7 +73,10 @@ EOF
     echo
 } >"$out_dir/startup.md"
 
-cat "$out_dir/flows.md" "$out_dir/startup.md" >"$out_dir/results.md"
+{
+    cat "$out_dir/flows.md" "$out_dir/startup.md"
+    echo "Load average when the run started: $load_start (1, 5, 15 min)."
+} >"$out_dir/results.md"
 echo
 cat "$out_dir/results.md"
 echo "written to $out_dir/results.md (copy the tables into docs/performance.md)"
