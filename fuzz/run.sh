@@ -68,7 +68,11 @@ libfuzzer)
         rc=$?
         set -e
         grep -E '^(#[0-9]+ +DONE|SUMMARY|stat::number_of_executed_units|stat::peak_rss_mb|Test unit written|thread .* panicked|Failing input)' "$log" || tail -n 20 "$log"
-        if [ "$rc" -ne 0 ]; then failed+=("$t"); fi
+        case "$rc" in
+        0) ;;
+        124 | 137) echo "$t: killed after $((secs + 120)) s (see $log)"; failed+=("$t(timeout)") ;;
+        *) failed+=("$t") ;;
+        esac
     done
     ;;
 stable)
@@ -89,7 +93,7 @@ esac
 
 echo "fuzz/run.sh: $(( $(date +%s) - start )) s in all"
 if [ "${#failed[@]}" -gt 0 ]; then
-    echo "fuzz/run.sh: CRASHED: ${failed[*]} (inputs under fuzz/artifacts/)" >&2
+    echo "fuzz/run.sh: FAILED: ${failed[*]} (crash inputs under fuzz/artifacts/)" >&2
     exit 1
 fi
 echo "fuzz/run.sh: no crash"
