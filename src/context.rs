@@ -120,14 +120,18 @@ pub fn parse_remote_slug(url: &str) -> Option<Repo> {
     } else {
         return None;
     };
-    let path = path.trim_matches('/');
+    // White space inside the URL (`acme/web.git\t/`) is trimmed before the
+    // `.git` suffix, as `Repo::from_str` trims the slug afterwards.
+    let path = path.trim_matches(|c: char| c == '/' || c.is_whitespace());
     let path = path.strip_suffix(".git").unwrap_or(path);
     let mut parts = path.split('/');
     let (owner, name) = (parts.next()?, parts.next()?);
     if parts.next().is_some() {
         return None;
     }
-    format!("{owner}/{name}").parse().ok()
+    let slug = format!("{owner}/{name}");
+    // Exactly the slug: `Repo::from_str` trims, the URL's parts must not need it.
+    slug.parse().ok().filter(|r: &Repo| r.to_string() == slug)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -545,6 +549,10 @@ mod tests {
             "ssh://git@github.com/acme/web.git",
             "ssh://git@ghe.corp:2222/acme/web.git",
             "https://user:pw@ghe.corp/acme/web",
+            // Found by fuzzing: white space before a trailing slash kept
+            // `.git` in the name (fuzz/corpus/remote_url/space-slash).
+            "git@github.com:acme/web.git\x0b/",
+            "https://github.com/acme/web.git /",
         ] {
             assert_eq!(parse_remote_slug(url), want, "{url}");
         }
@@ -553,6 +561,9 @@ mod tests {
             "/srv/git/web.git",
             "https://gitlab.com/group/sub/web.git",
             "C:\\repo",
+            "(s:2/.git\x0b//",
+            "(s:2/.git\x0b.git//",
+            "git@github.com:acme/web\t.git",
         ] {
             assert_eq!(parse_remote_slug(url), None, "{url}");
         }

@@ -662,10 +662,14 @@ fn is_github_rate_limit(resp: &Response) -> bool {
 
 /// `Retry-After` (seconds or an HTTP date), GitHub's `x-ratelimit-reset`
 /// when the quota is spent, or Discord's JSON `retry_after` (seconds).
+///
+/// Any value is accepted without panicking: negative or NaN is no wait, and
+/// a wait beyond [`MAX_SERVER_WAIT`] (`Retry-After: 1e30`, `inf`) is capped
+/// there, which is longer than any retry budget, so the request fails at once.
 pub fn server_requested_wait(resp: &Response) -> Option<Duration> {
     if let Some(v) = resp.header("retry-after") {
         if let Ok(secs) = v.trim().parse::<f64>() {
-            return Some(Duration::from_secs_f64(secs.max(0.0)));
+            return Some(wait_from_secs(secs));
         }
         if let Ok(date) = chrono::DateTime::parse_from_rfc2822(v.trim()) {
             let secs = (date.timestamp() - chrono::Utc::now().timestamp()).max(0);
@@ -677,18 +681,34 @@ pub fn server_requested_wait(resp: &Response) -> Option<Duration> {
             .header("x-ratelimit-reset")
             .and_then(|v| v.parse::<i64>().ok())
         {
-            let secs = (reset - chrono::Utc::now().timestamp()).max(0) + 1;
-            return Some(Duration::from_secs(secs as u64));
+            let secs = reset
+                .saturating_sub(chrono::Utc::now().timestamp())
+                .max(0)
+                .saturating_add(1);
+            return Some(Duration::from_secs(secs as u64).min(MAX_SERVER_WAIT));
         }
     }
     if resp.status.as_u16() == 429 {
         if let Ok(v) = serde_json::from_slice::<Value>(&resp.body) {
             if let Some(secs) = v.get("retry_after").and_then(Value::as_f64) {
-                return Some(Duration::from_secs_f64(secs.max(0.0)));
+                return Some(wait_from_secs(secs));
             }
         }
     }
     None
+}
+
+/// The longest wait a server can ask for; more than any retry budget.
+pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Seconds a server asked for, as a wait within `0..=MAX_SERVER_WAIT`.
+fn wait_from_secs(secs: f64) -> Duration {
+    if secs.is_nan() || secs <= 0.0 {
+        return Duration::ZERO;
+    }
+    Duration::try_from_secs_f64(secs)
+        .unwrap_or(MAX_SERVER_WAIT)
+        .min(MAX_SERVER_WAIT)
 }
 
 fn describe_reqwest_error(e: &reqwest::Error) -> String {
@@ -842,6 +862,45 @@ mod tests {
             Some(Duration::from_millis(500))
         );
         assert_eq!(server_requested_wait(&resp(500, &[], "")), None);
+    }
+
+    #[test]
+    fn absurd_waits_do_not_panic() {
+        // Found by fuzzing (fuzz/corpus/retry_after/huge): a Retry-After
+        // beyond Duration's range panicked in Duration::from_secs_f64.
+        let huge = format!("1{}2.5", "2".repeat(80));
+        for v in [
+            huge.as_str(),
+            "inf",
+            "1e309",
+            "18446744073709551616",
+            "1e30",
+        ] {
+            assert_eq!(
+                server_requested_wait(&resp(429, &[("retry-after", v)], "")),
+                Some(MAX_SERVER_WAIT),
+                "{v}"
+            );
+        }
+        for v in ["NaN", "-1", "-inf", "0"] {
+            assert_eq!(
+                server_requested_wait(&resp(503, &[("retry-after", v)], "")),
+                Some(Duration::ZERO),
+                "{v}"
+            );
+        }
+        assert_eq!(
+            server_requested_wait(&resp(429, &[], r#"{"retry_after": 1e300}"#)),
+            Some(MAX_SERVER_WAIT)
+        );
+        for reset in ["-9223372036854775808", "9223372036854775807"] {
+            let w = server_requested_wait(&resp(
+                403,
+                &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", reset)],
+                "",
+            ));
+            assert!(w.is_some_and(|w| w <= MAX_SERVER_WAIT), "{reset}: {w:?}");
+        }
     }
 
     #[test]

@@ -117,8 +117,10 @@ pub fn render(
         let name = after[..end].trim();
         if !is_identifier(name) {
             // Not a variable (`{{ .Values.x }}` in a commit message): literal.
-            out.push_str("{{");
-            rest = after;
+            // Go on from the second brace, so that `{{{title}}}` is a brace
+            // around a variable rather than literal text.
+            out.push('{');
+            rest = &rest[start + 1..];
             continue;
         }
         if !is_known(name) {
@@ -159,6 +161,19 @@ mod tests {
         assert!(err.to_string().contains("{{bogus}}"), "{err}");
         let upper = |s: &str| s.to_uppercase();
         assert_eq!(render("{{version}}x", &vars, &upper).unwrap(), "1.2.3x");
+    }
+
+    #[test]
+    fn extra_braces_around_a_variable() {
+        // Found by fuzzing (fuzz/corpus/template/extra-braces): the
+        // leftmost `{{` of `{{{title}}` is not a variable, the next one is.
+        let mut vars = Vars::new();
+        vars.set("title", "T");
+        let id = |s: &str| s.to_string();
+        assert_eq!(render("{{{title}}}", &vars, &id).unwrap(), "{T}");
+        assert_eq!(render("{{{{title}}}}", &vars, &id).unwrap(), "{{T}}");
+        assert_eq!(render("{{{ .x }}", &vars, &id).unwrap(), "{{{ .x }}");
+        assert_eq!(render("{{{", &vars, &id).unwrap(), "{{{");
     }
 
     #[test]
