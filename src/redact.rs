@@ -199,14 +199,14 @@ mod tests {
     fn token_patterns_are_redacted() {
         let cases = [
             (
-                "token ghp_abcdefghijklmnopqrstuvwxyz0123456789 here",
+                "token ghp_fake_token_for_tests_0123456789 here",
                 "token <github-token> here",
             ),
             (
                 "github_pat_11ABCDEFG0123456789_abcdefghijkl",
                 "<github-token>",
             ),
-            ("xoxb-1234567890-abcdefghij", "<slack-token>"),
+            ("xoxb-fake-0123-abcdefghij", "<slack-token>"),
             ("xoxe.xoxp-1-abcdefghijklmnop", "<slack-token>"),
             ("sntrys_eyJpYXQiOjE2OTQ0MDAwMDB9", "<sentry-token>"),
             (

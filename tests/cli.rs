@@ -5,7 +5,7 @@ mod common;
 
 use common::obsctl;
 
-const TOKEN: &str = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB";
+const TOKEN: &str = "ghp_cli_test_token_0123456789";
 
 fn run(cmd: &mut assert_cmd::Command) -> (Option<i32>, String, String) {
     let out = cmd.output().unwrap();

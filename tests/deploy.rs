@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-const GH_TOKEN: &str = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+const GH_TOKEN: &str = "ghp_fake_token_for_tests_0123456789";
 const SENTRY_TOKEN: &str = "sntrys_abcdefghijklmnopqrstuvwxyz0123456789";
-const SLACK_TOKEN: &str = "xoxb-1234567890-abcdefghijkl";
+const SLACK_TOKEN: &str = "xoxb-test-0123-abcdefghijkl";
 const DISCORD_TOKEN: &str = "dIsCoRdWeBhOoKtOkEn_0123456789";
 const RUN_URL: &str = "https://github.com/acme/web/actions/runs/42/attempts/1";
 

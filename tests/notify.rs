@@ -702,7 +702,7 @@ async fn untrusted_text_reaches_slack_and_discord_neutralised() {
     let f = Fakes::standard().await;
     let (hook, discord) = (f.hook_url("SUBJECT"), f.discord_url());
     let subject = "fix: <!channel> @everyone see <https://evil.example|click> [click](https://evil.example) \
-                   token ghp_abcdefghijklmnopqrstuvwxyz0123456789 by Jane <jane@example.com>";
+                   token ghp_fake_token_for_tests_0123456789 by Jane <jane@example.com>";
     let run = obsctl(
         &[
             ("SLACK_WEBHOOK_URL", &hook),

@@ -207,7 +207,7 @@ mod tests {
 
     #[test]
     fn tokens_are_redacted() {
-        let out = clean("oops ghp_abcdefghijklmnopqrstuvwxyz0123456789", true);
+        let out = clean("oops ghp_fake_token_for_tests_0123456789", true);
         assert_eq!(out, "oops <github-token>");
     }
 

@@ -203,7 +203,7 @@ mod tests {
     #[test]
     fn untrusted_text_is_neutralised() {
         let msg = Message::new(
-            "<!channel> fix <https://evil.example|click> ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+            "<!channel> fix <https://evil.example|click> ghp_fake_token_for_tests_0123456789",
         );
         let p = slack_payload(&msg, None);
         let s = p.to_string();

@@ -19,7 +19,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const GH_TOKEN: &str = "sekrit-gh-token-0123456789";
 pub const SENTRY_TOKEN: &str = "sekrit-sentry-token-0123456789";
-pub const SLACK_TOKEN: &str = "xoxb-1234567890-sEkRiTsLaCkToKeN";
+pub const SLACK_TOKEN: &str = "xoxb-test-4242-sEkRiTsLaCkToKeN";
 pub const HOOK_SECRET: &str = "HoOkSeCrEt0123456789abcd";
 pub const DISCORD_ID: &str = "112233445566778899";
 pub const DISCORD_SECRET: &str = "dIsCoRdSeCrEt_0123456789-abcdef";
