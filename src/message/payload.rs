@@ -371,6 +371,18 @@ pub fn substitute(
     }
 }
 
+/// Whether a string value is at most `max` characters (non-strings pass).
+fn fits(v: &Value, max: usize) -> bool {
+    v.as_str().is_none_or(|s| len(s) <= max)
+}
+
+/// Remove the URL keys of an object whose value is longer than `max`.
+fn drop_long_url(v: &mut Value, max: usize) {
+    if let Some(o) = v.as_object_mut() {
+        o.retain(|k, x| !URL_KEYS.contains(&k.as_str()) || fits(x, max));
+    }
+}
+
 fn clamp_str(v: &mut Value, max: usize, escaped: bool) {
     if let Value::String(s) = v {
         if len(s) > max {
@@ -428,6 +440,9 @@ fn clamp_blocks(blocks: &mut Vec<Value>, room: usize) {
             }
             Some("actions") => {
                 if let Some(Value::Array(e)) = b.get_mut("elements") {
+                    // A URL a variable made too long cannot be cut (the link
+                    // would break): its button goes, as in the builders.
+                    e.retain(|e| e.get("url").is_none_or(|u| fits(u, smax::BUTTON_URL)));
                     e.truncate(smax::ACTIONS_ELEMENTS);
                     for e in e.iter_mut() {
                         if let Some(t) = e.get_mut("text") {
@@ -512,6 +527,13 @@ pub fn finish_discord(v: &mut Value, mentions: &[Mention]) {
             }
             if e.get("title") == Some(&Value::Null) {
                 e.as_object_mut().map(|o| o.remove("title"));
+            }
+            // A URL a variable made too long cannot be cut: it goes.
+            drop_long_url(e, dmax::URL);
+            for part in ["author", "footer", "image", "thumbnail"] {
+                if let Some(p) = e.get_mut(part) {
+                    drop_long_url(p, dmax::URL);
+                }
             }
         }
         // The 6000 total: shrink descriptions, last embed first.
@@ -634,5 +656,29 @@ mod tests {
         assert!(validate_discord(&d).is_ok(), "{}", embed_total(&d));
         assert_eq!(d["allowed_mentions"], json!({"parse": []}));
         assert_ne!(d["content"], "@everyone");
+    }
+
+    /// Found by fuzzing: a variable that makes a URL longer than its limit
+    /// (a button's 3000, an embed's 2048) must not reach the API.
+    #[test]
+    fn urls_made_too_long_by_variables_are_dropped() {
+        let mut vars = Vars::new();
+        vars.set("title", "x".repeat(5000));
+        let mut s = json!({"blocks": [{"type": "actions", "elements": [
+            {"type": "button", "text": {"type": "plain_text", "text": "a"}, "url": "https://e.test/{{title}}"},
+            {"type": "button", "text": {"type": "plain_text", "text": "b"}, "url": "https://e.test/ok"}]}]});
+        substitute(&mut s, &vars, Target::Slack, false).unwrap();
+        finish_slack(&mut s, Some("t"));
+        let els = s["blocks"][0]["elements"].as_array().unwrap();
+        assert_eq!(els.len(), 1);
+        assert_eq!(els[0]["url"], "https://e.test/ok");
+        assert!(validate_slack(&s).is_ok());
+        let mut d = json!({"embeds": [{"title": "t", "url": "https://e.test/{{title}}",
+            "author": {"name": "a", "url": "https://e.test/{{title}}"}}]});
+        substitute(&mut d, &vars, Target::Discord, false).unwrap();
+        finish_discord(&mut d, &[]);
+        assert!(d["embeds"][0].get("url").is_none());
+        assert!(d["embeds"][0]["author"].get("url").is_none());
+        assert_eq!(d["embeds"][0]["author"]["name"], "a");
     }
 }
