@@ -329,6 +329,8 @@ async fn creates_both_releases_from_the_tag_range() {
     assert_eq!(gh[0]["tag_name"], "v1.1.0");
     assert_eq!(gh[0]["target_commitish"], shas.rename.as_str());
     assert_eq!(gh[0]["draft"], false);
+    // A hotfix of an older line must not become "latest" by default.
+    assert_eq!(gh[0]["make_latest"], "legacy");
     let notes = gh[0]["body"].as_str().unwrap();
     let features = notes.find("### Features").expect(notes);
     let fixes = notes.find("### Fixes").expect(notes);
@@ -508,6 +510,8 @@ async fn github_notes_mode_uses_generate_notes_with_the_previous_tag() {
     );
     assert_eq!(create["draft"], true);
     assert_eq!(create["prerelease"], true);
+    // Drafts and prereleases cannot be latest: the field is left out.
+    assert!(create.get("make_latest").is_none(), "{create}");
     // --draft looks for an existing draft first (GitHub allows duplicates).
     let gets: Vec<String> = f
         .requests()

@@ -146,6 +146,11 @@ impl GitHub {
         if let Some(t) = &spec.target_commitish {
             body["target_commitish"] = json!(t);
         }
+        if !spec.draft && !spec.prerelease {
+            // GitHub's default (`true`) makes a hotfix of an older line the
+            // repository's "latest"; `legacy` picks by date and semver.
+            body["make_latest"] = json!("legacy");
+        }
         let html_url = http::join(
             &self.config().server_url,
             &format!(
