@@ -625,10 +625,16 @@ fn ambiguous(req: &Request, detail: String) -> Next {
 fn classify(resp: Response, safety: Safety) -> Next {
     let status = resp.status.as_u16();
     let wait = server_requested_wait(&resp);
-    let rate_limited = status == 429 || (status == 403 && is_github_rate_limit(&resp));
+    let rate_limited = status == 429
+        || (status == 403 && is_github_rate_limit(&resp))
+        || is_graphql_rate_limit(&resp);
     if rate_limited {
         // A rate-limited request was rejected, not processed: safe to repeat.
-        let reason = format!("rate limited (HTTP {status})");
+        let reason = if status == 200 {
+            "rate limited (GitHub GraphQL quota spent)".to_string()
+        } else {
+            format!("rate limited (HTTP {status})")
+        };
         // GitHub's secondary limit without a Retry-After asks for at least a minute.
         let wait = wait.or_else(|| (status == 403).then(|| Duration::from_secs(60)));
         return Next::Retry {
@@ -652,6 +658,19 @@ fn classify(resp: Response, safety: Safety) -> Next {
         };
     }
     Next::Done(resp)
+}
+
+/// GitHub's GraphQL API answers a spent quota with HTTP 200, an `errors`
+/// entry of type `RATE_LIMITED` and `x-ratelimit-remaining: 0`: the query
+/// was not run, so it is repeated once the quota resets (within the budget).
+fn is_graphql_rate_limit(resp: &Response) -> bool {
+    resp.status.as_u16() == 200
+        && resp.header("x-ratelimit-remaining") == Some("0")
+        && serde_json::from_slice::<Value>(&resp.body).is_ok_and(|v| {
+            v["errors"]
+                .as_array()
+                .is_some_and(|e| e.iter().any(|e| e["type"] == "RATE_LIMITED"))
+        })
 }
 
 fn is_github_rate_limit(resp: &Response) -> bool {
@@ -901,6 +920,33 @@ mod tests {
             ));
             assert!(w.is_some_and(|w| w <= MAX_SERVER_WAIT), "{reset}: {w:?}");
         }
+    }
+
+    #[test]
+    fn graphql_rate_limits_are_retried_after_the_reset() {
+        let reset = (chrono::Utc::now().timestamp() + 5).to_string();
+        let limited = resp(
+            200,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", &reset),
+            ],
+            r#"{"data":null,"errors":[{"type":"RATE_LIMITED","message":"API rate limit exceeded"}]}"#,
+        );
+        match classify(limited, Safety::Idempotent) {
+            Next::Retry { wait: Some(w), .. } => assert!(w >= Duration::from_secs(4), "{w:?}"),
+            _ => panic!("a GraphQL rate limit is retried after the reset"),
+        }
+        // Other GraphQL errors are answers, not faults.
+        let not_found = resp(
+            200,
+            &[("x-ratelimit-remaining", "4999")],
+            r#"{"data":null,"errors":[{"type":"NOT_FOUND","message":"Could not resolve"}]}"#,
+        );
+        assert!(matches!(
+            classify(not_found, Safety::Idempotent),
+            Next::Done(_)
+        ));
     }
 
     #[test]

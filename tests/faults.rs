@@ -1121,6 +1121,7 @@ async fn dora_report_under_faults() {
         .arg("json")
     };
     let later = (chrono::Utc::now().timestamp() + 3600).to_string();
+    let soon = chrono::Utc::now().timestamp().to_string();
     let now = chrono::Utc::now().timestamp().to_string();
     let rate_limited_403 = |reset: &str| {
         Act::with_headers(
@@ -1211,6 +1212,10 @@ async fn dora_report_under_faults() {
             .says("retry budget")
             .no_report(),
         // GraphQL's own rate limit: HTTP 200 with an `errors` entry.
+        // GitHub's GraphQL quota (HTTP 200, RATE_LIMITED) resetting now: retried.
+        dora("GraphQL RATE_LIMITED, reset now", vec![once(At::GhGraphql, Act::with_headers(200, &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &soon)],
+            json!({"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]})))])
+            .report_is_right(),
         dora("GraphQL RATE_LIMITED", vec![always(At::GhGraphql, Act::with_headers(200, &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &later)],
             json!({"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]})))])
             .exit(1)
