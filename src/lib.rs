@@ -8,6 +8,7 @@
 pub mod actions;
 pub mod cli;
 pub mod commands;
+pub mod config_file;
 pub mod context;
 pub mod deploy;
 pub mod dora;
@@ -37,7 +38,7 @@ pub fn install_crypto_provider() {
 
 /// Exit codes: 0 ok, 1 failure, 2 usage or bad input.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
-    if err.chain().any(|c| c.is::<UsageError>()) {
+    if err.chain().any(|c| c.is::<UsageError>()) || config_file::is_config_error(err) {
         2
     } else {
         1
