@@ -1,10 +1,9 @@
-//! DORA metrics (`obsctl dora report`). The core is pure: [`model`] (the
-//! data), [`engine`] (the definitions), [`input`] (windows, incident files),
-//! [`render`] (output formats). [`git_source`] reads tags and change sets
-//! from local git; GitHub's side is in `providers/github/dora.rs`.
+//! DORA metrics (`obsctl dora report`), pure: [`model`] (the data),
+//! [`engine`] (the definitions), [`input`] (windows, incident files),
+//! [`render`] (output formats). Local git's side (tags and change sets) is in
+//! the `obsctl` crate's git layer; GitHub's in its GitHub provider.
 
 pub mod engine;
-pub mod git_source;
 pub mod input;
 pub mod model;
 pub mod render;
