@@ -161,7 +161,7 @@ fn permission_problems(text: &str) -> Vec<String> {
         return problems;
     };
     let mut job: Option<(String, bool)> = None;
-    let mut finish = |job: &mut Option<(String, bool)>, problems: &mut Vec<String>| {
+    let finish = |job: &mut Option<(String, bool)>, problems: &mut Vec<String>| {
         if let Some((name, false)) = job.take() {
             problems.push(format!("job `{name}` has no permissions: block"));
         }
