@@ -26,10 +26,7 @@ fn yaml_in(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|x| x == "yml" || x == "yaml")
-        })
+        .filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
         .collect();
     files.sort();
     files
@@ -193,13 +190,19 @@ fn read(path: &Path) -> String {
 }
 
 fn rel(path: &Path) -> String {
-    path.strip_prefix(root()).unwrap_or(path).display().to_string()
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 #[test]
 fn the_audited_files_exist() {
     let files = audited_files();
-    assert!(files.len() >= 6, "expected action.yml, 2 workflows, 3 examples: {files:?}");
+    assert!(
+        files.len() >= 6,
+        "expected action.yml, 2 workflows, 3 examples: {files:?}"
+    );
     let action = read(&root().join("action.yml"));
     assert!(
         values_of(&action, "run").len() >= 3,
@@ -230,7 +233,14 @@ fn action_inputs_reach_the_scripts_only_through_the_environment() {
         .into_iter()
         .map(|(_, v)| v)
         .collect();
-    for input in ["command", "args", "version", "sha256", "github-token", "sentry-auth-token"] {
+    for input in [
+        "command",
+        "args",
+        "version",
+        "sha256",
+        "github-token",
+        "sentry-auth-token",
+    ] {
         assert!(
             envs.contains(&format!("${{{{ inputs.{input} }}}}")),
             "input {input} is not passed through env:"
@@ -259,7 +269,11 @@ fn every_action_is_pinned_to_a_commit() {
             }
         }
     }
-    assert!(bad.is_empty(), "not pinned to a full commit SHA with a version comment:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "not pinned to a full commit SHA with a version comment:\n{}",
+        bad.join("\n")
+    );
     for (action, shas) in pins {
         assert!(
             shas.len() == 1,
@@ -276,7 +290,11 @@ fn checkouts_do_not_persist_credentials() {
             bad.push(format!("{}:{line}", rel(&file)));
         }
     }
-    assert!(bad.is_empty(), "actions/checkout without `persist-credentials: false`:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "actions/checkout without `persist-credentials: false`:\n{}",
+        bad.join("\n")
+    );
 }
 
 #[test]
@@ -332,7 +350,12 @@ fn the_scanner_finds_an_expression_in_a_script() {
     let found = expressions_in_scripts(BAD_WORKFLOW);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, 13);
-    assert!(expressions_in_scripts("      - run: echo \"$TITLE\"\n        env:\n          TITLE: ${{ x }}\n").is_empty());
+    assert!(
+        expressions_in_scripts(
+            "      - run: echo \"$TITLE\"\n        env:\n          TITLE: ${{ x }}\n"
+        )
+        .is_empty()
+    );
 }
 
 #[test]

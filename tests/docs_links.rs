@@ -152,13 +152,19 @@ fn every_relative_link_resolves() {
     let mut problems = Vec::new();
     let mut checked = 0;
     for file in &files {
-        let text = std::fs::read_to_string(file)
-            .unwrap_or_else(|e| panic!("{}: {e}", rel(file)));
+        let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", rel(file)));
         checked += links(&text).len();
         problems.extend(broken_links(file, &text));
     }
-    assert!(checked >= 20, "only {checked} links found: the scanner is broken");
-    assert!(problems.is_empty(), "broken links:\n{}", problems.join("\n"));
+    assert!(
+        checked >= 20,
+        "only {checked} links found: the scanner is broken"
+    );
+    assert!(
+        problems.is_empty(),
+        "broken links:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
