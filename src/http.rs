@@ -351,6 +351,15 @@ impl HttpError {
     }
 }
 
+/// The outcome of [`Http::create_once`].
+#[derive(Debug)]
+pub enum Created<T> {
+    /// The create request was answered; the caller reads the status and body.
+    Answered(Response),
+    /// An answer was unclear and the look-up found the record.
+    Found(T),
+}
+
 /// The shared client. Cheap to clone: clones share the connection pool, the
 /// retry budget and the dry-run record.
 #[derive(Clone)]
@@ -515,6 +524,112 @@ impl Http {
                 }
             }
         }
+    }
+
+    /// The one create-once mechanism, for every request that creates a
+    /// record (a GitHub deployment or release, a Sentry deploy, monitor,
+    /// alert, an incident issue):
+    ///
+    /// 1. send the create built by `make` (marked [`Safety::CreateOnce`], so
+    ///    the policy itself never repeats it after it may have arrived);
+    /// 2. on an unclear answer ([`HttpError::Unconfirmed`]: a 5xx, a timeout,
+    ///    a connection reset after sending) call `lookup`, which returns the
+    ///    record when it exists — a failing look-up is itself retried;
+    /// 3. create again only when the look-up says the record is absent;
+    /// 4. repeat with backoff while the retry budget (and the policy's
+    ///    attempt limit) lasts.
+    ///
+    /// Returns [`Created::Answered`] with the create's answer (any status:
+    /// the caller reads it), or [`Created::Found`] with the looked-up record.
+    /// When the budget runs out the error is [`HttpError::Unconfirmed`] and
+    /// says that running again is safe (every caller looks up before it
+    /// creates on a re-run).
+    pub async fn create_once<T, F, Fut>(
+        &self,
+        make: impl Fn() -> Request,
+        lookup: F,
+    ) -> Result<Created<T>, HttpError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>, HttpError>>,
+    {
+        let mut round: u32 = 0;
+        loop {
+            round += 1;
+            let req = make().create_once();
+            let (provider, op) = (req.provider, req.op.clone());
+            let started = Instant::now();
+            let detail = match self.send(req).await {
+                Err(HttpError::Unconfirmed { detail, .. }) => detail,
+                Ok(resp) => return Ok(Created::Answered(resp)),
+                Err(e) => return Err(e),
+            };
+            self.charge(started.elapsed());
+            let unconfirmed = |why: String| HttpError::Unconfirmed {
+                provider,
+                op: op.clone(),
+                detail: format!(
+                    "{why}. Running obsctl again is safe: it looks for the record before \
+                     creating another"
+                ),
+            };
+            self.ui.verbose(&format!(
+                "{provider}: {op}: no clear answer ({detail}); checking whether it was recorded"
+            ));
+            let mut lookups: u32 = 0;
+            loop {
+                lookups += 1;
+                let started = Instant::now();
+                match lookup().await {
+                    Ok(Some(found)) => return Ok(Created::Found(found)),
+                    Ok(None) => break,
+                    Err(e) => {
+                        self.charge(started.elapsed());
+                        let wait = self.backoff(lookups);
+                        if lookups >= self.policy.max_attempts || !self.reserve(wait) {
+                            return Err(unconfirmed(format!(
+                                "{detail}; looking it up failed too: {e}"
+                            )));
+                        }
+                        self.ui.verbose(&format!(
+                            "{provider}: {op}: the look-up failed ({e}); retrying in {} ms",
+                            wait.as_millis()
+                        ));
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+            }
+            let wait = self.backoff(round);
+            if round >= self.policy.max_attempts || !self.reserve(wait) {
+                return Err(unconfirmed(format!(
+                    "{detail}; it was not recorded, and {round} attempt{} used the retry budget \
+                     ({} s, --retry-budget or OBSCTL_RETRY_BUDGET)",
+                    if round == 1 { "" } else { "s" },
+                    self.policy.retry_budget.as_secs()
+                )));
+            }
+            self.ui.verbose(&format!(
+                "{provider}: {op}: not recorded; creating again in {} ms (attempt {})",
+                wait.as_millis(),
+                round + 1
+            ));
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Count time spent against the retry budget.
+    fn charge(&self, spent: Duration) {
+        *self.budget_used.lock().expect("budget lock") += spent;
+    }
+
+    /// Reserve `wait` from the retry budget; false when it does not fit.
+    fn reserve(&self, wait: Duration) -> bool {
+        let mut used = self.budget_used.lock().expect("budget lock");
+        if self.policy.retry_budget.saturating_sub(*used) < wait {
+            return false;
+        }
+        *used += wait;
+        true
     }
 
     async fn attempt(&self, req: &Request) -> Next {

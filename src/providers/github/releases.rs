@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{GitHub, hint};
-use crate::http::{self, HttpError, Response};
+use crate::http::{self, Created, HttpError, Request, Response};
 
 /// What the token needs for everything here.
 pub const PERMISSION: &str = "contents: write";
@@ -133,7 +133,7 @@ impl GitHub {
         resp.json()
     }
 
-    async fn post_release(&self, spec: &ReleaseSpec) -> Result<Response, HttpError> {
+    fn release_request(&self, spec: &ReleaseSpec) -> Request {
         let mut body = json!({
             "tag_name": spec.tag,
             "name": spec.name,
@@ -160,11 +160,9 @@ impl GitHub {
                 http::segment(&spec.tag)
             ),
         );
-        let req = self
-            .request(Method::POST, "create release", self.repo_url("releases"))
+        self.request(Method::POST, "create release", self.repo_url("releases"))
             .json(&body)
-            .dry_run_reply(json!({ "id": 0, "html_url": html_url.as_str(), "tag_name": spec.tag }));
-        self.send(req).await
+            .dry_run_reply(json!({ "id": 0, "html_url": html_url.as_str(), "tag_name": spec.tag }))
     }
 
     /// Create the release for `spec.tag`, or update the notes of the one the
@@ -179,32 +177,21 @@ impl GitHub {
                 return Ok((GithubStatus::Updated, r));
             }
         }
-        let resp = match self.post_release(spec).await {
-            Ok(resp) => resp,
-            Err(HttpError::Unconfirmed {
-                provider,
-                op,
-                detail,
-            }) => {
-                // It may have been created: look before trying again.
-                let found =
-                    self.find_release(&spec.tag)
-                        .await
-                        .map_err(|e| HttpError::Unconfirmed {
-                            provider,
-                            op: op.clone(),
-                            detail: format!(
-                                "{detail}; looking it up failed too: {e}. Running obsctl again is \
-                             safe: an existing release for the tag is updated, not duplicated"
-                            ),
-                        })?;
-                if let Some(existing) = found {
-                    let r = self.update_release(&existing, spec).await?;
-                    return Ok((GithubStatus::Created, r));
-                }
-                self.post_release(spec).await?
+        // One create-once mechanism: on an unclear answer the release is
+        // looked up by tag and created again only when it is absent.
+        let made = self
+            .http
+            .create_once(
+                || self.release_request(spec),
+                || self.find_release(&spec.tag),
+            )
+            .await?;
+        let resp = match made {
+            Created::Found(existing) => {
+                let r = self.update_release(&existing, spec).await?;
+                return Ok((GithubStatus::Created, r));
             }
-            Err(e) => return Err(e),
+            Created::Answered(resp) => resp,
         };
         if resp.is_success() {
             return Ok((GithubStatus::Created, resp.json()?));
