@@ -276,8 +276,7 @@ impl GitHub {
                 ("per_page", "100"),
             ])
             .dry_run_reply(json!([]));
-        let resp = self.send_ok(req, "deployments: read").await?;
-        resp.json()
+        self.list_all(req, "deployments: read", |_| true).await
     }
 
     pub async fn get_deployment(&self, id: u64) -> Result<Deployment, HttpError> {
@@ -303,7 +302,7 @@ impl GitHub {
         }
     }
 
-    /// The statuses of a deployment, newest first (one call, up to 100).
+    /// The statuses of a deployment, newest first (every page).
     pub async fn list_deployment_statuses(
         &self,
         id: u64,
@@ -316,8 +315,7 @@ impl GitHub {
             )
             .query(&[("per_page", "100")])
             .dry_run_reply(json!([]));
-        let resp = self.send_ok(req, "deployments: read").await?;
-        resp.json()
+        self.list_all(req, "deployments: read", |_| true).await
     }
 }
 

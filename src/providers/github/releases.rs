@@ -102,8 +102,11 @@ impl GitHub {
             .request(Method::GET, "list releases", self.repo_url("releases"))
             .query(&[("per_page", "100")])
             .dry_run_reply(json!([]));
-        let resp = self.send_ok(req, PERMISSION).await?;
-        let releases: Vec<Release> = resp.json()?;
+        let releases: Vec<Release> = self
+            .list_all(req, PERMISSION, |so_far: &[Release]| {
+                !so_far.iter().any(|r| r.tag_name == tag)
+            })
+            .await?;
         Ok(releases.into_iter().find(|r| r.tag_name == tag))
     }
 

@@ -95,7 +95,7 @@ impl Sentry {
                 self.release_url(version, "deploys/"),
             )
             .dry_run_reply(json!([]));
-        self.send_ok(req).await?.json()
+        self.list_all(req).await
     }
 
     /// Create a deploy, once ([`crate::http::Http::create_once`]): on an
