@@ -202,8 +202,8 @@ impl GitHub {
         if already_exists(&resp) {
             let Some(existing) = self.find_release(&spec.tag).await? else {
                 return Err(resp.error(Some(format!(
-                    "GitHub says tag {} has a release, but it was not found by tag or among the \
-                     newest 100 releases",
+                    "GitHub says tag {} has a release, but it was not found by tag or in the \
+                     repository's list of releases",
                     spec.tag
                 ))));
             };
