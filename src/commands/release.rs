@@ -149,6 +149,8 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
                 links,
                 tag: Some(plan.tag.clone()),
                 previous_tag: plan.previous_tag.clone(),
+                config: Default::default(),
+                max_chars: Some(notes::GITHUB_RELEASE_BODY_MAX),
             },
         )),
     };
