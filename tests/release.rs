@@ -1199,7 +1199,8 @@ fn git_layer_reports_renames_merges_tags_and_shallow_edges() {
     assert_eq!(tags[1].sha, shas.rename, "peeled to the commit");
     assert_eq!(git.tags(Some("v1.1*")).unwrap().len(), 1);
     assert_eq!(
-        git.previous_tag(&shas.rename, None).unwrap(),
+        git.previous_release(&shas.rename, "v1.1.0", &Default::default())
+            .unwrap(),
         PreviousTag::Found {
             name: "v1.0.0".into(),
             sha: shas.init.clone()
@@ -1216,7 +1217,8 @@ fn git_layer_reports_renames_merges_tags_and_shallow_edges() {
     let git = Git::open(&dir.path().join("clone")).unwrap();
     assert!(git.is_shallow());
     assert_eq!(
-        git.previous_tag(&shas.rename, None).unwrap(),
+        git.previous_release(&shas.rename, "v1.1.0", &Default::default())
+            .unwrap(),
         PreviousTag::NotFound {
             shallow_boundary: Some(shas.merge.clone())
         }

@@ -26,6 +26,7 @@ use crate::providers::github::releases::{GithubStatus, ReleaseSpec};
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::releases::{self as sentry_releases, SentryStatus};
 use crate::release::{choose_tag, validate_version};
+use obsctl_core::series::TagPatterns;
 
 /// Commits taken for a first release (no earlier tag, no `--previous`).
 pub const FIRST_RELEASE_DEPTH: usize = 100;
@@ -61,6 +62,8 @@ struct GitInput {
     previous: Option<String>,
     paths: Vec<String>,
     allow_shallow: bool,
+    /// Which tags are releases.
+    tag_patterns: TagPatterns,
     /// GitHub is configured: the tag must be one git (and GitHub) accepts.
     needs_tag: bool,
 }
@@ -126,6 +129,8 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
         previous: args.previous.clone(),
         paths: args.paths.clone(),
         allow_shallow: args.allow_shallow,
+        tag_patterns: TagPatterns::parse(&args.tag_patterns)
+            .map_err(|e| UsageError(format!("--tag-pattern: {e}")))?,
         needs_tag: github_cfg.is_some(),
     };
     let plan = tokio::task::spawn_blocking(move || plan(input))
@@ -568,7 +573,7 @@ fn plan(input: GitInput) -> Result<Plan> {
                 Err(e) => return Err(e.into()),
             }
         }
-        None => match git.previous_tag(&target, None)? {
+        None => match git.previous_release(&target, &version, &input.tag_patterns)? {
             PreviousTag::Found { name, sha } => {
                 range = format!("{name}..{short}");
                 previous = Some(name.clone());

@@ -8,7 +8,9 @@
 //!
 //! Modules:
 //! - [`config`]: `obsctl.toml`, the team's services, alerts and SLOs.
+//! - [`series`]: release series — tag patterns, versions, the previous release.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod series;
