@@ -658,29 +658,8 @@ fn to_datetime(t: git2::Time) -> DateTime<FixedOffset> {
         })
 }
 
-/// Shell-style glob on a whole name: `*` any run of characters, `?` one.
-pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    let (mut pi, mut ni) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
-            pi += 1;
-            ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ni));
-            pi += 1;
-        } else if let Some((sp, sn)) = star {
-            pi = sp + 1;
-            ni = sn + 1;
-            star = Some((sp, sn + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
-}
+/// Shell-style glob on a whole name (one rule, in the core).
+pub use obsctl_core::series::glob_match;
 
 /// Text of a commit (message, author): UTF-8 as git stores it by default;
 /// Latin-1 when the commit says so in its `encoding` header (old
