@@ -284,8 +284,10 @@ pub struct ReleaseCreateArgs {
 /// Where GitHub release notes come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum NotesMode {
-    /// Rendered from the commits (Conventional Commits groups).
+    /// Rendered from the commits (Conventional Commits groups); a release written by hand keeps its own.
     Auto,
+    /// Like auto, and overwrite the title and notes of a release obsctl did not write.
+    Replace,
     /// GitHub's generate-notes API.
     Github,
     /// No notes.

@@ -148,14 +148,15 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
     let body = match (notes_file, args.notes) {
         (Some(text), _) => Some(text),
         (None, NotesMode::None | NotesMode::Github) => None,
-        (None, NotesMode::Auto) => Some(notes::render(
+        (None, NotesMode::Auto | NotesMode::Replace) => Some(notes::render(
             commits,
             &NotesInput {
                 links,
                 tag: Some(plan.tag.clone()),
                 previous_tag: plan.previous_tag.clone(),
                 config: Default::default(),
-                max_chars: Some(notes::GITHUB_RELEASE_BODY_MAX),
+                // The markers around obsctl's section count too.
+                max_chars: Some(notes::GITHUB_RELEASE_BODY_MAX - 64),
             },
         )),
     };
@@ -209,6 +210,7 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
                 draft: args.draft,
                 prerelease: args.prerelease,
                 target_commitish: Some(plan.target.clone()),
+                replace: args.notes == NotesMode::Replace,
             };
             let (status, release) = github.publish_release(&spec).await?;
             Ok::<_, HttpError>(GithubReport {
@@ -392,6 +394,7 @@ fn status_word_gh(s: GithubStatus) -> &'static str {
     match s {
         GithubStatus::Created => "created",
         GithubStatus::Updated => "updated",
+        GithubStatus::Kept => "already there, left as it is",
     }
 }
 
