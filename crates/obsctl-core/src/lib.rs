@@ -8,9 +8,11 @@
 //!
 //! Modules:
 //! - [`config`]: `obsctl.toml`, the team's services, alerts and SLOs.
+//! - [`repository`]: repository identity as a path (GitHub, GitLab nested groups, Bitbucket, Azure DevOps).
 //! - [`series`]: release series — tag patterns, versions, the previous release.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod repository;
 pub mod series;
