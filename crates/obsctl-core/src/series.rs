@@ -22,6 +22,8 @@
 
 use std::cmp::Ordering;
 
+use crate::commit::glob_match;
+
 /// Tag globs with `!` excludes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TagPatterns {
@@ -79,30 +81,6 @@ impl TagPatterns {
         all.extend(self.exclude.iter().map(|p| format!("\"!{p}\"")));
         all.join(", ")
     }
-}
-
-/// Shell-style glob on a whole name: `*` any run of characters, `?` one.
-pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    let (mut pi, mut ni) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
-            pi += 1;
-            ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ni));
-            pi += 1;
-        } else if let Some((sp, sn)) = star {
-            pi = sp + 1;
-            ni = sn + 1;
-            star = Some((sp, sn + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
 }
 
 /// A tag read as a version: `v1.2.3-rc.1+build` → prefix `v`, numbers

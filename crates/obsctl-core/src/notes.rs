@@ -21,8 +21,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::git::CommitInfo;
-use crate::http::segment;
+use crate::commit::CommitInfo;
+use crate::text::path_segment as segment;
 
 /// Where links point: `{server}/{owner}/{name}/pull/123`.
 #[derive(Clone, Debug)]
@@ -42,6 +42,7 @@ impl Links {
 /// What the notes are about.
 #[derive(Clone, Debug, Default)]
 pub struct NotesInput {
+    /// Where links (PRs, commits, compare) point; `None` renders no links.
     pub links: Option<Links>,
     /// The release's tag (for the compare link).
     pub tag: Option<String>,
@@ -63,8 +64,11 @@ pub const GITHUB_RELEASE_BODY_MAX: usize = 125_000;
 pub struct Conventional {
     /// Lower-cased type: `feat`, `fix`, …
     pub kind: String,
+    /// The scope in parentheses, if any.
     pub scope: Option<String>,
+    /// `!` after the type, or a `BREAKING CHANGE:` footer.
     pub breaking: bool,
+    /// The text after `: `.
     pub description: String,
     /// The text of a `BREAKING CHANGE:` footer.
     pub breaking_note: Option<String>,
@@ -586,7 +590,7 @@ fn render_entry(e: &Entry, links: Option<&Links>) -> String {
         line.push_str(&format!(" — {}", escape_markdown(note)));
     }
     let refs: Vec<String> = if e.prs.is_empty() {
-        let short = &e.sha[..e.sha.len().min(7)];
+        let short = crate::text::short_sha(&e.sha);
         vec![match links {
             Some(l) => format!("[`{short}`]({}/commit/{})", l.base(), e.sha),
             None => format!("`{short}`"),
@@ -651,7 +655,7 @@ pub fn escape_markdown(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::git::Person;
+    use crate::commit::Person;
     use chrono::{DateTime, FixedOffset};
 
     fn commit(n: u8, subject: &str, body: &str, parents: usize) -> CommitInfo {
