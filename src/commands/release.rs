@@ -52,6 +52,8 @@ struct Plan {
     /// Commits in the range before `--path` filtering.
     walked: usize,
     notices: Vec<String>,
+    /// What git read (for `-v`).
+    verbose: Vec<String>,
 }
 
 struct GitInput {
@@ -139,6 +141,9 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
         .context("reading git")??;
     for n in &plan.notices {
         ctx.ui.notice(n);
+    }
+    for v in &plan.verbose {
+        ctx.ui.verbose(v);
     }
     let commits = &plan.walk.commits;
 
@@ -484,6 +489,7 @@ fn summary_markdown(r: &Report, notes: Option<&str>) -> String {
 fn plan(input: GitInput) -> Result<Plan> {
     let git = Git::open(&input.repo_path)?;
     let mut notices = Vec::new();
+    let mut verbose = Vec::new();
     let target = match (&input.target, &input.ci_sha) {
         (Some(spec), _) => resolve_target(&git, spec, "--target")?,
         (None, Some(sha)) => resolve_target(
@@ -614,7 +620,21 @@ fn plan(input: GitInput) -> Result<Plan> {
         },
     }
 
-    let mut walk = match git.walk(&target, since.as_deref(), limit) {
+    // Only the commits Sentry can get need their file changes: the newest
+    // MAX_COMMITS (the 4 MiB cap only cuts further). The rest of the range
+    // counts for the notes, which need subjects and bodies. `--path` filters
+    // on the files of every commit, so it diffs them all.
+    let diff_first = input
+        .paths
+        .is_empty()
+        .then_some(sentry_releases::MAX_COMMITS);
+    let walk = git.walk_diffing(&target, since.as_deref(), limit, diff_first);
+    let stats = git.stats();
+    verbose.push(format!(
+        "git: {} commits walked, {} diffed ({} trees read, {} with rename detection)",
+        stats.walked, stats.diffs, stats.trees_read, stats.rename_passes
+    ));
+    let mut walk = match walk {
         Ok(w) => w,
         Err(GitError::Missing { spec, sha }) => {
             return Err(missing_previous(&git, &spec, &sha));
@@ -661,6 +681,7 @@ fn plan(input: GitInput) -> Result<Plan> {
         walk,
         walked,
         notices,
+        verbose,
     })
 }
 

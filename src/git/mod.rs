@@ -57,6 +57,56 @@ pub use obsctl_core::commit::{
 pub struct Git {
     repo: Repository,
     shallow_roots: HashSet<Oid>,
+    stats: Counters,
+}
+
+/// What the git layer did so far (for `-v`, tests and the benchmark:
+/// counts, unlike wall times, do not depend on the machine's load).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GitStats {
+    /// Commits returned by history walks.
+    pub walked: u64,
+    /// Commits whose file changes were computed.
+    pub diffs: u64,
+    /// Tree objects read by those diffs.
+    pub trees_read: u64,
+    /// Diffs that also ran libgit2's diff (restricted to the changed paths)
+    /// for rename detection or a type change.
+    pub rename_passes: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    walked: std::cell::Cell<u64>,
+    diffs: std::cell::Cell<u64>,
+    trees_read: std::cell::Cell<u64>,
+    rename_passes: std::cell::Cell<u64>,
+}
+
+fn bump(c: &std::cell::Cell<u64>) {
+    c.set(c.get() + 1);
+}
+
+/// libgit2 keeps every object it parsed in a process-wide cache of up to
+/// 256 MiB by default, and maps pack files in 1 GiB windows: reading a long
+/// range of history would keep all of it. obsctl reads each tree once or
+/// twice, so a small cache loses nothing and peak memory stays flat.
+const OBJECT_CACHE_BYTES: isize = 4 * 1024 * 1024;
+const MWINDOW_BYTES: usize = 32 * 1024 * 1024;
+const MWINDOW_MAPPED_BYTES: usize = 64 * 1024 * 1024;
+
+fn bound_libgit2_memory() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: global libgit2 options, set once, before this process
+        // opens any repository through `Git` (libgit2 is initialised by
+        // these calls); no other thread reads them concurrently.
+        unsafe {
+            let _ = git2::opts::set_cache_max_size(OBJECT_CACHE_BYTES);
+            let _ = git2::opts::set_mwindow_size(MWINDOW_BYTES);
+            let _ = git2::opts::set_mwindow_mapped_limit(MWINDOW_MAPPED_BYTES);
+        }
+    });
 }
 
 impl fmt::Debug for Git {
@@ -71,6 +121,7 @@ impl Git {
     /// Open the repository containing `path` (like git, searching upwards).
     /// Not a repository: a [`UsageError`] (exit 2).
     pub fn open(path: &Path) -> anyhow::Result<Git> {
+        bound_libgit2_memory();
         let repo = match Repository::discover(path) {
             Ok(r) => r,
             Err(e) if e.code() == ErrorCode::NotFound => {
@@ -92,7 +143,18 @@ impl Git {
         Ok(Git {
             repo,
             shallow_roots,
+            stats: Counters::default(),
         })
+    }
+
+    /// What this repository handle has read so far.
+    pub fn stats(&self) -> GitStats {
+        GitStats {
+            walked: self.stats.walked.get(),
+            diffs: self.stats.diffs.get(),
+            trees_read: self.stats.trees_read.get(),
+            rename_passes: self.stats.rename_passes.get(),
+        }
     }
 
     pub fn is_shallow(&self) -> bool {
@@ -309,14 +371,19 @@ impl Git {
         let target = self.oid(target)?;
         let by_commit = self.tags_by_commit(patterns)?;
         let rule = PreviousRelease::new(target_name);
+        // `Sort::NONE` on purpose: libgit2 treats any sorting (even
+        // `Sort::TIME`) as a "limited" walk that reads the whole history
+        // before returning the first commit. Unsorted, it pops commits by
+        // date as git's default order does, reading parents as it goes.
         let mut walk = self.repo.revwalk().map_err(git_err("walking history"))?;
-        walk.set_sorting(Sort::TIME)
+        walk.set_sorting(Sort::NONE)
             .map_err(git_err("walking history"))?;
         walk.push(target)
             .map_err(git_err(format!("walking history from {target}")))?;
         let mut boundary = None;
         for oid in walk {
             let oid = oid.map_err(git_err("walking history"))?;
+            bump(&self.stats.walked);
             if let Some(name) = by_commit.get(&oid).and_then(|names| rule.pick(names)) {
                 return Ok(PreviousTag::Found {
                     name: name.to_string(),
@@ -339,9 +406,34 @@ impl Git {
     /// `since` must be in the clone: check with [`Git::has_commit`] first; a
     /// missing one is an error here, never skipped.
     pub fn walk(&self, target: &str, since: Option<&str>, limit: Option<usize>) -> GitResult<Walk> {
+        self.walk_diffing(target, since, limit, None)
+    }
+
+    /// [`Git::walk`], with file changes computed only for the newest
+    /// `diff_first` commits (all when `None`); the older ones carry
+    /// `files: None` (like a commit at the edge of a shallow clone, which
+    /// [`Walk::shallow_boundary`] names separately). For callers that send
+    /// the changes of a capped number of commits but need the subjects and
+    /// bodies of the whole range.
+    pub fn walk_diffing(
+        &self,
+        target: &str,
+        since: Option<&str>,
+        limit: Option<usize>,
+        diff_first: Option<usize>,
+    ) -> GitResult<Walk> {
         let target_oid = self.oid(target)?;
         let mut walk = self.repo.revwalk().map_err(git_err("walking history"))?;
-        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
+        // With a start (`since` hidden) the walk is bounded by the range, so
+        // the topological sort costs O(range). Without one, any sorting
+        // would make libgit2 read the whole history first (see
+        // `previous_release`): walk unsorted (by date, incrementally).
+        let sorting = if since.is_some() {
+            Sort::TOPOLOGICAL | Sort::TIME
+        } else {
+            Sort::NONE
+        };
+        walk.set_sorting(sorting)
             .map_err(git_err("walking history"))?;
         walk.push(target_oid)
             .map_err(git_err(format!("walking history from {target}")))?;
@@ -365,8 +457,10 @@ impl Git {
                 out.truncated = true;
                 break;
             }
-            let info = self.commit_info(oid)?;
-            if info.files.is_none() {
+            bump(&self.stats.walked);
+            let diff = diff_first.is_none_or(|n| out.commits.len() < n);
+            let info = self.commit_info(oid, diff)?;
+            if self.is_boundary(oid) {
                 out.shallow_boundary.push(info.sha.clone());
             }
             out.commits.push(info);
@@ -382,7 +476,7 @@ impl Git {
         self.shallow_roots.contains(&oid)
     }
 
-    fn commit_info(&self, oid: Oid) -> GitResult<CommitInfo> {
+    fn commit_info(&self, oid: Oid, diff: bool) -> GitResult<CommitInfo> {
         let sha = oid.to_string();
         let commit = self
             .repo
@@ -401,7 +495,7 @@ impl Git {
             time: to_datetime(author.when()),
         };
         let parents: Vec<String> = commit.parent_ids().map(|p| p.to_string()).collect();
-        let files = if self.is_boundary(oid) {
+        let files = if !diff || self.is_boundary(oid) {
             None
         } else {
             Some(self.changes(&commit)?)
@@ -418,7 +512,16 @@ impl Git {
     }
 
     /// Changes against the first parent, renames as D old + A new.
+    ///
+    /// Done the way git does it: compare tree ids and descend only into
+    /// subtrees whose ids differ ([`TreeDiff`]), so the cost follows the
+    /// size of the change, not of the tree (libgit2's tree-to-tree diff
+    /// expands both whole trees). When a rename is possible (files both
+    /// added and deleted) or an entry changed type, libgit2's diff runs as
+    /// before, restricted to exactly the changed paths, with its rename
+    /// detection: the result is the same list, in the same order.
     fn changes(&self, commit: &git2::Commit<'_>) -> GitResult<Vec<FileChange>> {
+        bump(&self.stats.diffs);
         let sha = commit.id();
         let tree = commit
             .tree()
@@ -441,12 +544,54 @@ impl Git {
                     })?,
             ),
         };
+        let mut td = TreeDiff {
+            repo: &self.repo,
+            changes: Vec::new(),
+            type_changed: false,
+            trees_read: 0,
+        };
+        td.diff(parent_tree.as_ref(), Some(&tree), &mut Vec::new())
+            .map_err(git_err(format!("diffing {sha}")))?;
+        self.stats
+            .trees_read
+            .set(self.stats.trees_read.get() + td.trees_read);
+        let adds = td.changes.iter().any(|c| c.1 == ChangeKind::Added);
+        let dels = td.changes.iter().any(|c| c.1 == ChangeKind::Deleted);
+        if !(td.type_changed || adds && dels) {
+            return Ok(td
+                .changes
+                .into_iter()
+                .map(|(path, kind)| FileChange::new(path, kind))
+                .collect());
+        }
+        bump(&self.stats.rename_passes);
+        let paths: Vec<String> = td.changes.into_iter().map(|c| c.0).collect();
+        self.libgit2_changes(parent_tree.as_ref(), &tree, Some(&paths), sha)
+    }
+
+    /// libgit2's tree-to-tree diff against the first parent (restricted to
+    /// `paths` when given), with rename detection when a rename is possible.
+    fn libgit2_changes(
+        &self,
+        parent_tree: Option<&git2::Tree<'_>>,
+        tree: &git2::Tree<'_>,
+        paths: Option<&[String]>,
+        sha: Oid,
+    ) -> GitResult<Vec<FileChange>> {
         let mut opts = DiffOptions::new();
         // Names and statuses only: never read blob contents for this.
         opts.skip_binary_check(true);
+        if let Some(paths) = paths {
+            // Exact paths (no globbing): libgit2 only descends into their
+            // parent directories.
+            opts.disable_pathspec_match(true);
+            for p in paths {
+                opts.pathspec(p);
+            }
+        }
         let mut diff = self
             .repo
-            .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut opts))
+            .diff_tree_to_tree(parent_tree, Some(tree), Some(&mut opts))
             .map_err(git_err(format!("diffing {sha}")))?;
         let (mut adds, mut dels) = (0, 0);
         for d in diff.deltas() {
@@ -487,6 +632,181 @@ impl Git {
         }
         Ok(files)
     }
+
+    /// The file changes of `sha` computed by libgit2's whole-tree diff, as
+    /// obsctl did before [`TreeDiff`]: the reference the tests and the
+    /// benchmark compare with.
+    #[doc(hidden)]
+    pub fn changes_reference(&self, sha: &str) -> GitResult<Option<Vec<FileChange>>> {
+        let oid = self.oid(sha)?;
+        if self.is_boundary(oid) {
+            return Ok(None);
+        }
+        let commit = self
+            .repo
+            .find_commit(oid)
+            .map_err(git_err(format!("reading commit {sha}")))?;
+        let tree = commit
+            .tree()
+            .map_err(git_err(format!("reading the tree of {sha}")))?;
+        let parent = match commit.parents().next() {
+            Some(p) => Some(p.tree().map_err(git_err("reading a parent"))?),
+            None => None,
+        };
+        self.libgit2_changes(parent.as_ref(), &tree, None, oid)
+            .map(Some)
+    }
+}
+
+/// A tree-to-tree diff that skips identical subtrees (as git's
+/// `diff-tree` does): entries are merged in git's tree order, equal ids are
+/// skipped without reading anything, and only subtrees whose ids differ are
+/// read. Yields paths in git's order (byte order of the full paths), which
+/// is libgit2's order for the same diff.
+struct TreeDiff<'r> {
+    repo: &'r Repository,
+    changes: Vec<(String, ChangeKind)>,
+    /// An entry changed type (file ↔ symlink ↔ submodule): libgit2 reports
+    /// those as a delete and an add, left to it.
+    type_changed: bool,
+    trees_read: u64,
+}
+
+/// One tree entry, owned enough to outlive its tree's iterator.
+struct Entry {
+    name: Vec<u8>,
+    id: Oid,
+    mode: i32,
+}
+
+impl Entry {
+    fn is_tree(&self) -> bool {
+        self.mode & 0o170000 == 0o040000
+    }
+}
+
+/// git's tree order: names compared bytewise, a tree as if its name ended
+/// in `/`.
+fn tree_order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
+    let n = a.name.len().min(b.name.len());
+    match a.name[..n].cmp(&b.name[..n]) {
+        std::cmp::Ordering::Equal => {}
+        o => return o,
+    }
+    let next = |e: &Entry| {
+        e.name
+            .get(n)
+            .copied()
+            .unwrap_or(if e.is_tree() { b'/' } else { 0 })
+    };
+    next(a).cmp(&next(b))
+}
+
+impl<'r> TreeDiff<'r> {
+    fn entries(&mut self, tree: Option<&git2::Tree<'_>>) -> Vec<Entry> {
+        tree.map(|t| {
+            t.iter()
+                .map(|e| Entry {
+                    name: e.name_bytes().to_vec(),
+                    id: e.id(),
+                    mode: e.filemode(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    fn tree(&mut self, id: Oid) -> Result<git2::Tree<'r>, git2::Error> {
+        self.trees_read += 1;
+        let repo: &'r Repository = self.repo;
+        repo.find_tree(id)
+    }
+
+    fn diff(
+        &mut self,
+        old: Option<&git2::Tree<'_>>,
+        new: Option<&git2::Tree<'_>>,
+        prefix: &mut Vec<u8>,
+    ) -> Result<(), git2::Error> {
+        let old = self.entries(old);
+        let new = self.entries(new);
+        let (mut i, mut j) = (0, 0);
+        while i < old.len() || j < new.len() {
+            let order = match (old.get(i), new.get(j)) {
+                (Some(a), Some(b)) => tree_order(a, b),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                _ => std::cmp::Ordering::Greater,
+            };
+            match order {
+                std::cmp::Ordering::Less => {
+                    self.side(&old[i], prefix, ChangeKind::Deleted)?;
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    self.side(&new[j], prefix, ChangeKind::Added)?;
+                    j += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    let (a, b) = (&old[i], &new[j]);
+                    if a.id != b.id || a.mode != b.mode {
+                        if a.is_tree() {
+                            // Both trees (the order tells a tree from a file).
+                            let len = push_name(prefix, &a.name);
+                            let ta = self.tree(a.id)?;
+                            let tb = self.tree(b.id)?;
+                            self.diff(Some(&ta), Some(&tb), prefix)?;
+                            prefix.truncate(len);
+                        } else {
+                            if a.mode & 0o170000 != b.mode & 0o170000 {
+                                self.type_changed = true;
+                            }
+                            self.emit(prefix, &b.name, ChangeKind::Modified);
+                        }
+                    }
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// An entry only on one side: a file, or every file of a subtree.
+    fn side(
+        &mut self,
+        e: &Entry,
+        prefix: &mut Vec<u8>,
+        kind: ChangeKind,
+    ) -> Result<(), git2::Error> {
+        if !e.is_tree() {
+            self.emit(prefix, &e.name, kind);
+            return Ok(());
+        }
+        let len = push_name(prefix, &e.name);
+        let t = self.tree(e.id)?;
+        let (old, new) = match kind {
+            ChangeKind::Deleted => (Some(&t), None),
+            _ => (None, Some(&t)),
+        };
+        self.diff(old, new, prefix)?;
+        prefix.truncate(len);
+        Ok(())
+    }
+
+    fn emit(&mut self, prefix: &[u8], name: &[u8], kind: ChangeKind) {
+        let mut path = prefix.to_vec();
+        path.extend_from_slice(name);
+        self.changes
+            .push((String::from_utf8_lossy(&path).into_owned(), kind));
+    }
+}
+
+/// Append `name/` to `prefix`; returns the length to truncate back to.
+fn push_name(prefix: &mut Vec<u8>, name: &[u8]) -> usize {
+    let len = prefix.len();
+    prefix.extend_from_slice(name);
+    prefix.push(b'/');
+    len
 }
 
 /// The commits a shallow clone has without their parents (`.git/shallow`).
