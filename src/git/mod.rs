@@ -316,14 +316,45 @@ impl Git {
         Ok(tags)
     }
 
-    /// Names of the tags (matching `pattern`) that point at `sha`.
+    /// Names of the tags (matching `pattern`) that point at `sha`, sorted.
+    /// Peels tag objects only: no commit is read (O(tags), cheap).
     pub fn tags_at(&self, sha: &str, pattern: Option<&str>) -> GitResult<Vec<String>> {
-        Ok(self
-            .tags(pattern)?
-            .into_iter()
-            .filter(|t| t.sha == sha)
-            .map(|t| t.name)
-            .collect())
+        let Ok(target) = Oid::from_str(sha) else {
+            return Ok(Vec::new());
+        };
+        let refs = self
+            .repo
+            .references_glob("refs/tags/*")
+            .map_err(git_err("listing tags"))?;
+        let mut names = Vec::new();
+        for r in refs {
+            let r = r.map_err(git_err("reading a tag"))?;
+            let full = String::from_utf8_lossy(r.name_bytes()).into_owned();
+            let Some(name) = full.strip_prefix("refs/tags/") else {
+                continue;
+            };
+            if pattern.is_some_and(|p| !glob_match(p, name)) {
+                continue;
+            }
+            if self.peel_tag(r.target()) == Some(target) {
+                names.push(name.to_string());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// The object a tag ref points at, annotated tags (possibly nested)
+    /// peeled.
+    fn peel_tag(&self, oid: Option<Oid>) -> Option<Oid> {
+        let mut oid = oid?;
+        for _ in 0..8 {
+            match self.repo.find_tag(oid) {
+                Ok(tag) => oid = tag.target_id(),
+                Err(_) => break,
+            }
+        }
+        Some(oid)
     }
 
     /// Tag names by the commit they point at (annotated tags peeled), only
@@ -343,13 +374,9 @@ impl Git {
             if !patterns.matches(name) {
                 continue;
             }
-            let Some(mut oid) = r.target() else { continue };
-            for _ in 0..8 {
-                match self.repo.find_tag(oid) {
-                    Ok(tag) => oid = tag.target_id(),
-                    Err(_) => break,
-                }
-            }
+            let Some(oid) = self.peel_tag(r.target()) else {
+                continue;
+            };
             by_commit.entry(oid).or_default().push(name.to_string());
         }
         Ok(by_commit)
