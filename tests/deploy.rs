@@ -1467,8 +1467,19 @@ async fn critical_paths_stay_within_their_round_trip_budgets() {
         run(w.cmd_slack(&["deploy", "finish", "-e", "staging", "--status", "success"]));
     assert_eq!(code, 0, "{text}");
     let seen = take(&w);
-    assert!(
-        sequential_round_trips(&seen, delay) <= 3,
-        "deploy finish by lookup"
+    assert_eq!(
+        sequential_round_trips(&seen, delay),
+        2,
+        "deploy finish by lookup (the Sentry deploys are listed alongside)"
+    );
+
+    // Without Slack: start is the deployment, then in_progress (2).
+    let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "qa"]));
+    assert_eq!(code, 0, "{text}");
+    let seen = take(&w);
+    assert_eq!(
+        sequential_round_trips(&seen, delay),
+        2,
+        "deploy start, no Slack"
     );
 }

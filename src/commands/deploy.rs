@@ -7,10 +7,12 @@
 //! Critical paths (sequential round trips):
 //! - start: message → create deployment → status `in_progress` (3), with the
 //!   Sentry release ensured concurrently;
-//! - finish: look the deployment up (1), then concurrently the final status
-//!   with the list of earlier statuses, the Sentry deploy (list, create) and
-//!   the message update (2); replies and cross-posts that must not be
-//!   repeated wait for the earlier statuses (still 3 in all).
+//! - finish: look the deployment up (1; by id with its earlier statuses),
+//!   with the Sentry deploys of the version listed alongside; then
+//!   concurrently the final status, the Sentry deploy and the message update
+//!   (2). Found by SHA, the earlier statuses are read in step 2, so the
+//!   replies and cross-posts that must not be repeated (a failure's thread
+//!   reply, the #incidents post, a webhook's second message) take a third.
 
 use anyhow::{Context as _, Result, anyhow};
 use chrono::Utc;
@@ -255,21 +257,21 @@ pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
     //    trip instead of two (finish stays at 2 sequential round trips).
     let mut earlier: Option<Vec<DeploymentStatus>> = None;
     let mut sentry_listed: Option<(String, Result<Vec<SentryDeploy>, HttpError>)> = None;
+    let guess = match (&sentry, outcome) {
+        (Some(_), Outcome::Success) => resolve_sha(ctx)
+            .and_then(|sha| default_version(ctx, &sha))
+            .ok(),
+        _ => None,
+    };
+    let prefetch = async {
+        match (&sentry, &guess) {
+            (Some(s), Some(v)) => Some((v.clone(), s.list_deploys(v).await)),
+            _ => None,
+        }
+    };
     let deployment: Option<Deployment> = match (&github, args.deployment_id) {
         (None, _) => None,
         (Some(gh), Some(id)) => {
-            let guess = match (&sentry, outcome) {
-                (Some(_), Outcome::Success) => resolve_sha(ctx)
-                    .and_then(|sha| default_version(ctx, &sha))
-                    .ok(),
-                _ => None,
-            };
-            let prefetch = async {
-                match (&sentry, &guess) {
-                    (Some(s), Some(v)) => Some((v.clone(), s.list_deploys(v).await)),
-                    _ => None,
-                }
-            };
             let (d, s, listed) = tokio::join!(
                 gh.get_deployment(id),
                 gh.list_deployment_statuses(id),
@@ -288,10 +290,9 @@ pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
         }
         (Some(gh), None) => {
             let sha = resolve_sha(ctx)?;
-            let list = gh
-                .list_deployments(&sha, &environment)
-                .await
-                .context("finding the GitHub deployment")?;
+            let (list, listed) = tokio::join!(gh.list_deployments(&sha, &environment), prefetch);
+            sentry_listed = listed;
+            let list = list.context("finding the GitHub deployment")?;
             match newest_obsctl(&list) {
                 Some(d) => Some(d.clone()),
                 None if ctx.dry_run => Some(placeholder_deployment(&sha, &environment)),
