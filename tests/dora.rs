@@ -1183,3 +1183,48 @@ async fn deployments_and_incidents_are_fetched_concurrently() {
         "took {took:?}: the two queries ran one after the other"
     );
 }
+
+/// Issue 11: git tags record successes only, so without `--incidents` the
+/// change failure rate and recovery time are `null` (band `null`) with the
+/// reason, never "0.0 % elite".
+#[test]
+fn git_tags_without_incidents_have_no_failure_rate() {
+    let (repo, _) = tagged_repo();
+    let path = repo.path().to_str().unwrap();
+    let args = [
+        "-C",
+        path,
+        "--format",
+        "json",
+        "dora",
+        "report",
+        "--source",
+        "git",
+        "--since",
+        "2023-11-14",
+        "--until",
+        "2023-11-16",
+    ];
+    let v = run_json(&args, &[]);
+    assert_schema(&v);
+    assert_eq!(v["deployment_frequency"]["deployments"], 3);
+    let c = &v["change_failure_rate"];
+    assert_eq!(
+        (&c["rate"], &c["band"]),
+        (&Value::Null, &Value::Null),
+        "{c}"
+    );
+    let r = &v["recovery_time"];
+    assert_eq!(
+        (&r["median_seconds"], &r["band"]),
+        (&Value::Null, &Value::Null)
+    );
+    assert_eq!(v["diagnostics"]["no_failure_data"], 1);
+    let out = obsctl().args(&args[..2]).args(&args[4..]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("git tags record no failures: pass --incidents"),
+        "{text}"
+    );
+    assert!(!text.contains("0.0%"), "{text}");
+}

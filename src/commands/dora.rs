@@ -220,6 +220,8 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
 
     let options = Options {
         devlake: args.devlake_compat,
+        // Git tags record successes only: failures come from --incidents.
+        no_failure_data: source_name == "git" && args.incidents.is_none(),
     };
     let mut changes: Box<dyn ChangeSource> = match &repo {
         Ok(r) => Box::new(GitChanges::new(r)),
