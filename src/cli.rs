@@ -277,9 +277,10 @@ pub struct DoraReportArgs {
     #[arg(long, value_name = "FILE")]
     pub incidents: Option<PathBuf>,
 
-    /// Tags that are deployments (git source), a glob.
-    #[arg(long, value_name = "GLOB", default_value = "v*")]
-    pub tag_pattern: String,
+    /// Tags that are deployments (git source): a glob, repeatable; `!GLOB` excludes
+    /// (e.g. `--tag-pattern 'v*' --tag-pattern '!*-snapshot.*'`).
+    #[arg(long = "tag-pattern", value_name = "GLOB", default_value = "v*")]
+    pub tag_patterns: Vec<String>,
 
     /// Write the report to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]

@@ -1228,3 +1228,50 @@ fn git_tags_without_incidents_have_no_failure_rate() {
     );
     assert!(!text.contains("0.0%"), "{text}");
 }
+
+/// Issue 11: `--tag-pattern` repeats and `!GLOB` excludes (sentry-cli's
+/// `*-snapshot.*` tags are no deployments), and "nothing matched" names the
+/// tags that exist.
+#[test]
+fn tag_patterns_repeat_and_exclude() {
+    let (repo, _) = tagged_repo();
+    let path = repo.path().to_str().unwrap();
+    let base = [
+        "-C",
+        path,
+        "--format",
+        "json",
+        "dora",
+        "report",
+        "--source",
+        "git",
+        "--since",
+        "2023-11-14",
+        "--until",
+        "2023-11-16",
+    ];
+    let count = |extra: &[&str]| {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend_from_slice(extra);
+        run_json(&args, &[])["deployment_frequency"]["deployments"].clone()
+    };
+    assert_eq!(count(&[]), 3);
+    assert_eq!(
+        count(&["--tag-pattern", "v*", "--tag-pattern", "!v1.1*"]),
+        2
+    );
+    assert_eq!(
+        count(&["--tag-pattern", "v*", "--tag-pattern", "release-*"]),
+        4
+    );
+    let out = obsctl()
+        .args(base)
+        .args(["--tag-pattern", "nothing-*"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no tags match \"nothing-*\": its tags are release-x, v1.0.0, v1.1.0, v1.2.0"),
+        "{err}"
+    );
+}

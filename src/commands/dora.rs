@@ -2,6 +2,7 @@
 //! tags and a file), read change sets from local git, run the pure engine
 //! and render.
 
+use obsctl_core::series::TagPatterns;
 use std::io::{IsTerminal, Write};
 
 use anyhow::{Context as _, Result};
@@ -81,7 +82,7 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
         .or_else(usage)?;
     input::check_name("--environment", &args.environment).or_else(usage)?;
     input::check_name("--incident-label", &args.incident_label).or_else(usage)?;
-    input::check_tag_pattern(&args.tag_pattern).or_else(usage)?;
+    let tag_patterns = TagPatterns::parse(&args.tag_patterns).or_else(usage)?;
     if let Some(path) = &args.output {
         check_output(path).or_else(usage)?;
     }
@@ -207,12 +208,13 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
                     ));
                 }
             };
-            let (deps, skipped) = git_source::tag_deployments(repo, &args.tag_pattern)?;
+            let (deps, skipped) = git_source::tag_deployments(repo, &tag_patterns)?;
             diagnostics.push((Diagnostic::TagsNotOnCommits, skipped));
             if deps.is_empty() {
                 warnings.push(format!(
-                    "no tags match {:?}: set --tag-pattern to the tags your deployments create",
-                    args.tag_pattern
+                    "no tags match {}: {}; set --tag-pattern to the tags your deployments create",
+                    tag_patterns.describe(),
+                    git_source::describe_tags(repo)
                 ));
             }
             ("git", deps, file_incidents.unwrap_or_default())

@@ -11,6 +11,7 @@
 //! (or a redeploy) walks nothing and leaves the frontier as it was, so the
 //! deployment after a rollback does not re-ship what was already shipped.
 
+use obsctl_core::series::TagPatterns;
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -39,11 +40,17 @@ pub fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
 /// the tag name is the id, the tagged commit the SHA, the deploy time the
 /// tagger time of an annotated tag, else the commit's committer time. Tags
 /// that do not point at a commit are skipped and counted.
-pub fn tag_deployments(repo: &Repository, pattern: &str) -> Result<(Vec<Deployment>, u64)> {
-    let names = repo.tag_names(Some(pattern)).context("git: listing tags")?;
+pub fn tag_deployments(
+    repo: &Repository,
+    patterns: &TagPatterns,
+) -> Result<(Vec<Deployment>, u64)> {
+    let names = repo.tag_names(None).context("git: listing tags")?;
     let mut out = Vec::new();
     let mut skipped = 0;
     for name in names.iter().flatten().flatten() {
+        if !patterns.matches(name) {
+            continue;
+        }
         let Ok(reference) = repo.find_reference(&format!("refs/tags/{name}")) else {
             skipped += 1;
             continue;
@@ -70,6 +77,24 @@ pub fn tag_deployments(repo: &Repository, pattern: &str) -> Result<(Vec<Deployme
         out.push(Deployment::success(name, &commit.id().to_string(), at));
     }
     Ok((out, skipped))
+}
+
+/// The repository's tags for a "nothing matched" message: up to ten names
+/// (newest versions last, as git sorts them), and how many more.
+pub fn describe_tags(repo: &Repository) -> String {
+    let names: Vec<String> = repo
+        .tag_names(None)
+        .map(|n| n.iter().flatten().flatten().map(str::to_string).collect())
+        .unwrap_or_default();
+    match names.len() {
+        0 => "the repository has no tags".into(),
+        n if n <= 10 => format!("its tags are {}", names.join(", ")),
+        n => format!(
+            "its tags include {} (and {} more)",
+            names[..10].join(", "),
+            n - 10
+        ),
+    }
 }
 
 /// Change sets from a local repository.
