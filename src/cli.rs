@@ -373,6 +373,10 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
+    /// The obsctl.toml to read (default: obsctl.toml at the repository root, if any).
+    #[arg(long, global = true, env = "OBSCTL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     /// Run as if obsctl was started in PATH (the git repository), like `git -C`.
     #[arg(short = 'C', global = true, value_name = "PATH")]
     pub repo_path: Option<PathBuf>,

@@ -63,9 +63,13 @@ pub fn run() -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
-    let ctx = match Context::new(cli.global, Env::from_process()) {
+    let env = Env::from_process();
+    let ctx = match Context::new(cli.global, env.clone()) {
         Ok(ctx) => ctx,
         Err(e) => {
+            for line in context::config_error_annotations(&e, &env) {
+                eprintln!("{line}");
+            }
             eprintln!("error: {e:#}");
             return exit_code(&e);
         }

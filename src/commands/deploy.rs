@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::cli::{DeployFinishArgs, DeployStartArgs};
-use crate::context::{Context, UsageError, parse_url, usage};
+use crate::context::{Context, ProviderState, UsageError, parse_url, usage};
 use crate::deploy::{self, DeployInfo, FinishNote, Outcome};
 use crate::git::Git;
 use crate::http::HttpError;
@@ -518,10 +518,10 @@ fn placeholder_deployment(sha: &str, environment: &str) -> Deployment {
 
 /// GitHub is the primary record: required unless `--no-github`.
 fn github_client(ctx: &Context, command: &str) -> Result<Option<GitHub>> {
-    match ctx.github()? {
-        Some(cfg) => Ok(Some(GitHub::new(ctx.http.clone(), cfg))),
-        None if ctx.providers().github_token.is_some() => Ok(None), // --no-github
-        None => usage(format!(
+    match ctx.github_state()? {
+        ProviderState::Ready(cfg) => Ok(Some(GitHub::new(ctx.http.clone(), cfg.clone()))),
+        ProviderState::Disabled => Ok(None), // --no-github
+        ProviderState::Missing(_) => usage(format!(
             "{command}: the GitHub deployment is the primary record: set GITHUB_TOKEN (with \
              `deployments: write`), or pass --no-github to only notify and record the Sentry deploy"
         )),

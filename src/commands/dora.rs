@@ -288,7 +288,7 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
     };
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = to_terminal && ctx.env.get("NO_COLOR").is_none();
+    let color = to_terminal && !ctx.no_color;
     let body = match ctx.ui.format {
         Format::Text => render::text(&report, color),
         Format::Json => render::json(&report) + "\n",

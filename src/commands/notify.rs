@@ -19,8 +19,8 @@ pub fn vars_from_context(ctx: &Context, overrides: &[String]) -> Result<Vars> {
     if let Some(tag) = &ctx.ci.tag {
         vars.set("version", tag.clone());
     }
-    if let Some(env) = ctx.env.get("OBSCTL_ENVIRONMENT") {
-        vars.set("environment", env);
+    if let Some(env) = &ctx.default_environment {
+        vars.set("environment", env.clone());
     }
     if let Some(sha) = &ctx.ci.sha {
         vars.set("sha", sha.clone());
