@@ -44,8 +44,16 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
 
-    /// Print the man page (roff) for obsctl.
-    Man,
+    /// Print the man page (roff) for obsctl, or write one page per subcommand with --out.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write obsctl.1 and one page per subcommand (obsctl-deploy-start.1, …)
+    /// into DIR instead of printing the main page.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

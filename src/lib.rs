@@ -12,13 +12,16 @@ pub mod config_file;
 pub mod context;
 pub mod git;
 pub mod http;
-pub mod notify;
+pub mod notifier;
 pub mod providers;
 pub mod ui;
 
 // The domain lives in `obsctl-core` (no I/O); these paths are kept so
 // `crate::message::…`, `obsctl::dora::…` and friends still resolve.
 pub use obsctl_core::{commit, deploy, message, notes, redact, release, text};
+
+/// The old name of [`notifier`] (kept so `crate::notify::…` paths resolve).
+pub use notifier as notify;
 
 /// DORA metrics: the pure engine from `obsctl-core`, and local git's change
 /// sets from this crate's git layer.

@@ -16,7 +16,18 @@ pub fn completions(shell: clap_complete::Shell) -> Result<()> {
     write_stdout(&script).context("writing the completion script")
 }
 
-pub fn man() -> Result<()> {
+pub fn man(args: crate::cli::ManArgs) -> Result<()> {
+    if let Some(dir) = args.out {
+        if !dir.is_dir() {
+            return crate::context::usage(format!(
+                "man --out {}: not a directory: create it first",
+                dir.display()
+            ));
+        }
+        clap_mangen::generate_to(Cli::command(), &dir)
+            .with_context(|| format!("writing the man pages into {}", dir.display()))?;
+        return Ok(());
+    }
     let mut page = Vec::new();
     clap_mangen::Man::new(Cli::command())
         .render(&mut page)

@@ -207,6 +207,16 @@ pub fn open(path: &Path) -> Result<Repository, git2::Error> {
     Repository::discover(path)
 }
 
+/// Every tag name, sorted (for "nothing matched" messages).
+pub fn tag_names(repo: &Repository) -> Vec<String> {
+    let mut names: Vec<String> = repo
+        .tag_names(None)
+        .map(|n| n.iter().flatten().flatten().map(String::from).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 /// Whether `repo` is a shallow clone, or a linked worktree of one: the
 /// one test `dora report` and `release create` share.
 pub fn is_shallow(repo: &Repository) -> bool {

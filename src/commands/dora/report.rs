@@ -76,6 +76,29 @@ fn check_output(path: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
+/// "Nothing matched", naming what does exist (at most 10 tags).
+fn no_tags_message(pattern: &str, existing: &[String]) -> String {
+    if existing.is_empty() {
+        return format!(
+            "no tags match {pattern:?}: this repository has no tags at all; tag each deployment \
+             (e.g. `git tag v1.0.0`), or use --source github"
+        );
+    }
+    let shown: Vec<&str> = existing.iter().rev().take(10).map(String::as_str).collect();
+    let more = existing.len().saturating_sub(shown.len());
+    format!(
+        "no tags match {pattern:?}; the repository has {} tag(s): {}{}. Set --tag-pattern to the \
+         tags your deployments create",
+        existing.len(),
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )
+}
+
 pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
     let window = input::parse_window(args.since.as_deref(), args.until.as_deref(), Utc::now())
         .or_else(usage)?;
@@ -87,7 +110,7 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
     }
     if args.compare_previous && matches!(ctx.ui.format, Format::Csv | Format::Ndjson) {
         return usage(
-            "--compare-previous has no place in --format csv or ndjson (one row per deployment of the window):              use --format json, markdown, html or text, or leave --compare-previous out",
+            "--compare-previous has no place in --format csv or ndjson (one row per deployment of the window): use --format json, markdown, html or text, or leave --compare-previous out",
         );
     }
     let file_incidents = match &args.incidents {
@@ -210,9 +233,9 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
             let (deps, skipped) = git_source::tag_deployments(repo, &args.tag_pattern)?;
             diagnostics.push((Diagnostic::TagsNotOnCommits, skipped));
             if deps.is_empty() {
-                warnings.push(format!(
-                    "no tags match {:?}: set --tag-pattern to the tags your deployments create",
-                    args.tag_pattern
+                warnings.push(no_tags_message(
+                    &args.tag_pattern,
+                    &git_source::tag_names(repo),
                 ));
             }
             ("git", deps, file_incidents.unwrap_or_default())
