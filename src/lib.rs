@@ -32,8 +32,6 @@ pub mod dora {
 
 use std::sync::Once;
 
-use clap::{CommandFactory, Parser};
-
 use crate::context::{Context, Env, UsageError};
 
 /// Install the one rustls crypto provider (ring) before any TLS use.
@@ -59,7 +57,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
 pub fn run() -> i32 {
     install_panic_hook();
     unset_blank_env_vars();
-    let cli = match cli::Cli::try_parse() {
+    let cli = match cli::parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -112,7 +110,7 @@ fn unset_blank_env_vars() {
         }
     }
     let mut names = Vec::new();
-    collect(&cli::Cli::command(), &mut names);
+    collect(&cli::command(), &mut names);
     for name in names {
         let blank = std::env::var_os(&name).is_some_and(|v| v.to_string_lossy().trim().is_empty());
         if blank {
