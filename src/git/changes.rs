@@ -79,24 +79,6 @@ pub fn tag_deployments(
     Ok((out, skipped))
 }
 
-/// The repository's tags for a "nothing matched" message: up to ten names
-/// (newest versions last, as git sorts them), and how many more.
-pub fn describe_tags(repo: &Repository) -> String {
-    let names: Vec<String> = repo
-        .tag_names(None)
-        .map(|n| n.iter().flatten().flatten().map(str::to_string).collect())
-        .unwrap_or_default();
-    match names.len() {
-        0 => "the repository has no tags".into(),
-        n if n <= 10 => format!("its tags are {}", names.join(", ")),
-        n => format!(
-            "its tags include {} (and {} more)",
-            names[..10].join(", "),
-            n - 10
-        ),
-    }
-}
-
 /// Change sets from a local repository.
 pub struct GitChanges<'r> {
     repo: &'r Repository,
@@ -230,6 +212,16 @@ impl ChangeSource for NoChanges {
 /// Open the repository at (or above) `path`.
 pub fn open(path: &Path) -> Result<Repository, git2::Error> {
     Repository::discover(path)
+}
+
+/// Every tag name, sorted (for "nothing matched" messages).
+pub fn tag_names(repo: &Repository) -> Vec<String> {
+    let mut names: Vec<String> = repo
+        .tag_names(None)
+        .map(|n| n.iter().flatten().flatten().map(String::from).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
 }
 
 /// Whether `repo` is a shallow clone, or a linked worktree of one: the

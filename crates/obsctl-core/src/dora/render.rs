@@ -165,13 +165,8 @@ pub fn text(r: &Report, color: bool) -> String {
     if let Some(d) = diagnostics_line(m) {
         let _ = writeln!(out, "\ndiagnostics: {d}");
     }
-    for w in &r.warnings {
-        let _ = writeln!(
-            out,
-            "{}",
-            paint(&format!("warning: {w}"), Some(Band::Medium), color)
-        );
-    }
+    // Warnings are not repeated here: the command prints them once, on
+    // stderr (this text goes to stdout).
     out
 }
 
@@ -583,7 +578,8 @@ mod tests {
         let r = sample();
         assert!(text(&r, true).contains("\x1b[31m"), "low band in red");
         assert!(!text(&r, false).contains('\x1b'));
-        assert!(text(&r, false).contains("warning: a <warning>"));
+        // Warnings go to stderr once (the command prints them), not into the table.
+        assert!(!text(&r, false).contains("warning"));
     }
 
     #[test]

@@ -77,6 +77,30 @@ fn check_output(path: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
+/// "Nothing matched", naming what does exist (at most 10 tags).
+/// `patterns`: the patterns as [`TagPatterns::describe`] quotes them.
+fn no_tags_message(patterns: &str, existing: &[String]) -> String {
+    if existing.is_empty() {
+        return format!(
+            "no tags match {patterns}: this repository has no tags at all; tag each deployment \
+             (e.g. `git tag v1.0.0`), or use --source github"
+        );
+    }
+    let shown: Vec<&str> = existing.iter().rev().take(10).map(String::as_str).collect();
+    let more = existing.len().saturating_sub(shown.len());
+    format!(
+        "no tags match {patterns}; the repository has {} tag(s): {}{}. Set --tag-pattern to the \
+         tags your deployments create",
+        existing.len(),
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )
+}
+
 pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
     let window = input::parse_window(args.since.as_deref(), args.until.as_deref(), Utc::now())
         .or_else(usage)?;
@@ -88,7 +112,7 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
     }
     if args.compare_previous && matches!(ctx.ui.format, Format::Csv | Format::Ndjson) {
         return usage(
-            "--compare-previous has no place in --format csv or ndjson (one row per deployment of the window):              use --format json, markdown, html or text, or leave --compare-previous out",
+            "--compare-previous has no place in --format csv or ndjson (one row per deployment of the window): use --format json, markdown, html or text, or leave --compare-previous out",
         );
     }
     let file_incidents = match &args.incidents {
@@ -211,10 +235,9 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
             let (deps, skipped) = git_source::tag_deployments(repo, &tag_patterns)?;
             diagnostics.push((Diagnostic::TagsNotOnCommits, skipped));
             if deps.is_empty() {
-                warnings.push(format!(
-                    "no tags match {}: {}; set --tag-pattern to the tags your deployments create",
-                    tag_patterns.describe(),
-                    git_source::describe_tags(repo)
+                warnings.push(no_tags_message(
+                    &tag_patterns.describe(),
+                    &git_source::tag_names(repo),
                 ));
             }
             ("git", deps, file_incidents.unwrap_or_default())
@@ -292,7 +315,7 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
     };
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = to_terminal && ctx.env.get("NO_COLOR").is_none();
+    let color = to_terminal && !ctx.no_color;
     let body = match ctx.ui.format {
         Format::Text => render::text(&report, color),
         Format::Json => render::json(&report) + "\n",
