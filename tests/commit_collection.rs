@@ -329,3 +329,94 @@ fn previous_release_and_first_release_read_only_the_range() {
     assert!(first.truncated);
     assert_eq!(g.stats().walked, 4 + 3 + 3);
 }
+
+/// `dora report --source git`: the change sets come from one walk bounded
+/// by the window (the deployments before it are hidden, not walked), and
+/// they equal the walks call by call (the frontier method), merges and a
+/// rollback included; the order of the commits within a set aside.
+#[test]
+fn dora_change_sets_come_from_one_walk_bounded_by_the_window() {
+    use chrono::{TimeZone, Utc};
+    use obsctl::dora::engine::{self, ChangeSource, Options};
+    use obsctl::dora::git_source::GitChanges;
+    use obsctl::dora::model::ChangeSet;
+    use obsctl::dora::model::Deployment;
+
+    let repo = common::GitRepo::new();
+    let t0 = 1_700_000_000;
+    repo.set_time(t0);
+    let mut deployments = Vec::new();
+    let mut deploy = |i: usize, sha: &str| {
+        let at = Utc.timestamp_opt(t0 + i as i64 * 3600 + 1800, 0).unwrap();
+        deployments.push(Deployment::success(&format!("d{i}"), sha, at));
+    };
+    let mut shas = Vec::new();
+    for i in 0..60 {
+        if i % 10 == 5 {
+            // A side branch merged with --no-ff.
+            repo.git(&["checkout", "-q", "-b", &format!("b{i}")]);
+            repo.commit(&format!("side{i}.txt"), "s\n", &format!("side {i}"));
+            repo.git(&["checkout", "-q", "-"]);
+            repo.git(&[
+                "merge",
+                "-q",
+                "--no-ff",
+                "-m",
+                &format!("merge {i}"),
+                &format!("b{i}"),
+            ]);
+        }
+        let sha = repo.commit(
+            &format!("f{}.txt", i % 7),
+            &format!("{i}\n"),
+            &format!("c{i}"),
+        );
+        shas.push(sha.clone());
+        deploy(i, &sha);
+    }
+    // A rollback to an older commit, then a new deploy.
+    deploy(60, &shas[50]);
+    let sha = repo.commit("g.txt", "z\n", "after the rollback");
+    deploy(61, &sha);
+    let need_from = Utc.timestamp_opt(t0 + 52 * 3600, 0).unwrap();
+    let r = git2::Repository::open(repo.path()).unwrap();
+
+    let mut one_walk = GitChanges::new(&r);
+    let a = engine::analyze(
+        &deployments,
+        &[],
+        Options::default(),
+        need_from,
+        &mut one_walk,
+    );
+    // Call by call: a wrapper that does not forward `prepare`.
+    let mut frontier = GitChanges::new(&r);
+    let mut by_call = |sha: &str, earlier: &[String], wanted: bool| -> ChangeSet {
+        frontier.changes(sha, earlier, wanted)
+    };
+    let b = engine::analyze(
+        &deployments,
+        &[],
+        Options::default(),
+        need_from,
+        &mut by_call,
+    );
+    let walked_by_call = frontier.walked;
+    let sorted = |a: &engine::Analysis| -> Vec<(String, Vec<String>)> {
+        a.records
+            .iter()
+            .map(|r| {
+                let mut c: Vec<String> = r.commits.iter().map(|s| s.sha.clone()).collect();
+                c.sort();
+                (r.id.clone(), c)
+            })
+            .collect()
+    };
+    assert_eq!(sorted(&a), sorted(&b));
+    let in_window: usize = a.records.iter().map(|r| r.commits.len()).sum();
+    assert!(in_window >= 10, "{in_window} commits in the window");
+    // The window's commits only (plus nothing before it), where the walks
+    // call by call go through the whole history.
+    assert_eq!(one_walk.walked as usize, in_window);
+    assert!(walked_by_call > 60, "{walked_by_call}");
+}

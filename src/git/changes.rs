@@ -84,6 +84,9 @@ pub struct GitChanges<'r> {
     repo: &'r Repository,
     frontier: Vec<Oid>,
     shallow: HashSet<Oid>,
+    /// Change sets computed by [`ChangeSource::prepare`] (one walk), in
+    /// call order; `None`: computed call by call.
+    planned: Option<std::collections::VecDeque<ChangeSet>>,
     /// Commits visited by all walks (for -v and the benchmark).
     pub walked: u64,
 }
@@ -94,6 +97,7 @@ impl<'r> GitChanges<'r> {
             repo,
             frontier: Vec::new(),
             shallow: shallow_boundary(repo),
+            planned: None,
             walked: 0,
         }
     }
@@ -163,8 +167,87 @@ impl<'r> GitChanges<'r> {
     }
 }
 
+impl GitChanges<'_> {
+    /// Every wanted change set from ONE walk: push the wanted deployments,
+    /// hide every deployment before them (the window's start bounds the
+    /// walk, as `git log A B --not C D` does), then give each walked commit
+    /// to the earliest wanted deployment that reaches it. A topological walk
+    /// emits children before parents, so "earliest" flows down in one pass.
+    /// The same sets as the frontier walks of [`ChangeSource::changes`]:
+    /// reachable from the deployment and from no earlier one.
+    fn plan(&mut self, successes: &[(&str, bool)]) -> Result<Vec<ChangeSet>, git2::Error> {
+        let oids: Vec<Option<Oid>> = successes.iter().map(|(s, _)| self.resolve(s)).collect();
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)?;
+        let mut tips: std::collections::HashMap<Oid, usize> = Default::default();
+        let mut any = false;
+        for (i, ((_, wanted), oid)) in successes.iter().zip(&oids).enumerate() {
+            let Some(oid) = *oid else { continue };
+            if *wanted {
+                tips.entry(oid).or_insert(i);
+                walk.push(oid)?;
+                any = true;
+            } else {
+                walk.hide(oid)?;
+            }
+        }
+        let mut sets: Vec<Vec<Change>> = vec![Vec::new(); successes.len()];
+        let mut cut = vec![false; successes.len()];
+        if any {
+            let mut owner: std::collections::HashMap<Oid, usize> = Default::default();
+            for id in walk {
+                let id = id?;
+                self.walked += 1;
+                let commit = self.repo.find_commit(id)?;
+                let mine = match (owner.remove(&id), tips.get(&id)) {
+                    (Some(a), Some(&b)) => a.min(b),
+                    (Some(a), None) => a,
+                    (None, Some(&b)) => b,
+                    (None, None) => continue,
+                };
+                for p in commit.parent_ids() {
+                    let e = owner.entry(p).or_insert(mine);
+                    *e = (*e).min(mine);
+                }
+                if self.shallow.contains(&id) {
+                    cut[mine] = true;
+                }
+                sets[mine].push(Change {
+                    sha: id.to_string(),
+                    author_time: git_time(commit.author().when()),
+                    is_merge: commit.parent_count() > 1,
+                });
+            }
+        }
+        let mut out = Vec::with_capacity(successes.len());
+        let mut resolved_before = false;
+        for (i, ((_, wanted), oid)) in successes.iter().zip(&oids).enumerate() {
+            let set = std::mem::take(&mut sets[i]);
+            out.push(match (wanted, oid) {
+                (false, _) => ChangeSet::Known(Vec::new()),
+                (true, None) => ChangeSet::Missing,
+                // As the walks call by call: the shallow edge first.
+                (true, Some(_)) if cut[i] => ChangeSet::Truncated(set),
+                (true, Some(_)) if !resolved_before => ChangeSet::Unbounded,
+                (true, Some(_)) => ChangeSet::Known(set),
+            });
+            resolved_before |= oid.is_some();
+        }
+        Ok(out)
+    }
+}
+
 impl ChangeSource for GitChanges<'_> {
+    fn prepare(&mut self, successes: &[(&str, bool)]) {
+        // On a git error, fall back to the walks call by call (which
+        // report each set as missing where they fail).
+        self.planned = self.plan(successes).ok().map(Into::into);
+    }
+
     fn changes(&mut self, sha: &str, earlier: &[String], wanted: bool) -> ChangeSet {
+        if let Some(set) = self.planned.as_mut().and_then(|p| p.pop_front()) {
+            return set;
+        }
         let Some(oid) = self.resolve(sha) else {
             return ChangeSet::Missing;
         };

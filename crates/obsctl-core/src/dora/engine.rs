@@ -64,6 +64,13 @@ pub trait ChangeSource {
     /// are not needed (a seed, or a deployment before the window): the source
     /// may only record `sha` as deployed and answer `Known(vec![])`.
     fn changes(&mut self, sha: &str, earlier: &[String], wanted: bool) -> ChangeSet;
+
+    /// Called once before the first [`ChangeSource::changes`], with every
+    /// successful deployment in the same order as the calls that follow:
+    /// its SHA and whether its changes are wanted. A source may compute all
+    /// change sets at once here (local git: one walk bounded by the window);
+    /// the default does nothing.
+    fn prepare(&mut self, _successes: &[(&str, bool)]) {}
 }
 
 impl<F: FnMut(&str, &[String], bool) -> ChangeSet> ChangeSource for F {
@@ -216,6 +223,19 @@ pub fn analyze(
         }
     }
     classified.sort_by(|a, b| (a.0, a.1, &a.2.id).cmp(&(b.0, b.1, &b.2.id)));
+
+    // The same seed / wanted decisions as the loop below, told upfront.
+    let mut any_success = false;
+    let plan: Vec<(&str, bool)> = classified
+        .iter()
+        .filter(|c| c.3 == Outcome::Success)
+        .map(|(time, _, d, _)| {
+            let wanted = any_success && *time >= need_from;
+            any_success = true;
+            (d.sha.as_str(), wanted)
+        })
+        .collect();
+    source.prepare(&plan);
 
     let mut earlier: Vec<String> = Vec::new();
     let mut earlier_set: HashSet<String> = HashSet::new();
