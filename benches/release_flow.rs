@@ -30,6 +30,9 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[path = "support/genrepo.rs"]
+mod genrepo;
+
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -282,6 +285,18 @@ async fn run() {
         md.push_str(&r);
     }
     md.push('\n');
+
+    drop(fake);
+    if env_num("BENCH_SCALE", 1) == 1 {
+        md.push_str(
+            &scale(
+                &obsctl,
+                sentry_version.as_ref().map(|_| sentry_cli.as_str()),
+                runs.min(3),
+            )
+            .await,
+        );
+    }
 
     println!("{md}");
     if let Ok(path) = std::env::var("BENCH_OUT") {
@@ -678,4 +693,213 @@ fn deployment(base: &str, body: &Value) -> Value {
         "url": format!("{base}/repos/{REPO}/deployments/42"),
         "production_environment": true, "transient_environment": false
     })
+}
+
+/// One measured command: wall time and peak memory (max RSS, KiB).
+type Run = (Duration, Option<u64>);
+
+fn median_of(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn mib(k: Option<u64>) -> String {
+    k.map_or("n/a".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
+}
+
+/// Issue 12's table: commit collection at several range and tree sizes,
+/// a short range in a long history, and `dora report --source git` with
+/// many tags, each against sentry-cli (where it does the same work) and the
+/// git floor, as medians of paired runs. Repositories are generated with
+/// `git fast-import` in one temp dir and deleted after each row.
+async fn scale(obsctl: &Path, sentry_cli: Option<&str>, runs: usize) -> String {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let fake = Fake::start(Duration::ZERO, String::new()).await;
+    let mut md = String::from(
+        "### Commit collection at scale (issue 12): medians of paired runs, no latency\n\n\
+         `release create VERSION --no-github` (the whole process, against the loopback Sentry); \
+         sentry-cli `releases set-commits --local`; the git floor is `git log --diff-merges=first-parent \
+         --name-status -M` of the commits obsctl sends (the newest 1,000 of the range).\n\n\
+         | row | obsctl wall | obsctl peak RSS | sentry-cli wall | sentry-cli RSS | git floor | obsctl / sentry-cli | obsctl / floor |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    let rows: Vec<(String, genrepo::Spec)> = {
+        let only = std::env::var("BENCH_ROWS").unwrap_or_default();
+        let all = vec![
+            (
+                "300 commits, 1,500 files".to_string(),
+                genrepo::Spec::new(1500, 10, 300),
+            ),
+            (
+                "3,000 commits, 1,500 files".into(),
+                genrepo::Spec::new(1500, 10, 3000),
+            ),
+            (
+                "30,000 commits, 1,500 files".into(),
+                genrepo::Spec::new(1500, 10, 30_000),
+            ),
+            (
+                "3,000 commits, 20,000 files".into(),
+                genrepo::Spec::new(20_000, 10, 3000),
+            ),
+            (
+                "304 commits after 199,700 (200,000-commit history)".into(),
+                genrepo::Spec::new(1500, 199_700, 304),
+            ),
+        ];
+        all.into_iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                only.is_empty() || only.split(',').any(|o| o.trim() == (i + 1).to_string())
+            })
+            .map(|(_, r)| r)
+            .collect()
+    };
+    for (name, spec) in rows {
+        let dir = tmp.path().join("scale");
+        let t = Instant::now();
+        genrepo::generate(&dir, &spec);
+        eprintln!("generated {name} in {:.1} s", t.elapsed().as_secs_f64());
+        let (mut o, mut s, mut g) = (Vec::<Run>::new(), Vec::<Run>::new(), Vec::<Run>::new());
+        let (mut vs_sentry, mut vs_floor) = (Vec::new(), Vec::new());
+        for i in 0..runs {
+            let version = format!("v2.0.{i}");
+            fake.clear();
+            let ro = timed(
+                obsctl_cmd(obsctl, &fake.uri(), &dir)
+                    .arg("--no-github")
+                    .args(["release", "create", &version]),
+                "obsctl release create",
+            );
+            let rg = timed(
+                git_cmd(&dir).args([
+                    "log",
+                    "--diff-merges=first-parent",
+                    "--name-status",
+                    "-M",
+                    "-n",
+                    "1000",
+                    "--format=%H%n%an%n%ae%n%aI%n%B",
+                    "v1.0.0..HEAD",
+                ]),
+                "git log floor",
+            );
+            vs_floor.push(ro.0.as_secs_f64() / rg.0.as_secs_f64());
+            if let Some(bin) = sentry_cli {
+                let out = sentry_cmd(bin, &fake.uri(), &dir)
+                    .args(["releases", "new", &version])
+                    .output()
+                    .expect("sentry-cli");
+                check("sentry-cli releases new", &out);
+                let rs = timed(
+                    sentry_cmd(bin, &fake.uri(), &dir).args([
+                        "releases",
+                        "set-commits",
+                        &version,
+                        "--local",
+                    ]),
+                    "sentry-cli set-commits",
+                );
+                vs_sentry.push(ro.0.as_secs_f64() / rs.0.as_secs_f64());
+                s.push(rs);
+            }
+            o.push(ro);
+            g.push(rg);
+        }
+        let med = |v: &mut Vec<Run>| -> (String, String) {
+            if v.is_empty() {
+                return ("n/a".into(), "n/a".into());
+            }
+            let rss = v.iter().filter_map(|r| r.1).max();
+            let mut t: Vec<Duration> = v.iter().map(|r| r.0).collect();
+            (ms(median(&mut t)), mib(rss))
+        };
+        let (ow, orss) = med(&mut o);
+        let (sw, srss) = med(&mut s);
+        let (gw, _) = med(&mut g);
+        md.push_str(&format!(
+            "| {name} | {ow} | {orss} | {sw} | {srss} | {gw} | {} | {:.2}× |\n",
+            if vs_sentry.is_empty() {
+                "n/a".into()
+            } else {
+                format!("{:.2}×", median_of(&vs_sentry))
+            },
+            median_of(&vs_floor)
+        ));
+        std::fs::remove_dir_all(&dir).expect("remove the generated repository");
+    }
+
+    // dora report --source git: 20,000 tags over 50,000 commits, one commit
+    // every 30 minutes up to now, the default 90-day window.
+    let dir = tmp.path().join("dora");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as usize;
+    let mut spec = genrepo::Spec::new(1500, 10, 50_000 - 10);
+    spec.tags = env_num("BENCH_DORA_TAGS", 20_000) as usize;
+    spec.spacing = 1800;
+    spec.end_at = Some(now - 3600);
+    genrepo::generate(&dir, &spec);
+    let since = format!("@{}", now - 90 * 86_400);
+    let (mut o, mut g, mut ratio) = (Vec::<Run>::new(), Vec::<Duration>::new(), Vec::new());
+    for _ in 0..runs {
+        let mut cmd = Command::new(obsctl);
+        base_env(&mut cmd, &dir);
+        cmd.current_dir(&dir).args([
+            "dora",
+            "report",
+            "--source",
+            "git",
+            "--tag-pattern",
+            "t*",
+            "--format",
+            "json",
+        ]);
+        let ro = timed(&mut cmd, "obsctl dora report --source git");
+        let t1 = timed(
+            git_cmd(&dir).args([
+                "for-each-ref",
+                "--format=%(refname:short) %(*objectname) %(objectname) %(taggerdate:unix) %(committerdate:unix)",
+                "refs/tags/t*",
+            ]),
+            "git for-each-ref",
+        );
+        let t2 = timed(
+            git_cmd(&dir).args([
+                "log",
+                "--format=%H %at %P",
+                &format!("--since={since}"),
+                "HEAD",
+            ]),
+            "git log --since",
+        );
+        let floor = t1.0 + t2.0;
+        ratio.push(ro.0.as_secs_f64() / floor.as_secs_f64());
+        o.push(ro);
+        g.push(floor);
+    }
+    let rss = o.iter().filter_map(|r| r.1).max();
+    let mut ot: Vec<Duration> = o.iter().map(|r| r.0).collect();
+    md.push_str(&format!(
+        "\n### `dora report --source git`: {} tags over 50,000 commits, 90-day window\n\n\
+         | obsctl wall | obsctl peak RSS | git floor (`for-each-ref` of the tags + one `git log --since`) | obsctl / floor |\n\
+         |---:|---:|---:|---:|\n| {} | {} | {} | {:.2}× |\n\n",
+        spec.tags,
+        ms(median(&mut ot)),
+        mib(rss),
+        ms(median(&mut g)),
+        median_of(&ratio)
+    ));
+    std::fs::remove_dir_all(&dir).expect("remove the generated repository");
+    md
+}
+
+/// git with the same clean environment as the tools it is compared with.
+fn git_cmd(dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    base_env(&mut cmd, dir);
+    cmd.current_dir(dir);
+    cmd
 }

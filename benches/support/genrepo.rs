@@ -10,7 +10,8 @@
 //! adds one in a new directory. Contents are unique per file and revision,
 //! so rename detection has one answer. Author and committer times increase
 //! by a minute per commit. Tags: `v1.0.0` on commit `before` (annotated),
-//! and every `tag_every`-th commit gets a lightweight `t{n}` tag.
+//! and every `tag_every`-th commit (or `tags` commits spread evenly) gets a
+//! lightweight `t{n}` tag.
 #![allow(dead_code)]
 
 use std::io::Write;
@@ -30,6 +31,13 @@ pub struct Spec {
     pub churn_every: usize,
     /// 0: no `t{n}` tags.
     pub tag_every: usize,
+    /// Lightweight `t{n}` tags spread evenly over the history (besides
+    /// `tag_every`): exactly this many.
+    pub tags: usize,
+    /// Seconds between commits (60).
+    pub spacing: usize,
+    /// Unix time of the last commit; `None`: fixed (2020-09-13 onwards).
+    pub end_at: Option<usize>,
 }
 
 impl Spec {
@@ -42,6 +50,9 @@ impl Spec {
             merge_every: 100,
             churn_every: 70,
             tag_every: 0,
+            tags: 0,
+            spacing: 60,
+            end_at: None,
         }
     }
 }
@@ -119,13 +130,16 @@ fn write_stream(out: &mut impl Write, spec: &Spec) -> std::io::Result<()> {
         .map(|k| format!("{}/f{k}.rs", dir_of(k)))
         .collect();
     let total = spec.before + spec.range;
-    let base = 1_600_000_000usize;
+    let base = match spec.end_at {
+        Some(end) => end - total * spec.spacing,
+        None => 1_600_000_000usize,
+    };
     // Marks: commit i on main is :i; side commits use marks above total.
     let mut side_mark = total + 1;
     let mut main_mark = 0;
     let mut new_dir = 0;
     for i in 1..=total {
-        let when = base + i * 60;
+        let when = base + i * spec.spacing;
         let kind = ["feat", "fix", "chore", "docs"][i % 4];
         let msg = format!(
             "{kind}: change {i} in module {}\n\nA body line explaining change {i}.\nRefs #{}\n",
@@ -203,7 +217,8 @@ fn write_stream(out: &mut impl Write, spec: &Spec) -> std::io::Result<()> {
                 "tag v1.0.0\nfrom :{i}\ntagger Ann Example <ann@example.com> {when} +0000\ndata 6\nv1.0.0\n"
             )?;
         }
-        if spec.tag_every > 0 && i % spec.tag_every == 0 {
+        let spread = spec.tags > 0 && (i * spec.tags) / total != ((i - 1) * spec.tags) / total;
+        if spread || spec.tag_every > 0 && i % spec.tag_every == 0 {
             writeln!(out, "reset refs/tags/t{i}\nfrom :{i}\n")?;
         }
     }
