@@ -79,6 +79,15 @@ async fn run() {
         .ok()
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if std::env::var_os("BENCH_ONLY_SCALE").is_some() {
+        let bin = sentry_version.as_ref().map(|_| sentry_cli.as_str());
+        let md = scale(&obsctl, bin, runs.min(3)).await;
+        println!("{md}");
+        if let Ok(path) = std::env::var("BENCH_OUT") {
+            std::fs::write(&path, &md).expect("write BENCH_OUT");
+        }
+        return;
+    }
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut md = String::new();
     md.push_str(&format!(
@@ -243,7 +252,7 @@ async fn run() {
         let (t, rss) = timed(
             obsctl_cmd(&obsctl, &fake.uri(), &big)
                 .arg("--no-github")
-                .args(["release", "create", &format!("2.0.{i}")]),
+                .args(["release", "create", &format!("v2.0.{i}")]),
             "obsctl release create (3,000 commits)",
         );
         o_runs.push((t, rss, fake.stats()));
@@ -252,7 +261,7 @@ async fn run() {
     if sentry_version.is_some() {
         let mut s_runs = Vec::new();
         for i in 0..runs.min(3) {
-            let version = format!("2.0.{i}");
+            let version = format!("v2.0.{i}");
             fake.clear();
             let out = sentry_cmd(&sentry_cli, &fake.uri(), &big)
                 .args(["releases", "new", &version])
@@ -715,7 +724,6 @@ fn mib(k: Option<u64>) -> String {
 /// `git fast-import` in one temp dir and deleted after each row.
 async fn scale(obsctl: &Path, sentry_cli: Option<&str>, runs: usize) -> String {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let fake = Fake::start(Duration::ZERO, String::new()).await;
     let mut md = String::from(
         "### Commit collection at scale (issue 12): medians of paired runs, no latency\n\n\
          `release create VERSION --no-github` (the whole process, against the loopback Sentry); \
@@ -759,8 +767,10 @@ async fn scale(obsctl: &Path, sentry_cli: Option<&str>, runs: usize) -> String {
     for (name, spec) in rows {
         let dir = tmp.path().join("scale");
         let t = Instant::now();
-        genrepo::generate(&dir, &spec);
+        let prev_sha = genrepo::generate(&dir, &spec);
         eprintln!("generated {name} in {:.1} s", t.elapsed().as_secs_f64());
+        // sentry-cli asks Sentry for the previous release's last commit.
+        let fake = Fake::start(Duration::ZERO, prev_sha).await;
         let (mut o, mut s, mut g) = (Vec::<Run>::new(), Vec::<Run>::new(), Vec::<Run>::new());
         let (mut vs_sentry, mut vs_floor) = (Vec::new(), Vec::new());
         for i in 0..runs {

@@ -92,8 +92,8 @@ fn bump(c: &std::cell::Cell<u64>) {
 /// range of history would keep all of it. obsctl reads each tree once or
 /// twice, so a small cache loses nothing and peak memory stays flat.
 const OBJECT_CACHE_BYTES: isize = 4 * 1024 * 1024;
-const MWINDOW_BYTES: usize = 32 * 1024 * 1024;
-const MWINDOW_MAPPED_BYTES: usize = 64 * 1024 * 1024;
+const MWINDOW_BYTES: usize = 4 * 1024 * 1024;
+const MWINDOW_MAPPED_BYTES: usize = 8 * 1024 * 1024;
 
 fn bound_libgit2_memory() {
     static ONCE: std::sync::Once = std::sync::Once::new();
