@@ -8,7 +8,9 @@
 //!
 //! Modules:
 //! - [`config`]: `obsctl.toml`, the team's services, alerts and SLOs.
+//! - [`verify`]: `deploy verify`'s windows, checks, verdict and report.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod verify;
