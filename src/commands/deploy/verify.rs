@@ -267,7 +267,11 @@ async fn discover(opts: &Options, sentry: &Sentry, github: Option<&GitHub>) -> R
         }
     };
     let (sentry_deploys, listed) = tokio::join!(sentry.list_deploys(&opts.release), listed);
-    let sentry_deploys = sentry_deploys.context("reading the candidate's Sentry deploys")?;
+    // A release Sentry does not know has no deploys: GitHub may still know the deploy.
+    let sentry_deploys = match sentry_deploys {
+        Err(e) if e.status() == Some(404) => Vec::new(),
+        r => r.context("reading the candidate's Sentry deploys")?,
+    };
     let deployments = listed
         .transpose()
         .context("reading the environment's GitHub deployments")?
@@ -403,29 +407,34 @@ fn deployment_start(d: &Deployment) -> Option<DateTime<Utc>> {
 /// `--wait`: sleep until the candidate window is complete; a progress line
 /// on a terminal, a notice elsewhere.
 async fn wait_until(ctx: &Context, until: DateTime<Utc>) {
-    let secs = (until - Utc::now()).num_seconds().max(0) as u64;
-    if secs == 0 {
+    // One second past the end: the last bucket is whole.
+    let total = (until - Utc::now() + Duration::seconds(1))
+        .to_std()
+        .unwrap_or_default();
+    if total.is_zero() {
         return;
     }
     let tty = !ctx.ui.quiet && !ctx.ui.actions && std::io::stderr().is_terminal();
     if !tty {
         ctx.ui.notice(&format!(
             "waiting {} until {} UTC for the candidate window to complete",
-            deploy::human_duration(secs as i64),
+            deploy::human_duration(total.as_secs().max(1) as i64),
             until.format("%H:%M:%S")
         ));
-        tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+        tokio::time::sleep(total).await;
         return;
     }
-    let bar = indicatif::ProgressBar::new(secs);
+    let bar = indicatif::ProgressBar::new(total.as_secs());
     bar.set_style(
         indicatif::ProgressStyle::with_template(
             "waiting for the candidate window {wide_bar} {pos}/{len} s",
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    for _ in 0..secs {
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let end = tokio::time::Instant::now() + total;
+    while tokio::time::Instant::now() < end {
+        let step = (end - tokio::time::Instant::now()).min(std::time::Duration::from_secs(1));
+        tokio::time::sleep(step).await;
         bar.inc(1);
     }
     bar.finish_and_clear();
