@@ -35,6 +35,7 @@ use crate::message::{Event, Message, Route, Severity};
 use crate::notify::{MessageRef, Notifier, report_failures};
 use crate::providers::github::GitHub;
 use crate::providers::github::deployments::{Deployment, DeploymentStatus};
+use crate::providers::github::issues::{Issue, IssueState, NewIssue};
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::explore::{self, ExploreQuery, number, quote, string};
 use crate::providers::sentry::sessions::{Period, SessionsQuery};
@@ -791,18 +792,10 @@ async fn announce(ctx: &Context, report: &Report, deployment: Option<&Deployment
     report_failures(ctx, &deliveries)
 }
 
-/// The marker of the incident issues `deploy verify` opens (per environment).
-fn incident_marker(environment: &str) -> String {
-    format!("<!-- obsctl:verify environment={environment} -->")
-}
-
 /// `--open-incident`: on fail, open one issue labelled `incident` (never
 /// twice for the same release); on pass, close the open ones of earlier
-/// releases in the environment. Failures are warnings.
-///
-/// Smallest code on purpose: the GitHub issues client
-/// (`src/providers/github/issues.rs`) belongs to the status helper; these
-/// three calls move there when it lands.
+/// releases in the environment. Failures are warnings. Issues go through
+/// the GitHub issues client (`src/providers/github/issues.rs`).
 async fn incident(ctx: &Context, gh: &GitHub, report: &Report, deployment: Option<&Deployment>) {
     let result = match report.verdict {
         Verdict::Fail => open_incident(gh, report, deployment).await,
@@ -816,29 +809,33 @@ async fn incident(ctx: &Context, gh: &GitHub, report: &Report, deployment: Optio
     }
 }
 
-async fn open_issues(gh: &GitHub, marker: &str) -> Result<Vec<Value>, HttpError> {
-    let req = gh
-        .request(
-            reqwest::Method::GET,
-            "list incident issues",
-            gh.repo_url("issues"),
-        )
-        .query(&[
-            ("labels", "incident"),
-            ("state", "open"),
-            ("per_page", "100"),
-        ])
-        .dry_run_reply(json!([]));
-    let list: Vec<Value> = gh.send_ok(req, "issues: read").await?.json()?;
-    Ok(list
-        .into_iter()
-        .filter(|i| i.get("pull_request").is_none())
-        .filter(|i| i["body"].as_str().is_some_and(|b| b.contains(marker)))
-        .collect())
+/// The label `dora report` counts.
+const INCIDENT_LABEL: &str = "incident";
+
+/// The marker of the incident issues `deploy verify` opens, per
+/// environment and release (HTML comments: invisible on GitHub).
+fn incident_marker(environment: &str) -> String {
+    format!(
+        "<!-- obsctl:verify environment={} -->",
+        marker_value(environment)
+    )
 }
 
-fn release_line(release: &str) -> String {
-    format!("<!-- obsctl:release={} -->", release.replace("--", "- -"))
+fn release_marker(release: &str) -> String {
+    format!("<!-- obsctl:verify-release={} -->", marker_value(release))
+}
+
+/// A value that can neither end the HTML comment nor contain a space.
+fn marker_value(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._@+:".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 async fn open_incident(
@@ -847,78 +844,63 @@ async fn open_incident(
     deployment: Option<&Deployment>,
 ) -> Result<String, HttpError> {
     let marker = incident_marker(&report.environment);
-    let existing = open_issues(gh, &marker).await?;
-    let mine = release_line(&report.candidate);
-    if let Some(i) = existing
-        .iter()
-        .find(|i| i["body"].as_str().is_some_and(|b| b.contains(&mine)))
-    {
+    let mine = release_marker(&report.candidate);
+    let is_ours = |i: &Issue| i.body.contains(&marker) && i.body.contains(&mine);
+    let open = gh
+        .list_issues(&[INCIDENT_LABEL], IssueState::Open, None)
+        .await?;
+    if let Some(i) = open.iter().find(|i| is_ours(i)) {
         return Ok(format!(
             "incident issue #{} is already open for {}",
-            i["number"], report.candidate
+            i.number, report.candidate
         ));
     }
     let what = match deployment {
         Some(d) => format!("deployment {} ({})", d.id, deploy::short_sha(&d.sha)),
         None => "the deploy".into(),
     };
-    let body = format!(
-        "`obsctl deploy verify` failed for {what} of `{}` to **{}** (baseline `{}`).\n\nFailed checks: {}\n\n{}\n{marker}\n{mine}\n",
-        report.candidate,
-        report.environment,
-        report.baseline,
-        report.failed_checks.join(", "),
-        report.markdown(),
-    );
-    let title = crate::providers::github::deployments::truncate_chars(
-        &format!(
-            "Deploy verify failed: {} on {} ({what})",
-            report.candidate, report.environment
+    let spec = NewIssue {
+        title: crate::providers::github::deployments::truncate_chars(
+            &format!(
+                "Deploy verify failed: {} on {} ({what})",
+                report.candidate, report.environment
+            ),
+            256,
         ),
-        256,
-    );
-    let req = gh
-        .request(
-            reqwest::Method::POST,
-            "open incident issue",
-            gh.repo_url("issues"),
-        )
-        .json(&json!({"title": title, "body": body, "labels": ["incident"]}))
-        .dry_run_reply(json!({"number": 0}));
-    let created: Value = gh.send_ok(req, "issues: write").await?.json()?;
-    Ok(format!("opened incident issue #{}", created["number"]))
+        body: format!(
+            "`obsctl deploy verify` failed for {what} of `{}` to **{}** (baseline `{}`).\n\n\
+             Failed checks: {}\n\n{}\n{marker}\n{mine}\n",
+            report.candidate,
+            report.environment,
+            report.baseline,
+            report.failed_checks.join(", "),
+            report.markdown(),
+        ),
+        labels: vec![INCIDENT_LABEL.into()],
+    };
+    let created = gh.create_issue(&spec, is_ours).await?;
+    Ok(format!("opened incident issue #{}", created.number))
 }
 
 async fn close_incidents(gh: &GitHub, report: &Report) -> Result<String, HttpError> {
     let marker = incident_marker(&report.environment);
-    let mine = release_line(&report.candidate);
-    let open = open_issues(gh, &marker).await?;
+    let mine = release_marker(&report.candidate);
+    let open = gh
+        .list_issues(&[INCIDENT_LABEL], IssueState::Open, None)
+        .await?;
     let stale: Vec<u64> = open
         .iter()
-        .filter(|i| !i["body"].as_str().is_some_and(|b| b.contains(&mine)))
-        .filter_map(|i| i["number"].as_u64())
+        .filter(|i| i.body.contains(&marker) && !i.body.contains(&mine))
+        .map(|i| i.number)
         .collect();
-    let closes = stale.iter().map(|n| async move {
-        let req = gh
-            .request(
-                reqwest::Method::PATCH,
-                "close incident issue",
-                gh.repo_url(&format!("issues/{n}")),
-            )
-            .json(&json!({"state": "closed", "state_reason": "completed"}))
-            .dry_run_reply(json!({"number": n}));
-        gh.send_ok(req, "issues: write").await.map(|_| *n)
-    });
-    let closed: Vec<u64> = futures::future::join_all(closes)
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()?;
-    Ok(if closed.is_empty() {
+    let closed = futures::future::join_all(stale.iter().map(|n| gh.close_issue(*n))).await;
+    closed.into_iter().collect::<Result<Vec<()>, _>>()?;
+    Ok(if stale.is_empty() {
         String::new()
     } else {
         format!(
             "closed incident issue(s) {} ({} passed)",
-            closed
+            stale
                 .iter()
                 .map(|n| format!("#{n}"))
                 .collect::<Vec<_>>()
