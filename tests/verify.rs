@@ -533,3 +533,74 @@ async fn wait_sleeps_until_the_window_is_complete() {
     assert!(r.stderr.contains("waiting"), "{}", r.stderr);
     assert!(r.json["window_minutes"].as_f64().unwrap() >= 0.049);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dry_run_plans_the_reads_and_writes_nothing() {
+    let w = world().await;
+    let r = verify(
+        &w,
+        &[
+            "--dry-run",
+            "--format",
+            "text",
+            "--baseline",
+            BASELINE,
+            "--open-incident",
+        ],
+        &w.notify_env(Dest::SlackBot),
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("dry run: nothing was sent"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("/api/0/organizations/acme/events/?dataset=spans"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("/api/0/organizations/acme/sessions/?"),
+        "{}",
+        r.stdout
+    );
+    let s = w.state();
+    assert!(s.writes().is_empty(), "{:?}", s.writes());
+    assert!(
+        s.seen.is_empty(),
+        "dry run sent {:?}",
+        s.seen.iter().map(|x| &x.path).collect::<Vec<_>>()
+    );
+    assert!(fake::read(&w.output_file()).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn text_table_shows_every_number_with_its_unit() {
+    let w = world().await;
+    seed_spans(&w, "web", (5000, 0.002, 900.0), (4000, 0.004, 1400.0));
+    seed_sessions(&w, "web", 0.998, 0.997);
+    let r = verify(&w, &["--format", "text"], &[]);
+    println!("{}", r.stdout);
+    assert_eq!(r.code, 3);
+    for want in [
+        "0.2 %",
+        "0.4 %",
+        "900 ms",
+        "1,400 ms",
+        "/min",
+        "99.8 %",
+        "99.7 %",
+        "≤ 1,000 ms",
+        "drop ≤ 0.5 pp",
+    ] {
+        assert!(r.stdout.contains(want), "{want}: {}", r.stdout);
+    }
+    let r = verify(&w, &["--format", "markdown"], &[]);
+    assert!(
+        r.stdout.starts_with("### Deploy verify: v1.1.0"),
+        "{}",
+        r.stdout
+    );
+}

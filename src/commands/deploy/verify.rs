@@ -99,7 +99,7 @@ pub async fn run(args: DeployVerifyArgs, ctx: &Context) -> Result<()> {
         );
     };
     let github = ctx.github()?.map(|cfg| GitHub::new(ctx.http.clone(), cfg));
-    let found = discover(&opts, &sentry, github.as_ref()).await?;
+    let found = discover(ctx, &opts, &sentry, github.as_ref()).await?;
     let spec = WindowSpec {
         deploy_started: found.started,
         deploy_finished: found.finished,
@@ -132,6 +132,8 @@ pub async fn run(args: DeployVerifyArgs, ctx: &Context) -> Result<()> {
         }
     }
     match report.exit_code {
+        // --dry-run judged nothing real: the plan is the result.
+        _ if ctx.dry_run => Ok(()),
         0 => Ok(()),
         code => Err(ExitStatus(code).into()),
     }
@@ -260,7 +262,13 @@ fn targets(
 
 // ------------------------------------------------------------- discovery
 
-async fn discover(opts: &Options, sentry: &Sentry, github: Option<&GitHub>) -> Result<Found> {
+async fn discover(
+    ctx: &Context,
+    opts: &Options,
+    sentry: &Sentry,
+    github: Option<&GitHub>,
+) -> Result<Found> {
+    // Round 1: the candidate's Sentry deploys and the environment's GitHub deployments.
     let listed = async {
         match github {
             Some(gh) => Some(gh.list_environment_deployments(&opts.environment).await),
@@ -289,8 +297,11 @@ async fn discover(opts: &Options, sentry: &Sentry, github: Option<&GitHub>) -> R
         })
         .max_by_key(|(fin, _)| *fin);
     let pick = pick_deployments(&deployments, &opts.release);
-    let need_baseline = opts.baseline.is_none();
-    let older: Vec<&Deployment> = if need_baseline { pick.older } else { vec![] };
+    let older: Vec<&Deployment> = match opts.baseline {
+        None => pick.older.clone(),
+        Some(_) => vec![],
+    };
+    // Round 2, only what is still unknown, concurrently.
     let candidate_statuses = async {
         match (github, pick.candidate, from_sentry) {
             (Some(gh), Some(d), None) => Some(gh.list_deployment_statuses(d.id).await),
@@ -304,60 +315,88 @@ async fn discover(opts: &Options, sentry: &Sentry, github: Option<&GitHub>) -> R
         }
     }));
     let (cand_st, older_st) = tokio::join!(candidate_statuses, older_statuses);
-    let (finished, started) = match from_sentry {
+    let finish = match from_sentry {
+        Some(f) => Some(f),
+        None => cand_st
+            .transpose()
+            .context("reading the candidate deployment's statuses")?
+            .and_then(|st| success_time(&st))
+            .map(|fin| (fin, None)),
+    };
+    let baseline = match &opts.baseline {
+        Some(b) => Some((b.clone(), "flag")),
+        None => first_successful(&older, older_st)?.map(|v| (v, "github")),
+    };
+    found(
+        ctx,
+        opts,
+        github.is_some(),
+        finish,
+        baseline,
+        pick.candidate,
+    )
+}
+
+/// The release of the newest earlier deployment that succeeded.
+fn first_successful(
+    older: &[&Deployment],
+    statuses: Vec<Result<Vec<DeploymentStatus>, HttpError>>,
+) -> Result<Option<String>> {
+    for (d, st) in older.iter().zip(statuses) {
+        let st = st.context("reading an earlier GitHub deployment's statuses")?;
+        if success_time(&st).is_some() {
+            return Ok(d.obsctl_payload().map(|p| p.version));
+        }
+    }
+    Ok(None)
+}
+
+/// What discovery amounts to, or the error naming what is missing.
+/// `--dry-run` goes on with placeholders (nothing was looked up).
+fn found(
+    ctx: &Context,
+    opts: &Options,
+    has_github: bool,
+    finish: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+    baseline: Option<(String, &'static str)>,
+    candidate: Option<&Deployment>,
+) -> Result<Found> {
+    let (finished, started) = match finish {
         Some(f) => f,
+        None if ctx.dry_run => (Utc::now() - opts.window - opts.warmup, None),
         None => {
-            let statuses = cand_st
-                .transpose()
-                .context("reading the candidate deployment's statuses")?
-                .unwrap_or_default();
-            let fin = success_time(&statuses).ok_or_else(|| {
-                anyhow!(
-                    "{} has no finished deploy to {}: neither a Sentry deploy nor a successful GitHub \
-                     deployment records it; run `obsctl deploy finish --environment {} --status success` \
-                     first, or check --release",
-                    opts.release,
-                    opts.environment,
-                    opts.environment
-                )
-            })?;
-            let start = pick.candidate.and_then(deployment_start);
-            (fin, start)
+            return Err(anyhow!(
+                "{} has no finished deploy to {}: neither a Sentry deploy nor a successful GitHub \
+                 deployment records it; run `obsctl deploy finish --environment {} --status success` \
+                 first, or check --release",
+                opts.release,
+                opts.environment,
+                opts.environment
+            ));
         }
     };
-    let started = started.or_else(|| pick.candidate.and_then(deployment_start));
-    let (baseline, source) = match &opts.baseline {
-        Some(b) => (b.clone(), "flag"),
+    let (baseline, baseline_source) = match baseline {
+        Some(b) => b,
+        None if ctx.dry_run => ("<baseline>".to_string(), "dry-run"),
         None => {
-            let mut found = None;
-            for (d, st) in older.iter().zip(older_st) {
-                let st = st.context("reading an earlier GitHub deployment's statuses")?;
-                if success_time(&st).is_some() {
-                    found = d.obsctl_payload().map(|p| p.version);
-                    break;
+            return Err(anyhow!(
+                "no earlier release deployed to {} was found in {}: pass --baseline V (the \
+                 release the deploy replaced)",
+                opts.environment,
+                if has_github {
+                    "the GitHub deployments"
+                } else {
+                    "GitHub (not configured: set GITHUB_TOKEN)"
                 }
-            }
-            let b = found.ok_or_else(|| {
-                anyhow!(
-                    "no earlier release deployed to {} was found in {}: pass --baseline V (the \
-                     release the deploy replaced)",
-                    opts.environment,
-                    if github.is_some() {
-                        "the GitHub deployments"
-                    } else {
-                        "GitHub (not configured)"
-                    }
-                )
-            })?;
-            (b, "github")
+            ));
         }
     };
     Ok(Found {
         finished,
-        started,
+        started: started.or_else(|| candidate.and_then(deployment_start)),
         baseline,
-        baseline_source: source,
-        deployment: pick.candidate.cloned(),
+        baseline_source,
+        deployment: candidate.cloned(),
     })
 }
 
