@@ -604,3 +604,27 @@ async fn text_table_shows_every_number_with_its_unit() {
         r.stdout
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_403_names_the_sentry_scope() {
+    let w = world().await;
+    seed_spans(&w, "web", (5000, 0.002, 300.0), (5000, 0.002, 300.0));
+    w.rules(vec![
+        always(
+            At::SentryAny,
+            Act::status(
+                403,
+                json!({"detail": "You do not have permission to perform this action."}),
+            ),
+        )
+        .after(1),
+    ]);
+    let r = verify(&w, &[], &[]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("org:read") && r.stderr.contains("event:read"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("HTTP 403"), "{}", r.stderr);
+}

@@ -85,21 +85,22 @@ fn bad(detail: impl Into<String>) -> ResponseTemplate {
 }
 
 /// Check the query parameters against the operation's contract.
-fn check_params(file: &str, q: &[(String, String)]) -> Result<(), ResponseTemplate> {
+/// Check the query parameters; `Err` holds Sentry's 400 detail.
+fn check_params(file: &str, q: &[(String, String)]) -> Result<(), String> {
     let params = contract_params(file);
     for (k, _) in q {
         if !params.iter().any(|(n, _)| n == k) {
-            return Err(bad(format!("the fake: parameter {k:?} is not in {file}")));
+            return Err(format!("the fake: parameter {k:?} is not in {file}"));
         }
     }
     for (name, required) in &params {
         if *required && !q.iter().any(|(k, _)| k == name) {
-            return Err(bad(format!("{name}: this parameter is required")));
+            return Err(format!("{name}: this parameter is required"));
         }
     }
     for (k, v) in q {
         if (k == "start" || k == "end") && chrono::DateTime::parse_from_rfc3339(v).is_err() {
-            return Err(bad(format!("{k}: {v:?} is not an ISO-8601 date")));
+            return Err(format!("{k}: {v:?} is not an ISO-8601 date"));
         }
     }
     Ok(())
@@ -188,22 +189,23 @@ const DATASETS: [&str; 6] = [
     "uptime_results",
 ];
 
-fn dataset_ok(q: &[(String, String)]) -> Result<(), ResponseTemplate> {
+fn dataset_ok(q: &[(String, String)]) -> Result<(), String> {
     let d = one(q, "dataset").unwrap_or("");
     if d == "transactions" {
-        return Err(bad(
-            "The transactions dataset is no longer supported: query spans with is_transaction:true",
-        ));
+        return Err(
+            "The transactions dataset is no longer supported: query spans with is_transaction:true"
+                .into(),
+        );
     }
     if !DATASETS.contains(&d) {
-        return Err(bad(format!("dataset: {d:?} is not a valid choice.")));
+        return Err(format!("dataset: {d:?} is not a valid choice."));
     }
     Ok(())
 }
 
 fn events(seed: &Seed, q: &[(String, String)]) -> ResponseTemplate {
-    if let Err(r) = check_params("sentry/list-organization-events.json", q).and(dataset_ok(q)) {
-        return r;
+    if let Err(e) = check_params("sentry/list-organization-events.json", q).and(dataset_ok(q)) {
+        return bad(e);
     }
     let fields = all(q, "field");
     if fields.len() > 20 {
@@ -258,8 +260,8 @@ fn events(seed: &Seed, q: &[(String, String)]) -> ResponseTemplate {
 }
 
 fn sessions(seed: &Seed, q: &[(String, String)]) -> ResponseTemplate {
-    if let Err(r) = check_params("sentry/get-organization-sessions.json", q) {
-        return r;
+    if let Err(e) = check_params("sentry/get-organization-sessions.json", q) {
+        return bad(e);
     }
     let fields = all(q, "field");
     for f in &fields {
@@ -322,7 +324,7 @@ fn timeseries(seed: &Seed, q: &[(String, String)]) -> ResponseTemplate {
     if let Err(r) =
         check_params("sentry/list-organization-events-timeseries.json", q).and(dataset_ok(q))
     {
-        return r;
+        return bad(r);
     }
     let ms = |k: &str| {
         one(q, k)
