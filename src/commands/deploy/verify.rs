@@ -39,6 +39,7 @@ use crate::providers::github::issues::{Issue, IssueState, NewIssue};
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::explore::{self, ExploreQuery, number, quote, string};
 use crate::providers::sentry::sessions::{Period, SessionsQuery};
+use crate::text;
 use crate::ui::Format;
 
 /// The fields of the one Explore request per service.
@@ -289,11 +290,8 @@ async fn discover(
         .iter()
         .filter(|d| d.environment == opts.environment)
         .filter_map(|d| {
-            let fin = deploy::parse_timestamp(d.date_finished.as_deref()?)?;
-            Some((
-                fin,
-                d.date_started.as_deref().and_then(deploy::parse_timestamp),
-            ))
+            let fin = text::parse_rfc3339(d.date_finished.as_deref()?)?;
+            Some((fin, d.date_started.as_deref().and_then(text::parse_rfc3339)))
         })
         .max_by_key(|(fin, _)| *fin);
     let pick = pick_deployments(&deployments, &opts.release);
@@ -432,14 +430,14 @@ fn success_time(statuses: &[DeploymentStatus]) -> Option<DateTime<Utc>> {
     statuses
         .iter()
         .filter(|s| s.state == "success")
-        .filter_map(|s| deploy::parse_timestamp(s.created_at.as_deref()?))
+        .filter_map(|s| text::parse_rfc3339(s.created_at.as_deref()?))
         .max()
 }
 
 fn deployment_start(d: &Deployment) -> Option<DateTime<Utc>> {
     d.obsctl_payload()
-        .and_then(|p| deploy::parse_timestamp(&p.started_at))
-        .or_else(|| deploy::parse_timestamp(d.created_at.as_deref()?))
+        .and_then(|p| text::parse_rfc3339(&p.started_at))
+        .or_else(|| text::parse_rfc3339(d.created_at.as_deref()?))
 }
 
 // -------------------------------------------------------------- the data
@@ -458,7 +456,7 @@ async fn wait_until(ctx: &Context, until: DateTime<Utc>) {
     if !tty {
         ctx.ui.notice(&format!(
             "waiting {} until {} UTC for the candidate window to complete",
-            deploy::human_duration(total.as_secs().max(1) as i64),
+            text::human_duration(total.as_secs().max(1) as i64),
             until.format("%H:%M:%S")
         ));
         tokio::time::sleep(total).await;
@@ -895,11 +893,11 @@ async fn open_incident(
         ));
     }
     let what = match deployment {
-        Some(d) => format!("deployment {} ({})", d.id, deploy::short_sha(&d.sha)),
+        Some(d) => format!("deployment {} ({})", d.id, text::short_sha(&d.sha)),
         None => "the deploy".into(),
     };
     let spec = NewIssue {
-        title: crate::providers::github::deployments::truncate_chars(
+        title: text::truncate_chars(
             &format!(
                 "Deploy verify failed: {} on {} ({what})",
                 report.candidate, report.environment
