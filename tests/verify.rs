@@ -628,3 +628,44 @@ async fn a_403_names_the_sentry_scope() {
     );
     assert!(r.stderr.contains("HTTP 403"), "{}", r.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn without_github_the_baseline_comes_from_sentry_deploys() {
+    let w = world().await;
+    seed_spans(&w, "web", (5000, 0.002, 300.0), (5000, 0.002, 300.0));
+    {
+        let mut s = w.state();
+        let rel = |v: &str, created: String| json!({"version": v, "dateCreated": created});
+        s.sentry_releases
+            .insert(BASELINE.into(), rel(BASELINE, ago(300)));
+        s.sentry_releases
+            .insert("v1.0.1-rc".into(), rel("v1.0.1-rc", ago(200)));
+        s.sentry_releases
+            .insert(CANDIDATE.into(), rel(CANDIDATE, ago(50)));
+        let dep = |env: &str, fin: i64| {
+            json!({"id": "9", "environment": env, "name": null, "url": null,
+                   "dateStarted": ago(fin + 5), "dateFinished": ago(fin)})
+        };
+        s.sentry_deploys
+            .insert(BASELINE.into(), vec![dep("production", 180)]);
+        // Only ever deployed to staging: not the baseline of production.
+        s.sentry_deploys
+            .insert("v1.0.1-rc".into(), vec![dep("staging", 100)]);
+    }
+    let r = verify(&w, &["--no-github"], &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.json["baseline"], BASELINE);
+    assert_eq!(r.json["baseline_source"], "sentry");
+    let s = w.state();
+    assert!(
+        s.seen.iter().all(|x| !x.path.starts_with("/repos/")),
+        "GitHub was not asked"
+    );
+    let list = s
+        .seen
+        .iter()
+        .find(|x| x.path == "/api/0/organizations/acme/releases/")
+        .expect("releases listed");
+    assert_eq!(list.param("environment"), Some("production"));
+    assert_eq!(list.param("project"), Some("web"));
+}

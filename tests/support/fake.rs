@@ -589,6 +589,17 @@ impl State {
                     }
                 }
             }
+            ("GET", ["api", "0", "organizations", "acme", "releases"]) => {
+                // Newest first, as Sentry sorts them by default.
+                let mut list: Vec<Value> = self.sentry_releases.values().cloned().collect();
+                list.sort_by(|a, b| {
+                    b["dateCreated"]
+                        .as_str()
+                        .unwrap_or("")
+                        .cmp(a["dateCreated"].as_str().unwrap_or(""))
+                });
+                json_resp(200, Value::Array(list))
+            }
             ("PUT", ["api", "0", "organizations", "acme", "releases", version]) => {
                 let version = decode(version);
                 match self.sentry_releases.get_mut(&version) {

@@ -321,10 +321,17 @@ async fn discover(
             .and_then(|st| success_time(&st))
             .map(|fin| (fin, None)),
     };
-    let baseline = match &opts.baseline {
+    let mut baseline = match &opts.baseline {
         Some(b) => Some((b.clone(), "flag")),
         None => first_successful(&older, older_st)?.map(|v| (v, "github")),
     };
+    if baseline.is_none() && github.is_none() {
+        if let Some((fin, _)) = finish {
+            baseline = sentry_baseline(sentry, opts, fin)
+                .await?
+                .map(|v| (v, "sentry"));
+        }
+    }
     found(
         ctx,
         opts,
@@ -333,6 +340,46 @@ async fn discover(
         baseline,
         pick.candidate,
     )
+}
+
+/// Without GitHub: the release of the project whose deploy to the
+/// environment finished last before the candidate's (the newest 5
+/// releases' deploys, read concurrently: two more round trips).
+async fn sentry_baseline(
+    sentry: &Sentry,
+    opts: &Options,
+    candidate_finished: DateTime<Utc>,
+) -> Result<Option<String>> {
+    let Some(project) = opts.targets.first().map(|t| t.project.as_str()) else {
+        return Ok(None);
+    };
+    let versions = sentry
+        .list_recent_versions(project, &opts.environment, 6)
+        .await
+        .context("reading the project's recent Sentry releases")?;
+    let others: Vec<&String> = versions
+        .iter()
+        .filter(|v| **v != opts.release)
+        .take(5)
+        .collect();
+    let deploys =
+        futures::future::join_all(others.iter().map(|v| sentry.list_deploys(v.as_str()))).await;
+    let mut best: Option<(DateTime<Utc>, String)> = None;
+    for (v, listed) in others.into_iter().zip(deploys) {
+        let listed = listed.with_context(|| format!("reading the Sentry deploys of {v}"))?;
+        let newest = listed
+            .iter()
+            .filter(|d| d.environment == opts.environment)
+            .filter_map(|d| text::parse_rfc3339(d.date_finished.as_deref()?))
+            .filter(|t| *t < candidate_finished)
+            .max();
+        if let Some(t) = newest {
+            if best.as_ref().is_none_or(|(b, _)| t > *b) {
+                best = Some((t, v.clone()));
+            }
+        }
+    }
+    Ok(best.map(|(_, v)| v))
 }
 
 /// The release of the newest earlier deployment that succeeded.
@@ -384,7 +431,7 @@ fn found(
                 if has_github {
                     "the GitHub deployments"
                 } else {
-                    "GitHub (not configured: set GITHUB_TOKEN)"
+                    "the project's Sentry deploys"
                 }
             ));
         }
