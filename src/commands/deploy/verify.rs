@@ -143,14 +143,6 @@ pub async fn run(args: DeployVerifyArgs, ctx: &Context) -> Result<()> {
 // ------------------------------------------------------------ resolution
 
 fn resolve(args: DeployVerifyArgs, ctx: &Context) -> Result<Options> {
-    if !matches!(
-        ctx.ui.format,
-        Format::Text | Format::Json | Format::Markdown
-    ) {
-        return usage(
-            "deploy verify: --format must be one of text (table), json, markdown".to_string(),
-        );
-    }
     let dur = |flag: &str, v: &str| {
         windows::parse_duration(v).or_else(|e| usage(format!("--{flag} {v:?}: {e}")))
     };
@@ -159,10 +151,8 @@ fn resolve(args: DeployVerifyArgs, ctx: &Context) -> Result<Options> {
     if window <= Duration::zero() {
         return usage("--window must be longer than zero (e.g. 30m)");
     }
-    // TODO(arch): take the config from the resolved Context once it carries it.
-    let loaded = crate::config_file::load(None, &[ctx.repo_path.as_path()])?;
-    let config = loaded.config;
-    let targets = targets(&args.services, &config, ctx)?;
+    let config = &ctx.config.config;
+    let targets = targets(&args.services, config, ctx)?;
     let environment = match &args.environment {
         Some(e) => e.clone(),
         None => args
@@ -250,7 +240,10 @@ fn targets(
     if !config.services.is_empty() {
         return config.services.iter().map(of).collect();
     }
-    let projects = ctx.sentry()?.map(|c| c.projects).unwrap_or_default();
+    let projects = match ctx.sentry_state()? {
+        crate::context::ProviderState::Ready(c) => c.projects.clone(),
+        _ => Vec::new(),
+    };
     Ok(projects
         .into_iter()
         .map(|p| Target {
