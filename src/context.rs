@@ -22,6 +22,13 @@ use crate::ui::Ui;
 
 pub use obsctl_core::UsageError;
 
+/// A command's verdict that is not an error but a non-zero exit (`deploy
+/// verify`: 3 fail, 4 inconclusive). Printed as nothing: the command has
+/// already reported.
+#[derive(Debug, thiserror::Error)]
+#[error("exit status {0}")]
+pub struct ExitStatus(pub i32);
+
 pub fn usage<T>(msg: impl Into<String>) -> Result<T> {
     Err(UsageError(msg.into()).into())
 }

@@ -18,6 +18,9 @@ use crate::ui::Format;
 /// `text` and `json`: what every command supports.
 pub const TEXT_JSON: &[Format] = &[Format::Text, Format::Json];
 
+/// `deploy verify`: the table, the JSON report, or the step summary's Markdown.
+pub const VERIFY_FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Markdown];
+
 /// Every report format (`dora report`).
 pub const REPORT_FORMATS: &[Format] = &[
     Format::Text,
@@ -41,6 +44,10 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         Command::Deploy(DeployCommand::Finish(args)) => {
             formats(ctx, "deploy finish", TEXT_JSON)?;
             deploy::finish(args, ctx).await
+        }
+        Command::Deploy(DeployCommand::Verify(args)) => {
+            formats(ctx, "deploy verify", VERIFY_FORMATS)?;
+            deploy::verify::run(args, ctx).await
         }
         Command::Notify(args) => {
             formats(ctx, "notify", TEXT_JSON)?;

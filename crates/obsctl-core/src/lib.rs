@@ -20,6 +20,7 @@
 //!   Block Kit / Discord builders.
 //! - [`dora`]: the DORA metrics engine, its model, input parsing and renderers.
 //! - [`redact`]: the redaction rules for secrets.
+//! - [`verify`]: `deploy verify`'s windows, checks, verdict and report.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -34,6 +35,8 @@ pub mod redact;
 pub mod release;
 pub mod repository;
 pub mod series;
+pub mod status;
 pub mod text;
+pub mod verify;
 
 pub use error::UsageError;
