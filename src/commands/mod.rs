@@ -4,12 +4,16 @@
 pub mod completions;
 pub mod deploy;
 pub mod dora;
+pub mod incident;
 pub mod notify;
 pub mod release;
+pub mod status;
 
 use anyhow::Result;
 
-use crate::cli::{Command, DeployCommand, DoraCommand, ReleaseCommand};
+use crate::cli::{
+    Command, DeployCommand, DoraCommand, IncidentCommand, ReleaseCommand, StatusCommand,
+};
 use crate::context::Context;
 use crate::http::PlannedRequest;
 
@@ -22,6 +26,13 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         Command::Deploy(DeployCommand::Finish(args)) => deploy::finish(args, ctx).await,
         Command::Notify(args) => notify::run(args, ctx).await,
         Command::Dora(DoraCommand::Report(args)) => dora::report(args, ctx).await,
+        Command::Status(StatusCommand::Check(args)) => status::check::run(args, ctx).await,
+        Command::Status(StatusCommand::Build(args)) => status::build::run(args, ctx).await,
+        Command::Incident(IncidentCommand::Open(args)) => incident::open::run(args, ctx).await,
+        Command::Incident(IncidentCommand::Update(args)) => incident::update::run(args, ctx).await,
+        Command::Incident(IncidentCommand::Resolve(args)) => {
+            incident::resolve::run(args, ctx).await
+        }
     }
 }
 
