@@ -90,6 +90,15 @@ fn first_paragraph(s: &str) -> String {
     s.split("\n\n").next().unwrap_or("").trim().to_string()
 }
 
+/// `**Identified**: text` (how `incident update` writes) → `text`.
+fn strip_status_prefix(text: &str, status: UpdateStatus) -> String {
+    let prefix = format!("**{}**", status.title());
+    match text.strip_prefix(&prefix) {
+        Some(rest) => rest.trim_start_matches(':').trim().to_string(),
+        None => text.to_string(),
+    }
+}
+
 impl IncidentRecord {
     /// Read an issue; `None` when it carries no obsctl marker. Only
     /// comments obsctl wrote (with its update marker) become public updates:
@@ -135,7 +144,7 @@ impl IncidentRecord {
                 state: m.state,
                 body: match marker.source {
                     Source::Check => first_paragraph(&visible),
-                    Source::Declared => visible,
+                    Source::Declared => strip_status_prefix(&visible, m.status),
                 },
                 at,
             });
