@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -361,7 +361,7 @@ pub fn slug(s: &str) -> String {
 
 /// RFC 3339, UTC, whole seconds.
 pub fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+    crate::text::rfc3339(t)
 }
 
 /// Derive the view.
