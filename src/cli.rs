@@ -92,6 +92,10 @@ pub struct StatusCheckArgs {
     #[arg(long = "service", value_name = "NAME")]
     pub services: Vec<String>,
 
+    /// Also write the JSON report to FILE (for `status build --checks FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
     /// The obsctl.toml to read (default: at the repository root).
     #[arg(long, env = "OBSCTL_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,

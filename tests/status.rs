@@ -65,23 +65,46 @@ impl World {
             state: Arc::new(Mutex::new(State::default())),
             schema: Some(Arc::new(graphql_schema::load_schema())),
         };
-        Mock::given(any()).respond_with(fake.clone()).mount(&gh).await;
+        Mock::given(any())
+            .respond_with(fake.clone())
+            .mount(&gh)
+            .await;
         let health = MockServer::start().await;
         let switch = Switch::default();
         let flap = Flap::default();
         for (p, t) in [
             ("/up", ResponseTemplate::new(200)),
             ("/500", ResponseTemplate::new(500)),
-            ("/slow", ResponseTemplate::new(200).set_delay(Duration::from_millis(400))),
-            ("/hang", ResponseTemplate::new(200).set_delay(Duration::from_secs(6))),
+            (
+                "/slow",
+                ResponseTemplate::new(200).set_delay(Duration::from_millis(400)),
+            ),
+            (
+                "/hang",
+                ResponseTemplate::new(200).set_delay(Duration::from_secs(6)),
+            ),
         ] {
             Mock::given(path(p)).respond_with(t).mount(&health).await;
         }
-        Mock::given(path("/switch")).respond_with(switch.clone()).mount(&health).await;
-        Mock::given(path("/flap")).respond_with(flap.clone()).mount(&health).await;
+        Mock::given(path("/switch"))
+            .respond_with(switch.clone())
+            .mount(&health)
+            .await;
+        Mock::given(path("/flap"))
+            .respond_with(flap.clone())
+            .mount(&health)
+            .await;
         let repo = common::GitRepo::new();
         repo.commit("README.md", "hello\n", "chore: init");
-        World { gh, fake, health, switch, flap, dir: tempfile::tempdir().unwrap(), repo }
+        World {
+            gh,
+            fake,
+            health,
+            switch,
+            flap,
+            dir: tempfile::tempdir().unwrap(),
+            repo,
+        }
     }
 
     /// Write obsctl.toml: `(name, health path, critical, max_latency_ms)`.
@@ -136,7 +159,10 @@ impl World {
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).to_string();
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-        assert!(!stdout.contains("health-secret-value-42") && !stderr.contains("health-secret-value-42"));
+        assert!(
+            !stdout.contains("health-secret-value-42")
+                && !stderr.contains("health-secret-value-42")
+        );
         let v = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
         (v, stderr, out.status.code().unwrap_or(-1))
     }
@@ -148,23 +174,34 @@ impl World {
 }
 
 fn status_of<'a>(v: &'a Value, name: &str) -> &'a Value {
-    v["services"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap()
+    v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn up_writes_nothing() {
     let w = World::new().await;
     w.config(&[("web", "/up", true, 1000)]);
-    let (v, err, code) = w.check(&[]);
+    let file = w.dir.path().join("check.json");
+    let (v, err, code) = w.check(&["--output", file.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(status_of(&v, "web")["status"], "up");
+    let written: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(written, v, "--output writes the --format json report");
     assert_eq!(status_of(&v, "web")["http_status"], 200);
     assert!(v["checked_at"].is_string());
     assert!(w.state().writes().is_empty(), "{:?}", w.state().writes());
     assert!(w.state().slack_posts.is_empty());
     // The header came from the environment.
     let reqs = w.health.received_requests().await.unwrap();
-    assert_eq!(reqs[0].headers.get("x-health-token").unwrap(), "health-secret-value-42");
+    assert_eq!(
+        reqs[0].headers.get("x-health-token").unwrap(),
+        "health-secret-value-42"
+    );
     w.assert_no_violations();
 }
 
@@ -175,7 +212,10 @@ async fn down_confirmed_opens_one_issue_notifies_and_is_idempotent() {
     let (v, err, code) = w.check(&["--confirm", "0s,0s"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(status_of(&v, "web")["status"], "down");
-    assert_eq!(status_of(&v, "web")["error"], "unexpected HTTP status 500 (expected 2xx)");
+    assert_eq!(
+        status_of(&v, "web")["error"],
+        "unexpected HTTP status 500 (expected 2xx)"
+    );
     // Each bad first result was confirmed twice: 3 requests per service.
     assert_eq!(w.health.received_requests().await.unwrap().len(), 6);
     {
@@ -183,12 +223,27 @@ async fn down_confirmed_opens_one_issue_notifies_and_is_idempotent() {
         assert_eq!(s.issues.len(), 2, "one issue per service");
         let web = s.issues.iter().find(|i| i.title == "web is down").unwrap();
         assert_eq!(web.labels, vec!["incident", "service:web", "status"]);
-        assert!(web.body.contains("<!-- obsctl:incident service=web source=check state=down -->"));
+        assert!(
+            web.body
+                .contains("<!-- obsctl:incident service=web source=check state=down -->")
+        );
         assert!(!web.body.contains("health-secret-value-42"));
-        let channels: Vec<&str> = s.slack_posts.iter().map(|p| p["channel"].as_str().unwrap()).collect();
+        let channels: Vec<&str> = s
+            .slack_posts
+            .iter()
+            .map(|p| p["channel"].as_str().unwrap())
+            .collect();
         // web: #monitoring; api (critical): #incidents and #monitoring.
-        assert_eq!(channels.iter().filter(|c| **c == "#monitoring").count(), 2, "{channels:?}");
-        assert_eq!(channels.iter().filter(|c| **c == "#incidents").count(), 1, "{channels:?}");
+        assert_eq!(
+            channels.iter().filter(|c| **c == "#monitoring").count(),
+            2,
+            "{channels:?}"
+        );
+        assert_eq!(
+            channels.iter().filter(|c| **c == "#incidents").count(),
+            1,
+            "{channels:?}"
+        );
     }
     // Down again: nothing is written, nobody is told again.
     let writes = w.state().writes().len();
@@ -202,7 +257,10 @@ async fn down_confirmed_opens_one_issue_notifies_and_is_idempotent() {
     // --fail-on down fails the step, and says why.
     let (_, err, code) = w.check(&["--confirm", "none", "--fail-on", "down"]);
     assert_eq!(code, 1);
-    assert!(err.contains("web is down") && err.contains("--fail-on down"), "{err}");
+    assert!(
+        err.contains("web is down") && err.contains("--fail-on down"),
+        "{err}"
+    );
     w.assert_no_violations();
 }
 
@@ -213,7 +271,11 @@ async fn flapping_writes_nothing() {
     let (v, err, code) = w.check(&["--confirm", "0s,0s"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(status_of(&v, "web")["status"], "up");
-    assert_eq!(w.flap.0.load(Ordering::SeqCst), 2, "failed once, passed on the first retry");
+    assert_eq!(
+        w.flap.0.load(Ordering::SeqCst),
+        2,
+        "failed once, passed on the first retry"
+    );
     assert!(w.state().writes().is_empty());
     assert!(w.state().slack_posts.is_empty());
 }
@@ -233,7 +295,11 @@ async fn recovery_comments_and_closes_state_changes_comment() {
         let s = w.state();
         assert_eq!(s.issues.len(), 1);
         assert_eq!(s.issues[0].comments.len(), 1);
-        assert!(s.issues[0].comments[0].body.starts_with("web is now degraded (was down)."));
+        assert!(
+            s.issues[0].comments[0]
+                .body
+                .starts_with("web is now degraded (was down).")
+        );
     }
     // Degraded again: nothing.
     w.check(&["--confirm", "0s"]);
@@ -247,7 +313,13 @@ async fn recovery_comments_and_closes_state_changes_comment() {
         let i = &s.issues[0];
         assert!(!i.open);
         assert_eq!(i.state_reason.as_deref(), Some("completed"));
-        assert!(i.comments[1].body.starts_with("Resolved: web is up again after "), "{}", i.comments[1].body);
+        assert!(
+            i.comments[1]
+                .body
+                .starts_with("Resolved: web is up again after "),
+            "{}",
+            i.comments[1].body
+        );
         let last = s.slack_posts.last().unwrap();
         assert_eq!(last["channel"], "#monitoring");
         assert!(last.to_string().contains("web is up again"));
@@ -264,15 +336,41 @@ async fn hang_is_down_slow_is_degraded() {
     let w = World::new().await;
     w.config(&[("web", "/hang", false, 1000), ("api", "/slow", false, 100)]);
     let started = std::time::Instant::now();
-    let (v, err, code) = w.check(&["--confirm", "none", "--check-timeout", "1", "--no-github", "--no-slack"]);
-    assert!(started.elapsed() < Duration::from_secs(5), "the checks ran concurrently, bounded by the timeout");
+    let (v, err, code) = w.check(&[
+        "--confirm",
+        "none",
+        "--check-timeout",
+        "1",
+        "--no-github",
+        "--no-slack",
+    ]);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the checks ran concurrently, bounded by the timeout"
+    );
     assert_eq!(code, 0, "{err}");
     assert_eq!(status_of(&v, "web")["status"], "down");
     assert_eq!(status_of(&v, "web")["error"], "timed out after 1 s");
     assert_eq!(status_of(&v, "web")["http_status"], Value::Null);
     assert_eq!(status_of(&v, "api")["status"], "degraded");
-    assert!(status_of(&v, "api")["error"].as_str().unwrap().starts_with("slow: "));
-    let (_, _, code) = w.check(&["--confirm", "none", "--check-timeout", "1", "--no-github", "--no-slack", "--fail-on", "degraded", "--service", "api"]);
+    assert!(
+        status_of(&v, "api")["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("slow: ")
+    );
+    let (_, _, code) = w.check(&[
+        "--confirm",
+        "none",
+        "--check-timeout",
+        "1",
+        "--no-github",
+        "--no-slack",
+        "--fail-on",
+        "degraded",
+        "--service",
+        "api",
+    ]);
     assert_eq!(code, 1);
 }
 
@@ -281,7 +379,13 @@ async fn unmarked_issues_are_never_touched_and_unclear_creates_are_not_repeated(
     let w = World::new().await;
     w.config(&[("web", "/500", false, 1000)]);
     let t0 = Utc::now() - chrono::Duration::hours(1);
-    w.state().seed("web is down", "Opened by hand.", &["incident", "status", "service:web"], t0, None);
+    w.state().seed(
+        "web is down",
+        "Opened by hand.",
+        &["incident", "status", "service:web"],
+        t0,
+        None,
+    );
     w.state().fail_next_create = true;
     let (_, err, code) = w.check(&["--confirm", "none"]);
     assert_eq!(code, 0, "{err}");
@@ -290,8 +394,16 @@ async fn unmarked_issues_are_never_touched_and_unclear_creates_are_not_repeated(
     // once, although the first answer was a 502.
     assert_eq!(s.issues.len(), 2, "{:?}", s.writes());
     assert!(s.issues[0].open && s.issues[0].comments.is_empty());
-    assert_eq!(s.seen.iter().filter(|x| x.method == "POST" && x.path.ends_with("/issues")).count(), 1);
-    assert!(s.seen.iter().any(|x| x.method == "GET" && x.path.ends_with("/issues") && x.query.contains("state=open")));
+    assert_eq!(
+        s.seen
+            .iter()
+            .filter(|x| x.method == "POST" && x.path.ends_with("/issues"))
+            .count(),
+        1
+    );
+    assert!(s.seen.iter().any(|x| x.method == "GET"
+        && x.path.ends_with("/issues")
+        && x.query.contains("state=open")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -299,39 +411,95 @@ async fn incident_open_update_resolve() {
     let w = World::new().await;
     w.config(&[("web", "/up", true, 1000)]);
     let run = |args: &[&str]| {
-        let out = w.cmd().args(["--format", "json", "incident"]).args(args).output().unwrap();
+        let out = w
+            .cmd()
+            .args(["--format", "json", "incident"])
+            .args(args)
+            .output()
+            .unwrap();
         let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-        (v, String::from_utf8_lossy(&out.stderr).to_string(), out.status.code().unwrap())
+        (
+            v,
+            String::from_utf8_lossy(&out.stderr).to_string(),
+            out.status.code().unwrap(),
+        )
     };
-    let open = ["open", "--service", "web", "--title", "Checkout errors", "--impact", "critical", "--deployment", "4242", "--message", "Payments fail <b>x</b>"];
+    let open = [
+        "open",
+        "--service",
+        "web",
+        "--title",
+        "Checkout errors",
+        "--impact",
+        "critical",
+        "--deployment",
+        "4242",
+        "--message",
+        "Payments fail <b>x</b>",
+    ];
     let (v, err, code) = run(&open);
     assert_eq!(code, 0, "{err}");
     assert_eq!(v["number"], 1);
     assert_eq!(v["url"], "https://github.example/acme/web/issues/1");
-    assert_eq!(w.state().issues[0].labels, vec!["incident", "service:web", "impact:critical"]);
+    assert_eq!(
+        w.state().issues[0].labels,
+        vec!["incident", "service:web", "impact:critical"]
+    );
     let output = std::fs::read_to_string(w.output_file()).unwrap();
-    assert!(output.contains("incident_number=1") && output.contains("incident_url=https://github.example/acme/web/issues/1"), "{output}");
+    assert!(
+        output.contains("incident_number=1")
+            && output.contains("incident_url=https://github.example/acme/web/issues/1"),
+        "{output}"
+    );
     // The same incident again: the first is returned.
     let (v, _, code) = run(&open);
     assert_eq!((code, v["number"].as_u64()), (0, Some(1)));
     assert_eq!(w.state().issues.len(), 1);
-    let update = ["update", "1", "--status", "identified", "--message", "A bad deploy"];
+    let update = [
+        "update",
+        "1",
+        "--status",
+        "identified",
+        "--message",
+        "A bad deploy",
+    ];
     let (_, err, code) = run(&update);
     assert_eq!(code, 0, "{err}");
     run(&update);
-    assert_eq!(w.state().issues[0].comments.len(), 1, "the same update is posted once");
-    assert!(w.state().issues[0].comments[0].body.starts_with("**Identified**: A bad deploy"));
+    assert_eq!(
+        w.state().issues[0].comments.len(),
+        1,
+        "the same update is posted once"
+    );
+    assert!(
+        w.state().issues[0].comments[0]
+            .body
+            .starts_with("**Identified**: A bad deploy")
+    );
     let (_, err, code) = run(&["resolve", "1", "--message", "Rolled back"]);
     assert_eq!(code, 0, "{err}");
     assert!(!w.state().issues[0].open);
     assert_eq!(w.state().issues[0].comments.len(), 2);
     let (_, _, code) = run(&["resolve", "1"]);
     assert_eq!(code, 0);
-    assert_eq!(w.state().issues[0].comments.len(), 2, "resolving twice writes nothing");
+    assert_eq!(
+        w.state().issues[0].comments.len(),
+        2,
+        "resolving twice writes nothing"
+    );
     // Someone else's issue is never updated.
-    let n = w.state().seed("Something", "by hand", &["incident"], Utc::now(), None);
+    let n = w
+        .state()
+        .seed("Something", "by hand", &["incident"], Utc::now(), None);
     let writes = w.state().writes().len();
-    let (_, err, code) = run(&["update", &n.to_string(), "--status", "monitoring", "--message", "x"]);
+    let (_, err, code) = run(&[
+        "update",
+        &n.to_string(),
+        "--status",
+        "monitoring",
+        "--message",
+        "x",
+    ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("not an obsctl incident"), "{err}");
     assert_eq!(w.state().writes().len(), writes);
@@ -342,7 +510,10 @@ async fn incident_open_update_resolve() {
     w.state().forbid_writes = true;
     let (_, err, code) = run(&["open", "--service", "web", "--title", "Another"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("GitHub") && err.contains("HTTP 403") && err.contains("issues: write"), "{err}");
+    assert!(
+        err.contains("GitHub") && err.contains("HTTP 403") && err.contains("issues: write"),
+        "{err}"
+    );
     w.assert_no_violations();
 }
 
@@ -351,17 +522,36 @@ async fn a_status_check_incident_after_a_deploy_is_a_change_failure() {
     let w = World::new().await;
     w.config(&[("web", "/500", true, 1000)]);
     let sha = w.repo.commit("src/a.rs", "fn a() {}\n", "feat: a");
-    let ago = |mins: i64| (Utc::now() - chrono::Duration::minutes(mins)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let node = |id: u64, mins: i64| json!({"id": format!("DE_{id}"), "databaseId": id, "createdAt": ago(mins), "commitOid": sha,
-        "statuses": {"totalCount": 1, "nodes": [{"state": "SUCCESS", "createdAt": ago(mins - 1)}]}});
+    let ago = |mins: i64| {
+        (Utc::now() - chrono::Duration::minutes(mins))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let node = |id: u64, mins: i64| {
+        json!({"id": format!("DE_{id}"), "databaseId": id, "createdAt": ago(mins), "commitOid": sha,
+        "statuses": {"totalCount": 1, "nodes": [{"state": "SUCCESS", "createdAt": ago(mins - 1)}]}})
+    };
     w.state().deployments = vec![node(2, 120), node(1, 3 * 24 * 60)];
     let (_, err, code) = w.check(&["--confirm", "none"]);
     assert_eq!(code, 0, "{err}");
-    let out = w.cmd().args(["--format", "json", "dora", "report", "--source", "github", "--since", "7d"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = w
+        .cmd()
+        .args([
+            "--format", "json", "dora", "report", "--source", "github", "--since", "7d",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let cfr = &v["change_failure_rate"];
-    assert_eq!((cfr["failed"].as_u64(), cfr["total"].as_u64()), (Some(1), Some(2)), "{v:#}");
+    assert_eq!(
+        (cfr["failed"].as_u64(), cfr["total"].as_u64()),
+        (Some(1), Some(2)),
+        "{v:#}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -376,18 +566,60 @@ fn t(s: &str) -> DateTime<Utc> {
 fn seed_history(w: &World) {
     let mut s = w.state();
     let down = "x\n\n<!-- obsctl:incident service=web source=check state=down -->";
-    let n = s.seed("web is down", down, &["incident", "status", "service:web"], t("2026-11-20T10:00:00Z"), Some(t("2026-11-20T10:45:00Z")));
-    s.seed_comment(n, "Resolved: web is up again after 45m.\n\n<!-- obsctl:update status=resolved state=up -->", t("2026-11-20T10:45:00Z"));
-    s.seed_comment(n, "internal chatter with a secret-ish detail", t("2026-11-20T10:50:00Z"));
+    let n = s.seed(
+        "web is down",
+        down,
+        &["incident", "status", "service:web"],
+        t("2026-11-20T10:00:00Z"),
+        Some(t("2026-11-20T10:45:00Z")),
+    );
+    s.seed_comment(
+        n,
+        "Resolved: web is up again after 45m.\n\n<!-- obsctl:update status=resolved state=up -->",
+        t("2026-11-20T10:45:00Z"),
+    );
+    s.seed_comment(
+        n,
+        "internal chatter with a secret-ish detail",
+        t("2026-11-20T10:50:00Z"),
+    );
     let declared = "Card payments fail for some customers <script>alert(1)</script>.\n\n<!-- obsctl:incident service=api source=declared impact=major -->";
-    let n = s.seed("Payments failing", declared, &["incident", "service:api", "impact:major"], t("2026-11-29T08:00:00Z"), None);
-    s.seed_comment(n, "**Identified**: a bad deploy; rolling back.\n\n<!-- obsctl:update status=identified -->", t("2026-11-29T08:20:00Z"));
+    let n = s.seed(
+        "Payments failing",
+        declared,
+        &["incident", "service:api", "impact:major"],
+        t("2026-11-29T08:00:00Z"),
+        None,
+    );
+    s.seed_comment(
+        n,
+        "**Identified**: a bad deploy; rolling back.\n\n<!-- obsctl:update status=identified -->",
+        t("2026-11-29T08:20:00Z"),
+    );
     let degraded = "x\n\n<!-- obsctl:incident service=search source=check state=degraded -->";
-    s.seed("search is degraded", degraded, &["incident", "status", "service:search"], t("2026-11-29T09:00:00Z"), None);
-    s.seed("Hand-made incident", "no marker", &["incident"], t("2026-11-25T09:00:00Z"), None);
+    s.seed(
+        "search is degraded",
+        degraded,
+        &["incident", "status", "service:search"],
+        t("2026-11-29T09:00:00Z"),
+        None,
+    );
+    s.seed(
+        "Hand-made incident",
+        "no marker",
+        &["incident"],
+        t("2026-11-25T09:00:00Z"),
+        None,
+    );
     // Older than the window: not on the page.
     let old = "x\n\n<!-- obsctl:incident service=web source=check state=down -->";
-    s.seed("web is down", old, &["incident", "status", "service:web"], t("2026-05-01T10:00:00Z"), Some(t("2026-05-01T11:00:00Z")));
+    s.seed(
+        "web is down",
+        old,
+        &["incident", "status", "service:web"],
+        t("2026-05-01T10:00:00Z"),
+        Some(t("2026-05-01T11:00:00Z")),
+    );
 }
 
 fn build(w: &World, out: &Path, extra: &[&str]) -> Value {
@@ -424,7 +656,10 @@ fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                out.push((p.strip_prefix(dir).unwrap().display().to_string(), std::fs::read(&p).unwrap()));
+                out.push((
+                    p.strip_prefix(dir).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                ));
             }
         }
     }
@@ -439,7 +674,12 @@ fn json_file(dir: &Path, rel: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_build_matches_statuspage_and_is_reproducible() {
     let w = World::new().await;
-    w.config(&[("web", "/up", true, 1000), ("api", "/up", false, 1000), ("search", "/up", false, 1000), ("billing", "/up", false, 1000)]);
+    w.config(&[
+        ("web", "/up", true, 1000),
+        ("api", "/up", false, 1000),
+        ("search", "/up", false, 1000),
+        ("billing", "/up", false, 1000),
+    ]);
     seed_history(&w);
     let a = w.dir.path().join("site-a");
     let b = w.dir.path().join("site-b");
@@ -449,7 +689,14 @@ async fn status_build_matches_statuspage_and_is_reproducible() {
     let (ta, tb) = (read_tree(&a), read_tree(&b));
     assert_eq!(ta, tb, "the same input gives the same bytes");
     // One paginated query for the window and one for the open incidents.
-    assert_eq!(w.state().seen.iter().filter(|s| s.path == "/graphql").count(), 4);
+    assert_eq!(
+        w.state()
+            .seen
+            .iter()
+            .filter(|s| s.path == "/graphql")
+            .count(),
+        4
+    );
     w.assert_no_violations();
 
     for (file, contract) in [
@@ -457,39 +704,100 @@ async fn status_build_matches_statuspage_and_is_reproducible() {
         ("api/v2/summary.json", "summary.json"),
         ("api/v2/components.json", "components.json"),
         ("api/v2/incidents.json", "incidents.json"),
-        ("api/v2/incidents/unresolved.json", "incidents-unresolved.json"),
-        ("api/v2/scheduled-maintenances.json", "scheduled-maintenances.json"),
+        (
+            "api/v2/incidents/unresolved.json",
+            "incidents-unresolved.json",
+        ),
+        (
+            "api/v2/scheduled-maintenances.json",
+            "scheduled-maintenances.json",
+        ),
     ] {
-        common::assert_valid(&format!("statuspage/{contract}"), Some("response_200"), &json_file(&a, file));
+        common::assert_valid(
+            &format!("statuspage/{contract}"),
+            Some("response_200"),
+            &json_file(&a, file),
+        );
     }
     // The validator can fail.
     let mut bad = json_file(&a, "api/v2/components.json");
     bad["components"][0]["status"] = json!("down");
-    assert!(!common::is_valid("statuspage/components.json", Some("response_200"), &bad));
+    assert!(!common::is_valid(
+        "statuspage/components.json",
+        Some("response_200"),
+        &bad
+    ));
 
     let summary = json_file(&a, "api/v2/summary.json");
-    assert_eq!(summary["page"]["updated_at"], "2026-11-29T12:00:00Z", "measured up to checked_at");
-    assert_eq!(summary["status"], json!({"indicator": "major", "description": "Partial System Outage"}));
-    let comp = |name: &str| summary["components"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["status"].clone();
+    assert_eq!(
+        summary["page"]["updated_at"], "2026-11-29T12:00:00Z",
+        "measured up to checked_at"
+    );
+    assert_eq!(
+        summary["status"],
+        json!({"indicator": "major", "description": "Partial System Outage"})
+    );
+    let comp = |name: &str| {
+        summary["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()["status"]
+            .clone()
+    };
     assert_eq!(comp("web"), "operational");
-    assert_eq!(comp("api"), "partial_outage", "an open declared major incident decides it, though the check says up");
+    assert_eq!(
+        comp("api"),
+        "partial_outage",
+        "an open declared major incident decides it, though the check says up"
+    );
     assert_eq!(comp("search"), "degraded_performance");
-    let open: Vec<&str> = summary["incidents"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    let open: Vec<&str> = summary["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
     assert_eq!(open, vec!["search is degraded", "Payments failing"]);
     let incidents = json_file(&a, "api/v2/incidents.json");
-    let names: Vec<&str> = incidents["incidents"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
-    assert_eq!(names, vec!["search is degraded", "Payments failing", "web is down"], "newest first; the hand-made and the old one are not there");
+    let names: Vec<&str> = incidents["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["search is degraded", "Payments failing", "web is down"],
+        "newest first; the hand-made and the old one are not there"
+    );
     let resolved = &incidents["incidents"][2];
     assert_eq!(resolved["status"], "resolved");
     assert_eq!(resolved["impact"], "critical", "web is critical");
     let bodies = resolved["incident_updates"].to_string();
-    assert!(!bodies.contains("chatter"), "comments obsctl did not write stay on GitHub");
-    assert_eq!(incidents["incidents"][1]["incident_updates"][0]["status"], "identified");
-    assert_eq!(incidents["incidents"][1]["incident_updates"][0]["body"], "a bad deploy; rolling back.");
+    assert!(
+        !bodies.contains("chatter"),
+        "comments obsctl did not write stay on GitHub"
+    );
+    assert_eq!(
+        incidents["incidents"][1]["incident_updates"][0]["status"],
+        "identified"
+    );
+    assert_eq!(
+        incidents["incidents"][1]["incident_updates"][0]["body"],
+        "a bad deploy; rolling back."
+    );
     let badge = json_file(&a, "badge/api.json");
-    assert_eq!(badge, json!({"schemaVersion": 1, "label": "api", "message": "partial outage", "color": "orange"}));
+    assert_eq!(
+        badge,
+        json!({"schemaVersion": 1, "label": "api", "message": "partial outage", "color": "orange"})
+    );
     let uptime = json_file(&a, "badge/web-uptime.json");
-    assert_eq!(uptime["message"], "99.96%", "45 minutes down in 90 days (the last one up to 12:00)");
+    assert_eq!(
+        uptime["message"], "99.96%",
+        "45 minutes down in 90 days (the last one up to 12:00)"
+    );
     let atom = std::fs::read_to_string(a.join("history.atom")).unwrap();
     assert_eq!(atom.matches("<entry>").count(), 3);
     assert!(atom.contains("&lt;script&gt;") && !atom.contains("<script>"));
@@ -500,7 +808,10 @@ async fn status_build_matches_statuspage_and_is_reproducible() {
     // --now moves the reference time, never the clock.
     let c = w.dir.path().join("site-c");
     build(&w, &c, &["--now", "2026-11-29T13:00:00Z"]);
-    assert_eq!(json_file(&c, "api/v2/status.json")["page"]["updated_at"], "2026-11-29T13:00:00Z");
+    assert_eq!(
+        json_file(&c, "api/v2/status.json")["page"]["updated_at"],
+        "2026-11-29T13:00:00Z"
+    );
 
     chromium_check(&a, &["web", "api", "search", "billing"]);
 }
@@ -511,39 +822,73 @@ async fn status_build_matches_statuspage_and_is_reproducible() {
 fn chromium_check(site: &Path, services: &[&str]) {
     let chromium = Path::new("/usr/bin/chromium");
     if !chromium.exists() {
-        eprintln!("NOTICE: /usr/bin/chromium is missing: the status page was not opened in a browser");
+        eprintln!(
+            "NOTICE: /usr/bin/chromium is missing: the status page was not opened in a browser"
+        );
         return;
     }
     let page = format!("file://{}", site.join("index.html").display());
     let profile = tempfile::tempdir().unwrap();
     let base = |extra: &[String]| {
         let mut c = std::process::Command::new(chromium);
-        c.args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .args(extra)
-            .arg(&page);
+        c.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(&page);
         c
     };
     let dom = base(&["--dump-dom".into()]).output().unwrap();
     let dom = String::from_utf8_lossy(&dom.stdout);
     assert!(dom.contains("Partial System Outage"), "{dom}");
-    for (name, state) in services.iter().zip(["Operational", "Partial outage", "Degraded performance", "Operational"]) {
-        let row = dom.split(&format!("id=\"service-{name}\"")).nth(1).unwrap_or_else(|| panic!("no row for {name}"));
+    for (name, state) in services.iter().zip([
+        "Operational",
+        "Partial outage",
+        "Degraded performance",
+        "Operational",
+    ]) {
+        let row = dom
+            .split(&format!("id=\"service-{name}\""))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no row for {name}"));
         let row = &row[..row.find("</li>").unwrap()];
-        assert!(row.contains(&format!(">{name}</h3>")) && row.contains(state), "{name}: {row}");
+        assert!(
+            row.contains(&format!(">{name}</h3>")) && row.contains(state),
+            "{name}: {row}"
+        );
     }
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/status-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
-    for (scheme, flag) in [("light", "--blink-settings=preferredColorScheme=1"), ("dark", "--blink-settings=preferredColorScheme=0")] {
+    for (scheme, flag) in [
+        ("light", "--blink-settings=preferredColorScheme=1"),
+        ("dark", "--blink-settings=preferredColorScheme=0"),
+    ] {
         for (w, h) in [(1400, 1800), (390, 2400)] {
             let file = shots.join(format!("status-{scheme}-{w}.png"));
             let _ = std::fs::remove_file(&file);
-            let out = base(&[flag.into(), format!("--window-size={w},{h}"), format!("--screenshot={}", file.display())])
-                .output()
-                .unwrap();
-            let png = std::fs::read(&file).unwrap_or_else(|_| panic!("no screenshot: {}", String::from_utf8_lossy(&out.stderr)));
-            assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{scheme} {w}: an empty screenshot");
+            let out = base(&[
+                flag.into(),
+                format!("--window-size={w},{h}"),
+                format!("--screenshot={}", file.display()),
+            ])
+            .output()
+            .unwrap();
+            let png = std::fs::read(&file).unwrap_or_else(|_| {
+                panic!("no screenshot: {}", String::from_utf8_lossy(&out.stderr))
+            });
+            assert!(
+                png.starts_with(b"\x89PNG") && png.len() > 10_000,
+                "{scheme} {w}: an empty screenshot"
+            );
         }
     }
 }
@@ -554,7 +899,10 @@ fn the_issue_queries_match_githubs_schema() {
     let q = obsctl::providers::github::issues::ISSUES_QUERY;
     let errors = graphql_schema::validate(&schema, q);
     assert!(errors.is_empty(), "{errors:?}");
-    assert_eq!(graphql_schema::validate(&schema, &q.replace("closedAt", "closedOn")).len(), 1);
+    assert_eq!(
+        graphql_schema::validate(&schema, &q.replace("closedAt", "closedOn")).len(),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -562,17 +910,34 @@ async fn the_fake_answers_as_github_does() {
     let w = World::new().await;
     w.config(&[("web", "/up", true, 1000)]);
     for n in 0..150 {
-        w.state().seed(&format!("i{n}"), "b", &["incident"], Utc::now(), None);
+        w.state()
+            .seed(&format!("i{n}"), "b", &["incident"], Utc::now(), None);
     }
     obsctl::install_crypto_provider();
     let client = reqwest::Client::new();
-    let r = client.get(format!("{}/repos/acme/web/issues?labels=incident&state=all&per_page=100", w.gh.uri()))
-        .bearer_auth(TOKEN).send().await.unwrap();
-    let link = r.headers().get("link").unwrap().to_str().unwrap().to_string();
+    let r = client
+        .get(format!(
+            "{}/repos/acme/web/issues?labels=incident&state=all&per_page=100",
+            w.gh.uri()
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let link = r
+        .headers()
+        .get("link")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     let body: Value = r.json().await.unwrap();
     common::assert_valid("github/list-repo-issues.json", Some("response_200"), &body);
     assert_eq!(body.as_array().unwrap().len(), 100);
-    assert!(link.contains("rel=\"next\"") && link.contains("page=2"), "{link}");
+    assert!(
+        link.contains("rel=\"next\"") && link.contains("page=2"),
+        "{link}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -584,12 +949,30 @@ async fn bad_input_is_exit_2_and_writes_nothing() {
         vec!["status", "check", "--service", "nope"],
         vec!["--format", "csv", "status", "check"],
         vec!["status", "build", "--out", "x", "--now", "yesterday"],
-        vec!["incident", "update", "1", "--status", "identified", "--message", " "],
+        vec![
+            "incident",
+            "update",
+            "1",
+            "--status",
+            "identified",
+            "--message",
+            " ",
+        ],
     ] {
         let out = w.cmd().args(&args).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let out = w.cmd().env_remove("HEALTH_TOKEN").args(["status", "check"]).output().unwrap();
+    let out = w
+        .cmd()
+        .env_remove("HEALTH_TOKEN")
+        .args(["status", "check"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("$HEALTH_TOKEN"));
     assert!(w.state().seen.is_empty());

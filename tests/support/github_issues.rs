@@ -86,7 +86,14 @@ impl State {
     }
 
     /// Add an issue as if someone had opened it.
-    pub fn seed(&mut self, title: &str, body: &str, labels: &[&str], created: DateTime<Utc>, closed: Option<DateTime<Utc>>) -> u64 {
+    pub fn seed(
+        &mut self,
+        title: &str,
+        body: &str,
+        labels: &[&str],
+        created: DateTime<Utc>,
+        closed: Option<DateTime<Utc>>,
+    ) -> u64 {
         self.next_id += 1;
         let number = self.issues.len() as u64 + 1;
         self.issues.push(FakeIssue {
@@ -108,7 +115,11 @@ impl State {
         self.next_id += 1;
         let id = 9000 + self.next_id;
         let issue = &mut self.issues[number as usize - 1];
-        issue.comments.push(FakeComment { id, body: body.into(), created_at: at });
+        issue.comments.push(FakeComment {
+            id,
+            body: body.into(),
+            created_at: at,
+        });
         issue.updated_at = issue.updated_at.max(at);
     }
 }
@@ -148,7 +159,12 @@ pub fn rest_issue(base: &str, i: &FakeIssue) -> Value {
 }
 
 fn gql_issue(i: &FakeIssue) -> Value {
-    let comments: Vec<Value> = i.comments.iter().rev().take(100).rev()
+    let comments: Vec<Value> = i
+        .comments
+        .iter()
+        .rev()
+        .take(100)
+        .rev()
         .map(|c| json!({"databaseId": c.id, "body": c.body, "createdAt": ts(c.created_at)}))
         .collect();
     json!({
@@ -165,7 +181,10 @@ fn resp(status: u16, body: Value) -> ResponseTemplate {
 }
 
 fn query_pairs(req: &Request) -> Vec<(String, String)> {
-    req.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    req.url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 #[derive(Clone, Default)]
@@ -189,22 +208,40 @@ impl Respond for Fake {
         if path.starts_with("/api/chat.") {
             return slack(&mut s, &body);
         }
-        let auth = req.headers.get("authorization").and_then(|v| v.to_str().ok());
+        let auth = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok());
         if auth != Some(&format!("Bearer {TOKEN}")) {
-            return resp(401, json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}));
+            return resp(
+                401,
+                json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}),
+            );
         }
         if s.forbid_writes && method != "GET" && path != "/graphql" {
-            return resp(403, json!({"message": "Resource not accessible by integration",
-                "documentation_url": "https://docs.github.com/rest/issues/issues#create-an-issue", "status": "403"}));
+            return resp(
+                403,
+                json!({"message": "Resource not accessible by integration",
+                "documentation_url": "https://docs.github.com/rest/issues/issues#create-an-issue", "status": "403"}),
+            );
         }
         if path == "/graphql" {
             return graphql(&mut s, &body, self.schema.as_deref());
         }
-        if method != "GET" && req.headers.get("accept").and_then(|v| v.to_str().ok()) != Some("application/vnd.github+json") {
-            s.violations.push(format!("{method} {path}: no Accept: application/vnd.github+json"));
+        if method != "GET"
+            && req.headers.get("accept").and_then(|v| v.to_str().ok())
+                != Some("application/vnd.github+json")
+        {
+            s.violations.push(format!(
+                "{method} {path}: no Accept: application/vnd.github+json"
+            ));
         }
         let base = format!("{}://{}", req.url.scheme(), req.url.authority());
-        let segs: Vec<&str> = path.trim_start_matches(API).trim_matches('/').split('/').collect();
+        let segs: Vec<&str> = path
+            .trim_start_matches(API)
+            .trim_matches('/')
+            .split('/')
+            .collect();
         if !path.starts_with(API) {
             return resp(404, json!({"message": "Not Found"}));
         }
@@ -216,10 +253,20 @@ impl Respond for Fake {
                 None => resp(404, json!({"message": "Not Found"})),
             },
             ("PATCH", ["issues", n]) => {
-                let Some(i) = find(&s, n) else { return resp(404, json!({"message": "Not Found"})) };
+                let Some(i) = find(&s, n) else {
+                    return resp(404, json!({"message": "Not Found"}));
+                };
                 let state = body["state"].as_str();
-                if !matches!(state, Some("open" | "closed")) || body.as_object().is_some_and(|o| o.keys().any(|k| !["state", "state_reason", "title", "body", "labels"].contains(&k.as_str()))) {
-                    s.violations.push(format!("PATCH issue: unexpected body {body}"));
+                if !matches!(state, Some("open" | "closed"))
+                    || body.as_object().is_some_and(|o| {
+                        o.keys().any(|k| {
+                            !["state", "state_reason", "title", "body", "labels"]
+                                .contains(&k.as_str())
+                        })
+                    })
+                {
+                    s.violations
+                        .push(format!("PATCH issue: unexpected body {body}"));
                     return resp(422, json!({"message": "Validation Failed"}));
                 }
                 let now = s.now();
@@ -234,7 +281,9 @@ impl Respond for Fake {
                 resp(200, v)
             }
             ("POST", ["issues", n, "comments"]) => {
-                let Some(i) = find(&s, n) else { return resp(404, json!({"message": "Not Found"})) };
+                let Some(i) = find(&s, n) else {
+                    return resp(404, json!({"message": "Not Found"}));
+                };
                 let Some(text) = body["body"].as_str().filter(|t| !t.is_empty()) else {
                     s.violations.push(format!("comment without a body: {body}"));
                     return resp(422, json!({"message": "Validation Failed"}));
@@ -243,14 +292,23 @@ impl Respond for Fake {
                 s.next_id += 1;
                 let id = 9000 + s.next_id;
                 let issue = &mut s.issues[i];
-                issue.comments.push(FakeComment { id, body: text.into(), created_at: now });
+                issue.comments.push(FakeComment {
+                    id,
+                    body: text.into(),
+                    created_at: now,
+                });
                 issue.updated_at = now;
-                resp(201, json!({"id": id, "node_id": format!("IC_{id}"), "body": text, "user": user(),
+                resp(
+                    201,
+                    json!({"id": id, "node_id": format!("IC_{id}"), "body": text, "user": user(),
                     "html_url": format!("{REPO}/issues/{}#issuecomment-{id}", i + 1),
-                    "created_at": ts(now), "updated_at": ts(now)}))
+                    "created_at": ts(now), "updated_at": ts(now)}),
+                )
             }
             ("GET", ["issues", n, "comments"]) => {
-                let Some(i) = find(&s, n) else { return resp(404, json!({"message": "Not Found"})) };
+                let Some(i) = find(&s, n) else {
+                    return resp(404, json!({"message": "Not Found"}));
+                };
                 let items: Vec<Value> = s.issues[i].comments.iter()
                     .map(|c| json!({"id": c.id, "body": c.body, "created_at": ts(c.created_at), "user": user()}))
                     .collect();
@@ -264,19 +322,28 @@ impl Respond for Fake {
                 }
             }
             ("POST", ["labels"]) => {
-                let ok = body["name"].is_string() && body["color"].as_str().is_some_and(|c| c.len() == 6 && c.chars().all(|x| x.is_ascii_hexdigit()))
+                let ok = body["name"].is_string()
+                    && body["color"]
+                        .as_str()
+                        .is_some_and(|c| c.len() == 6 && c.chars().all(|x| x.is_ascii_hexdigit()))
                     && body.get("description").is_none_or(Value::is_string);
                 if !ok {
                     s.violations.push(format!("create label: bad body {body}"));
                     return resp(422, json!({"message": "Validation Failed"}));
                 }
                 if s.labels.iter().any(|l| l["name"] == body["name"]) {
-                    return resp(422, json!({"message": "Validation Failed", "errors": [{"resource": "Label", "code": "already_exists", "field": "name"}]}));
+                    return resp(
+                        422,
+                        json!({"message": "Validation Failed", "errors": [{"resource": "Label", "code": "already_exists", "field": "name"}]}),
+                    );
                 }
                 s.labels.push(body.clone());
                 resp(201, body)
             }
-            _ => resp(404, json!({"message": "Not Found", "detail": "no such endpoint in the issues fake"})),
+            _ => resp(
+                404,
+                json!({"message": "Not Found", "detail": "no such endpoint in the issues fake"}),
+            ),
         }
     }
 }
@@ -291,7 +358,10 @@ pub fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' && i + 2 < b.len() + 0 + 1 {
-            if let Some(v) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            if let Some(v) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
                 out.push(v);
                 i += 3;
                 continue;
@@ -310,17 +380,31 @@ fn find(s: &State, n: &str) -> Option<usize> {
 
 fn create_issue(s: &mut State, base: &str, body: &Value) -> ResponseTemplate {
     let title = body["title"].as_str().filter(|t| !t.trim().is_empty());
-    let labels_ok = body.get("labels").is_none_or(|l| l.as_array().is_some_and(|a| a.iter().all(Value::is_string)));
-    let body_ok = body.get("body").is_none_or(|b| b.is_string() || b.is_null());
+    let labels_ok = body
+        .get("labels")
+        .is_none_or(|l| l.as_array().is_some_and(|a| a.iter().all(Value::is_string)));
+    let body_ok = body
+        .get("body")
+        .is_none_or(|b| b.is_string() || b.is_null());
     let (Some(title), true, true) = (title, labels_ok, body_ok) else {
         s.violations.push(format!("create issue: bad body {body}"));
         return resp(422, json!({"message": "Validation Failed"}));
     };
-    if title.chars().count() > 256 || body["body"].as_str().is_some_and(|b| b.chars().count() > 65_536) {
-        s.violations.push("create issue: over GitHub's limits".into());
+    if title.chars().count() > 256
+        || body["body"]
+            .as_str()
+            .is_some_and(|b| b.chars().count() > 65_536)
+    {
+        s.violations
+            .push("create issue: over GitHub's limits".into());
     }
     let now = s.now();
-    let labels: Vec<String> = body["labels"].as_array().into_iter().flatten().filter_map(|l| l.as_str().map(String::from)).collect();
+    let labels: Vec<String> = body["labels"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l.as_str().map(String::from))
+        .collect();
     for l in &labels {
         if !s.labels.iter().any(|x| x["name"] == l.as_str()) {
             s.labels.push(json!({"name": l, "color": "ededed"}));
@@ -348,12 +432,22 @@ fn create_issue(s: &mut State, base: &str, body: &Value) -> ResponseTemplate {
 
 fn list_issues(s: &State, base: &str, q: &[(String, String)]) -> ResponseTemplate {
     let get = |k: &str| q.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.as_str());
-    let labels: Vec<&str> = get("labels").map(|l| l.split(',').filter(|x| !x.is_empty()).collect()).unwrap_or_default();
+    let labels: Vec<&str> = get("labels")
+        .map(|l| l.split(',').filter(|x| !x.is_empty()).collect())
+        .unwrap_or_default();
     let state = get("state").unwrap_or("open");
-    let since = get("since").and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
-    let mut items: Vec<&FakeIssue> = s.issues.iter()
+    let since = get("since")
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    let mut items: Vec<&FakeIssue> = s
+        .issues
+        .iter()
         .filter(|i| labels.iter().all(|l| i.labels.iter().any(|x| x == l)))
-        .filter(|i| match state { "open" => i.open, "closed" => !i.open, _ => true })
+        .filter(|i| match state {
+            "open" => i.open,
+            "closed" => !i.open,
+            _ => true,
+        })
         .filter(|i| since.is_none_or(|t| i.updated_at >= t))
         .collect();
     items.sort_by_key(|i| std::cmp::Reverse((i.created_at, i.number)));
@@ -363,44 +457,97 @@ fn list_issues(s: &State, base: &str, q: &[(String, String)]) -> ResponseTemplat
 
 /// One page (`per_page`, `page`) with a `Link` header, as GitHub paginates.
 fn page(base: &str, path: &str, q: &[(String, String)], items: Vec<Value>) -> ResponseTemplate {
-    let get = |k: &str| q.iter().find(|(kk, _)| kk == k).and_then(|(_, v)| v.parse::<usize>().ok());
+    let get = |k: &str| {
+        q.iter()
+            .find(|(kk, _)| kk == k)
+            .and_then(|(_, v)| v.parse::<usize>().ok())
+    };
     let per_page = get("per_page").unwrap_or(30).clamp(1, 100);
     let n = get("page").unwrap_or(1).max(1);
-    let chunk: Vec<Value> = items.iter().skip((n - 1) * per_page).take(per_page).cloned().collect();
+    let chunk: Vec<Value> = items
+        .iter()
+        .skip((n - 1) * per_page)
+        .take(per_page)
+        .cloned()
+        .collect();
     let mut r = resp(200, Value::Array(chunk));
     if n * per_page < items.len() {
-        let mut pairs: Vec<(String, String)> = q.iter().filter(|(k, _)| k != "page").cloned().collect();
+        let mut pairs: Vec<(String, String)> =
+            q.iter().filter(|(k, _)| k != "page").cloned().collect();
         pairs.push(("page".into(), (n + 1).to_string()));
-        let qs: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", v.replace(',', "%2C").replace(':', "%3A").replace('+', "%2B"))).collect();
-        r = r.insert_header("link", format!("<{base}{path}?{}>; rel=\"next\"", qs.join("&")).as_str());
+        let qs: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{k}={}",
+                    v.replace(',', "%2C")
+                        .replace(':', "%3A")
+                        .replace('+', "%2B")
+                )
+            })
+            .collect();
+        r = r.insert_header(
+            "link",
+            format!("<{base}{path}?{}>; rel=\"next\"", qs.join("&")).as_str(),
+        );
     }
     r
 }
 
-fn graphql(s: &mut State, body: &Value, schema: Option<&super::graphql_schema::Schema>) -> ResponseTemplate {
+fn graphql(
+    s: &mut State,
+    body: &Value,
+    schema: Option<&super::graphql_schema::Schema>,
+) -> ResponseTemplate {
     let query = body["query"].as_str().unwrap_or("");
     if let Some(schema) = schema {
         let errors = super::graphql_schema::validate(schema, query);
         if !errors.is_empty() {
-            s.violations.push(format!("GraphQL query does not match GitHub's schema: {errors:?}"));
+            s.violations.push(format!(
+                "GraphQL query does not match GitHub's schema: {errors:?}"
+            ));
         }
     }
     let vars = &body["variables"];
     if vars["owner"] != "acme" || vars["name"] != "web" {
-        return resp(200, json!({"data": {"repository": null}, "errors": [{"type": "NOT_FOUND", "message": "Could not resolve to a Repository"}]}));
+        return resp(
+            200,
+            json!({"data": {"repository": null}, "errors": [{"type": "NOT_FOUND", "message": "Could not resolve to a Repository"}]}),
+        );
     }
-    let after: usize = vars["after"].as_str().and_then(|c| c.parse().ok()).unwrap_or(0);
-    let labels: Vec<String> = vars["labels"].as_array().into_iter().flatten().filter_map(|l| l.as_str().map(String::from)).collect();
-    let since = vars["since"].as_str().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
-    let states: Option<Vec<String>> = vars["states"].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect());
+    let after: usize = vars["after"]
+        .as_str()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let labels: Vec<String> = vars["labels"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l.as_str().map(String::from))
+        .collect();
+    let since = vars["since"]
+        .as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    let states: Option<Vec<String>> = vars["states"].as_array().map(|a| {
+        a.iter()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect()
+    });
     let (field, nodes): (&str, Vec<Value>) = if query.contains("ObsctlDoraDeployments") {
         ("deployments", s.deployments.clone())
     } else if query.contains("ObsctlIssuesByLabel") || query.contains("ObsctlDoraIncidents") {
-        let mut list: Vec<&FakeIssue> = s.issues.iter()
+        let mut list: Vec<&FakeIssue> = s
+            .issues
+            .iter()
             // GitHub's `labels` argument: any of them.
             .filter(|i| labels.is_empty() || i.labels.iter().any(|l| labels.contains(l)))
             .filter(|i| since.is_none_or(|t| i.updated_at >= t))
-            .filter(|i| states.as_ref().is_none_or(|st| st.iter().any(|x| (x == "OPEN") == i.open)))
+            .filter(|i| {
+                states
+                    .as_ref()
+                    .is_none_or(|st| st.iter().any(|x| (x == "OPEN") == i.open))
+            })
             .collect();
         list.sort_by_key(|i| std::cmp::Reverse((i.created_at, i.number)));
         let full = query.contains("ObsctlIssuesByLabel");
@@ -408,23 +555,33 @@ fn graphql(s: &mut State, body: &Value, schema: Option<&super::graphql_schema::S
             json!({"number": i.number, "createdAt": ts(i.created_at), "closedAt": i.closed_at.map(ts)})
         }).collect())
     } else {
-        return resp(200, json!({"errors": [{"message": "unknown query in the fake"}]}));
+        return resp(
+            200,
+            json!({"errors": [{"message": "unknown query in the fake"}]}),
+        );
     };
     let pageful: Vec<Value> = nodes.iter().skip(after).take(100).cloned().collect();
     let end = after + pageful.len();
-    resp(200, json!({"data": {"repository": {field: {
-        "pageInfo": {"hasNextPage": end < nodes.len(), "endCursor": end.to_string()},
-        "nodes": pageful,
-    }}}}))
+    resp(
+        200,
+        json!({"data": {"repository": {field: {
+            "pageInfo": {"hasNextPage": end < nodes.len(), "endCursor": end.to_string()},
+            "nodes": pageful,
+        }}}}),
+    )
 }
 
 fn slack(s: &mut State, body: &Value) -> ResponseTemplate {
     let channel = body["channel"].as_str().unwrap_or("").to_string();
     if channel.is_empty() || !(body["text"].is_string() || body["blocks"].is_array()) {
-        s.violations.push(format!("chat.postMessage: bad body {body}"));
+        s.violations
+            .push(format!("chat.postMessage: bad body {body}"));
         return resp(200, json!({"ok": false, "error": "invalid_arguments"}));
     }
     s.slack_posts.push(body.clone());
     let ts = format!("1700000000.{:06}", s.slack_posts.len());
-    resp(200, json!({"ok": true, "channel": format!("C{}", channel.trim_start_matches('#').to_uppercase()), "ts": ts, "message": body}))
+    resp(
+        200,
+        json!({"ok": true, "channel": format!("C{}", channel.trim_start_matches('#').to_uppercase()), "ts": ts, "message": body}),
+    )
 }

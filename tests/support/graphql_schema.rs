@@ -27,9 +27,10 @@ fn named(t: &s::Type<'_, String>) -> String {
 }
 
 pub fn load_schema() -> Schema {
-    let text =
-        std::fs::read_to_string(crate::common::contracts_dir().join("github/graphql-schema.graphql"))
-            .unwrap();
+    let text = std::fs::read_to_string(
+        crate::common::contracts_dir().join("github/graphql-schema.graphql"),
+    )
+    .unwrap();
     let doc = s::parse_schema::<String>(&text).expect("the schema parses");
     let mut schema = Schema {
         fields: HashMap::new(),
@@ -162,4 +163,3 @@ pub fn validate(schema: &Schema, query: &str) -> Vec<String> {
     }
     errors
 }
-

@@ -221,6 +221,11 @@ pub async fn run(args: StatusCheckArgs, ctx: &Context) -> Result<()> {
     notify(ctx, &services, &changes).await?;
     let report = report(checked_at, &services, &results);
     output(ctx, &services, &report, &changes)?;
+    if let Some(path) = &args.output {
+        let text = serde_json::to_string_pretty(&report)? + "\n";
+        std::fs::write(path, text)
+            .with_context(|| format!("writing --output {}", path.display()))?;
+    }
     fail_on(args.fail_on, &report)
 }
 
