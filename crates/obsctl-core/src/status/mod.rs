@@ -5,7 +5,7 @@
 //! - [`rollup`]: component statuses and the page indicator (the rule);
 //! - [`uptime`]: uptime per day from incident intervals;
 //! - [`site`]: the site model, Statuspage v2 JSON, Atom feed, badges;
-//! - [`html`]: `index.html`.
+//! - [`html`]: the page, `index.html`.
 pub mod health;
 pub mod html;
 pub mod incident;

@@ -382,7 +382,7 @@ pub fn view(input: &SiteInput) -> SiteView {
         }
         i.updates.retain(|u| u.at <= now);
     }
-    incidents.sort_by(|a, b| (b.created_at, b.number).cmp(&(a.created_at, a.number)));
+    incidents.sort_by_key(|b| std::cmp::Reverse((b.created_at, b.number)));
     let mut used = BTreeMap::new();
     let services: Vec<ServiceView> = input
         .services
@@ -562,7 +562,7 @@ impl SiteView {
     pub fn statuspage(&self) -> Vec<(String, Value)> {
         let unresolved: Vec<Value> = self.open.iter().map(|i| self.incident(i)).collect();
         let mut all: Vec<&IncidentRecord> = self.open.iter().chain(&self.past).collect();
-        all.sort_by(|a, b| (b.created_at, b.number).cmp(&(a.created_at, a.number)));
+        all.sort_by_key(|b| std::cmp::Reverse((b.created_at, b.number)));
         let newest: Vec<Value> = all
             .iter()
             .take(MAX_INCIDENTS)
@@ -637,7 +637,7 @@ impl SiteView {
     /// `history.atom`: one entry per incident of the window, newest first.
     pub fn atom(&self) -> String {
         let mut all: Vec<&IncidentRecord> = self.open.iter().chain(&self.past).collect();
-        all.sort_by(|a, b| (b.created_at, b.number).cmp(&(a.created_at, a.number)));
+        all.sort_by_key(|b| std::cmp::Reverse((b.created_at, b.number)));
         let updated = all.iter().map(|i| i.last_event()).max().unwrap_or(self.now);
         let mut x = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
         x.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
