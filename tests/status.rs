@@ -977,3 +977,36 @@ async fn bad_input_is_exit_2_and_writes_nothing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("$HEALTH_TOKEN"));
     assert!(w.state().seen.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_checks_and_sends_nothing() {
+    let w = World::new().await;
+    w.config(&[("web", "/500", true, 1000)]);
+    let out = w
+        .cmd()
+        .args(["--dry-run", "status", "check", "--confirm", "none"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("web") && text.contains("down"), "{text}");
+    assert!(
+        text.contains("POST") && text.contains("/repos/acme/web/issues"),
+        "the issue it would open: {text}"
+    );
+    assert!(
+        text.contains("chat.postMessage"),
+        "the message it would send: {text}"
+    );
+    assert!(!text.contains("health-secret-value-42") && !text.contains(TOKEN));
+    assert!(w.state().seen.is_empty(), "nothing reached GitHub or Slack");
+    assert_eq!(
+        w.health.received_requests().await.unwrap().len(),
+        1,
+        "the check itself ran"
+    );
+}

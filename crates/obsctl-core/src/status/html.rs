@@ -135,7 +135,7 @@ fn service_row(s: &ServiceView, days: u32) -> String {
         }
         h.push_str("</div>\n");
         h.push_str(&format!(
-            "<div class=\"legend\" aria-hidden=\"true\"><span><span class=\"long\">{days} days ago</span><span class=\"short\">30 days ago</span></span><span>{pct} uptime</span><span>Today</span></div>\n"
+            "<div class=\"legend\" aria-hidden=\"true\"><span><span class=\"long\">{days} days ago</span><span class=\"short\">30 days ago</span></span><span><span class=\"long\">{pct} uptime</span><span class=\"short\">{pct} over {days} days</span></span><span>Today</span></div>\n"
         ));
     }
     h.push_str("</li>\n");
