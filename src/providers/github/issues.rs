@@ -362,12 +362,16 @@ impl GitHub {
             .http()
             .create_once(
                 || {
-                    self.request(reqwest::Method::POST, "create issue", self.repo_url("issues"))
-                        .json(spec)
-                        .dry_run_reply(json!({
-                            "number": 0, "title": spec.title, "html_url": "", "state": "open",
-                            "body": spec.body, "labels": [], "created_at": "1970-01-01T00:00:00Z",
-                        }))
+                    self.request(
+                        reqwest::Method::POST,
+                        "create issue",
+                        self.repo_url("issues"),
+                    )
+                    .json(spec)
+                    .dry_run_reply(json!({
+                        "number": 0, "title": spec.title, "html_url": "", "state": "open",
+                        "body": spec.body, "labels": [], "created_at": "1970-01-01T00:00:00Z",
+                    }))
                 },
                 move || async move {
                     let open = self.list_issues(labels, IssueState::Open, None).await?;
