@@ -6,7 +6,7 @@ use anyhow::{Context as _, Result};
 use obsctl_core::status::incident::{Impact, Marker, Source, visible_text};
 
 use crate::cli::{ImpactArg, IncidentOpenArgs};
-use crate::commands::status::{INCIDENT_LABEL, labels, load_config, text_or_json};
+use crate::commands::status::{INCIDENT_LABEL, labels};
 use crate::context::{Context, usage};
 use crate::providers::github::issues::{Issue, IssueState, NewIssue};
 
@@ -50,11 +50,10 @@ fn same(i: &Issue, args: &IncidentOpenArgs) -> bool {
 }
 
 pub async fn run(args: IncidentOpenArgs, ctx: &Context) -> Result<()> {
-    text_or_json(ctx, "incident open")?;
     if args.title.trim().is_empty() {
         return usage("incident open: --title is blank");
     }
-    let config = load_config(ctx, args.config.as_deref())?;
+    let config = &ctx.config.config;
     if !config.services.is_empty() && config.service(&args.service).is_none() {
         return usage(format!(
             "incident open: --service {}: no [[service]] has that name; known: {}",

@@ -5,11 +5,9 @@ use anyhow::{Context as _, Result};
 use obsctl_core::status::incident::UpdateStatus;
 
 use crate::cli::IncidentResolveArgs;
-use crate::commands::status::text_or_json;
 use crate::context::Context;
 
 pub async fn run(args: IncidentResolveArgs, ctx: &Context) -> Result<()> {
-    text_or_json(ctx, "incident resolve")?;
     let gh = super::require_github(ctx, "incident resolve")?;
     let body = super::update_body(
         UpdateStatus::Resolved,

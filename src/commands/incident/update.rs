@@ -6,11 +6,9 @@ use anyhow::{Context as _, Result};
 use obsctl_core::status::incident::UpdateStatus;
 
 use crate::cli::{IncidentUpdateArgs, UpdateStatusArg};
-use crate::commands::status::text_or_json;
 use crate::context::{Context, usage};
 
 pub async fn run(args: IncidentUpdateArgs, ctx: &Context) -> Result<()> {
-    text_or_json(ctx, "incident update")?;
     if args.message.trim().is_empty() {
         return usage("incident update: --message is blank");
     }

@@ -54,7 +54,7 @@ fn read_inputs(args: &StatusBuildArgs, ctx: &Context) -> Result<Inputs> {
         }
         None => None,
     };
-    let config = super::load_config(ctx, args.config.as_deref())?;
+    let config = &ctx.config.config;
     Ok(Inputs {
         now,
         checks,
@@ -100,7 +100,6 @@ fn page_url(args: &StatusBuildArgs, ctx: &Context) -> Result<String> {
 }
 
 pub async fn run(args: StatusBuildArgs, ctx: &Context) -> Result<()> {
-    super::text_or_json(ctx, "status build")?;
     let inputs = read_inputs(&args, ctx)?;
     let page_url = page_url(&args, ctx)?;
     let reference = inputs.now.or(inputs.checks.as_ref().map(|c| c.checked_at));

@@ -50,7 +50,7 @@ pub struct Change {
 /// variables `headers_from_env` names; a missing one is a usage error
 /// naming the variable (never a value).
 pub fn resolve(args: &StatusCheckArgs, ctx: &Context) -> Result<Vec<Svc>> {
-    let config = super::load_config(ctx, args.config.as_deref())?;
+    let config = &ctx.config.config;
     for name in &args.services {
         if config.service(name).is_none() {
             return usage(format!(
@@ -73,17 +73,18 @@ pub fn resolve(args: &StatusCheckArgs, ctx: &Context) -> Result<Vec<Svc>> {
             crate::context::parse_url(&format!("service {} health_url", s.name()), url.get_ref())?;
         let mut headers = Vec::new();
         for (header, var) in &s.headers_from_env {
-            let Some(value) = ctx.env.get(var) else {
+            let value = ctx
+                .health_headers
+                .get(s.name())
+                .and_then(|h| h.get(header))
+                .cloned()
+                .flatten();
+            let Some(value) = value else {
                 return usage(format!(
                     "service {}: header {header} takes its value from ${var}, which is not set",
                     s.name()
                 ));
             };
-            if ctx.ui.actions {
-                for line in crate::actions::add_mask_lines(&value) {
-                    eprintln!("{line}");
-                }
-            }
             headers.push((header.clone(), value));
         }
         let target = Target::new(s.method.as_deref().unwrap_or("GET"), url.clone(), &headers)
@@ -167,7 +168,6 @@ async fn confirm(
 }
 
 pub async fn run(args: StatusCheckArgs, ctx: &Context) -> Result<()> {
-    super::text_or_json(ctx, "status check")?;
     let delays = health::parse_confirm(&args.confirm).map_err(crate::context::UsageError)?;
     let services = resolve(&args, ctx)?;
     let gh = super::github(ctx)?;

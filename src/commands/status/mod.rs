@@ -4,49 +4,17 @@
 pub mod build;
 pub mod check;
 
-use std::path::Path;
-
 use anyhow::Result;
-use obsctl_core::config::Config;
 use obsctl_core::status::site::IncidentRecord;
 
-use crate::context::{Context, usage};
+use crate::context::Context;
 use crate::providers::github::GitHub;
 use crate::providers::github::issues::{Issue, LabelSpec};
-use crate::ui::Format;
 
 /// The label every incident carries (the one `dora report` counts).
 pub const INCIDENT_LABEL: &str = "incident";
 /// The label of incidents opened by `status check`.
 pub const STATUS_LABEL: &str = "status";
-
-/// `text` and `json` only; anything else is a usage error naming them.
-pub fn text_or_json(ctx: &Context, command: &str) -> Result<()> {
-    match ctx.ui.format {
-        Format::Text | Format::Json => Ok(()),
-        other => usage(format!(
-            "{command}: --format {} is not supported; use text (or table) or json",
-            serde_json::to_value(other)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default()
-        )),
-    }
-}
-
-/// obsctl.toml: `--config`/`OBSCTL_CONFIG`, else at the repository root,
-/// else in the working directory; no file is an empty config.
-pub fn load_config(ctx: &Context, explicit: Option<&Path>) -> Result<Config> {
-    let root = git2::Repository::discover(&ctx.repo_path)
-        .ok()
-        .and_then(|r| r.workdir().map(Path::to_path_buf));
-    let mut dirs: Vec<&Path> = Vec::new();
-    if let Some(r) = &root {
-        dirs.push(r);
-    }
-    dirs.push(&ctx.repo_path);
-    Ok(crate::config_file::load(explicit, &dirs)?.config)
-}
 
 /// GitHub, when configured (else `None`, with the context's notice).
 pub fn github(ctx: &Context) -> Result<Option<GitHub>> {
