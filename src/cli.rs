@@ -71,8 +71,16 @@ pub struct ManArgs {
 #[derive(Debug, Subcommand)]
 pub enum StatusCommand {
     /// Check every [[service]] health_url; open, comment on and close incident issues; notify.
+    #[command(after_help = "Examples:
+  obsctl status check
+  obsctl status check --confirm none --fail-on down --output check.json
+  obsctl status check --service web --dry-run")]
     Check(StatusCheckArgs),
     /// Write the static status site: index.html, Statuspage v2 JSON, Atom feed, badges.
+    #[command(after_help = "Examples:
+  obsctl status build --out site --checks check.json
+  obsctl status build --out site --title \"Acme Status\" --url https://status.acme.example/
+  obsctl status build --out site --days 30 --now 2026-11-29T12:00:00Z")]
     Build(StatusBuildArgs),
 }
 
@@ -140,10 +148,20 @@ pub struct StatusBuildArgs {
 #[derive(Debug, Subcommand)]
 pub enum IncidentCommand {
     /// Open an incident issue (an open one with the same service and title is returned instead).
+    #[command(after_help = "Examples:
+  obsctl incident open --service web --title \"Checkout errors\"
+  obsctl incident open --service api --title \"Slow API\" --impact minor --message \"p95 above 2 s\"
+  obsctl incident open --service web --title \"Bad deploy\" --impact critical --deployment 123456")]
     Open(IncidentOpenArgs),
     /// Post an update: a comment prefixed with the status.
+    #[command(after_help = "Examples:
+  obsctl incident update 42 --status identified --message \"A bad deploy; rolling back\"
+  obsctl incident update 42 --status monitoring --message \"Rolled back; watching error rates\"")]
     Update(IncidentUpdateArgs),
     /// Resolve: a comment, then close the issue.
+    #[command(after_help = "Examples:
+  obsctl incident resolve 42
+  obsctl incident resolve 42 --message \"Rolled back to v1.41.2\"")]
     Resolve(IncidentResolveArgs),
 }
 
