@@ -5,12 +5,16 @@
 pub mod completions;
 pub mod deploy;
 pub mod dora;
+pub mod incident;
 pub mod notify;
 pub mod release;
+pub mod status;
 
 use anyhow::Result;
 
-use crate::cli::{Command, DeployCommand, DoraCommand, ReleaseCommand};
+use crate::cli::{
+    Command, DeployCommand, DoraCommand, IncidentCommand, ReleaseCommand, StatusCommand,
+};
 use crate::context::{Context, usage};
 use crate::http::PlannedRequest;
 use crate::ui::Format;
@@ -59,6 +63,26 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         }
         Command::Completions { shell } => completions::completions(shell),
         Command::Man(args) => completions::man(args),
+        Command::Status(StatusCommand::Check(args)) => {
+            formats(ctx, "status check", TEXT_JSON)?;
+            status::check::run(args, ctx).await
+        }
+        Command::Status(StatusCommand::Build(args)) => {
+            formats(ctx, "status build", TEXT_JSON)?;
+            status::build::run(args, ctx).await
+        }
+        Command::Incident(IncidentCommand::Open(args)) => {
+            formats(ctx, "incident open", TEXT_JSON)?;
+            incident::open::run(args, ctx).await
+        }
+        Command::Incident(IncidentCommand::Update(args)) => {
+            formats(ctx, "incident update", TEXT_JSON)?;
+            incident::update::run(args, ctx).await
+        }
+        Command::Incident(IncidentCommand::Resolve(args)) => {
+            formats(ctx, "incident resolve", TEXT_JSON)?;
+            incident::resolve::run(args, ctx).await
+        }
     }
 }
 

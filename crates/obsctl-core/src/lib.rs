@@ -21,6 +21,8 @@
 //! - [`dora`]: the DORA metrics engine, its model, input parsing and renderers.
 //! - [`redact`]: the redaction rules for secrets.
 //! - [`verify`]: `deploy verify`'s windows, checks, verdict and report.
+//! - [`status`]: health verdicts, incidents as issues, the status roll-up,
+//!   uptime and the static status site.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 

@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::GitHub;
-use crate::http::{self, HttpError, Provider};
+use crate::http::{self, Created, HttpError, Provider};
 
 /// The token permission writes need, named in 403 errors.
 pub const PERMISSION: &str = "issues: write";
@@ -212,25 +212,6 @@ pub fn parse_graphql_issue(v: &Value) -> Option<Issue> {
     })
 }
 
-/// The `rel="next"` URL of an RFC 8288 `Link` header.
-pub fn next_link(link: Option<&str>) -> Option<String> {
-    link?.split(',').find_map(|part| {
-        let (url, params) = part.split_once(';')?;
-        params
-            .split(';')
-            .any(|p| {
-                let p = p.trim();
-                p == "rel=\"next\"" || p == "rel=next"
-            })
-            .then(|| {
-                url.trim()
-                    .trim_start_matches('<')
-                    .trim_end_matches('>')
-                    .to_string()
-            })
-    })
-}
-
 impl GitHub {
     fn issues_error(&self, op: &str, detail: String) -> HttpError {
         HttpError::Malformed {
@@ -264,24 +245,11 @@ impl GitHub {
                 );
             }
         }
-        let mut out = Vec::new();
-        let mut next = Some(url);
-        while let Some(url) = next.take() {
-            let req = self
-                .request(reqwest::Method::GET, "list issues", url)
-                .dry_run_reply(json!([]));
-            let resp = self.send_ok(req, READ_PERMISSION).await?;
-            let page: Value = resp.json()?;
-            let items = page.as_array().ok_or_else(|| {
-                self.issues_error("list issues", "expected a JSON array of issues".into())
-            })?;
-            out.extend(items.iter().filter_map(parse_rest_issue));
-            next = next_link(resp.header("link"))
-                .and_then(|u| reqwest::Url::parse(&u).ok())
-                // Only follow links to the API we were configured with.
-                .filter(|u| u.origin() == self.config().api_url.origin());
-        }
-        Ok(out)
+        let req = self
+            .request(reqwest::Method::GET, "list issues", url)
+            .dry_run_reply(json!([]));
+        let items: Vec<Value> = self.list_all(req, READ_PERMISSION, |_| true).await?;
+        Ok(items.iter().filter_map(parse_rest_issue).collect())
     }
 
     /// Issues carrying all of `labels`, in `state`, updated at or after
@@ -364,107 +332,94 @@ impl GitHub {
         let mut url = self.repo_url(&format!("issues/{number}/comments"));
         url.query_pairs_mut()
             .append_pair("per_page", &PAGE_SIZE.to_string());
-        let mut out = Vec::new();
-        let mut next = Some(url);
-        while let Some(url) = next.take() {
-            let req = self
-                .request(reqwest::Method::GET, "list issue comments", url)
-                .dry_run_reply(json!([]));
-            let resp = self.send_ok(req, READ_PERMISSION).await?;
-            let page: Value = resp.json()?;
-            for c in page.as_array().into_iter().flatten() {
-                if let Some(created_at) = time(&c["created_at"]) {
-                    out.push(Comment {
-                        id: c["id"].as_u64().unwrap_or(0),
-                        body: c["body"].as_str().unwrap_or("").to_string(),
-                        created_at,
-                    });
-                }
-            }
-            next = next_link(resp.header("link"))
-                .and_then(|u| reqwest::Url::parse(&u).ok())
-                .filter(|u| u.origin() == self.config().api_url.origin());
-        }
-        Ok(out)
-    }
-
-    async fn post_issue(&self, spec: &NewIssue) -> Result<Option<Issue>, HttpError> {
         let req = self
-            .request(
-                reqwest::Method::POST,
-                "create issue",
-                self.repo_url("issues"),
-            )
-            .json(spec)
-            .dry_run_reply(json!({
-                "number": 0, "title": spec.title, "html_url": "", "state": "open",
-                "body": spec.body, "labels": [], "created_at": "1970-01-01T00:00:00Z",
-            }));
-        let req = req.create_once();
-        let resp = self.send_ok(req, PERMISSION).await?;
-        Ok(parse_rest_issue(&resp.json::<Value>()?))
+            .request(reqwest::Method::GET, "list issue comments", url)
+            .dry_run_reply(json!([]));
+        let items: Vec<Value> = self.list_all(req, READ_PERMISSION, |_| true).await?;
+        Ok(items
+            .iter()
+            .filter_map(|c| {
+                Some(Comment {
+                    id: c["id"].as_u64().unwrap_or(0),
+                    body: c["body"].as_str().unwrap_or("").to_string(),
+                    created_at: time(&c["created_at"])?,
+                })
+            })
+            .collect())
     }
 
-    /// Create an issue once. When the answer is unclear, the open issues
-    /// with the same labels are searched with `is_ours` (the marker and the
-    /// title) before trying once more.
+    /// Create an issue once ([`crate::http::Http::create_once`]): when the
+    /// answer is unclear, the open issues with the same labels are searched
+    /// with `is_ours` (the marker and the title) before creating again.
     pub async fn create_issue(
         &self,
         spec: &NewIssue,
         is_ours: impl Fn(&Issue) -> bool,
     ) -> Result<Issue, HttpError> {
         let labels: Vec<&str> = spec.labels.iter().map(String::as_str).collect();
-        let first = match self.post_issue(spec).await {
-            Err(HttpError::Unconfirmed { detail, .. }) => {
-                self.http_ui().verbose(&format!(
-                    "create issue: unclear answer ({detail}); looking it up"
-                ));
-                let open = self.list_issues(&labels, IssueState::Open, None).await?;
-                if let Some(found) = open.into_iter().find(|i| is_ours(i)) {
-                    return Ok(found);
-                }
-                self.post_issue(spec).await?
-            }
-            other => other?,
+        let (labels, is_ours) = (&labels, &is_ours);
+        let created = self
+            .http()
+            .create_once(
+                || {
+                    self.request(
+                        reqwest::Method::POST,
+                        "create issue",
+                        self.repo_url("issues"),
+                    )
+                    .json(spec)
+                    .dry_run_reply(json!({
+                        "number": 0, "title": spec.title, "html_url": "", "state": "open",
+                        "body": spec.body, "labels": [], "created_at": "1970-01-01T00:00:00Z",
+                    }))
+                },
+                move || async move {
+                    let open = self.list_issues(labels, IssueState::Open, None).await?;
+                    Ok(open.into_iter().find(|i| is_ours(i)))
+                },
+            )
+            .await?;
+        let resp = match created {
+            Created::Found(issue) => return Ok(issue),
+            Created::Answered(resp) if resp.is_success() => resp,
+            Created::Answered(resp) => return Err(resp.error(super::hint(&resp, PERMISSION))),
         };
-        first.ok_or_else(|| {
+        parse_rest_issue(&resp.json::<Value>()?).ok_or_else(|| {
             self.issues_error("create issue", "the answer has no issue number".into())
-        })
-    }
-
-    fn http_ui(&self) -> &crate::ui::Ui {
-        self.http().ui()
-    }
-
-    async fn post_comment(&self, number: u64, body: &str) -> Result<Comment, HttpError> {
-        let url = self.repo_url(&format!("issues/{number}/comments"));
-        let req = self
-            .request(reqwest::Method::POST, "comment on issue", url)
-            .json(&json!({ "body": body }))
-            .dry_run_reply(json!({"id": 0, "body": body, "created_at": "1970-01-01T00:00:00Z"}))
-            .create_once();
-        let resp = self.send_ok(req, PERMISSION).await?;
-        let v: Value = resp.json()?;
-        Ok(Comment {
-            id: v["id"].as_u64().unwrap_or(0),
-            body: v["body"].as_str().unwrap_or(body).to_string(),
-            created_at: time(&v["created_at"]).unwrap_or(DateTime::UNIX_EPOCH),
         })
     }
 
     /// Comment on an issue once: on an unclear answer, the comments are
     /// read and an identical one counts as written.
     pub async fn comment(&self, number: u64, body: &str) -> Result<Comment, HttpError> {
-        match self.post_comment(number, body).await {
-            Err(HttpError::Unconfirmed { .. }) => {
-                let existing = self.list_comments(number).await?;
-                if let Some(c) = existing.into_iter().rev().find(|c| c.body == body) {
-                    return Ok(c);
-                }
-                self.post_comment(number, body).await
-            }
-            other => other,
-        }
+        let url = self.repo_url(&format!("issues/{number}/comments"));
+        let created = self
+            .http()
+            .create_once(
+                || {
+                    self.request(reqwest::Method::POST, "comment on issue", url.clone())
+                        .json(&json!({ "body": body }))
+                        .dry_run_reply(
+                            json!({"id": 0, "body": body, "created_at": "1970-01-01T00:00:00Z"}),
+                        )
+                },
+                move || async move {
+                    let existing = self.list_comments(number).await?;
+                    Ok(existing.into_iter().rev().find(|c| c.body == body))
+                },
+            )
+            .await?;
+        let resp = match created {
+            Created::Found(c) => return Ok(c),
+            Created::Answered(resp) if resp.is_success() => resp,
+            Created::Answered(resp) => return Err(resp.error(super::hint(&resp, PERMISSION))),
+        };
+        let v: Value = resp.json()?;
+        Ok(Comment {
+            id: v["id"].as_u64().unwrap_or(0),
+            body: v["body"].as_str().unwrap_or(body).to_string(),
+            created_at: time(&v["created_at"]).unwrap_or(DateTime::UNIX_EPOCH),
+        })
     }
 
     /// Close an issue as completed (safe to repeat).
@@ -517,17 +472,6 @@ impl GitHub {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn link_headers() {
-        let h = r#"<https://api.github.com/repositories/1/issues?page=2>; rel="next", <https://api.github.com/repositories/1/issues?page=5>; rel="last""#;
-        assert_eq!(
-            next_link(Some(h)).as_deref(),
-            Some("https://api.github.com/repositories/1/issues?page=2")
-        );
-        assert_eq!(next_link(Some(r#"<https://x/?page=1>; rel="prev""#)), None);
-        assert_eq!(next_link(None), None);
-    }
 
     #[test]
     fn rest_issues_skip_pull_requests() {

@@ -143,7 +143,7 @@ fn dec(s: &str) -> String {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() + 1 {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
             if let Some(b) = s
                 .get(i + 1..i + 3)
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
@@ -357,18 +357,9 @@ pub struct Observation {
     pub error: Option<String>,
 }
 
-/// "1h 5m", "42s": a duration in words (seconds, minutes, hours, days).
+/// "1h 5m", "42s": a duration in words (the one text module's coarse form).
 pub fn human_duration(secs: i64) -> String {
-    let s = secs.max(0);
-    let (d, h, m, sec) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60, s % 60);
-    match (d, h, m) {
-        (0, 0, 0) => format!("{sec}s"),
-        (0, 0, _) => format!("{m}m"),
-        (0, _, 0) => format!("{h}h"),
-        (0, _, _) => format!("{h}h {m}m"),
-        (_, 0, _) => format!("{d}d"),
-        _ => format!("{d}d {h}h"),
-    }
+    crate::text::human_duration_coarse(secs.max(0) as f64)
 }
 
 fn describe(service: &str, state: Health, obs: &Observation, url: &str) -> String {
@@ -552,7 +543,7 @@ mod tests {
     fn durations() {
         assert_eq!(human_duration(42), "42s");
         assert_eq!(human_duration(300), "5m");
-        assert_eq!(human_duration(7200), "2h");
+        assert_eq!(human_duration(7200), "2h 0m");
         assert_eq!(human_duration(90_000), "1d 1h");
     }
 }
