@@ -1,7 +1,9 @@
 //! Sentry Web API client (sentry.io and self-hosted, `{SENTRY_URL}/api/0/`).
 
 pub mod deploys;
+pub mod explore;
 pub mod releases;
+pub mod sessions;
 
 use reqwest::{Method, Url};
 
@@ -10,7 +12,7 @@ use crate::http::{self, Http, HttpError, Provider, Request, Response};
 
 #[derive(Clone)]
 pub struct Sentry {
-    http: Http,
+    pub(crate) http: Http,
     cfg: SentryConfig,
 }
 
