@@ -8,7 +8,9 @@
 //!
 //! Modules:
 //! - [`config`]: `obsctl.toml`, the team's services, alerts and SLOs.
+//! - [`events`]: test events, envelopes, DSNs and ingestion outcomes.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod events;
