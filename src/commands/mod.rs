@@ -1,15 +1,17 @@
 //! Orchestration: one file per command. Commands resolve what they need from
 //! the [`Context`], call provider clients and pure cores, and report.
 
+pub mod alerts;
 pub mod completions;
 pub mod deploy;
 pub mod dora;
+pub mod events;
 pub mod notify;
 pub mod release;
 
 use anyhow::Result;
 
-use crate::cli::{Command, DeployCommand, DoraCommand, ReleaseCommand};
+use crate::cli::{AlertsCommand, Command, DeployCommand, DoraCommand, EventsCommand, ReleaseCommand};
 use crate::context::Context;
 use crate::http::PlannedRequest;
 
@@ -22,6 +24,8 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         Command::Deploy(DeployCommand::Finish(args)) => deploy::finish(args, ctx).await,
         Command::Notify(args) => notify::run(args, ctx).await,
         Command::Dora(DoraCommand::Report(args)) => dora::report(args, ctx).await,
+        Command::Events(EventsCommand::Test(args)) => events::test::run(args, ctx).await,
+        Command::Alerts(AlertsCommand::Test(args)) => alerts::test::run(args, ctx).await,
     }
 }
 

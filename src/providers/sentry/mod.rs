@@ -1,7 +1,11 @@
 //! Sentry Web API client (sentry.io and self-hosted, `{SENTRY_URL}/api/0/`).
 
 pub mod deploys;
+pub mod envelope;
+pub mod events;
+pub mod keys;
 pub mod releases;
+pub mod stats;
 
 use reqwest::{Method, Url};
 
@@ -21,6 +25,10 @@ impl Sentry {
 
     pub fn config(&self) -> &SentryConfig {
         &self.cfg
+    }
+
+    pub fn http(&self) -> &Http {
+        &self.http
     }
 
     /// `{api}/organizations/{org}/{path}` (path ends with `/`, as Sentry expects).

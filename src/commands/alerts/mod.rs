@@ -1,0 +1,3 @@
+//! `obsctl alerts …`: Sentry monitors and alerts as code.
+
+pub mod test;
