@@ -453,11 +453,15 @@ impl Http {
                 op: req.op.clone(),
                 method: req.method.to_string(),
                 url: shown_url,
-                body: req.body.as_ref().map(|b| redact_json(b, redactor)).or_else(|| {
-                    req.raw_body.as_ref().map(|(_, bytes)| {
-                        Value::String(redactor.redact(&String::from_utf8_lossy(bytes)))
-                    })
-                }),
+                body: req
+                    .body
+                    .as_ref()
+                    .map(|b| redact_json(b, redactor))
+                    .or_else(|| {
+                        req.raw_body.as_ref().map(|(_, bytes)| {
+                            Value::String(redactor.redact(&String::from_utf8_lossy(bytes)))
+                        })
+                    }),
             };
             self.planned.lock().expect("planned lock").push(planned);
             return Ok(Response {

@@ -11,7 +11,9 @@ pub mod release;
 
 use anyhow::Result;
 
-use crate::cli::{AlertsCommand, Command, DeployCommand, DoraCommand, EventsCommand, ReleaseCommand};
+use crate::cli::{
+    AlertsCommand, Command, DeployCommand, DoraCommand, EventsCommand, ReleaseCommand,
+};
 use crate::context::Context;
 use crate::http::PlannedRequest;
 

@@ -39,7 +39,11 @@ pub enum DsnSource {
 pub fn register_dsn(ctx: &Context, text: &str, label: &str) -> Result<Dsn> {
     // Register the raw text first: even a malformed DSN may hold a key.
     ctx.ui.add_secret(label, text.trim());
-    if let Some(user) = text.split_once("://").and_then(|(_, r)| r.split_once('@')).map(|(u, _)| u) {
+    if let Some(user) = text
+        .split_once("://")
+        .and_then(|(_, r)| r.split_once('@'))
+        .map(|(u, _)| u)
+    {
         for part in user.split(':') {
             ctx.ui.add_secret(label, part);
         }
@@ -74,7 +78,8 @@ pub fn align_region(ctx: &Context, dsn: &Dsn, cfg: &mut SentryConfig) -> Result<
     match dsn::check_region(dsn, cfg.url.as_str(), &host, ctx.sentry_url_explicit()) {
         Ok(url) if url != cfg.url.as_str() => {
             cfg.url = crate::context::parse_url("SENTRY_URL", &url)?;
-            ctx.ui.verbose(&format!("Sentry API: {} (the DSN's region)", cfg.url));
+            ctx.ui
+                .verbose(&format!("Sentry API: {} (the DSN's region)", cfg.url));
             Ok(())
         }
         Ok(_) => Ok(()),
@@ -172,7 +177,10 @@ pub async fn wait_visible(
 /// An id for this run: the CI run (GitHub `run_id-attempt`, GitLab pipeline), else random.
 pub fn run_id(ctx: &Context) -> String {
     if let Some(id) = ctx.env.get("GITHUB_RUN_ID") {
-        let attempt = ctx.env.get("GITHUB_RUN_ATTEMPT").unwrap_or_else(|| "1".into());
+        let attempt = ctx
+            .env
+            .get("GITHUB_RUN_ATTEMPT")
+            .unwrap_or_else(|| "1".into());
         return format!("gh-{id}-{attempt}");
     }
     if let Some(id) = ctx.env.get("CI_PIPELINE_ID") {

@@ -76,7 +76,10 @@ pub async fn run(mut args: EventsTestArgs, ctx: &Context) -> Result<()> {
     if ctx.dry_run {
         return dry_run(ctx, Some(&dsn), &events);
     }
-    let project = opts.project.clone().unwrap_or_else(|| dsn.project_id().to_string());
+    let project = opts
+        .project
+        .clone()
+        .unwrap_or_else(|| dsn.project_id().to_string());
     let started = Instant::now();
     let spike = super::send_spike(&ctx.http, &dsn, events).await?;
     let mut report = Report {
@@ -91,7 +94,10 @@ pub async fn run(mut args: EventsTestArgs, ctx: &Context) -> Result<()> {
     report.reasons = refusal_reasons(&spike);
     let Some(event_id) = report.event_id.clone() else {
         print(ctx, &report, opts.count);
-        let what = spike.rejected.map(|r| r.to_string()).unwrap_or_else(|| "Sentry: no test event was accepted".into());
+        let what = spike
+            .rejected
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "Sentry: no test event was accepted".into());
         bail!("{what}");
     };
     let Some(cfg) = cfg else {
@@ -104,7 +110,15 @@ pub async fn run(mut args: EventsTestArgs, ctx: &Context) -> Result<()> {
     let sentry = Sentry::new(ctx.http.clone(), cfg);
     let deadline = started + opts.max_latency;
     let seen = super::wait_visible(&sentry, &project, &event_id, deadline).await?;
-    finish(ctx, &sentry, &dsn, report, seen.map(|(ev, at)| (ev, at - started)), opts.count).await
+    finish(
+        ctx,
+        &sentry,
+        &dsn,
+        report,
+        seen.map(|(ev, at)| (ev, at - started)),
+        opts.count,
+    )
+    .await
 }
 
 /// Flags > obsctl.toml > environment. Bad input is a usage error (exit 2).
@@ -117,7 +131,9 @@ fn resolve(args: EventsTestArgs, ctx: &Context, cfg: Option<&SentryConfig>) -> R
         return usage(format!("--count must be between 1 and {MAX_SPIKE}"));
     }
     let mut project = args.project;
-    let mut environment = args.environment.or_else(|| ctx.env.get("SENTRY_ENVIRONMENT"));
+    let mut environment = args
+        .environment
+        .or_else(|| ctx.env.get("SENTRY_ENVIRONMENT"));
     if let Some(name) = &args.service {
         let loaded = ctx.obsctl_config()?;
         let Some(service) = loaded.config.service(name) else {
@@ -134,7 +150,11 @@ fn resolve(args: EventsTestArgs, ctx: &Context, cfg: Option<&SentryConfig>) -> R
         match cfg.map(|c| c.projects.as_slice()).unwrap_or_default() {
             [one] => project = Some(one.clone()),
             [] => {}
-            _ => return usage("events test: SENTRY_PROJECT names several projects: pick one with --project or --service"),
+            _ => {
+                return usage(
+                    "events test: SENTRY_PROJECT names several projects: pick one with --project or --service",
+                );
+            }
         }
     }
     Ok(Options {
@@ -147,7 +167,11 @@ fn resolve(args: EventsTestArgs, ctx: &Context, cfg: Option<&SentryConfig>) -> R
     })
 }
 
-async fn dsn_from_api(ctx: &Context, cfg: Option<&SentryConfig>, project: Option<&str>) -> Result<Dsn> {
+async fn dsn_from_api(
+    ctx: &Context,
+    cfg: Option<&SentryConfig>,
+    project: Option<&str>,
+) -> Result<Dsn> {
     let Some(cfg) = cfg else {
         return usage(
             "events test: no DSN: pass --dsn or set SENTRY_DSN, or set SENTRY_AUTH_TOKEN (scope project:read) \
@@ -155,7 +179,9 @@ async fn dsn_from_api(ctx: &Context, cfg: Option<&SentryConfig>, project: Option
         );
     };
     let Some(project) = project else {
-        return usage("events test: no project: pass --project SLUG or --service NAME, or set SENTRY_PROJECT");
+        return usage(
+            "events test: no project: pass --project SLUG or --service NAME, or set SENTRY_PROJECT",
+        );
     };
     let sentry = Sentry::new(ctx.http.clone(), cfg.clone());
     project_dsn(ctx, &sentry, project).await
@@ -177,17 +203,24 @@ fn test_event(opts: &Options, run: &str) -> TestEvent {
 /// redacted, and the first envelope.
 fn dry_run(ctx: &Context, dsn: Option<&Dsn>, events: &[TestEvent]) -> Result<()> {
     let first = &events[0];
-    let envelope = String::from_utf8_lossy(&first.envelope_bytes(SDK_VERSION, Utc::now())).into_owned();
-    let url = dsn
-        .map(Dsn::envelope_url)
-        .unwrap_or_else(|| "{DSN host}/api/{project id}/envelope/ (DSN: the project's first active client key)".into());
-    let auth = format!("Sentry sentry_version=7, sentry_client={}, sentry_key=<redacted>", crate::http::USER_AGENT);
+    let envelope =
+        String::from_utf8_lossy(&first.envelope_bytes(SDK_VERSION, Utc::now())).into_owned();
+    let url = dsn.map(Dsn::envelope_url).unwrap_or_else(|| {
+        "{DSN host}/api/{project id}/envelope/ (DSN: the project's first active client key)".into()
+    });
+    let auth = format!(
+        "Sentry sentry_version=7, sentry_client={}, sentry_key=<redacted>",
+        crate::http::USER_AGENT
+    );
     let mut text = format!(
         "dry run: nothing was sent. Would POST {} envelope(s) to {url}\nX-Sentry-Auth: {auth}\nContent-Type: application/x-sentry-envelope\n\n{envelope}",
         events.len()
     );
     if events.len() > 1 {
-        text.push_str(&format!("\n… and {} more like it (new event ids, same fingerprint)\n", events.len() - 1));
+        text.push_str(&format!(
+            "\n… and {} more like it (new event ids, same fingerprint)\n",
+            events.len() - 1
+        ));
     }
     text.push_str("\nThen: GET /api/0/projects/{org}/{project}/events/{event_id}/ until 200 or --max-latency.");
     let json = serde_json::json!({
@@ -201,12 +234,23 @@ fn dry_run(ctx: &Context, dsn: Option<&Dsn>, events: &[TestEvent]) -> Result<()>
 fn refusal_reasons(spike: &SpikeResult) -> Vec<String> {
     let mut out: Vec<String> = spike.rejected.iter().map(|r| r.to_string()).collect();
     if spike.rejected_count > 1 {
-        out.push(format!("{} envelopes were refused in all", spike.rejected_count));
+        out.push(format!(
+            "{} envelopes were refused in all",
+            spike.rejected_count
+        ));
     }
     if spike.held_back > 0 {
-        out.push(format!("{} events were held back: Sentry announced a rate limit", spike.held_back));
+        out.push(format!(
+            "{} events were held back: Sentry announced a rate limit",
+            spike.held_back
+        ));
     }
-    for l in spike.rate_limits.iter().filter(|l| l.applies_to("error")).take(3) {
+    for l in spike
+        .rate_limits
+        .iter()
+        .filter(|l| l.applies_to("error"))
+        .take(3)
+    {
         out.push(format!("X-Sentry-Rate-Limits: {}", l.describe()));
     }
     out
@@ -225,32 +269,52 @@ async fn finish(
         report.visible_ms = Some(visible.as_millis() as u64);
         report.within_limit = true;
         report.server_lag_ms = server_lag(&ev);
-        report.url = ev.group_id.as_deref().map(|g| issue_url(sentry, g, dsn.project_id()));
-        ctx.write_outputs(&[("event_id", event_id), ("visible_ms", visible.as_millis().to_string())])?;
+        report.url = ev
+            .group_id
+            .as_deref()
+            .map(|g| issue_url(sentry, g, dsn.project_id()));
+        ctx.write_outputs(&[
+            ("event_id", event_id),
+            ("visible_ms", visible.as_millis().to_string()),
+        ])?;
         print(ctx, &report, count);
         return Ok(());
     }
-    ctx.write_outputs(&[("event_id", event_id.clone()), ("visible_ms", String::new())])?;
+    ctx.write_outputs(&[
+        ("event_id", event_id.clone()),
+        ("visible_ms", String::new()),
+    ])?;
     match sentry.error_outcomes(dsn.project_id(), "1h").await {
         Ok(counts) => {
             let why = outcomes::explain(&counts);
             if why.is_empty() {
                 report.reasons.push("stats_v2 shows no dropped errors for the project in the last hour (outcomes can lag by minutes)".into());
             }
-            report.reasons.extend(why.into_iter().map(|w| format!("last hour: {w}")));
+            report
+                .reasons
+                .extend(why.into_iter().map(|w| format!("last hour: {w}")));
         }
-        Err(e) => report.reasons.push(format!("could not read why (stats_v2): {e:#}")),
+        Err(e) => report
+            .reasons
+            .push(format!("could not read why (stats_v2): {e:#}")),
     }
     print(ctx, &report, count);
     bail!(
         "Sentry accepted test event {event_id} but it was not readable within {} s; {}",
         report.max_latency_ms as f64 / 1000.0,
-        if report.reasons.is_empty() { "Sentry gave no reason".to_string() } else { report.reasons.join("; ") }
+        if report.reasons.is_empty() {
+            "Sentry gave no reason".to_string()
+        } else {
+            report.reasons.join("; ")
+        }
     )
 }
 
 fn server_lag(ev: &StoredEvent) -> Option<i64> {
-    let parse = |s: &Option<String>| s.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+    let parse = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+    };
     Some((parse(&ev.date_received)? - parse(&ev.date_created)?).num_milliseconds())
 }
 
@@ -258,7 +322,11 @@ fn issue_url(sentry: &Sentry, group: &str, project_id: &str) -> String {
     let cfg = sentry.config();
     let mut url = crate::http::join(
         &cfg.url,
-        &format!("organizations/{}/issues/{}/", crate::http::segment(&cfg.org), crate::http::segment(group)),
+        &format!(
+            "organizations/{}/issues/{}/",
+            crate::http::segment(&cfg.org),
+            crate::http::segment(group)
+        ),
     );
     url.query_pairs_mut().append_pair("project", project_id);
     url.to_string()
@@ -268,19 +336,30 @@ fn print(ctx: &Context, r: &Report, count: u32) {
     let mut text = String::new();
     let id = r.event_id.as_deref().unwrap_or("-");
     if let Some(ack) = r.ack_ms {
-        text.push_str(&format!("accepted: test event {id} in {ack} ms (project {})\n", r.project));
+        text.push_str(&format!(
+            "accepted: test event {id} in {ack} ms (project {})\n",
+            r.project
+        ));
     }
     if count > 1 {
-        text.push_str(&format!("spike: {} of {count} events accepted ({} sent)\n", r.accepted, r.sent));
+        text.push_str(&format!(
+            "spike: {} of {count} events accepted ({} sent)\n",
+            r.accepted, r.sent
+        ));
     }
     match r.visible_ms {
         Some(v) => {
-            text.push_str(&format!("visible: after {v} ms (limit {} ms)\n", r.max_latency_ms));
+            text.push_str(&format!(
+                "visible: after {v} ms (limit {} ms)\n",
+                r.max_latency_ms
+            ));
             if let Some(l) = r.server_lag_ms {
                 text.push_str(&format!("server lag (dateReceived − timestamp): {l} ms\n"));
             }
         }
-        None if r.ack_ms.is_some() => text.push_str(&format!("visible: not within {} ms\n", r.max_latency_ms)),
+        None if r.ack_ms.is_some() => {
+            text.push_str(&format!("visible: not within {} ms\n", r.max_latency_ms))
+        }
         None => {}
     }
     if let Some(u) = &r.url {

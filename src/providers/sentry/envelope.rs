@@ -102,7 +102,12 @@ pub enum Sent {
 
 /// POST one envelope. `Err` only when no answer came (unreachable, retries
 /// spent); a refusal is `Ok(Sent::Rejected)`.
-pub async fn send(http: &Http, dsn: &Dsn, event_id: &str, bytes: Vec<u8>) -> Result<Sent, HttpError> {
+pub async fn send(
+    http: &Http,
+    dsn: &Dsn,
+    event_id: &str,
+    bytes: Vec<u8>,
+) -> Result<Sent, HttpError> {
     let url = Url::parse(&dsn.envelope_url()).map_err(|e| HttpError::Unreachable {
         provider: Provider::Sentry,
         op: "send test event".into(),

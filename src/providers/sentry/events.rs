@@ -50,12 +50,21 @@ impl Sentry {
                 http::segment(event_id)
             ),
         );
-        let resp = self.http().send(self.request(Method::GET, "look up the test event", url)).await?;
+        let resp = self
+            .http()
+            .send(self.request(Method::GET, "look up the test event", url))
+            .await?;
         match resp.status.as_u16() {
             200 => Ok(Lookup::Found(resp.json()?)),
             // A 404 for a missing project says so in its detail; an event
             // not yet indexed says "Event not found".
-            404 if !resp.error_message().to_ascii_lowercase().contains("project") => Ok(Lookup::NotYet),
+            404 if !resp
+                .error_message()
+                .to_ascii_lowercase()
+                .contains("project") =>
+            {
+                Ok(Lookup::NotYet)
+            }
             s => Err(resp.error(scope_hint(s, "project:read", project)).into()),
         }
     }

@@ -35,7 +35,11 @@ pub struct KeyDsns {
 
 impl std::fmt::Debug for ClientKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ClientKey({} {:?}, active {})", self.id, self.label, self.is_active)
+        write!(
+            f,
+            "ClientKey({} {:?}, active {})",
+            self.id, self.label, self.is_active
+        )
     }
 }
 
@@ -76,7 +80,9 @@ impl Sentry {
             }
             let resp = self.http().send(req).await?;
             if !resp.is_success() {
-                return Err(resp.error(scope_hint(resp.status.as_u16(), "project:read", project)).into());
+                return Err(resp
+                    .error(scope_hint(resp.status.as_u16(), "project:read", project))
+                    .into());
             }
             let keys: Vec<ClientKey> = resp.json()?;
             if let Some(k) = keys.into_iter().find(|k| k.is_active) {
@@ -98,8 +104,12 @@ impl Sentry {
 pub fn scope_hint(status: u16, scope: &str, project: &str) -> Option<String> {
     match status {
         401 => Some("SENTRY_AUTH_TOKEN is invalid or expired".into()),
-        403 => Some(format!("SENTRY_AUTH_TOKEN lacks the `{scope}` scope (or access to project {project}): add it to the token")),
-        404 => Some(format!("project {project} not found: check SENTRY_ORG, the project slug and SENTRY_URL")),
+        403 => Some(format!(
+            "SENTRY_AUTH_TOKEN lacks the `{scope}` scope (or access to project {project}): add it to the token"
+        )),
+        404 => Some(format!(
+            "project {project} not found: check SENTRY_ORG, the project slug and SENTRY_URL"
+        )),
         _ => None,
     }
 }

@@ -10,23 +10,28 @@ use serde_json::Value;
 
 use super::Sentry;
 
-
 impl Sentry {
     /// Error outcomes of project `project_id` (numeric) over `stats_period`
     /// (`1h`, `24h`), grouped by outcome and reason.
     ///
     /// Errors: 403 names `org:read`.
-    pub async fn error_outcomes(&self, project_id: &str, stats_period: &str) -> anyhow::Result<Vec<OutcomeCount>> {
+    pub async fn error_outcomes(
+        &self,
+        project_id: &str,
+        stats_period: &str,
+    ) -> anyhow::Result<Vec<OutcomeCount>> {
         let url = self.org_url("stats_v2/");
-        let req = self.request(Method::GET, "read ingestion outcomes", url).query(&[
-            ("field", "sum(quantity)"),
-            ("groupBy", "outcome"),
-            ("groupBy", "reason"),
-            ("category", "error"),
-            ("project", project_id),
-            ("statsPeriod", stats_period),
-            ("interval", "1h"),
-        ]);
+        let req = self
+            .request(Method::GET, "read ingestion outcomes", url)
+            .query(&[
+                ("field", "sum(quantity)"),
+                ("groupBy", "outcome"),
+                ("groupBy", "reason"),
+                ("category", "error"),
+                ("project", project_id),
+                ("statsPeriod", stats_period),
+                ("interval", "1h"),
+            ]);
         let resp = self.http().send(req).await?;
         if !resp.is_success() {
             let hint = match resp.status.as_u16() {
@@ -42,6 +47,9 @@ impl Sentry {
 
 /// Sum of the `accepted` counts.
 pub fn accepted(counts: &[OutcomeCount]) -> u64 {
-    counts.iter().filter(|c| c.outcome == "accepted").map(|c| c.quantity).sum()
+    counts
+        .iter()
+        .filter(|c| c.outcome == "accepted")
+        .map(|c| c.quantity)
+        .sum()
 }
-

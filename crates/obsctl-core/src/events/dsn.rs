@@ -115,7 +115,9 @@ impl Dsn {
         }
         let (prefix, project_id) = path.rsplit_once('/').unwrap_or(("", path));
         if project_id.is_empty() || !project_id.chars().all(|c| c.is_ascii_digit()) {
-            return Err(DsnError::Malformed("the project id (the last path segment) is not a number"));
+            return Err(DsnError::Malformed(
+                "the project id (the last path segment) is not a number",
+            ));
         }
         Ok(Dsn {
             scheme,
@@ -255,7 +257,12 @@ impl ApiHost {
 /// Errors: a text naming both sides and the fix, when an event sent with
 /// this DSN could never be found through that API (another region, sentry.io
 /// versus self-hosted).
-pub fn check_region(dsn: &Dsn, api_url: &str, api_hostname: &str, explicit: bool) -> Result<String, String> {
+pub fn check_region(
+    dsn: &Dsn,
+    api_url: &str,
+    api_hostname: &str,
+    explicit: bool,
+) -> Result<String, String> {
     let api = ApiHost::of(api_hostname);
     match (dsn.saas(), api) {
         (Some(saas), ApiHost::SaasGlobal) if !explicit => Ok(saas.api_url()),
@@ -294,11 +301,23 @@ mod tests {
         let d = Dsn::parse(&format!("https://{KEY}@o0.ingest.sentry.io/42")).unwrap();
         assert_eq!(d.public_key(), KEY);
         assert_eq!(d.project_id(), "42");
-        assert_eq!(d.envelope_url(), "https://o0.ingest.sentry.io/api/42/envelope/");
-        assert_eq!(d.saas(), Some(SaasHost { org_id: 0, region: None }));
+        assert_eq!(
+            d.envelope_url(),
+            "https://o0.ingest.sentry.io/api/42/envelope/"
+        );
+        assert_eq!(
+            d.saas(),
+            Some(SaasHost {
+                org_id: 0,
+                region: None
+            })
+        );
         let d = Dsn::parse("https://public:secret@sentry.example.com/sentry/1").unwrap();
         assert_eq!(d.secret_key(), Some("secret"));
-        assert_eq!(d.envelope_url(), "https://sentry.example.com/sentry/api/1/envelope/");
+        assert_eq!(
+            d.envelope_url(),
+            "https://sentry.example.com/sentry/api/1/envelope/"
+        );
         assert_eq!(d.saas(), None);
         let d = Dsn::parse("http://public@localhost:9000/2").unwrap();
         assert_eq!(d.envelope_url(), "http://localhost:9000/api/2/envelope/");
@@ -332,15 +351,24 @@ mod tests {
         }
         let d = Dsn::parse(&format!("https://{KEY}:{KEY}@h.example/5")).unwrap();
         assert!(!format!("{d} {d:?}").contains(KEY));
-        assert!(d.auth_header("obsctl/0.1.0").contains(&format!("sentry_key={KEY}")));
+        assert!(
+            d.auth_header("obsctl/0.1.0")
+                .contains(&format!("sentry_key={KEY}"))
+        );
         assert!(d.auth_header("obsctl/0.1.0").contains("sentry_secret="));
     }
 
     #[test]
     fn region_checks() {
         let de = Dsn::parse(&format!("https://{KEY}@o1.ingest.de.sentry.io/2")).unwrap();
-        assert_eq!(check_region(&de, "https://sentry.io/", "sentry.io", false).unwrap(), "https://de.sentry.io");
-        assert_eq!(check_region(&de, "https://sentry.io/", "sentry.io", true).unwrap(), "https://sentry.io/");
+        assert_eq!(
+            check_region(&de, "https://sentry.io/", "sentry.io", false).unwrap(),
+            "https://de.sentry.io"
+        );
+        assert_eq!(
+            check_region(&de, "https://sentry.io/", "sentry.io", true).unwrap(),
+            "https://sentry.io/"
+        );
         assert!(check_region(&de, "https://de.sentry.io/", "de.sentry.io", true).is_ok());
         let e = check_region(&de, "https://us.sentry.io/", "us.sentry.io", true).unwrap_err();
         assert!(e.contains("de region") && e.contains("us region"), "{e}");

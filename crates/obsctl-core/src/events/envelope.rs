@@ -135,7 +135,9 @@ mod tests {
         TestEvent {
             random: [7; 16],
             run_id: "run-42".into(),
-            timestamp: DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().into(),
+            timestamp: DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+                .unwrap()
+                .into(),
             release: Some("web@1.2.3".into()),
             environment: Some("production".into()),
             service: Some("web".into()),
@@ -166,7 +168,10 @@ mod tests {
         assert!(ev["level"].is_null() || ev["level"] == "error");
         assert_eq!(ev["message"], format!("obsctl test event {id}"));
         assert_eq!(ev["tags"]["obsctl.test"], "true");
-        assert_eq!(ev["fingerprint"], serde_json::json!(["obsctl-test", "run-42"]));
+        assert_eq!(
+            ev["fingerprint"],
+            serde_json::json!(["obsctl-test", "run-42"])
+        );
         assert_eq!(ev["release"], "web@1.2.3");
         assert_eq!(ev["environment"], "production");
         assert_eq!(ev["timestamp"].as_f64().unwrap(), 1_767_225_600.0);

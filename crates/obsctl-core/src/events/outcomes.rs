@@ -74,7 +74,7 @@ pub fn explain(counts: &[OutcomeCount]) -> Vec<String> {
         .iter()
         .filter(|c| c.quantity > 0 && !matches!(c.outcome.as_str(), "accepted" | "client_discard"))
         .collect();
-    dropped.sort_by(|a, b| b.quantity.cmp(&a.quantity));
+    dropped.sort_by_key(|c| std::cmp::Reverse(c.quantity));
     dropped
         .into_iter()
         .map(|c| {
@@ -125,8 +125,14 @@ mod tests {
         let text = explain(&counts);
         assert_eq!(text.len(), 3, "{text:?}");
         assert!(text[0].starts_with("over quota"), "{text:?}");
-        assert_eq!(text[1], "filtered by inbound filter Releases (release-version): 3 events");
-        assert!(text[2].starts_with("rate limited: the DSN key's own rate limit"), "{text:?}");
+        assert_eq!(
+            text[1],
+            "filtered by inbound filter Releases (release-version): 3 events"
+        );
+        assert!(
+            text[2].starts_with("rate limited: the DSN key's own rate limit"),
+            "{text:?}"
+        );
         assert!(explain(&counts[..1]).is_empty());
     }
 }

@@ -54,7 +54,9 @@ impl RateLimit {
 /// What a rate-limit or quota reason code means, in words.
 pub fn explain_reason(code: &str) -> &'static str {
     match code {
-        "usage_exceeded" => "over quota: the organization's event quota for this billing period is used up",
+        "usage_exceeded" => {
+            "over quota: the organization's event quota for this billing period is used up"
+        }
         "grace_period" => "over quota (grace period)",
         "smart_rate_limit" => "spike protection dropped events",
         "key_quota" => "the DSN key's own rate limit (Client Keys → rate limit)",
@@ -116,17 +118,28 @@ mod tests {
 
     #[test]
     fn parses_the_documented_forms() {
-        let l = parse("60:error;transaction:key:key_quota, 2700::organization:usage_exceeded:custom, junk, -1:error:key");
+        let l = parse(
+            "60:error;transaction:key:key_quota, 2700::organization:usage_exceeded:custom, junk, -1:error:key",
+        );
         assert_eq!(l.len(), 2);
         assert_eq!(l[0].categories, vec!["error", "transaction"]);
         assert_eq!(l[0].scope, "key");
         assert_eq!(l[0].reason_code.as_deref(), Some("key_quota"));
         assert!(l[1].categories.is_empty());
         assert!(l[1].applies_to("error"));
-        assert!(!parse("10:transaction:project").first().unwrap().applies_to("error"));
+        assert!(
+            !parse("10:transaction:project")
+                .first()
+                .unwrap()
+                .applies_to("error")
+        );
         assert_eq!(wait_for(&l, "error"), Some(2700.0));
         assert_eq!(wait_for(&parse("5:transaction:key"), "error"), None);
-        assert!(l[1].describe().contains("over quota"), "{}", l[1].describe());
+        assert!(
+            l[1].describe().contains("over quota"),
+            "{}",
+            l[1].describe()
+        );
         assert!(parse("").is_empty());
     }
 }

@@ -28,7 +28,9 @@ pub fn poll_delay(attempt: u32) -> Duration {
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
     let bad = || format!("invalid duration {s:?}: use e.g. 30s, 2m, 1h or 500ms");
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let n: f64 = num.parse().map_err(|_| bad())?;
     let secs = match unit {
@@ -82,9 +84,15 @@ pub struct SpikePlan {
 /// Errors (texts for the user): a baseline of 0 (Sentry computes no percent
 /// change from zero, so the monitor cannot fire from test traffic), a
 /// threshold that is not positive, or a spike over [`MAX_SPIKE`].
-pub fn error_spike(threshold_pct: f64, window_secs: u64, baseline_per_window: f64) -> Result<SpikePlan, String> {
+pub fn error_spike(
+    threshold_pct: f64,
+    window_secs: u64,
+    baseline_per_window: f64,
+) -> Result<SpikePlan, String> {
     if !(threshold_pct.is_finite() && threshold_pct > 0.0) {
-        return Err(format!("threshold {threshold_pct} is not a positive percent increase"));
+        return Err(format!(
+            "threshold {threshold_pct} is not a positive percent increase"
+        ));
     }
     if !(baseline_per_window.is_finite() && baseline_per_window > 0.0) {
         return Err(
@@ -150,8 +158,16 @@ mod tests {
         assert_eq!(error_spike(100.0, 300, 1.0).unwrap().events, 5);
         let p = error_spike(200.0, 60, 100.0).unwrap();
         assert!(p.events as f64 > 200.0, "{p:?}");
-        assert!(error_spike(50.0, 300, 0.0).unwrap_err().contains("no percent change"));
+        assert!(
+            error_spike(50.0, 300, 0.0)
+                .unwrap_err()
+                .contains("no percent change")
+        );
         assert!(error_spike(0.0, 300, 5.0).is_err());
-        assert!(error_spike(1000.0, 300, 1000.0).unwrap_err().contains("more than obsctl sends"));
+        assert!(
+            error_spike(1000.0, 300, 1000.0)
+                .unwrap_err()
+                .contains("more than obsctl sends")
+        );
     }
 }
