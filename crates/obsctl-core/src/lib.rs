@@ -8,7 +8,9 @@
 //!
 //! Modules:
 //! - [`config`]: `obsctl.toml`, the team's services, alerts and SLOs.
+//! - [`alerts`]: Sentry monitors and alerts as code (lint, compile, normalise, plan, import).
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 pub mod config;
