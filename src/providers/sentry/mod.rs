@@ -1,6 +1,7 @@
 //! Sentry Web API client (sentry.io and self-hosted, `{SENTRY_URL}/api/0/`).
 
 pub mod deploys;
+pub mod monitors;
 pub mod releases;
 
 use reqwest::{Method, Url};
@@ -10,7 +11,7 @@ use crate::http::{self, Http, HttpError, Provider, Request, Response};
 
 #[derive(Clone)]
 pub struct Sentry {
-    http: Http,
+    pub(crate) http: Http,
     cfg: SentryConfig,
 }
 
