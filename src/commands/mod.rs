@@ -1,6 +1,7 @@
 //! Orchestration: one file per command. Commands resolve what they need from
 //! the [`Context`], call provider clients and pure cores, and report.
 
+pub mod alerts;
 pub mod completions;
 pub mod deploy;
 pub mod dora;
@@ -9,7 +10,7 @@ pub mod release;
 
 use anyhow::Result;
 
-use crate::cli::{Command, DeployCommand, DoraCommand, ReleaseCommand};
+use crate::cli::{AlertsCommand, Command, DeployCommand, DoraCommand, ReleaseCommand};
 use crate::context::Context;
 use crate::http::PlannedRequest;
 
@@ -22,6 +23,11 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         Command::Deploy(DeployCommand::Finish(args)) => deploy::finish(args, ctx).await,
         Command::Notify(args) => notify::run(args, ctx).await,
         Command::Dora(DoraCommand::Report(args)) => dora::report(args, ctx).await,
+        Command::Alerts(AlertsCommand::Lint(args)) => alerts::lint::run(args, ctx),
+        Command::Alerts(AlertsCommand::Plan(args)) => alerts::plan::run(args, ctx).await,
+        Command::Alerts(AlertsCommand::Apply(args)) => alerts::apply::run(args, ctx).await,
+        Command::Alerts(AlertsCommand::Import(args)) => alerts::import::run(args, ctx).await,
+        Command::Alerts(AlertsCommand::Init(args)) => alerts::init::run(args, ctx),
     }
 }
 

@@ -546,3 +546,133 @@ severity = "warning"
         );
     }
 }
+
+fn shown(v: &Value) -> String {
+    match v {
+        Value::Null => "(none)".into(),
+        Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    }
+}
+
+fn symbol(a: Action) -> &'static str {
+    match a {
+        Action::Create => "+",
+        Action::Update => "~",
+        Action::Delete => "-",
+        Action::Unchanged => "=",
+    }
+}
+
+impl Plan {
+    /// The one-line total: `2 to create, 1 to update, 0 to delete, 3 unchanged`.
+    pub fn summary(&self) -> String {
+        let (c, u, d, n) = self.counts();
+        format!("{c} to create, {u} to update, {d} to delete, {n} unchanged")
+    }
+
+    /// The plan as text: one line per key, the changed fields of updates
+    /// under it (creates and deletes show their monitor's name only).
+    pub fn render_text(&self) -> String {
+        let width = self.changes.iter().map(|c| c.key.len()).max().unwrap_or(0);
+        let mut out = format!("alerts plan: {}\n", self.summary());
+        for c in &self.changes {
+            out.push_str(&format!(
+                "  {} {:width$}  {}",
+                symbol(c.action),
+                c.key,
+                c.action.as_str()
+            ));
+            let name = c.diff.iter().find(|f| f.field == "monitor.name");
+            match (c.action, name) {
+                (Action::Create, Some(f)) => out.push_str(&format!("  {}", shown(&f.to))),
+                (Action::Delete, Some(f)) => out.push_str(&format!("  {}", shown(&f.from))),
+                _ => {}
+            }
+            out.push('\n');
+            if c.action == Action::Update {
+                for f in &c.diff {
+                    out.push_str(&format!(
+                        "      {}: {} → {}\n",
+                        f.field,
+                        shown(&f.from),
+                        shown(&f.to)
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// The plan as a Markdown table for the Actions step summary (untrusted
+    /// text escaped: `|` and backticks cannot break the table).
+    pub fn render_markdown(&self, title: &str) -> String {
+        let esc = |s: &str| s.replace('|', "\\|").replace('`', "'").replace('\n', " ");
+        let mut out = format!(
+            "### {}\n\n{}\n\n| key | action | changes |\n|---|---|---|\n",
+            esc(title),
+            self.summary()
+        );
+        for c in &self.changes {
+            let changes = match c.action {
+                Action::Update => c
+                    .diff
+                    .iter()
+                    .map(|f| format!("{}: {} → {}", f.field, shown(&f.from), shown(&f.to)))
+                    .collect::<Vec<_>>()
+                    .join("<br>"),
+                _ => String::new(),
+            };
+            out.push_str(&format!(
+                "| {} | {} | {} |\n",
+                esc(&c.key),
+                c.action.as_str(),
+                esc(&changes)
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod render_tests {
+    use super::*;
+
+    #[test]
+    fn text_and_markdown() {
+        let p = Plan {
+            changes: vec![
+                Change {
+                    key: "web-p95".into(),
+                    action: Action::Update,
+                    diff: vec![FieldDiff {
+                        field: "monitor.conditions[0].comparison".into(),
+                        from: json!(1000),
+                        to: json!(1500),
+                    }],
+                    ops: vec![],
+                },
+                Change {
+                    key: "a|b".into(),
+                    action: Action::Unchanged,
+                    diff: vec![],
+                    ops: vec![],
+                },
+            ],
+            warnings: vec![],
+        };
+        let t = p.render_text();
+        assert!(
+            t.starts_with("alerts plan: 0 to create, 1 to update, 0 to delete, 1 unchanged\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains(
+                "  ~ web-p95  update\n      monitor.conditions[0].comparison: 1000 → 1500\n"
+            ),
+            "{t}"
+        );
+        let md = p.render_markdown("Sentry alerts plan");
+        assert!(md.contains("| a\\|b | unchanged |  |"), "{md}");
+    }
+}
