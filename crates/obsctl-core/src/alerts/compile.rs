@@ -156,12 +156,19 @@ pub fn detector_name(alert: &Alert, service: &Service) -> String {
     )
 }
 
-/// The alert's (workflow's) name: the monitor's title and the marker,
-/// `[obsctl] web: error rate > 1% (5m) · obsctl:key=web-error-rate`.
+/// The alert's (workflow's) name: service, kind, severity and the marker,
+/// `[obsctl] web: error-rate (critical) · obsctl:key=web-error-rate`. It
+/// holds no threshold, so a threshold change updates the monitor only.
 pub fn workflow_name(alert: &Alert, service: &Service) -> String {
     let tail = format!(" · {}", marker(alert.key.get_ref()));
+    let title = format!(
+        "{}: {} ({})",
+        service.name(),
+        alert.kind.get_ref(),
+        alert.severity.get_ref()
+    );
     let room = WORKFLOW_NAME_MAX - tail.chars().count() - NAME_PREFIX.len();
-    format!("{NAME_PREFIX}{}{tail}", cut(title(alert, service), room))
+    format!("{NAME_PREFIX}{}{tail}", cut(title, room))
 }
 
 /// The monitor's description: a line for people, then the marker.
@@ -476,7 +483,7 @@ severity = "critical"
         let wf = &d.workflow;
         assert_eq!(
             wf["name"],
-            "[obsctl] web: error rate > 1% (5m) · obsctl:key=web-error-rate"
+            "[obsctl] web: error-rate (critical) · obsctl:key=web-error-rate"
         );
         let actions = wf["actionFilters"][0]["actions"].as_array().unwrap();
         let chans: Vec<&str> = actions

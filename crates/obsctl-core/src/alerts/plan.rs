@@ -466,16 +466,14 @@ severity = "warning"
         let p = plan(&changed, &dets, &wfs, true);
         assert_eq!(p.counts(), (0, 1, 0, 1));
         let c = &p.changes[1];
-        // The threshold (the resolve threshold defaults to it) and the names.
-        assert_eq!(c.diff.len(), 4, "{:?}", c.diff);
+        // The threshold (the resolve threshold defaults to it) and the monitor's name.
+        assert_eq!(c.diff.len(), 3, "{:?}", c.diff);
         assert!(
             c.diff
                 .iter()
                 .any(|f| f.field == "monitor.conditions[0].comparison")
         );
-        assert!(
-            matches!(&c.ops[..], [Op::UpdateDetector { id, .. }, Op::UpdateWorkflow { .. }] if id == "101")
-        );
+        assert!(matches!(&c.ops[..], [Op::UpdateDetector { id, .. }] if id == "101"));
     }
 
     #[test]
