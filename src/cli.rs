@@ -276,13 +276,94 @@ pub struct EventsTestArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AlertsCommand {
+    /// Check the [[alert]], [alerts] and [slack] parts of obsctl.toml, offline (exit 2 on any problem).
+    Lint(AlertsLintArgs),
+    /// Show what `apply` would change in Sentry, per alert key (token scope alerts:read).
+    Plan(AlertsPlanArgs),
+    /// Create, update (and with --prune delete) the managed monitors and alerts (alerts:write).
+    Apply(AlertsApplyArgs),
+    /// Print [[alert]] TOML for the monitors of the configured projects.
+    Import(AlertsImportArgs),
+    /// Print (or --write) the epic's Sentry-side alerts for one service.
+    Init(AlertsInitArgs),
     /// Prove an alert works: an error spike for error-spike monitors, else test-fire its actions.
     Test(AlertsTestArgs),
+}
+
+/// Where obsctl.toml is (until the global `--config` lands, each alerts command takes it).
+#[derive(Debug, Args)]
+pub struct ConfigFileArg {
+    /// The config file (default: obsctl.toml at the repository root, else the working directory).
+    #[arg(long = "config", env = "OBSCTL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsLintArgs {
+    #[command(flatten)]
+    pub file: ConfigFileArg,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsPlanArgs {
+    #[command(flatten)]
+    pub file: ConfigFileArg,
+    /// Exit 3 when changes are pending (0 in sync, 1 failure, 2 bad input).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Also plan deleting managed monitors and alerts whose key left the file.
+    #[arg(long)]
+    pub prune: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsApplyArgs {
+    #[command(flatten)]
+    pub file: ConfigFileArg,
+    /// Delete managed monitors and alerts whose key left the file.
+    #[arg(long)]
+    pub prune: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsImportArgs {
+    #[command(flatten)]
+    pub file: ConfigFileArg,
+    /// Import the monitors of this project (repeatable; default: the projects of obsctl.toml's services).
+    #[arg(long = "project", value_name = "SLUG")]
+    pub projects: Vec<String>,
+    /// Only monitors obsctl does not manage yet.
+    #[arg(long)]
+    pub unmanaged_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsInitArgs {
+    #[command(flatten)]
+    pub file: ConfigFileArg,
+    /// The service's name (its key in reports and on the status page).
+    #[arg(long, value_name = "NAME")]
+    pub service: String,
+    /// Its Sentry project slug (default: the service name).
+    #[arg(long, value_name = "SLUG")]
+    pub project: Option<String>,
+    /// Its health check URL: adds the uptime alert.
+    #[arg(long, value_name = "URL")]
+    pub health_url: Option<String>,
+    /// The environment watched.
+    #[arg(long, value_name = "ENV", default_value = "production")]
+    pub environment: String,
+    /// Append to the config file instead of printing.
+    #[arg(long)]
+    pub write: bool,
 }
 
 /// `obsctl alerts test KEY`: see docs/events-test.md.
 #[derive(Debug, Args)]
 pub struct AlertsTestArgs {
+    #[command(flatten)]
+    pub file: ConfigFileArg,
+
     /// The alert's key in obsctl.toml.
     pub key: String,
 

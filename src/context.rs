@@ -27,6 +27,15 @@ pub fn usage<T>(msg: impl Into<String>) -> Result<T> {
     Err(UsageError(msg.into()).into())
 }
 
+/// End the command with `code` (3: `alerts plan --detailed-exitcode` found
+/// pending changes); `message`, when not empty, is printed as the error.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ExitWith {
+    pub code: i32,
+    pub message: String,
+}
+
 /// A snapshot of environment variables; blank values count as unset.
 #[derive(Clone, Debug, Default)]
 pub struct Env(HashMap<String, String>);

@@ -423,6 +423,15 @@ impl Http {
         self.dry_run
     }
 
+    /// A handle on the same pool, budget and record that sends even under
+    /// `--dry-run`: for the reads a dry run needs to plan its writes (list
+    /// monitors, look up channel IDs). Never use it for a write.
+    pub fn for_reads(&self) -> Http {
+        let mut h = self.clone();
+        h.dry_run = false;
+        h
+    }
+
     /// The requests `--dry-run` recorded instead of sending.
     pub fn planned(&self) -> Vec<PlannedRequest> {
         self.planned.lock().expect("planned lock").clone()

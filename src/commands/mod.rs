@@ -26,6 +26,11 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         Command::Deploy(DeployCommand::Finish(args)) => deploy::finish(args, ctx).await,
         Command::Notify(args) => notify::run(args, ctx).await,
         Command::Dora(DoraCommand::Report(args)) => dora::report(args, ctx).await,
+        Command::Alerts(AlertsCommand::Lint(args)) => alerts::lint::run(args, ctx),
+        Command::Alerts(AlertsCommand::Plan(args)) => alerts::plan::run(args, ctx).await,
+        Command::Alerts(AlertsCommand::Apply(args)) => alerts::apply::run(args, ctx).await,
+        Command::Alerts(AlertsCommand::Import(args)) => alerts::import::run(args, ctx).await,
+        Command::Alerts(AlertsCommand::Init(args)) => alerts::init::run(args, ctx),
         Command::Events(EventsCommand::Test(args)) => events::test::run(args, ctx).await,
         Command::Alerts(AlertsCommand::Test(args)) => alerts::test::run(args, ctx).await,
     }

@@ -8,9 +8,11 @@
 //!
 //! Modules:
 //! - [`config`]: `obsctl.toml`, the team's services, alerts and SLOs.
+//! - [`alerts`]: Sentry monitors and alerts as code (lint, compile, normalise, plan, import).
 //! - [`events`]: test events, envelopes, DSNs and ingestion outcomes.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 pub mod config;
 pub mod events;

@@ -4,6 +4,7 @@ pub mod deploys;
 pub mod envelope;
 pub mod events;
 pub mod keys;
+pub mod monitors;
 pub mod releases;
 pub mod stats;
 
@@ -14,7 +15,7 @@ use crate::http::{self, Http, HttpError, Provider, Request, Response};
 
 #[derive(Clone)]
 pub struct Sentry {
-    http: Http,
+    pub(crate) http: Http,
     cfg: SentryConfig,
 }
 
