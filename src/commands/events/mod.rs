@@ -65,17 +65,25 @@ pub fn given_dsn(ctx: &Context, flag: Option<&str>) -> Result<Option<(Dsn, DsnSo
     }
 }
 
-/// The project's first active client key as a DSN (its key registered as a secret).
-pub async fn project_dsn(ctx: &Context, sentry: &Sentry, project: &str) -> Result<Dsn> {
+/// The project's first active client key as a DSN (its key registered as a
+/// secret). A read: it goes out under `--dry-run` too.
+pub async fn project_dsn(ctx: &Context, cfg: &SentryConfig, project: &str) -> Result<Dsn> {
+    let sentry = Sentry::new(ctx.http.for_reads(), cfg.clone());
     let key = sentry.first_active_key(project).await?;
     register_dsn(ctx, &key.dsn.public, "Sentry client key")
 }
 
 /// Check the DSN's region against SENTRY_URL and point the API at the DSN's
 /// region when SENTRY_URL was not set. A mismatch is a usage error (exit 2).
-pub fn align_region(ctx: &Context, dsn: &Dsn, cfg: &mut SentryConfig) -> Result<()> {
+/// `explicit`: the URL was configured (flag, env or obsctl.toml), not the default.
+pub fn align_region(
+    ctx: &Context,
+    dsn: &Dsn,
+    cfg: &mut SentryConfig,
+    explicit: bool,
+) -> Result<()> {
     let host = cfg.url.host_str().unwrap_or("").to_string();
-    match dsn::check_region(dsn, cfg.url.as_str(), &host, ctx.sentry_url_explicit()) {
+    match dsn::check_region(dsn, cfg.url.as_str(), &host, explicit) {
         Ok(url) if url != cfg.url.as_str() => {
             cfg.url = crate::context::parse_url("SENTRY_URL", &url)?;
             ctx.ui

@@ -62,11 +62,11 @@ pub async fn run(mut args: EventsTestArgs, ctx: &Context) -> Result<()> {
     let opts = resolve(args, ctx, cfg.as_ref())?;
     let dsn = match given {
         Some((dsn, _)) => Some(dsn),
-        None if ctx.dry_run => None,
+        None if ctx.dry_run && cfg.is_none() => None,
         None => Some(dsn_from_api(ctx, cfg.as_ref(), opts.project.as_deref()).await?),
     };
     if let (Some(dsn), Some(cfg)) = (&dsn, cfg.as_mut()) {
-        align_region(ctx, dsn, cfg)?;
+        align_region(ctx, dsn, cfg, ctx.sentry_url_explicit())?;
     }
     let run = run_id(ctx);
     let events: Vec<TestEvent> = (0..opts.count).map(|_| test_event(&opts, &run)).collect();
@@ -183,8 +183,7 @@ async fn dsn_from_api(
             "events test: no project: pass --project SLUG or --service NAME, or set SENTRY_PROJECT",
         );
     };
-    let sentry = Sentry::new(ctx.http.clone(), cfg.clone());
-    project_dsn(ctx, &sentry, project).await
+    project_dsn(ctx, cfg, project).await
 }
 
 fn test_event(opts: &Options, run: &str) -> TestEvent {
@@ -201,7 +200,7 @@ fn test_event(opts: &Options, run: &str) -> TestEvent {
 
 /// Show what would be sent: the endpoint, the auth header with the key
 /// redacted, and the first envelope.
-fn dry_run(ctx: &Context, dsn: Option<&Dsn>, events: &[TestEvent]) -> Result<()> {
+pub(crate) fn dry_run(ctx: &Context, dsn: Option<&Dsn>, events: &[TestEvent]) -> Result<()> {
     let first = &events[0];
     let envelope =
         String::from_utf8_lossy(&first.envelope_bytes(SDK_VERSION, Utc::now())).into_owned();

@@ -4,6 +4,7 @@
 //! ([`rate_limits`]), stats_v2 outcomes turned into a reason ([`outcomes`]),
 //! the size of an alert-test spike and the polling schedule ([`spike`]).
 
+pub mod alert_test;
 pub mod dsn;
 pub mod envelope;
 pub mod outcomes;

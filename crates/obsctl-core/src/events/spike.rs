@@ -23,6 +23,13 @@ pub fn poll_delay(attempt: u32) -> Duration {
     Duration::from_millis((ms as u64).clamp(min, 2000))
 }
 
+/// The wait before reading a monitor again (`alerts test`): 2 s, ×1.5 per
+/// attempt, capped at 15 s (monitors evaluate about once a minute).
+pub fn monitor_poll_delay(attempt: u32) -> Duration {
+    let ms = 2000.0 * 1.5f64.powi(attempt.min(20) as i32);
+    Duration::from_millis((ms as u64).min(15_000))
+}
+
 /// Parse a duration as users write it: `500ms`, `3s`, `2m`, `1h`, or a bare
 /// number of seconds. Errors name the accepted forms.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -134,6 +141,8 @@ mod tests {
         assert_eq!(poll_delay(0), Duration::from_millis(250));
         assert_eq!(poll_delay(30), Duration::from_secs(2));
         assert!(total > Duration::from_secs(60));
+        assert_eq!(monitor_poll_delay(0), Duration::from_secs(2));
+        assert_eq!(monitor_poll_delay(50), Duration::from_secs(15));
     }
 
     #[test]
