@@ -535,3 +535,19 @@ fn fake_rejects_bad_envelopes() {
         std::fs::read(sentry_ingest::contracts_dir().join("sentry/envelope-example.txt")).unwrap();
     assert!(sentry_ingest::parse_envelope(&example).is_ok());
 }
+
+/// A server that reflects the key in its error body: the key is still never printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reflected_key_is_redacted() {
+    let server = Server::start().await;
+    server.state().intake = Intake::Status(403, format!("invalid sentry_key={KEY} for project 42"));
+    let dsn = server.dsn(KEY);
+    for extra in [&["--verbose"][..], &["--format", "json", "--verbose"][..]] {
+        let mut args = vec!["events", "test", "--project", "web", "--dsn", &dsn];
+        args.extend_from_slice(extra);
+        let r = run(&server, &args, &[("GITHUB_ACTIONS", "true")]).await;
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains("rejected the DSN"), "{}", r.stderr);
+        no_key_anywhere(&r);
+    }
+}

@@ -66,7 +66,7 @@ pub async fn run(args: AlertsTestArgs, ctx: &Context) -> Result<()> {
         .service(alert.service.get_ref())
         .ok_or_else(|| anyhow!("alert {} names an unknown service", args.key))?;
     let project = service.project().to_string();
-    let mut cfg = super::sentry(ctx, config, vec![project.clone()], "alerts:read")?;
+    let cfg = super::sentry(ctx, config, vec![project.clone()], "alerts:read")?;
     let mut report = Report {
         key: args.key.clone(),
         kind: alert.kind.get_ref().clone(),
@@ -86,11 +86,41 @@ pub async fn run(args: AlertsTestArgs, ctx: &Context) -> Result<()> {
         print(ctx, &report);
         bail!("alerts test {}: {why}", args.key);
     }
-    let plan = size_spike(ctx, &args, alert, &cfg, &detector).await?;
+    let ctx_alert = Target {
+        args: &args,
+        config,
+        alert,
+        service,
+        project: &project,
+    };
+    spike_and_watch(ctx, ctx_alert, cfg, report, &detector, before, max_latency).await
+}
+
+/// What is being tested.
+struct Target<'a> {
+    args: &'a AlertsTestArgs,
+    config: &'a Config,
+    alert: &'a Alert,
+    service: &'a Service,
+    project: &'a str,
+}
+
+/// Size and send the spike, then watch the monitor until it fires.
+async fn spike_and_watch(
+    ctx: &Context,
+    t: Target<'_>,
+    mut cfg: SentryConfig,
+    mut report: Report,
+    detector: &Value,
+    before: Option<Group>,
+    max_latency: std::time::Duration,
+) -> Result<()> {
+    let (args, config, alert, service, project) = (t.args, t.config, t.alert, t.service, t.project);
+    let plan = size_spike(ctx, args, alert, &cfg, detector).await?;
     report.spike = Some(plan.clone());
     let dsn = match given_dsn(ctx, args.dsn.as_deref())? {
         Some((d, _)) => d,
-        None => project_dsn(ctx, &cfg, &project).await?,
+        None => project_dsn(ctx, &cfg, project).await?,
     };
     let explicit = ctx.sentry_url_explicit() || config.sentry.url.is_some();
     ev::align_region(ctx, &dsn, &mut cfg, explicit)?;

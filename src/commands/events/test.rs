@@ -272,6 +272,11 @@ async fn finish(
             .group_id
             .as_deref()
             .map(|g| issue_url(sentry, g, dsn.project_id()));
+        ctx.write_summary(&format!(
+            "**obsctl events test**: event `{event_id}` visible in Sentry after {} ms (limit {} ms)",
+            visible.as_millis(),
+            report.max_latency_ms
+        ))?;
         ctx.write_outputs(&[
             ("event_id", event_id),
             ("visible_ms", visible.as_millis().to_string()),
@@ -298,6 +303,10 @@ async fn finish(
             .push(format!("could not read why (stats_v2): {e:#}")),
     }
     print(ctx, &report, count);
+    ctx.write_summary(&format!(
+        "**obsctl events test**: event `{event_id}` was accepted but not visible in Sentry within {} ms",
+        report.max_latency_ms
+    ))?;
     bail!(
         "Sentry accepted test event {event_id} but it was not readable within {} s; {}",
         report.max_latency_ms as f64 / 1000.0,
