@@ -312,6 +312,9 @@ pub enum EventsCommand {
 /// `obsctl events test`: see docs/events-test.md.
 #[derive(Debug, Args)]
 pub struct EventsTestArgs {
+    #[command(flatten)]
+    pub file: ConfigFileArg,
+
     /// The obsctl.toml service: its Sentry project and environment.
     #[arg(long, value_name = "NAME", conflicts_with = "project")]
     pub service: Option<String>,

@@ -396,33 +396,14 @@ impl Context {
         }))
     }
 
-    /// Sentry, when configured. A token without org or project is a usage
-    /// error; no token at all skips Sentry with one notice.
-    pub fn sentry(&self) -> Result<Option<SentryConfig>> {
-        self.sentry_resolved(true)
-    }
-
-    /// Sentry for commands that name their project themselves (`events
-    /// test --project`, a service's project from obsctl.toml): like
-    /// [`Context::sentry`], but SENTRY_PROJECT may be unset (then `projects`
-    /// is empty).
-    pub fn sentry_any_project(&self) -> Result<Option<SentryConfig>> {
-        self.sentry_resolved(false)
-    }
-
     /// Whether SENTRY_URL (or --sentry-url) was given (else sentry.io is assumed).
     pub fn sentry_url_explicit(&self) -> bool {
         self.providers.sentry_url.is_some()
     }
 
-    /// `obsctl.toml`: `OBSCTL_CONFIG` names it, else the one at the
-    /// repository root (`-C`) if there is one; no file is an empty config.
-    pub fn obsctl_config(&self) -> Result<crate::config_file::LoadedConfig> {
-        let explicit = self.env.get("OBSCTL_CONFIG").map(PathBuf::from);
-        crate::config_file::load(explicit.as_deref(), &[self.repo_path.as_path()])
-    }
-
-    fn sentry_resolved(&self, require_projects: bool) -> Result<Option<SentryConfig>> {
+    /// Sentry, when configured. A token without org or project is a usage
+    /// error; no token at all skips Sentry with one notice.
+    pub fn sentry(&self) -> Result<Option<SentryConfig>> {
         if self.no_sentry {
             return Ok(None);
         }
@@ -446,7 +427,7 @@ impl Context {
             .filter(|s| !s.is_empty())
             .map(String::from)
             .collect();
-        if projects.is_empty() && require_projects {
+        if projects.is_empty() {
             return usage(
                 "Sentry: SENTRY_PROJECT (or --sentry-project) is not set: name one or more project slugs, comma-separated",
             );

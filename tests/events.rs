@@ -502,12 +502,14 @@ async fn service_from_obsctl_toml_picks_project_and_environment() {
             "--format",
             "json",
         ],
-        &[("OBSCTL_CONFIG", cfg.to_str().unwrap())],
+        // The org comes from [sentry] org when SENTRY_ORG is unset (blank).
+        &[("OBSCTL_CONFIG", cfg.to_str().unwrap()), ("SENTRY_ORG", "")],
     )
     .await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["project"], "web");
+    assert!(v["url"].as_str().unwrap().contains("/organizations/acme/"), "{v}");
     let s = server.state();
     assert_eq!(s.received[0].payload["environment"], "prod-eu");
     assert_eq!(s.received[0].payload["tags"]["obsctl.service"], "website");

@@ -18,10 +18,12 @@ use serde::Serialize;
 
 use super::{SDK_VERSION, SpikeResult, align_region, given_dsn, project_dsn, random_bytes, run_id};
 use crate::cli::EventsTestArgs;
+use crate::config_file::LoadedConfig;
 use crate::context::{Context, SentryConfig, usage};
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::events::StoredEvent;
 use crate::ui::Format;
+use obsctl_core::config::Config;
 
 /// The resolved options.
 #[derive(Debug)]
@@ -58,15 +60,17 @@ pub async fn run(mut args: EventsTestArgs, ctx: &Context) -> Result<()> {
     }
     let dsn_flag = args.dsn.take();
     let given = given_dsn(ctx, dsn_flag.as_deref())?;
-    let mut cfg = ctx.sentry_any_project()?;
-    let opts = resolve(args, ctx, cfg.as_ref())?;
+    let loaded = load_config(ctx, &args)?;
+    let mut cfg = sentry_config(ctx, &loaded.config)?;
+    let explicit = ctx.sentry_url_explicit() || loaded.config.sentry.url.is_some();
+    let opts = resolve(args, ctx, &loaded.config)?;
     let dsn = match given {
         Some((dsn, _)) => Some(dsn),
         None if ctx.dry_run && cfg.is_none() => None,
         None => Some(dsn_from_api(ctx, cfg.as_ref(), opts.project.as_deref()).await?),
     };
     if let (Some(dsn), Some(cfg)) = (&dsn, cfg.as_mut()) {
-        align_region(ctx, dsn, cfg, ctx.sentry_url_explicit())?;
+        align_region(ctx, dsn, cfg, explicit)?;
     }
     let run = run_id(ctx);
     let events: Vec<TestEvent> = (0..opts.count).map(|_| test_event(&opts, &run)).collect();
@@ -121,8 +125,34 @@ pub async fn run(mut args: EventsTestArgs, ctx: &Context) -> Result<()> {
     .await
 }
 
-/// Flags > obsctl.toml > environment. Bad input is a usage error (exit 2).
-fn resolve(args: EventsTestArgs, ctx: &Context, cfg: Option<&SentryConfig>) -> Result<Options> {
+/// obsctl.toml (`--config`/`OBSCTL_CONFIG`, else at the repository root); none is an empty config.
+fn load_config(ctx: &Context, args: &EventsTestArgs) -> Result<LoadedConfig> {
+    let dirs = crate::commands::alerts::search_dirs(ctx);
+    let dirs: Vec<&std::path::Path> = dirs.iter().map(|d| d.as_path()).collect();
+    crate::config_file::load(args.file.config.as_deref(), &dirs)
+}
+
+/// Sentry's API, when a token is set (without one the event is sent but
+/// cannot be read back): org and URL from flags/env, else `[sentry]`.
+fn sentry_config(ctx: &Context, config: &Config) -> Result<Option<SentryConfig>> {
+    if ctx.providers().sentry_auth_token.is_none() {
+        return Ok(None);
+    }
+    let projects = ctx
+        .providers()
+        .sentry_project
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(String::from)
+        .collect();
+    crate::commands::alerts::sentry(ctx, config, projects, "project:read").map(Some)
+}
+
+/// Flags > environment > obsctl.toml. Bad input is a usage error (exit 2).
+fn resolve(args: EventsTestArgs, ctx: &Context, config: &Config) -> Result<Options> {
     let max_latency = match parse_duration(&args.max_latency) {
         Ok(d) => d,
         Err(e) => return usage(format!("--max-latency: {e}")),
@@ -135,9 +165,8 @@ fn resolve(args: EventsTestArgs, ctx: &Context, cfg: Option<&SentryConfig>) -> R
         .environment
         .or_else(|| ctx.env.get("SENTRY_ENVIRONMENT"));
     if let Some(name) = &args.service {
-        let loaded = ctx.obsctl_config()?;
-        let Some(service) = loaded.config.service(name) else {
-            let known = loaded.config.service_names().join(", ");
+        let Some(service) = config.service(name) else {
+            let known = config.service_names().join(", ");
             return usage(format!(
                 "--service {name:?}: no such [[service]] in obsctl.toml (known: {})",
                 if known.is_empty() { "none" } else { &known }
@@ -146,8 +175,18 @@ fn resolve(args: EventsTestArgs, ctx: &Context, cfg: Option<&SentryConfig>) -> R
         project = Some(service.project().to_string());
         environment = environment.or_else(|| Some(service.environment().to_string()));
     }
+    let env_projects: Vec<String> = ctx
+        .providers()
+        .sentry_project
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(String::from)
+        .collect();
     if project.is_none() {
-        match cfg.map(|c| c.projects.as_slice()).unwrap_or_default() {
+        match env_projects.as_slice() {
             [one] => project = Some(one.clone()),
             [] => {}
             _ => {
