@@ -509,7 +509,10 @@ async fn service_from_obsctl_toml_picks_project_and_environment() {
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["project"], "web");
-    assert!(v["url"].as_str().unwrap().contains("/organizations/acme/"), "{v}");
+    assert!(
+        v["url"].as_str().unwrap().contains("/organizations/acme/"),
+        "{v}"
+    );
     let s = server.state();
     assert_eq!(s.received[0].payload["environment"], "prod-eu");
     assert_eq!(s.received[0].payload["tags"]["obsctl.service"], "website");
@@ -552,4 +555,41 @@ async fn a_reflected_key_is_redacted() {
         assert!(r.stderr.contains("rejected the DSN"), "{}", r.stderr);
         no_key_anywhere(&r);
     }
+}
+
+/// Ingestion unreachable: a clear error naming Sentry, within the retry budget, no key printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn unreachable_ingestion_fails_clearly() {
+    let server = Server::start().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dsn = format!("http://{KEY}@127.0.0.1:{port}/42");
+    let r = run(
+        &server,
+        &[
+            "events",
+            "test",
+            "--project",
+            "web",
+            "--dsn",
+            &dsn,
+            "--count",
+            "3",
+            "--verbose",
+        ],
+        &[("OBSCTL_RETRY_BUDGET", "1")],
+    )
+    .await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("Sentry: send test event failed: could not connect"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.elapsed < Duration::from_secs(15), "{:?}", r.elapsed);
+    no_key_anywhere(&r);
 }

@@ -108,6 +108,8 @@ pub struct SpikeResult {
     pub rejected_count: u32,
     /// Not sent because Sentry announced a rate limit for errors.
     pub held_back: u32,
+    /// Sent, but no answer came back (unreachable, retries spent).
+    pub failed: u32,
     /// Limits announced on any answer.
     pub rate_limits: Vec<RateLimit>,
 }
@@ -138,8 +140,19 @@ pub async fn send_spike(http: &Http, dsn: &Dsn, events: Vec<TestEvent>) -> Resul
     }))
     .buffer_unordered(SPIKE_CONCURRENCY);
     let mut out = SpikeResult::default();
+    let mut failed: Option<anyhow::Error> = None;
     while let Some(r) = results.next().await {
-        match r? {
+        let r = match r {
+            Ok(r) => r,
+            Err(e) => {
+                // No answer for this one (unreachable, retries spent): keep
+                // the others' results; the error only matters if none got through.
+                out.failed += 1;
+                failed.get_or_insert(e);
+                continue;
+            }
+        };
+        match r {
             None => out.held_back += 1,
             Some((id, Sent::Accepted(a))) => {
                 out.first_ack.get_or_insert(a.ack);
@@ -153,7 +166,10 @@ pub async fn send_spike(http: &Http, dsn: &Dsn, events: Vec<TestEvent>) -> Resul
             }
         }
     }
-    Ok(out)
+    match failed {
+        Some(e) if out.accepted.is_empty() && out.rejected.is_none() => Err(e),
+        _ => Ok(out),
+    }
 }
 
 /// Poll the event by id with backoff (at most 5 requests a second) until it

@@ -277,6 +277,12 @@ fn refusal_reasons(spike: &SpikeResult) -> Vec<String> {
             spike.rejected_count
         ));
     }
+    if spike.failed > 0 {
+        out.push(format!(
+            "{} envelopes got no answer from Sentry",
+            spike.failed
+        ));
+    }
     if spike.held_back > 0 {
         out.push(format!(
             "{} events were held back: Sentry announced a rate limit",
