@@ -19,9 +19,9 @@ use obsctl_core::alerts::plan::{Plan, RemoteDetector, RemoteWorkflow};
 use obsctl_core::config::{Config, ConfigError};
 
 use crate::cli::ConfigFileArg;
-use crate::context::{Context, SentryConfig, parse_url, usage};
+use crate::context::{Context, SentryConfig, usage};
 use crate::providers::sentry::monitors::Monitors;
-use crate::providers::slack::{DEFAULT_API_URL, SlackBot};
+use crate::providers::slack::SlackBot;
 use crate::ui::Format;
 
 /// The config file as found, its text and the linted model.
@@ -108,28 +108,14 @@ pub fn sentry(
     projects: Vec<String>,
     scope: &str,
 ) -> Result<SentryConfig> {
-    let p = ctx.providers();
-    let Some(token) = p.sentry_auth_token.clone() else {
+    // Context::new folds `[sentry] org`/`url` under the flags and environment.
+    let _ = config;
+    let Some(cfg) = ctx.sentry_api()? else {
         return usage(format!(
             "Sentry: SENTRY_AUTH_TOKEN is not set: create an auth token with the `{scope}` scope"
         ));
     };
-    let Some(org) = p.sentry_org.clone().or_else(|| config.sentry.org.clone()) else {
-        return usage(
-            "Sentry: the organization is unknown: set [sentry] org in obsctl.toml or SENTRY_ORG",
-        );
-    };
-    let url = p
-        .sentry_url
-        .clone()
-        .or_else(|| config.sentry.url.clone())
-        .unwrap_or_else(|| "https://sentry.io".into());
-    Ok(SentryConfig {
-        token,
-        org,
-        projects,
-        url: parse_url("SENTRY_URL", &url)?,
-    })
+    Ok(SentryConfig { projects, ..cfg })
 }
 
 /// The distinct Sentry projects of the services that have alerts, in file order.
@@ -243,19 +229,13 @@ pub async fn routing(ctx: &Context, m: &Monitors, config: &Config) -> Result<Rou
             .map(|c| format!("#{c}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let Some(token) = ctx.providers().slack_bot_token.clone() else {
+        let bot = ctx.slack_state()?.ready().and_then(|s| s.bot.clone());
+        let Some((token, api)) = bot else {
             return usage(format!(
                 "Slack channel IDs unknown for {shown}: Sentry's Slack action needs the channel ID; \
                  give them in [slack] channel_ids or set SLACK_BOT_TOKEN (scope channels:read) to look them up"
             ));
         };
-        let api = parse_url(
-            "SLACK_API_URL",
-            ctx.providers()
-                .slack_api_url
-                .as_deref()
-                .unwrap_or(DEFAULT_API_URL),
-        )?;
         let found = SlackBot::new(ctx.http.for_reads(), token, api)
             .channel_ids()
             .await?;

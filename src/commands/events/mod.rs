@@ -59,8 +59,8 @@ pub fn given_dsn(ctx: &Context, flag: Option<&str>) -> Result<Option<(Dsn, DsnSo
     if let Some(v) = flag.map(str::trim).filter(|v| !v.is_empty()) {
         return Ok(Some((register_dsn(ctx, v, "--dsn")?, DsnSource::Flag)));
     }
-    match ctx.env.get("SENTRY_DSN") {
-        Some(v) => Ok(Some((register_dsn(ctx, &v, "SENTRY_DSN")?, DsnSource::Env))),
+    match &ctx.events.dsn {
+        Some(v) => Ok(Some((register_dsn(ctx, v, "SENTRY_DSN")?, DsnSource::Env))),
         None => Ok(None),
     }
 }
@@ -200,17 +200,10 @@ pub async fn wait_visible(
 
 /// An id for this run: the CI run (GitHub `run_id-attempt`, GitLab pipeline), else random.
 pub fn run_id(ctx: &Context) -> String {
-    if let Some(id) = ctx.env.get("GITHUB_RUN_ID") {
-        let attempt = ctx
-            .env
-            .get("GITHUB_RUN_ATTEMPT")
-            .unwrap_or_else(|| "1".into());
-        return format!("gh-{id}-{attempt}");
-    }
-    if let Some(id) = ctx.env.get("CI_PIPELINE_ID") {
-        return format!("gl-{id}");
-    }
-    format!("local-{:08x}", fastrand::u32(..))
+    ctx.events
+        .run_id
+        .clone()
+        .unwrap_or_else(|| format!("local-{:08x}", fastrand::u32(..)))
 }
 
 /// 16 random bytes for an event id.

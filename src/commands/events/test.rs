@@ -18,7 +18,6 @@ use serde::Serialize;
 
 use super::{SDK_VERSION, SpikeResult, align_region, given_dsn, project_dsn, random_bytes, run_id};
 use crate::cli::EventsTestArgs;
-use crate::config_file::LoadedConfig;
 use crate::context::{Context, SentryConfig, usage};
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::events::StoredEvent;
@@ -60,10 +59,9 @@ pub async fn run(mut args: EventsTestArgs, ctx: &Context) -> Result<()> {
     }
     let dsn_flag = args.dsn.take();
     let given = given_dsn(ctx, dsn_flag.as_deref())?;
-    let loaded = load_config(ctx, &args)?;
-    let mut cfg = sentry_config(ctx, &loaded.config)?;
-    let explicit = ctx.sentry_url_explicit() || loaded.config.sentry.url.is_some();
-    let opts = resolve(args, ctx, &loaded.config)?;
+    let mut cfg = ctx.sentry_api()?;
+    let explicit = ctx.sentry_url_explicit();
+    let opts = resolve(args, ctx, &ctx.config.config, cfg.as_ref())?;
     let dsn = match given {
         Some((dsn, _)) => Some(dsn),
         None if ctx.dry_run && cfg.is_none() => None,
@@ -125,34 +123,13 @@ pub async fn run(mut args: EventsTestArgs, ctx: &Context) -> Result<()> {
     .await
 }
 
-/// obsctl.toml (`--config`/`OBSCTL_CONFIG`, else at the repository root); none is an empty config.
-fn load_config(ctx: &Context, args: &EventsTestArgs) -> Result<LoadedConfig> {
-    let dirs = crate::commands::alerts::search_dirs(ctx);
-    let dirs: Vec<&std::path::Path> = dirs.iter().map(|d| d.as_path()).collect();
-    crate::config_file::load(args.file.config.as_deref(), &dirs)
-}
-
-/// Sentry's API, when a token is set (without one the event is sent but
-/// cannot be read back): org and URL from flags/env, else `[sentry]`.
-fn sentry_config(ctx: &Context, config: &Config) -> Result<Option<SentryConfig>> {
-    if ctx.providers().sentry_auth_token.is_none() {
-        return Ok(None);
-    }
-    let projects = ctx
-        .providers()
-        .sentry_project
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(String::from)
-        .collect();
-    crate::commands::alerts::sentry(ctx, config, projects, "project:read").map(Some)
-}
-
 /// Flags > environment > obsctl.toml. Bad input is a usage error (exit 2).
-fn resolve(args: EventsTestArgs, ctx: &Context, config: &Config) -> Result<Options> {
+fn resolve(
+    args: EventsTestArgs,
+    ctx: &Context,
+    config: &Config,
+    cfg: Option<&SentryConfig>,
+) -> Result<Options> {
     let max_latency = match parse_duration(&args.max_latency) {
         Ok(d) => d,
         Err(e) => return usage(format!("--max-latency: {e}")),
@@ -161,9 +138,7 @@ fn resolve(args: EventsTestArgs, ctx: &Context, config: &Config) -> Result<Optio
         return usage(format!("--count must be between 1 and {MAX_SPIKE}"));
     }
     let mut project = args.project;
-    let mut environment = args
-        .environment
-        .or_else(|| ctx.env.get("SENTRY_ENVIRONMENT"));
+    let mut environment = args.environment.or_else(|| ctx.events.environment.clone());
     if let Some(name) = &args.service {
         let Some(service) = config.service(name) else {
             let known = config.service_names().join(", ");
@@ -175,18 +150,8 @@ fn resolve(args: EventsTestArgs, ctx: &Context, config: &Config) -> Result<Optio
         project = Some(service.project().to_string());
         environment = environment.or_else(|| Some(service.environment().to_string()));
     }
-    let env_projects: Vec<String> = ctx
-        .providers()
-        .sentry_project
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(String::from)
-        .collect();
     if project.is_none() {
-        match env_projects.as_slice() {
+        match cfg.map(|c| c.projects.as_slice()).unwrap_or_default() {
             [one] => project = Some(one.clone()),
             [] => {}
             _ => {
@@ -200,7 +165,7 @@ fn resolve(args: EventsTestArgs, ctx: &Context, config: &Config) -> Result<Optio
         project,
         service: args.service,
         environment,
-        release: args.release.or_else(|| ctx.env.get("SENTRY_RELEASE")),
+        release: args.release.or_else(|| ctx.events.release.clone()),
         count: args.count,
         max_latency,
     })

@@ -62,6 +62,33 @@ impl GitHub {
         }
     }
 
+    /// Every item of a REST list, following `Link: rel="next"` for at most
+    /// [`crate::http::MAX_PAGES`] pages (a longer list is reported, not cut
+    /// silently); `keep_going` may stop early once the items so far suffice.
+    pub async fn list_all<T: serde::de::DeserializeOwned>(
+        &self,
+        req: Request,
+        permission: &str,
+        keep_going: impl Fn(&[T]) -> bool,
+    ) -> Result<Vec<T>, HttpError> {
+        let paged = self
+            .http
+            .get_pages(
+                req,
+                crate::http::MAX_PAGES,
+                |resp| {
+                    if resp.is_success() {
+                        Ok(resp)
+                    } else {
+                        Err(resp.error(hint(&resp, permission)))
+                    }
+                },
+                keep_going,
+            )
+            .await?;
+        Ok(paged.items)
+    }
+
     /// POST a GraphQL query; GraphQL errors (HTTP 200 with `errors`) are errors.
     pub async fn graphql(
         &self,
@@ -92,7 +119,7 @@ impl GitHub {
             // GraphQL answers a missing repository with 200 and NOT_FOUND:
             // a 404 means there is no GraphQL API at this URL.
             return Err(resp.error(Some(format!(
-                "there is no GraphQL API at {}: on GitHub Enterprise Server set GITHUB_API_URL to                  https://HOST/api/v3 (or GITHUB_GRAPHQL_URL to https://HOST/api/graphql)",
+                "there is no GraphQL API at {}: on GitHub Enterprise Server set GITHUB_API_URL to https://HOST/api/v3 (or GITHUB_GRAPHQL_URL to https://HOST/api/graphql)",
                 self.cfg.graphql_url
             ))));
         }
@@ -137,7 +164,7 @@ impl GitHub {
                 .map(|t| format!(" (it resets at {})", t.format("%H:%M:%S UTC")))
                 .unwrap_or_default();
             Some(format!(
-                "GitHub's GraphQL rate limit for this token is spent{reset}: run again after the reset,                  or use another token"
+                "GitHub's GraphQL rate limit for this token is spent{reset}: run again after the reset, or use another token"
             ))
         } else if has("NOT_FOUND") {
             Some(format!(
