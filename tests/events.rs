@@ -518,6 +518,30 @@ async fn service_from_obsctl_toml_picks_project_and_environment() {
     assert_eq!(s.received[0].payload["tags"]["obsctl.service"], "website");
 }
 
+/// The fake's own answers follow the contracts.
+#[test]
+fn fake_answers_match_the_contracts() {
+    let mut limited = sentry_ingest::key_json(KEY, true, "127.0.0.1:9");
+    limited["rateLimit"] = json!({"window": 60, "count": 3});
+    let keys = json!([
+        sentry_ingest::key_json(OLD_KEY, false, "127.0.0.1:9"),
+        limited
+    ]);
+    let bad =
+        sentry_ingest::violations("sentry/list-project-keys.json", Some("response_200"), &keys);
+    assert!(bad.is_empty(), "{bad:?}");
+    let mut broken = keys.clone();
+    broken[0]["isActive"] = json!("yes");
+    assert!(
+        !sentry_ingest::violations(
+            "sentry/list-project-keys.json",
+            Some("response_200"),
+            &broken
+        )
+        .is_empty()
+    );
+}
+
 /// The fake itself must reject what Sentry rejects.
 #[test]
 fn fake_rejects_bad_envelopes() {
@@ -592,4 +616,36 @@ async fn unreachable_ingestion_fails_clearly() {
     );
     assert!(r.elapsed < Duration::from_secs(15), "{:?}", r.elapsed);
     no_key_anywhere(&r);
+}
+
+/// A spike is kept within the client key's own rate limit (read with the key).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn spike_stays_within_the_keys_rate_limit() {
+    let server = Server::start().await;
+    server.state().key_rate_limit = json!({"window": 60, "count": 3});
+    let r = run(
+        &server,
+        &[
+            "events",
+            "test",
+            "--project",
+            "web",
+            "--count",
+            "10",
+            "--format",
+            "json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("allows 3 events per 60 s"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(server.state().envelope_posts, 3);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["accepted"], 3);
+    no_violations(&server);
 }

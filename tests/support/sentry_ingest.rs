@@ -116,6 +116,8 @@ pub struct State {
     pub fire_delay: Duration,
     /// `127.0.0.1:PORT` of the fake (the Host header does not carry it).
     pub host: String,
+    /// The active key's `rateLimit` (`{"window": s, "count": n}`), null by default.
+    pub key_rate_limit: Value,
 }
 
 impl Default for State {
@@ -134,6 +136,7 @@ impl Default for State {
             fire_after_errors: None,
             fire_delay: Duration::ZERO,
             host: String::new(),
+            key_rate_limit: Value::Null,
         }
     }
 }
@@ -219,7 +222,14 @@ impl Respond for Ingest {
                     );
                 }
                 let host = s.host.clone();
-                let key = |k: &str, active: bool| key_json(k, active, &host);
+                let limit = s.key_rate_limit.clone();
+                let key = |k: &str, active: bool| {
+                    let mut v = key_json(k, active, &host);
+                    if active {
+                        v["rateLimit"] = limit.clone();
+                    }
+                    v
+                };
                 // Two pages: the inactive key, then the active one.
                 if query.get("cursor").map(String::as_str) == Some("0:1:0") {
                     json_resp(200, json!([key(KEY, true)]))
@@ -302,7 +312,7 @@ fn link(url: &reqwest::Url, cursor: &str, more: bool) -> String {
     )
 }
 
-fn key_json(key: &str, active: bool, host: &str) -> Value {
+pub fn key_json(key: &str, active: bool, host: &str) -> Value {
     let ingest = format!("http://{host}/api/{PROJECT_ID}");
     json!({
         "id": key, "name": "Default", "label": "Default", "public": key, "secret": "5c241ebc42ccfbec281cbefbedc7ab96",

@@ -22,6 +22,7 @@ use crate::http::Http;
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::envelope::{self, Rejected, Sent};
 use crate::providers::sentry::events::{Lookup, StoredEvent};
+use crate::providers::sentry::keys::KeyRateLimit;
 
 /// The SDK version in envelopes: obsctl's.
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -68,9 +69,19 @@ pub fn given_dsn(ctx: &Context, flag: Option<&str>) -> Result<Option<(Dsn, DsnSo
 /// The project's first active client key as a DSN (its key registered as a
 /// secret). A read: it goes out under `--dry-run` too.
 pub async fn project_dsn(ctx: &Context, cfg: &SentryConfig, project: &str) -> Result<Dsn> {
+    Ok(project_key(ctx, cfg, project).await?.0)
+}
+
+/// Like [`project_dsn`], with the key's own rate limit (events per window), if set.
+pub async fn project_key(
+    ctx: &Context,
+    cfg: &SentryConfig,
+    project: &str,
+) -> Result<(Dsn, Option<KeyRateLimit>)> {
     let sentry = Sentry::new(ctx.http.for_reads(), cfg.clone());
     let key = sentry.first_active_key(project).await?;
-    register_dsn(ctx, &key.dsn.public, "Sentry client key")
+    let dsn = register_dsn(ctx, &key.dsn.public, "Sentry client key")?;
+    Ok((dsn, key.rate_limit))
 }
 
 /// Check the DSN's region against SENTRY_URL and point the API at the DSN's

@@ -16,11 +16,12 @@ use obsctl_core::events::outcomes;
 use obsctl_core::events::spike::{MAX_SPIKE, parse_duration};
 use serde::Serialize;
 
-use super::{SDK_VERSION, SpikeResult, align_region, given_dsn, project_dsn, random_bytes, run_id};
+use super::{SDK_VERSION, SpikeResult, align_region, given_dsn, project_key, random_bytes, run_id};
 use crate::cli::EventsTestArgs;
 use crate::context::{Context, SentryConfig, usage};
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::events::StoredEvent;
+use crate::providers::sentry::keys::KeyRateLimit;
 use crate::ui::Format;
 use obsctl_core::config::Config;
 
@@ -61,11 +62,15 @@ pub async fn run(mut args: EventsTestArgs, ctx: &Context) -> Result<()> {
     let given = given_dsn(ctx, dsn_flag.as_deref())?;
     let mut cfg = ctx.sentry_api()?;
     let explicit = ctx.sentry_url_explicit();
-    let opts = resolve(args, ctx, &ctx.config.config, cfg.as_ref())?;
+    let mut opts = resolve(args, ctx, &ctx.config.config, cfg.as_ref())?;
     let dsn = match given {
         Some((dsn, _)) => Some(dsn),
         None if ctx.dry_run && cfg.is_none() => None,
-        None => Some(dsn_from_api(ctx, cfg.as_ref(), opts.project.as_deref()).await?),
+        None => {
+            let (dsn, limit) = dsn_from_api(ctx, cfg.as_ref(), opts.project.as_deref()).await?;
+            opts.count = within_key_limit(ctx, opts.count, limit);
+            Some(dsn)
+        }
     };
     if let (Some(dsn), Some(cfg)) = (&dsn, cfg.as_mut()) {
         align_region(ctx, dsn, cfg, explicit)?;
@@ -175,7 +180,7 @@ async fn dsn_from_api(
     ctx: &Context,
     cfg: Option<&SentryConfig>,
     project: Option<&str>,
-) -> Result<Dsn> {
+) -> Result<(Dsn, Option<KeyRateLimit>)> {
     let Some(cfg) = cfg else {
         return usage(
             "events test: no DSN: pass --dsn or set SENTRY_DSN, or set SENTRY_AUTH_TOKEN (scope project:read) \
@@ -187,7 +192,22 @@ async fn dsn_from_api(
             "events test: no project: pass --project SLUG or --service NAME, or set SENTRY_PROJECT",
         );
     };
-    project_dsn(ctx, cfg, project).await
+    project_key(ctx, cfg, project).await
+}
+
+/// A spike larger than the key's own rate limit would only be dropped:
+/// send what the key allows, and say so.
+fn within_key_limit(ctx: &Context, count: u32, limit: Option<KeyRateLimit>) -> u32 {
+    match limit {
+        Some(l) if u64::from(count) > l.count && l.count > 0 => {
+            ctx.ui.warn(&format!(
+                "Sentry: the client key allows {} events per {} s: sending {} instead of {count}",
+                l.count, l.window, l.count
+            ));
+            l.count as u32
+        }
+        _ => count,
+    }
 }
 
 fn test_event(opts: &Options, run: &str) -> TestEvent {

@@ -24,6 +24,18 @@ pub struct ClientKey {
     pub is_active: bool,
     /// The DSNs of the key.
     pub dsn: KeyDsns,
+    /// The key's own rate limit (`count` events per `window` seconds), if set.
+    #[serde(default)]
+    pub rate_limit: Option<KeyRateLimit>,
+}
+
+/// A client key's rate limit.
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub struct KeyRateLimit {
+    /// Seconds.
+    pub window: u64,
+    /// Events per window.
+    pub count: u64,
 }
 
 /// The DSN forms of a key (only the public one is used).
