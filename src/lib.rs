@@ -95,6 +95,9 @@ pub fn run() -> i32 {
     match runtime.block_on(commands::dispatch(cli.command, &ctx)) {
         Ok(()) => 0,
         Err(e) => {
+            if let Some(status) = e.downcast_ref::<context::ExitStatus>() {
+                return status.0;
+            }
             let silent = e
                 .downcast_ref::<context::ExitWith>()
                 .is_some_and(|x| x.message.is_empty());

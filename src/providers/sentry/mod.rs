@@ -3,9 +3,11 @@
 pub mod deploys;
 pub mod envelope;
 pub mod events;
+pub mod explore;
 pub mod keys;
 pub mod monitors;
 pub mod releases;
+pub mod sessions;
 pub mod stats;
 
 use reqwest::{Method, Url};
