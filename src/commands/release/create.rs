@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::cli::{NotesMode, ReleaseCreateArgs};
 use crate::commands::dry_run_text;
 use crate::context::{Context, Repo, UsageError, usage};
-use crate::git::{CommitInfo, Git, GitError, PreviousTag, Walk};
+use crate::git::{CommitInfo, Git, GitError, Walk};
 use crate::http::{HttpError, PlannedRequest};
 use crate::message::{Event, Message, Route, Severity};
 use crate::notes::{self, Links, NotesInput};
@@ -25,14 +25,13 @@ use crate::providers::github::GitHub;
 use crate::providers::github::releases::{GithubStatus, ReleaseSpec};
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::releases::{self as sentry_releases, SentryStatus};
-use crate::release::{choose_tag, validate_version};
+use crate::release::{
+    self, PreviousLookup, RangeFacts, RangeStart, choose_range, choose_tag, validate_version,
+};
 use crate::text;
 
-/// Commits taken for a first release (no earlier tag, no `--previous`).
-pub const FIRST_RELEASE_DEPTH: usize = 100;
-
-const SHALLOW_FIX: &str = "fetch the full history (actions/checkout with `fetch-depth: 0`, \
-     or `git fetch --unshallow`), or pass --allow-shallow to go on with the commits that are here";
+pub use crate::release::FIRST_RELEASE_DEPTH;
+use crate::release::SHALLOW_FIX;
 
 /// What git says about the release, read once.
 #[derive(Debug)]
@@ -483,7 +482,7 @@ fn plan(input: GitInput) -> Result<Plan> {
         )?,
         (None, None) => git.head_sha()?,
     };
-    let short = &target[..7.min(target.len())];
+    let short = text::short_sha(&target);
 
     let tags_here = git.tags_at(&target, None)?;
     // The workflow's tag counts only for the commit the workflow runs on.
@@ -522,92 +521,49 @@ fn plan(input: GitInput) -> Result<Plan> {
         }
     };
 
-    // The start of the range.
-    let mut limit = None;
-    let mut since = None;
-    let mut previous_tag = None;
-    let previous;
-    let range;
-    match &input.previous {
-        Some(spec) => {
-            previous = Some(spec.clone());
-            if git.is_tag(spec) {
-                previous_tag = Some(spec.clone());
-            }
-            match git.resolve(spec) {
-                Ok(sha) => {
-                    range = format!("{}..{short}", text::display_ref(spec));
-                    since = Some(sha);
-                }
-                Err(GitError::Missing { sha, .. }) => {
-                    if !input.allow_shallow {
-                        return Err(missing_previous(&git, spec, &sha));
-                    }
-                    notices.push(format!(
-                        "the previous release's commit {} is not in this clone: going on with \
-                         the commits that are here (--allow-shallow)",
-                        label(spec, &sha)
-                    ));
-                    range = format!(
-                        "{}..{short}, previous release missing from this clone: the commits present",
-                        text::display_ref(spec)
-                    );
-                    if !git.is_shallow() {
-                        limit = Some(FIRST_RELEASE_DEPTH);
-                    }
-                }
-                Err(GitError::UnknownRef { .. }) if git.is_shallow() => {
-                    return Err(anyhow!(
-                        "--previous {spec}: not found in this clone, which is shallow: {SHALLOW_FIX}"
-                    ));
-                }
-                Err(e @ GitError::UnknownRef { .. }) => {
-                    return usage(format!("--previous: {e}"));
-                }
+    // The start of the range: git's facts here, the choice in the core.
+    let start = match &input.previous {
+        Some(spec) => RangeStart::Given {
+            spec: spec.clone(),
+            is_tag: git.is_tag(spec),
+            lookup: match git.resolve(spec) {
+                Ok(sha) => PreviousLookup::Found(sha),
+                Err(GitError::Missing { sha, .. }) => PreviousLookup::Missing(sha),
+                Err(e @ GitError::UnknownRef { .. }) => PreviousLookup::Unknown(e.to_string()),
                 Err(e) => return Err(e.into()),
-            }
-        }
-        None => match git.previous_tag(&target, None)? {
-            PreviousTag::Found { name, sha } => {
-                range = format!("{name}..{short}");
-                previous = Some(name.clone());
-                previous_tag = Some(name);
-                since = Some(sha);
-            }
-            PreviousTag::NotFound {
-                shallow_boundary: Some(b),
-            } => {
-                previous = None;
-                if !input.allow_shallow {
-                    return Err(anyhow!(
-                        "no earlier tag in this shallow clone: its history stops at commit {b}, so \
-                         the previous release cannot be found: {SHALLOW_FIX} (or name it with --previous)"
-                    ));
-                }
-                notices.push(format!(
-                    "shallow clone: no earlier tag in the history present (it stops at {b}); going \
-                     on with the commits that are here (--allow-shallow)"
-                ));
-                range = format!(
-                    "no earlier tag in this shallow clone: the commits present up to {short}"
-                );
-            }
-            PreviousTag::NotFound {
-                shallow_boundary: None,
-            } => {
-                previous = None;
-                limit = Some(FIRST_RELEASE_DEPTH);
-                range = format!(
-                    "first release: no earlier tag, at most the latest {FIRST_RELEASE_DEPTH} commits up to {short}"
-                );
-            }
+            },
         },
-    }
+        None => RangeStart::Nearest(git.previous_tag(&target, None)?),
+    };
+    let choice = choose_range(&RangeFacts {
+        target_short: short.to_string(),
+        start,
+        shallow: git.is_shallow(),
+        allow_shallow: input.allow_shallow,
+    })
+    .map_err(|e| -> anyhow::Error {
+        if e.is_usage() {
+            UsageError(e.to_string()).into()
+        } else {
+            anyhow!("{e}")
+        }
+    })?;
+    notices.extend(choice.notices);
+    let (previous, previous_tag, since, limit, range) = (
+        choice.previous,
+        choice.previous_tag,
+        choice.since,
+        choice.limit,
+        choice.range,
+    );
 
     let mut walk = match git.walk(&target, since.as_deref(), limit) {
         Ok(w) => w,
         Err(GitError::Missing { spec, sha }) => {
-            return Err(missing_previous(&git, &spec, &sha));
+            return Err(anyhow!(
+                "{}",
+                release::missing_previous(&spec, &sha, git.is_shallow())
+            ));
         }
         Err(e) => return Err(e.into()),
     };
@@ -663,28 +619,5 @@ fn resolve_target(git: &Git, spec: &str, what: &str) -> Result<String> {
         )),
         Err(e @ GitError::UnknownRef { .. }) => usage(format!("{what}: {e}")),
         Err(e) => Err(e.into()),
-    }
-}
-
-fn missing_previous(git: &Git, spec: &str, sha: &str) -> anyhow::Error {
-    let what = label(spec, sha);
-    if git.is_shallow() {
-        anyhow!(
-            "the previous release's commit {what} is not in this clone, which is shallow: {SHALLOW_FIX}"
-        )
-    } else {
-        anyhow!(
-            "the previous release's commit {what} is not in this clone: fetch it \
-             (`git fetch origin {sha}`), or pass --allow-shallow to go on with the commits that are here"
-        )
-    }
-}
-
-/// `sha (name)`, or the SHA alone when it was given as one.
-fn label(spec: &str, sha: &str) -> String {
-    if spec.eq_ignore_ascii_case(sha) {
-        sha.to_string()
-    } else {
-        format!("{sha} ({spec})")
     }
 }
