@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::cli::{NotesMode, ReleaseCreateArgs};
 use crate::commands::dry_run_text;
-use crate::context::{Context, Repo, UsageError, usage};
+use crate::context::{Context, GithubConfig, Repo, SentryConfig, UsageError, usage};
 use crate::git::{CommitInfo, Git, GitError, Walk};
 use crate::http::{HttpError, PlannedRequest};
 use crate::message::{Event, Message, Route, Severity};
@@ -154,65 +154,21 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
     };
     let generate_notes = args.notes_file.is_none() && args.notes == NotesMode::Github;
 
-    let sentry_job = async {
-        let cfg = sentry_cfg.clone()?;
-        let repo_slug = sentry_repository(ctx, repository.as_ref());
-        let batch = sentry_releases::commit_payload(commits, repo_slug.as_deref());
-        if batch.omitted > 0 {
-            ctx.ui.notice(&format!(
-                "Sentry: sending the newest {} of {} commits (Sentry replaces a release's commit list \
-                 on every call, so obsctl caps it at {} commits and {} MiB instead of batching)",
-                batch.commits.len(),
-                commits.len(),
-                sentry_releases::MAX_COMMITS,
-                sentry_releases::MAX_BODY_BYTES / (1024 * 1024)
-            ));
-        }
-        let sentry = Sentry::new(ctx.http.clone(), cfg);
-        let released_at = (!args.no_finalize).then(Utc::now);
-        let result = sentry
-            .create_release(&plan.version, &batch.commits, released_at)
-            .await
-            .map(|r| SentryReport {
-                status: r.status,
-                commits: batch.commits.len(),
-                commits_omitted: batch.omitted,
-                finalized: !args.no_finalize,
-                url: r.url,
-            });
-        Some(result)
-    };
-    let github_job = async {
-        let cfg = github_cfg.clone()?;
-        let github = GitHub::new(ctx.http.clone(), cfg);
-        let result = async {
-            let body = if generate_notes {
-                Some(
-                    github
-                        .generate_notes(&plan.tag, Some(&plan.target), plan.previous_tag.as_deref())
-                        .await?,
-                )
-            } else {
-                body.clone()
-            };
-            let spec = ReleaseSpec {
-                tag: plan.tag.clone(),
-                name: plan.version.clone(),
-                body,
-                draft: args.draft,
-                prerelease: args.prerelease,
-                target_commitish: Some(plan.target.clone()),
-            };
-            let (status, release) = github.publish_release(&spec).await?;
-            Ok::<_, HttpError>(GithubReport {
-                status,
-                url: release.html_url,
-                tag: plan.tag.clone(),
-            })
-        }
-        .await;
-        Some(result)
-    };
+    let sentry_job = record_sentry(
+        ctx,
+        sentry_cfg.clone(),
+        repository.as_ref(),
+        &plan,
+        args.no_finalize,
+    );
+    let github_job = record_github(
+        ctx,
+        github_cfg.clone(),
+        &plan,
+        body.clone(),
+        generate_notes,
+        &args,
+    );
     let (sentry, github) = tokio::join!(sentry_job, github_job);
 
     let failed = matches!(sentry, Some(Err(_))) || matches!(github, Some(Err(_)));
@@ -237,6 +193,91 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
         notifications,
         requests: ctx.dry_run.then(|| ctx.http.planned()),
     };
+    print_report(ctx, &report, &plan, body.as_deref())
+}
+
+/// The Sentry release with its commits (capped, newest first), finalized
+/// unless `--no-finalize`. `None` when Sentry is not configured.
+async fn record_sentry(
+    ctx: &Context,
+    cfg: Option<SentryConfig>,
+    repository: Option<&Repo>,
+    plan: &Plan,
+    no_finalize: bool,
+) -> Option<Result<SentryReport, HttpError>> {
+    let commits = &plan.walk.commits;
+    let cfg = cfg?;
+    let repo_slug = sentry_repository(ctx, repository);
+    let batch = sentry_releases::commit_payload(commits, repo_slug.as_deref());
+    if batch.omitted > 0 {
+        ctx.ui.notice(&format!(
+            "Sentry: sending the newest {} of {} commits (Sentry replaces a release's commit list \
+                 on every call, so obsctl caps it at {} commits and {} MiB instead of batching)",
+            batch.commits.len(),
+            commits.len(),
+            sentry_releases::MAX_COMMITS,
+            sentry_releases::MAX_BODY_BYTES / (1024 * 1024)
+        ));
+    }
+    let sentry = Sentry::new(ctx.http.clone(), cfg);
+    let released_at = (!no_finalize).then(Utc::now);
+    let result = sentry
+        .create_release(&plan.version, &batch.commits, released_at)
+        .await
+        .map(|r| SentryReport {
+            status: r.status,
+            commits: batch.commits.len(),
+            commits_omitted: batch.omitted,
+            finalized: !no_finalize,
+            url: r.url,
+        });
+    Some(result)
+}
+
+/// The GitHub release with its notes (GitHub's generator when asked).
+/// `None` when GitHub is not configured.
+async fn record_github(
+    ctx: &Context,
+    cfg: Option<GithubConfig>,
+    plan: &Plan,
+    body: Option<String>,
+    generate_notes: bool,
+    args: &ReleaseCreateArgs,
+) -> Option<Result<GithubReport, HttpError>> {
+    let cfg = cfg?;
+    let github = GitHub::new(ctx.http.clone(), cfg);
+    let result = async {
+        let body = if generate_notes {
+            Some(
+                github
+                    .generate_notes(&plan.tag, Some(&plan.target), plan.previous_tag.as_deref())
+                    .await?,
+            )
+        } else {
+            body.clone()
+        };
+        let spec = ReleaseSpec {
+            tag: plan.tag.clone(),
+            name: plan.version.clone(),
+            body,
+            draft: args.draft,
+            prerelease: args.prerelease,
+            target_commitish: Some(plan.target.clone()),
+        };
+        let (status, release) = github.publish_release(&spec).await?;
+        Ok::<_, HttpError>(GithubReport {
+            status,
+            url: release.html_url,
+            tag: plan.tag.clone(),
+        })
+    }
+    .await;
+    Some(result)
+}
+
+/// Print the result (or, under `--dry-run`, the plan), then the Actions
+/// outputs and step summary.
+fn print_report(ctx: &Context, report: &Report, plan: &Plan, body: Option<&str>) -> Result<()> {
     if ctx.dry_run {
         // Nothing was recorded: the plan, not an outcome.
         let text = format!(
@@ -246,11 +287,11 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
             report.commits,
             report.range
         );
-        ctx.ui.result(&text, &report);
+        ctx.ui.result(&text, report);
         return Ok(());
     }
-    let text = report_text(&report, &plan);
-    ctx.ui.result(&text, &report);
+    let text = report_text(report, plan);
+    ctx.ui.result(&text, report);
     let release_url = report
         .github
         .as_ref()
@@ -261,7 +302,7 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
         ("version", report.version.clone()),
         ("release_url", release_url),
     ])?;
-    ctx.write_summary(&summary_markdown(&report, body.as_deref()))?;
+    ctx.write_summary(&summary_markdown(report, body))?;
     Ok(())
 }
 
