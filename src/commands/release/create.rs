@@ -525,42 +525,7 @@ fn plan(input: GitInput) -> Result<Plan> {
     };
     let short = text::short_sha(&target);
 
-    let tags_here = git.tags_at(&target, None)?;
-    // The workflow's tag counts only for the commit the workflow runs on.
-    let ci_tag = input.ci_tag.as_deref().filter(|_| input.target.is_none());
-    let tag = choose_tag(&tags_here, ci_tag, input.version.as_deref());
-    let version = match (&input.version, &tag) {
-        (Some(v), _) => v.clone(),
-        (None, Some(t)) => t.clone(),
-        (None, None) => {
-            return usage(format!(
-                "no VERSION given and no tag points at the target commit {short}: \
-                 pass the version (`obsctl release create 1.2.3`) or tag the commit"
-            ));
-        }
-    };
-    validate_version(&version).map_err(UsageError)?;
-    if tags_here.len() > 1 {
-        if let Some(t) = &tag {
-            notices.push(format!(
-                "several tags point at {short} ({}): using {t} for the release (pass VERSION to choose)",
-                tags_here.join(", ")
-            ));
-        }
-    }
-    let tag = match tag {
-        Some(t) => t,
-        None => {
-            // GitHub creates the tag from the version: check it here, before
-            // Sentry records a release that GitHub would then refuse.
-            if input.needs_tag && !git2::Reference::is_valid_name(&format!("refs/tags/{version}")) {
-                return usage(format!(
-                    "version {version:?} cannot be a git tag name (no spaces, `~`, `^`, `:`, `?`, `*`, `[`, `..`, `@{{`, and no trailing `.` or `.lock`), and no tag points at {short} for the GitHub release: tag the commit, pass a version that is a valid tag name, or pass --no-github"
-                ));
-            }
-            version.clone()
-        }
-    };
+    let (version, tag) = version_and_tag(&git, &input, &target, &mut notices)?;
 
     // The start of the range: git's facts here, the choice in the core.
     let start = match &input.previous {
@@ -649,6 +614,55 @@ fn plan(input: GitInput) -> Result<Plan> {
         walked,
         notices,
     })
+}
+
+/// The release's version (VERSION, else the tag at the target, else the
+/// workflow's tag) and the tag the GitHub release is for.
+fn version_and_tag(
+    git: &Git,
+    input: &GitInput,
+    target: &str,
+    notices: &mut Vec<String>,
+) -> Result<(String, String)> {
+    let short = text::short_sha(target);
+    let tags_here = git.tags_at(target, None)?;
+    // The workflow's tag counts only for the commit the workflow runs on.
+    let ci_tag = input.ci_tag.as_deref().filter(|_| input.target.is_none());
+    let tag = choose_tag(&tags_here, ci_tag, input.version.as_deref());
+    let version = match (&input.version, &tag) {
+        (Some(v), _) => v.clone(),
+        (None, Some(t)) => t.clone(),
+        (None, None) => {
+            return usage(format!(
+                "no VERSION given and no tag points at the target commit {short}: \
+                 pass the version (`obsctl release create 1.2.3`) or tag the commit"
+            ));
+        }
+    };
+    validate_version(&version).map_err(UsageError)?;
+    if tags_here.len() > 1 {
+        if let Some(t) = &tag {
+            notices.push(format!(
+                "several tags point at {short} ({}): using {t} for the release (pass VERSION to choose)",
+                tags_here.join(", ")
+            ));
+        }
+    }
+    let tag = match tag {
+        Some(t) => t,
+        None => {
+            // GitHub creates the tag from the version: check it here, before
+            // Sentry records a release that GitHub would then refuse.
+            if input.needs_tag && !git2::Reference::is_valid_name(&format!("refs/tags/{version}")) {
+                return usage(format!(
+                    "version {version:?} cannot be a git tag name (no spaces, `~`, `^`, `:`, `?`, `*`, `[`, `..`, `@{{`, and no trailing `.` or `.lock`), and no tag points at {short} for the GitHub release: tag the commit, pass a version that is a valid tag name, or pass --no-github"
+                ));
+            }
+            version.clone()
+        }
+    };
+
+    Ok((version, tag))
 }
 
 fn resolve_target(git: &Git, spec: &str, what: &str) -> Result<String> {
