@@ -84,18 +84,7 @@ pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
         let (Some(gh), Some(d)) = (&github, &deployment) else {
             return (Ok(()), false);
         };
-        let status = NewStatus {
-            state: outcome.github_state().into(),
-            log_url: info.run_url.clone(),
-            environment_url: if outcome == Outcome::Success {
-                env_url.clone()
-            } else {
-                None
-            },
-            description: status_description(outcome, &version, &environment, duration),
-            // A success makes earlier (non-production) deployments inactive.
-            auto_inactive: outcome == Outcome::Success,
-        };
+        let status = final_status(&info, outcome, env_url.clone(), duration);
         let (created, listed) = match &earlier {
             Some(list) => (
                 gh.create_deployment_status(d.id, &status).await,
@@ -193,18 +182,7 @@ pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
     let duration_text = duration
         .map(|d| format!(" in {}", text::human_duration(d)))
         .unwrap_or_default();
-    let id_text = deployment
-        .as_ref()
-        .map(|d| format!("Deployment {}", d.id))
-        .unwrap_or_else(|| "Deploy".into());
-    let mut text = format!(
-        "{id_text} of {version} to {environment} {}{duration_text}",
-        outcome.verb()
-    );
-    if already {
-        text.push_str(" (already recorded by an earlier run: nothing posted twice)");
-    }
-    finish_output(ctx, &text, &outputs);
+    finish_output(ctx, &finished_text(&outputs, outcome, already), &outputs);
     if !ctx.dry_run {
         let _ = ctx.write_summary(&format!(
             "### Deploy {}\n\n`{version}` to **{environment}**{duration_text}\n",
@@ -346,4 +324,45 @@ async fn find_deployment(
         earlier,
         sentry_listed,
     })
+}
+
+/// The final GitHub status: the run as log, the environment URL on
+/// success only; a success makes earlier (non-production) deployments
+/// inactive.
+fn final_status(
+    info: &DeployInfo,
+    outcome: Outcome,
+    env_url: Option<String>,
+    duration: Option<i64>,
+) -> NewStatus {
+    let success = outcome == Outcome::Success;
+    NewStatus {
+        state: outcome.github_state().into(),
+        log_url: info.run_url.clone(),
+        environment_url: if success { env_url } else { None },
+        description: status_description(outcome, &info.version, &info.environment, duration),
+        auto_inactive: success,
+    }
+}
+
+/// The line `deploy finish` prints.
+fn finished_text(o: &Outputs, outcome: Outcome, already: bool) -> String {
+    let duration_text = o
+        .duration_seconds
+        .map(|d| format!(" in {}", text::human_duration(d)))
+        .unwrap_or_default();
+    let id_text = o
+        .deployment_id
+        .map(|id| format!("Deployment {id}"))
+        .unwrap_or_else(|| "Deploy".into());
+    let mut text = format!(
+        "{id_text} of {} to {} {}{duration_text}",
+        o.version,
+        o.environment,
+        outcome.verb()
+    );
+    if already {
+        text.push_str(" (already recorded by an earlier run: nothing posted twice)");
+    }
+    text
 }
