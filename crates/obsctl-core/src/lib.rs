@@ -13,3 +13,4 @@
 
 pub mod chart;
 pub mod config;
+pub mod quickcheck;

@@ -504,7 +504,8 @@ impl TimeChart {
                                 runs.push(run);
                             }
                             for r in runs.into_iter().filter(|r| r.len() > 1) {
-                                let _ = chart.draw_series(LineSeries::new(r, color.stroke_width(2)));
+                                let _ =
+                                    chart.draw_series(LineSeries::new(r, color.stroke_width(2)));
                             }
                         }
                         let radius = if self.style == Style::Points { 4 } else { 2 };

@@ -38,7 +38,11 @@ fn daily(values: &[Option<f64>]) -> Series {
 
 #[test]
 fn axis_titles_ticks_and_hover_are_in_the_svg() {
-    let html = chart(vec![daily(&[Some(120.0), Some(180.0), None, Some(95.0)])], Scale::Linear).render();
+    let html = chart(
+        vec![daily(&[Some(120.0), Some(180.0), None, Some(95.0)])],
+        Scale::Linear,
+    )
+    .render();
     assert!(html.contains(">p95 latency (ms)</text>"), "{html}");
     assert!(html.contains(">Date (2026, UTC)</text>"), "{html}");
     assert!(html.contains(">Mar 2</text>"), "{html}");
@@ -46,8 +50,14 @@ fn axis_titles_ticks_and_hover_are_in_the_svg() {
     // y ticks are round numbers with the unit.
     assert!(html.contains(">200 ms</text>"), "{html}");
     // hover values, and the marker's hover text.
-    assert!(html.contains("<title>p95: 2026-03-02 — 180 ms</title>"), "{html}");
-    assert!(html.contains("<title>deploy v1.2.0 — 2026-03-11 01:00 UTC</title>"), "{html}");
+    assert!(
+        html.contains("<title>p95: 2026-03-02 — 180 ms</title>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<title>deploy v1.2.0 — 2026-03-11 01:00 UTC</title>"),
+        "{html}"
+    );
     // responsive: no fixed size, two variants with a viewBox.
     assert_eq!(html.matches("<svg class=").count(), 2);
     assert!(html.contains("viewBox=\"0 0 760 280\""));
@@ -56,9 +66,24 @@ fn axis_titles_ticks_and_hover_are_in_the_svg() {
 
 #[test]
 fn missing_values_are_gaps_not_zeros() {
-    let html = chart(vec![daily(&[Some(100.0), Some(110.0), None, Some(120.0), Some(130.0)])], Scale::Linear).render();
+    let html = chart(
+        vec![daily(&[
+            Some(100.0),
+            Some(110.0),
+            None,
+            Some(120.0),
+            Some(130.0),
+        ])],
+        Scale::Linear,
+    )
+    .render();
     // Two runs → two polylines per variant; no hover for the missing day.
-    assert_eq!(html.matches("stroke=\"#0969DA\" stroke-width=\"2\"").count(), 4, "{html}");
+    assert_eq!(
+        html.matches("stroke=\"#0969DA\" stroke-width=\"2\"")
+            .count(),
+        4,
+        "{html}"
+    );
     assert!(!html.contains("2026-03-03 —"));
 }
 
@@ -71,7 +96,10 @@ fn no_data_says_so_without_axes() {
 
 #[test]
 fn log_scale_has_duration_ticks() {
-    let mut c = chart(vec![daily(&[Some(90.0), Some(7200.0), Some(3.0 * 86_400.0)])], Scale::Log);
+    let mut c = chart(
+        vec![daily(&[Some(90.0), Some(7200.0), Some(3.0 * 86_400.0)])],
+        Scale::Log,
+    );
     c.format = ValueFormat::Duration;
     c.y_title = "Lead time (log scale)".into();
     let html = c.render();
@@ -88,11 +116,20 @@ fn ticks_carry_the_year_across_new_year() {
     assert_eq!(t.format, ticks::TickFormat::IsoDate);
     assert_eq!(t.title, "Date (UTC)");
     let labels: Vec<String> = t.at.iter().map(|&x| ticks::label(x, t.format)).collect();
-    assert!(labels.contains(&"2026-01-01".to_string()) || labels.contains(&"2025-12-30".to_string()), "{labels:?}");
+    assert!(
+        labels.contains(&"2026-01-01".to_string()) || labels.contains(&"2025-12-30".to_string()),
+        "{labels:?}"
+    );
     let c = TimeChart {
         since,
         until: since + 10 * D,
-        ..chart(vec![Series { name: "x".into(), points: vec![(since, Some(1.0))] }], Scale::Linear)
+        ..chart(
+            vec![Series {
+                name: "x".into(),
+                points: vec![(since, Some(1.0))],
+            }],
+            Scale::Linear,
+        )
     };
     assert!(c.render().contains(">2025-12-"));
 }

@@ -160,7 +160,7 @@ pub fn time_ticks(since: i64, until: i64, max: usize) -> TimeTicks {
 
 /// A round axis top ≥ `max` and its step (1, 2 or 5 × 10ⁿ, 3–6 steps).
 pub fn nice_linear(max: f64) -> (f64, f64) {
-    if !(max > 0.0) || !max.is_finite() {
+    if max.is_nan() || max <= 0.0 || !max.is_finite() {
         return (1.0, 0.25);
     }
     let raw = max / 4.0;
