@@ -14,3 +14,4 @@
 pub mod chart;
 pub mod config;
 pub mod quickcheck;
+pub mod report;

@@ -20,6 +20,7 @@
 //! A chart without any value renders as a figure that says "no data" and
 //! why, never as an empty axis.
 
+pub mod page;
 mod ticks;
 
 use std::fmt::Write as _;
@@ -241,9 +242,9 @@ struct Variant {
 
 const WIDE: Variant = Variant {
     class: "wide",
-    w: 760,
+    w: 600,
     h: 280,
-    max_x_ticks: 7,
+    max_x_ticks: 6,
     font: 15.0,
 };
 const NARROW: Variant = Variant {

@@ -60,8 +60,8 @@ fn axis_titles_ticks_and_hover_are_in_the_svg() {
     );
     // responsive: no fixed size, two variants with a viewBox.
     assert_eq!(html.matches("<svg class=").count(), 2);
-    assert!(html.contains("viewBox=\"0 0 760 280\""));
-    assert!(!html.contains("width=\"760\""));
+    assert!(html.contains("viewBox=\"0 0 600 280\""));
+    assert!(!html.contains("width=\"600\""));
 }
 
 #[test]
