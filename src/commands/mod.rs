@@ -6,6 +6,7 @@ pub mod deploy;
 pub mod dora;
 pub mod notify;
 pub mod release;
+pub mod report;
 
 use anyhow::Result;
 
@@ -22,6 +23,7 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         Command::Deploy(DeployCommand::Finish(args)) => deploy::finish(args, ctx).await,
         Command::Notify(args) => notify::run(args, ctx).await,
         Command::Dora(DoraCommand::Report(args)) => dora::report(args, ctx).await,
+        Command::Report(args) => report::run(args, ctx).await,
     }
 }
 

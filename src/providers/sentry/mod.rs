@@ -2,6 +2,7 @@
 
 pub mod deploys;
 pub mod releases;
+pub mod timeseries;
 
 use reqwest::{Method, Url};
 

@@ -1,0 +1,216 @@
+//! The DORA side of `report`: one analysis per environment (GitHub
+//! deployments and incident issues when a token is there, else git tags),
+//! the same engine as `dora report`, plus rework and the Quick Check.
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use obsctl_core::quickcheck::{self, Measured};
+use obsctl_core::report::{Delivery, DeliveryRow, Deploy, Status, WindowInfo};
+
+use crate::cli::{DoraSource, ReportArgs};
+use crate::context::Context;
+use crate::dora::engine::{self, Band, Window};
+use crate::dora::git_source::{self, GitChanges, NoChanges};
+use crate::dora::model::{Deployment, Incident, Outcome};
+use crate::providers::github::GitHub;
+
+/// The delivery section of one environment and its deploy markers.
+pub struct DeliveryData {
+    pub delivery: Delivery,
+    pub markers: Vec<Deploy>,
+}
+
+fn band(b: Option<Band>) -> Option<String> {
+    b.map(|b| b.as_str().to_string())
+}
+
+/// Deployments and incidents of `environment`: `(source, deployments, incidents)`.
+async fn fetch(
+    args: &ReportArgs,
+    ctx: &Context,
+    environment: &str,
+    need_from: DateTime<Utc>,
+    repo: Option<&git2::Repository>,
+) -> Result<(&'static str, Vec<Deployment>, Vec<Incident>)> {
+    let github = match args.dora_source {
+        DoraSource::Git => None,
+        DoraSource::Auto => ctx.github().unwrap_or(None),
+        DoraSource::Github => Some(ctx.github()?.ok_or_else(|| {
+            anyhow::anyhow!("--dora-source github needs GITHUB_TOKEN (or GH_TOKEN) and the repository")
+        })?),
+    };
+    if let Some(cfg) = github {
+        let gh = GitHub::new(ctx.http.clone(), cfg);
+        let mut is_rollback = |newer: &str, older: &str| -> bool {
+            let Some(repo) = repo else { return false };
+            let (Ok(n), Ok(o)) = (git2::Oid::from_str(newer), git2::Oid::from_str(older)) else {
+                return false;
+            };
+            n != o && repo.graph_descendant_of(o, n).unwrap_or(false)
+        };
+        let deps = gh.dora_deployments(
+            environment,
+            |fetched| engine::history_covers(fetched, need_from, &mut is_rollback),
+            |_, _| {},
+        );
+        let incs = gh.dora_incidents(&args.incident_label, need_from);
+        let (deps, incs) = futures::join!(deps, incs);
+        return Ok(("github", deps?.0, incs?.0));
+    }
+    let Some(repo) = repo else {
+        anyhow::bail!(
+            "no git repository at {} and no GitHub token: set GITHUB_TOKEN, or run inside a clone with its tags",
+            ctx.repo_path.display()
+        );
+    };
+    let (deps, _) = git_source::tag_deployments(repo, &args.tag_pattern)?;
+    Ok(("git", deps, Vec::new()))
+}
+
+/// DORA of one environment over the window. A source that cannot be read
+/// gives an "unavailable" section (and the error, for a warning).
+pub async fn delivery(
+    args: &ReportArgs,
+    ctx: &Context,
+    environment: &str,
+    w: &WindowInfo,
+) -> (DeliveryData, Option<String>) {
+    let window = Window {
+        since: DateTime::from_timestamp(w.since_unix, 0).unwrap_or_default(),
+        until: DateTime::from_timestamp(w.until_unix, 0).unwrap_or_default(),
+    };
+    let repo = git_source::open(&ctx.repo_path).ok();
+    let fetched = fetch(args, ctx, environment, window.since, repo.as_ref()).await;
+    let (source, deployments, incidents) = match fetched {
+        Ok(x) => x,
+        Err(e) => {
+            let msg = format!("DORA ({environment}): {e:#}");
+            return (
+                DeliveryData {
+                    delivery: Delivery::unavailable(format!("{e:#}")),
+                    markers: Vec::new(),
+                },
+                Some(msg),
+            );
+        }
+    };
+    let analysis = match &repo {
+        Some(r) => engine::analyze(&deployments, &incidents, Default::default(), window.since, &mut GitChanges::new(r)),
+        None => engine::analyze(&deployments, &incidents, Default::default(), window.since, &mut NoChanges),
+    };
+    let m = engine::metrics(&analysis, window);
+    let flags = rework_flags(&analysis);
+    (from_metrics(source, &m, &analysis, &flags, &args.benchmark, deployments.is_empty()), None)
+}
+
+/// The report's delivery section from the engine's metrics.
+pub fn from_metrics(
+    source: &str,
+    m: &engine::Metrics,
+    a: &engine::Analysis,
+    flags: &[bool],
+    benchmark: &str,
+    none_found: bool,
+) -> DeliveryData {
+    let f = &m.deployment_frequency;
+    let c = &m.change_failure_rate;
+    let is_rework = |id: &str, at: &str| {
+        a.records
+            .iter()
+            .zip(flags)
+            .any(|(r, f)| *f && r.id == id && engine::ts(r.time) == at)
+    };
+    let rework_count = m.deployments.iter().filter(|r| is_rework(&r.id, &r.deployed_at)).count() as u64;
+    let rework_rate = (c.total > 0).then(|| rework_count as f64 / c.total as f64);
+    let rows: Vec<DeliveryRow> = m
+        .deployments
+        .iter()
+        .map(|r| DeliveryRow {
+            id: r.id.clone(),
+            deployed_at: r.deployed_at.clone(),
+            status: match r.status {
+                Outcome::Success => "success".into(),
+                Outcome::Failure => "failure".into(),
+            },
+            lead_time_median_secs: r.median_lead_time_seconds,
+            rework: is_rework(&r.id, &r.deployed_at),
+            at_unix: crate::dora::input::parse_time(&r.deployed_at).map(|t| t.timestamp()).unwrap_or(0),
+        })
+        .collect();
+    let markers = rows
+        .iter()
+        .map(|r| Deploy {
+            at: r.deployed_at.clone(),
+            name: if r.status == "success" { r.id.clone() } else { format!("{} (failed)", r.id) },
+            source: if source == "github" { "github" } else { "git" },
+            at_unix: r.at_unix,
+        })
+        .collect();
+    let measured = Measured {
+        lead_time_secs: m.lead_time.median_seconds,
+        deploys_per_day: f.per_day,
+        recovery_secs: m.recovery_time.median_seconds,
+        change_failure_rate: c.rate,
+        rework_rate,
+    };
+    let delivery = Delivery {
+        status: if none_found { Status::NoData } else { Status::Ok },
+        note: none_found.then(|| {
+            if source == "git" {
+                "no deployments found: no tags match --tag-pattern".to_string()
+            } else {
+                "no deployments of this environment on GitHub".to_string()
+            }
+        }),
+        source: Some(source.to_string()),
+        deployments_count: f.deployments,
+        deployments_per_day: f.per_day,
+        lead_time_median_secs: m.lead_time.median_seconds,
+        lead_time_p90_secs: m.lead_time.p90_seconds,
+        change_failure_ratio: c.rate,
+        recovery_median_secs: m.recovery_time.median_seconds,
+        rework_ratio: rework_rate,
+        rework_count,
+        deployments_total_count: c.total,
+        band_2023_deployment_frequency: band(f.band),
+        band_2023_lead_time: band(m.lead_time.band),
+        band_2023_change_failure_rate: band(c.band),
+        band_2023_recovery_time: band(m.recovery_time.band),
+        quick_check: quickcheck::quick_check(&measured, benchmark),
+        deployments: rows,
+    };
+    DeliveryData { delivery, markers }
+}
+
+/// Deployment rework (DORA's fifth metric, 2024), per record of the
+/// analysis: a deployment is rework when it is made while an earlier
+/// deployment of the environment is failed and not yet recovered (up to
+/// and including the deployment that recovers it), or while an incident
+/// attributed to an earlier deployment is open (created at or before it,
+/// resolved at or after it, or still open).
+pub fn rework_flags(a: &engine::Analysis) -> Vec<bool> {
+    let t = |r: &engine::Record| r.time.timestamp();
+    a.records
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let at = t(d);
+            let failed_open = a.records.iter().enumerate().any(|(j, f)| {
+                j != i
+                    && f.outcome == Outcome::Failure
+                    && (t(f), j) < (at, i)
+                    && match f.recovery {
+                        engine::Recovery::Recovered(s) => t(f) + s >= at,
+                        engine::Recovery::Unrecovered => true,
+                        engine::Recovery::None => false,
+                    }
+            });
+            let incident_open = a.incidents.iter().any(|inc| {
+                inc.deployment.is_some_and(|e| e != i && (t(&a.records[e]), e) < (at, i))
+                    && inc.incident.created_at.timestamp() <= at
+                    && inc.incident.resolved_at.is_none_or(|r| r.timestamp() >= at)
+            });
+            failed_open || incident_open
+        })
+        .collect()
+}

@@ -1,0 +1,131 @@
+//! The Sentry side of one service: at most [`MAX_REQUESTS`] requests
+//! whatever the window — two time series (overall, by release), two
+//! sessions queries (overall, by release) sent together, then, only when
+//! no other deploy source is known, the deploys of the two latest releases.
+
+use chrono::{DateTime, Utc};
+use obsctl_core::config::Service;
+use obsctl_core::report::{
+    self, AxisSeries, Deploy, Performance, UserImpact, WindowInfo, performance_unavailable,
+    user_impact_unavailable,
+};
+
+use super::health::{SessionsApi, SessionsQuery};
+use crate::providers::sentry::Sentry;
+use crate::providers::sentry::timeseries::TimeseriesQuery;
+
+/// The request budget of one service.
+pub const MAX_REQUESTS: u64 = 6;
+
+/// What Sentry said about one service.
+pub struct SentryData {
+    pub performance: Performance,
+    pub user_impact: UserImpact,
+    pub deploys: Vec<Deploy>,
+    pub requests: u64,
+    /// Failures (provider, what, the fix), for warnings.
+    pub errors: Vec<String>,
+}
+
+fn time(unix: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(unix, 0).unwrap_or_default()
+}
+
+fn to_axis(series: Vec<crate::providers::sentry::timeseries::Series>) -> Vec<AxisSeries> {
+    series
+        .into_iter()
+        .map(|s| AxisSeries {
+            y_axis: s.y_axis,
+            release: s.release,
+            points: s.points,
+        })
+        .collect()
+}
+
+/// Fetch one service. Failures become "unavailable" sections and `errors`;
+/// `sentry_deploys`: also read Sentry deploys (no GitHub/git markers).
+pub async fn fetch(sentry: &Sentry, svc: &Service, w: &WindowInfo, sentry_deploys: bool) -> SentryData {
+    let (project, env) = (svc.project(), svc.environment());
+    let ts = |by_release| TimeseriesQuery {
+        project,
+        environment: env,
+        start: time(w.since_unix),
+        end: time(w.until_unix),
+        interval_secs: w.bucket_secs,
+        by_release,
+    };
+    let sq = |by_release| SessionsQuery {
+        project,
+        environment: env,
+        start: time(w.since_unix),
+        end: time(w.until_unix),
+        interval: if w.bucket_secs == 3_600 { "1h" } else { "1d" },
+        by_release,
+    };
+    let (q_all, q_rel, s_all, s_rel) = (ts(false), ts(true), sq(false), sq(true));
+    let (t_all, t_rel, h_all, h_rel) = futures::join!(
+        sentry.events_timeseries(&q_all),
+        sentry.events_timeseries(&q_rel),
+        sentry.sessions(&s_all),
+        sentry.sessions(&s_rel),
+    );
+    let mut errors = Vec::new();
+    let mut requests = 4;
+    let performance = match (t_all, t_rel) {
+        (Ok(all), Ok(rel)) => report::performance(w, &to_axis(all), &to_axis(rel)),
+        (Ok(all), Err(e)) => {
+            errors.push(format!("{}: per-release time series: {e}", svc.name()));
+            let mut p = report::performance(w, &to_axis(all), &[]);
+            p.note = Some(format!("per-release figures unavailable: {e}"));
+            p
+        }
+        (Err(e), _) => {
+            errors.push(format!("{}: time series: {e}", svc.name()));
+            performance_unavailable(format!("Sentry events-timeseries failed: {e}"))
+        }
+    };
+    let user_impact = match (h_all, h_rel) {
+        (Ok(all), Ok(rel)) => report::user_impact(w, project, &all.intervals, &all.groups, &rel.groups),
+        (Ok(all), Err(e)) => {
+            errors.push(format!("{}: per-release sessions: {e}", svc.name()));
+            report::user_impact(w, project, &all.intervals, &all.groups, &[])
+        }
+        (Err(e), _) => {
+            errors.push(format!("{}: sessions: {e}", svc.name()));
+            user_impact_unavailable(format!("Sentry sessions failed: {e}"))
+        }
+    };
+    let mut deploys = Vec::new();
+    if sentry_deploys {
+        let mut versions: Vec<&str> = performance.releases.iter().map(|r| r.release.as_str()).collect();
+        for r in &user_impact.releases {
+            if !versions.contains(&r.release.as_str()) {
+                versions.push(&r.release);
+            }
+        }
+        let budget = (MAX_REQUESTS - requests) as usize;
+        let lists = futures::future::join_all(versions.iter().take(budget).map(|v| sentry.list_deploys(v))).await;
+        requests += lists.len() as u64;
+        for (v, list) in versions.iter().zip(lists) {
+            match list {
+                Ok(list) => deploys.extend(list.into_iter().filter(|d| d.environment == env).filter_map(|d| {
+                    let at = DateTime::parse_from_rfc3339(d.date_finished.as_deref()?).ok()?.timestamp();
+                    (at >= w.since_unix && at < w.until_unix).then(|| Deploy {
+                        at: report::ts(at),
+                        name: v.to_string(),
+                        source: "sentry",
+                        at_unix: at,
+                    })
+                })),
+                Err(e) => errors.push(format!("{}: deploys of {v}: {e}", svc.name())),
+            }
+        }
+    }
+    SentryData {
+        performance,
+        user_impact,
+        deploys,
+        requests,
+        errors,
+    }
+}
