@@ -1,7 +1,8 @@
 //! The Sentry side of one service: at most [`MAX_REQUESTS`] requests
-//! whatever the window — two time series (overall, by release), two
-//! sessions queries (overall, by release) sent together, then, only when
-//! no other deploy source is known, the deploys of the two latest releases.
+//! whatever the window, each naming the service's project — two time
+//! series (overall, by release) and two sessions queries (overall, by
+//! release) sent together, then, only when neither GitHub nor git gave
+//! deploy markers, the last deploy of each of the 25 newest releases.
 
 use chrono::{DateTime, Utc};
 use obsctl_core::config::Service;
@@ -97,30 +98,21 @@ pub async fn fetch(sentry: &Sentry, svc: &Service, w: &WindowInfo, sentry_deploy
     };
     let mut deploys = Vec::new();
     if sentry_deploys {
-        let mut versions: Vec<&str> = performance.releases.iter().map(|r| r.release.as_str()).collect();
-        for r in &user_impact.releases {
-            if !versions.contains(&r.release.as_str()) {
-                versions.push(&r.release);
-            }
-        }
-        let budget = (MAX_REQUESTS - requests) as usize;
-        let lists = futures::future::join_all(versions.iter().take(budget).map(|v| sentry.list_deploys(v))).await;
-        requests += lists.len() as u64;
-        for (v, list) in versions.iter().zip(lists) {
-            match list {
-                Ok(list) => deploys.extend(list.into_iter().filter(|d| d.environment == env).filter_map(|d| {
-                    let at = DateTime::parse_from_rfc3339(d.date_finished.as_deref()?).ok()?.timestamp();
-                    (at >= w.since_unix && at < w.until_unix).then(|| Deploy {
-                        at: report::ts(at),
-                        name: v.to_string(),
-                        source: "sentry",
-                        at_unix: at,
-                    })
-                })),
-                Err(e) => errors.push(format!("{}: deploys of {v}: {e}", svc.name())),
-            }
+        requests += 1;
+        match sentry.recent_deploys(project, env).await {
+            Ok(list) => deploys.extend(list.into_iter().filter_map(|d| {
+                let at = DateTime::parse_from_rfc3339(&d.finished_at).ok()?.timestamp();
+                (at >= w.since_unix && at < w.until_unix).then(|| Deploy {
+                    at: report::ts(at),
+                    name: d.version,
+                    source: "sentry",
+                    at_unix: at,
+                })
+            })),
+            Err(e) => errors.push(format!("{}: recent deploys: {e}", svc.name())),
         }
     }
+    debug_assert!(requests <= MAX_REQUESTS);
     SentryData {
         performance,
         user_impact,

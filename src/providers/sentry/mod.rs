@@ -2,6 +2,7 @@
 
 pub mod deploys;
 pub mod releases;
+pub mod recent_deploys;
 pub mod timeseries;
 
 use reqwest::{Method, Url};
