@@ -46,7 +46,10 @@ impl Seed {
     }
 
     fn kind(&self, project: &str) -> (u64, Kind) {
-        self.projects.get(project).copied().unwrap_or((0, Kind::Idle))
+        self.projects
+            .get(project)
+            .copied()
+            .unwrap_or((0, Kind::Idle))
     }
 
     /// Transactions in the bucket starting at `t` (`interval` seconds).
@@ -62,7 +65,11 @@ impl Seed {
     pub fn failure_rate(&self, project: &str, t: i64) -> f64 {
         let (i, _) = self.kind(project);
         let base = 0.01 * (1 + i % 3) as f64;
-        if t >= self.switch_at { base * 2.0 } else { base }
+        if t >= self.switch_at {
+            base * 2.0
+        } else {
+            base
+        }
     }
 
     pub fn p50(&self, project: &str, t: i64) -> f64 {
@@ -130,17 +137,28 @@ struct Responder {
 }
 
 fn parse_time(s: &str) -> Option<i64> {
-    let s = if s.ends_with('Z') || s.contains('+') { s.to_string() } else { format!("{s}Z") };
-    chrono::DateTime::parse_from_rfc3339(&s).ok().map(|t| t.timestamp())
+    let s = if s.ends_with('Z') || s.contains('+') {
+        s.to_string()
+    } else {
+        format!("{s}Z")
+    };
+    chrono::DateTime::parse_from_rfc3339(&s)
+        .ok()
+        .map(|t| t.timestamp())
 }
 
 impl Responder {
     /// Check the query against the contract's `x-operation.parameters`.
     fn check(&self, file: &str, q: &[(String, String)]) -> Vec<String> {
-        let params = self.contracts[file]["x-operation"]["parameters"].as_array().unwrap();
+        let params = self.contracts[file]["x-operation"]["parameters"]
+            .as_array()
+            .unwrap();
         let mut out = Vec::new();
         for (k, v) in q {
-            let Some(p) = params.iter().find(|p| p["in"] == "query" && p["name"] == k.as_str()) else {
+            let Some(p) = params
+                .iter()
+                .find(|p| p["in"] == "query" && p["name"] == k.as_str())
+            else {
                 out.push(format!("{file}: unknown query parameter {k}"));
                 continue;
             };
@@ -162,7 +180,10 @@ impl Responder {
                 out.push(format!("{file}: {k} repeated but not an array"));
             }
         }
-        for p in params.iter().filter(|p| p["in"] == "query" && p["required"] == true) {
+        for p in params
+            .iter()
+            .filter(|p| p["in"] == "query" && p["required"] == true)
+        {
             if !q.iter().any(|(k, _)| p["name"] == k.as_str()) {
                 out.push(format!("{file}: required {} missing", p["name"]));
             }
@@ -185,9 +206,15 @@ impl Responder {
 
     fn timeseries(&self, q: &[(String, String)], project: &str) -> Value {
         let get = |k: &str| q.iter().find(|(k2, _)| k2 == k).map(|(_, v)| v.clone());
-        let interval: i64 = get("interval").and_then(|v| v.parse().ok()).unwrap_or(86_400);
+        let interval: i64 = get("interval")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(86_400);
         let grouped = get("groupBy").as_deref() == Some("release");
-        let axes: Vec<String> = q.iter().filter(|(k, _)| k == "yAxis").map(|(_, v)| v.clone()).collect();
+        let axes: Vec<String> = q
+            .iter()
+            .filter(|(k, _)| k == "yAxis")
+            .map(|(_, v)| v.clone())
+            .collect();
         let buckets = Self::buckets(q, interval);
         let s = &self.seed;
         let releases: Vec<Option<String>> = if grouped {
@@ -208,7 +235,11 @@ impl Responder {
                     .iter()
                     .map(|&t| {
                         let mine = rel.as_ref().is_none_or(|r| *r == s.release(project, t));
-                        let c = if mine { s.count(project, t, interval) } else { 0.0 };
+                        let c = if mine {
+                            s.count(project, t, interval)
+                        } else {
+                            0.0
+                        };
                         // As Sentry: an empty bucket answers 0 for every aggregate.
                         let v = if c == 0.0 {
                             0.0
@@ -244,7 +275,11 @@ impl Responder {
             Some("1h") => 3_600,
             _ => 86_400,
         };
-        let fields: Vec<String> = q.iter().filter(|(k, _)| k == "field").map(|(_, v)| v.clone()).collect();
+        let fields: Vec<String> = q
+            .iter()
+            .filter(|(k, _)| k == "field")
+            .map(|(_, v)| v.clone())
+            .collect();
         let buckets = Self::buckets(q, interval);
         let s = &self.seed;
         let scale = interval as f64 / 86_400.0;
@@ -252,22 +287,53 @@ impl Responder {
         let with_series = get("includeSeries").as_deref() != Some("0");
         let group = |rel: Option<&str>| {
             let mine = |t: i64| rel.is_none_or(|r| r == s.release(project, t));
-            let sess = |t: i64| if mine(t) { (s.sessions(project, t) * scale).round() } else { 0.0 };
-            let users = |t: i64| if mine(t) { (s.users(project, t) * scale).round() } else { 0.0 };
+            let sess = |t: i64| {
+                if mine(t) {
+                    (s.sessions(project, t) * scale).round()
+                } else {
+                    0.0
+                }
+            };
+            let users = |t: i64| {
+                if mine(t) {
+                    (s.users(project, t) * scale).round()
+                } else {
+                    0.0
+                }
+            };
             let total_sessions: f64 = buckets.iter().map(|t| sess(*t)).sum();
             let mut totals = serde_json::Map::new();
             let mut series = serde_json::Map::new();
             for f in &fields {
                 let (total, per): (Value, Vec<Value>) = match f.as_str() {
-                    "sum(session)" => (json!(total_sessions), buckets.iter().map(|t| json!(sess(*t))).collect()),
+                    "sum(session)" => (
+                        json!(total_sessions),
+                        buckets.iter().map(|t| json!(sess(*t))).collect(),
+                    ),
                     "count_unique(user)" => (
-                        json!(if rel.is_some() { (s.users_total(project) / 2.0).round() } else { s.users_total(project) }),
+                        json!(if rel.is_some() {
+                            (s.users_total(project) / 2.0).round()
+                        } else {
+                            s.users_total(project)
+                        }),
                         buckets.iter().map(|t| json!(users(*t))).collect(),
                     ),
                     f if f.starts_with("crash_free_rate(") => {
-                        let of = if f.contains("user") { "user" } else { "session" };
-                        let v = s.crash_free(project, rel, of).filter(|_| total_sessions > 0.0);
-                        (json!(v), buckets.iter().map(|t| json!(v.filter(|_| sess(*t) > 0.0))).collect())
+                        let of = if f.contains("user") {
+                            "user"
+                        } else {
+                            "session"
+                        };
+                        let v = s
+                            .crash_free(project, rel, of)
+                            .filter(|_| total_sessions > 0.0);
+                        (
+                            json!(v),
+                            buckets
+                                .iter()
+                                .map(|t| json!(v.filter(|_| sess(*t) > 0.0)))
+                                .collect(),
+                        )
                     }
                     _ => (Value::Null, vec![]),
                 };
@@ -291,7 +357,12 @@ impl Responder {
         } else {
             vec![group(None)]
         };
-        let iso = |t: i64| chrono::DateTime::from_timestamp(t, 0).unwrap().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let iso = |t: i64| {
+            chrono::DateTime::from_timestamp(t, 0)
+                .unwrap()
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()
+        };
         json!({
             "start": iso(*buckets.first().unwrap_or(&0)),
             "end": iso(buckets.last().map(|t| t + interval).unwrap_or(0)),
@@ -303,7 +374,12 @@ impl Responder {
 
     fn releases(&self, project: &str) -> Value {
         let s = &self.seed;
-        let iso = |t: i64| chrono::DateTime::from_timestamp(t, 0).unwrap().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let iso = |t: i64| {
+            chrono::DateTime::from_timestamp(t, 0)
+                .unwrap()
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()
+        };
         let release = |v: String, at: i64| {
             json!({
                 "id": 1, "version": v, "shortVersion": v, "status": "open", "data": {}, "authors": [],
@@ -312,35 +388,70 @@ impl Responder {
                 "dateCreated": iso(at), "lastDeploy": {"id": "1", "environment": "production", "dateFinished": iso(at + 600), "dateStarted": iso(at), "name": v, "url": null}
             })
         };
-        json!([release(s.release(project, s.switch_at), s.switch_at), release(s.release(project, 0), s.switch_at - 10 * 86_400)])
+        json!([
+            release(s.release(project, s.switch_at), s.switch_at),
+            release(s.release(project, 0), s.switch_at - 10 * 86_400)
+        ])
     }
 }
 
 impl Respond for Responder {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let path = req.url.path().to_string();
-        let q: Vec<(String, String)> = req.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-        let project = q.iter().find(|(k, _)| k == "project").map(|(_, v)| v.clone());
-        *self.requests.lock().unwrap().entry(project.clone().unwrap_or_else(|| "*".into())).or_default() += 1;
-        let auth = req.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let q: Vec<(String, String)> = req
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let project = q
+            .iter()
+            .find(|(k, _)| k == "project")
+            .map(|(_, v)| v.clone());
+        *self
+            .requests
+            .lock()
+            .unwrap()
+            .entry(project.clone().unwrap_or_else(|| "*".into()))
+            .or_default() += 1;
+        let auth = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         if auth != format!("Bearer {TOKEN}") {
             return ResponseTemplate::new(401).set_body_json(json!({"detail": "Invalid token"}));
         }
         let project = project.unwrap_or_default();
         let (file, body) = if path == format!("/api/0/organizations/{ORG}/events-timeseries/") {
-            ("sentry/list-organization-events-timeseries.json", self.timeseries(&q, &project))
+            (
+                "sentry/list-organization-events-timeseries.json",
+                self.timeseries(&q, &project),
+            )
         } else if path == format!("/api/0/organizations/{ORG}/sessions/") {
-            ("sentry/get-organization-sessions.json", self.sessions(&q, &project))
-        } else if path == format!("/api/0/organizations/{ORG}/releases/") && req.method.as_str() == "GET" {
+            (
+                "sentry/get-organization-sessions.json",
+                self.sessions(&q, &project),
+            )
+        } else if path == format!("/api/0/organizations/{ORG}/releases/")
+            && req.method.as_str() == "GET"
+        {
             ("sentry/list-releases.json", self.releases(&project))
         } else {
-            self.violations.lock().unwrap().push(format!("unexpected {} {path}", req.method));
+            self.violations
+                .lock()
+                .unwrap()
+                .push(format!("unexpected {} {path}", req.method));
             return ResponseTemplate::new(404).set_body_json(json!({"detail": "not found"}));
         };
         let v = self.check(file, &q);
         self.violations.lock().unwrap().extend(v);
-        self.answers.lock().unwrap().insert(file.to_string(), body.clone());
-        ResponseTemplate::new(200).set_body_json(body).set_delay(self.delay)
+        self.answers
+            .lock()
+            .unwrap()
+            .insert(file.to_string(), body.clone());
+        ResponseTemplate::new(200)
+            .set_body_json(body)
+            .set_delay(self.delay)
     }
 }
 
@@ -364,7 +475,10 @@ impl SentryFake {
             answers: answers.clone(),
             contracts: files.iter().map(|f| (*f, contracts(f))).collect(),
         };
-        Mock::given(any()).respond_with(responder).mount(&server).await;
+        Mock::given(any())
+            .respond_with(responder)
+            .mount(&server)
+            .await;
         SentryFake {
             server,
             seed,

@@ -36,7 +36,9 @@ async fn fetch(
         DoraSource::Git => None,
         DoraSource::Auto => ctx.github().unwrap_or(None),
         DoraSource::Github => Some(ctx.github()?.ok_or_else(|| {
-            anyhow::anyhow!("--dora-source github needs GITHUB_TOKEN (or GH_TOKEN) and the repository")
+            anyhow::anyhow!(
+                "--dora-source github needs GITHUB_TOKEN (or GH_TOKEN) and the repository"
+            )
         })?),
     };
     if let Some(cfg) = github {
@@ -95,12 +97,34 @@ pub async fn delivery(
         }
     };
     let analysis = match &repo {
-        Some(r) => engine::analyze(&deployments, &incidents, Default::default(), window.since, &mut GitChanges::new(r)),
-        None => engine::analyze(&deployments, &incidents, Default::default(), window.since, &mut NoChanges),
+        Some(r) => engine::analyze(
+            &deployments,
+            &incidents,
+            Default::default(),
+            window.since,
+            &mut GitChanges::new(r),
+        ),
+        None => engine::analyze(
+            &deployments,
+            &incidents,
+            Default::default(),
+            window.since,
+            &mut NoChanges,
+        ),
     };
     let m = engine::metrics(&analysis, window);
     let flags = rework_flags(&analysis);
-    (from_metrics(source, &m, &analysis, &flags, &args.benchmark, deployments.is_empty()), None)
+    (
+        from_metrics(
+            source,
+            &m,
+            &analysis,
+            &flags,
+            &args.benchmark,
+            deployments.is_empty(),
+        ),
+        None,
+    )
 }
 
 /// The report's delivery section from the engine's metrics.
@@ -120,7 +144,11 @@ pub fn from_metrics(
             .zip(flags)
             .any(|(r, f)| *f && r.id == id && engine::ts(r.time) == at)
     };
-    let rework_count = m.deployments.iter().filter(|r| is_rework(&r.id, &r.deployed_at)).count() as u64;
+    let rework_count = m
+        .deployments
+        .iter()
+        .filter(|r| is_rework(&r.id, &r.deployed_at))
+        .count() as u64;
     let rework_rate = (c.total > 0).then(|| rework_count as f64 / c.total as f64);
     let rows: Vec<DeliveryRow> = m
         .deployments
@@ -134,14 +162,20 @@ pub fn from_metrics(
             },
             lead_time_median_secs: r.median_lead_time_seconds,
             rework: is_rework(&r.id, &r.deployed_at),
-            at_unix: crate::dora::input::parse_time(&r.deployed_at).map(|t| t.timestamp()).unwrap_or(0),
+            at_unix: crate::dora::input::parse_time(&r.deployed_at)
+                .map(|t| t.timestamp())
+                .unwrap_or(0),
         })
         .collect();
     let markers = rows
         .iter()
         .map(|r| Deploy {
             at: r.deployed_at.clone(),
-            name: if r.status == "success" { r.id.clone() } else { format!("{} (failed)", r.id) },
+            name: if r.status == "success" {
+                r.id.clone()
+            } else {
+                format!("{} (failed)", r.id)
+            },
             source: if source == "github" { "github" } else { "git" },
             at_unix: r.at_unix,
         })
@@ -154,7 +188,11 @@ pub fn from_metrics(
         rework_rate,
     };
     let delivery = Delivery {
-        status: if none_found { Status::NoData } else { Status::Ok },
+        status: if none_found {
+            Status::NoData
+        } else {
+            Status::Ok
+        },
         note: none_found.then(|| {
             if source == "git" {
                 "no deployments found: no tags match --tag-pattern".to_string()
@@ -206,11 +244,79 @@ pub fn rework_flags(a: &engine::Analysis) -> Vec<bool> {
                     }
             });
             let incident_open = a.incidents.iter().any(|inc| {
-                inc.deployment.is_some_and(|e| e != i && (t(&a.records[e]), e) < (at, i))
+                inc.deployment
+                    .is_some_and(|e| e != i && (t(&a.records[e]), e) < (at, i))
                     && inc.incident.created_at.timestamp() <= at
                     && inc.incident.resolved_at.is_none_or(|r| r.timestamp() >= at)
             });
             failed_open || incident_open
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dora::engine::{Window, analyze, metrics};
+    use crate::dora::input::parse_time;
+    use crate::dora::model::{ChangeSet, Deployment, Incident};
+
+    #[test]
+    fn rework_is_a_deployment_made_while_an_earlier_one_is_failed_or_has_an_open_incident() {
+        let t = |s: &str| parse_time(s).unwrap();
+        let deps = [
+            Deployment::success("v1", "c1", t("2026-03-01T10:00:00Z")),
+            Deployment::failed("v2", "c2", t("2026-03-02T10:00:00Z")),
+            // The fix of v2: rework.
+            Deployment::success("v3", "c3", t("2026-03-02T12:00:00Z")),
+            Deployment::success("v4", "c4", t("2026-03-03T10:00:00Z")),
+            // v4's incident is open: rework.
+            Deployment::success("v5", "c5", t("2026-03-04T10:00:00Z")),
+            // Resolved before: planned work again.
+            Deployment::success("v6", "c6", t("2026-03-06T10:00:00Z")),
+        ];
+        let incidents = [Incident {
+            id: "i1".into(),
+            created_at: t("2026-03-03T12:00:00Z"),
+            resolved_at: Some(t("2026-03-05T00:00:00Z")),
+            deployment: Some("v4".into()),
+        }];
+        let mut none = |_: &str, _: &[String], _: bool| ChangeSet::Known(vec![]);
+        let a = analyze(
+            &deps,
+            &incidents,
+            Default::default(),
+            t("2026-03-01"),
+            &mut none,
+        );
+        let flags = rework_flags(&a);
+        let ids: Vec<&str> = a
+            .records
+            .iter()
+            .zip(&flags)
+            .filter(|(_, f)| **f)
+            .map(|(r, _)| r.id.as_str())
+            .collect();
+        assert_eq!(ids, ["v3", "v5"]);
+        let w = Window {
+            since: t("2026-03-01"),
+            until: t("2026-03-08"),
+        };
+        let m = metrics(&a, w);
+        let d = from_metrics("git", &m, &a, &flags, "all", false).delivery;
+        assert_eq!(d.rework_count, 2);
+        assert_eq!(d.rework_ratio, Some(2.0 / 6.0));
+        let q = d.quick_check.unwrap();
+        assert_eq!(q.inputs.rework, Some(33.33));
+        // A window without deployments: no rate (not 0).
+        let empty = metrics(
+            &a,
+            Window {
+                since: t("2026-04-01"),
+                until: t("2026-04-08"),
+            },
+        );
+        let d = from_metrics("git", &empty, &a, &flags, "all", false).delivery;
+        assert_eq!(d.rework_ratio, None);
+    }
 }

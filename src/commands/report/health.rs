@@ -61,8 +61,10 @@ impl SessionsQuery<'_> {
     /// The query string (contract-checked in tests).
     pub fn params(&self) -> Vec<(&'static str, String)> {
         let iso = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%S").to_string();
-        let mut p: Vec<(&'static str, String)> =
-            SESSION_FIELDS.iter().map(|f| ("field", f.to_string())).collect();
+        let mut p: Vec<(&'static str, String)> = SESSION_FIELDS
+            .iter()
+            .map(|f| ("field", f.to_string()))
+            .collect();
         p.extend([
             ("project", self.project.to_string()),
             ("environment", self.environment.to_string()),
@@ -89,7 +91,9 @@ impl SessionsApi for Sentry {
         let req = self
             .request(Method::GET, "query sessions", self.org_url("sessions/"))
             .query(&pairs)
-            .dry_run_reply(json!({"start": "", "end": "", "intervals": [], "groups": [], "query": ""}));
+            .dry_run_reply(
+                json!({"start": "", "end": "", "intervals": [], "groups": [], "query": ""}),
+            );
         let raw: Raw = self.send_ok(req).await?.json()?;
         Ok(SessionsAnswer {
             intervals: raw
@@ -102,7 +106,11 @@ impl SessionsApi for Sentry {
                 .groups
                 .into_iter()
                 .map(|g| SessionGroup {
-                    release: g.by.get("release").and_then(|v| v.as_str()).map(String::from),
+                    release: g
+                        .by
+                        .get("release")
+                        .and_then(|v| v.as_str())
+                        .map(String::from),
                     totals: g.totals,
                     series: g.series,
                 })

@@ -40,7 +40,10 @@ pub struct Plan {
 /// errors (exit 2) that say what to change.
 pub fn plan(args: &ReportArgs, ctx: &Context, config: Config, config_name: &str) -> Result<Plan> {
     let format = ctx.ui.format;
-    if !matches!(format, Format::Html | Format::Markdown | Format::Json | Format::Text) {
+    if !matches!(
+        format,
+        Format::Html | Format::Markdown | Format::Json | Format::Text
+    ) {
         return usage("report supports --format html, markdown, json or text");
     }
     let since = args.since.clone().or_else(|| Some("30d".into()));
@@ -59,7 +62,10 @@ pub fn plan(args: &ReportArgs, ctx: &Context, config: Config, config_name: &str)
         }
         let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
         if parent.is_some_and(|p| !p.is_dir()) {
-            return usage(format!("--output {}: its directory does not exist; create it first", path.display()));
+            return usage(format!(
+                "--output {}: its directory does not exist; create it first",
+                path.display()
+            ));
         }
     }
     if config.services.is_empty() {
@@ -96,10 +102,14 @@ pub fn plan(args: &ReportArgs, ctx: &Context, config: Config, config_name: &str)
 fn sentry(ctx: &Context, config: &Config) -> Result<Result<Sentry, String>> {
     let p = ctx.providers();
     let Some(token) = p.sentry_auth_token.clone() else {
-        return Ok(Err("Sentry is not configured: set SENTRY_AUTH_TOKEN (scope org:read)".into()));
+        return Ok(Err(
+            "Sentry is not configured: set SENTRY_AUTH_TOKEN (scope org:read)".into(),
+        ));
     };
     let Some(org) = p.sentry_org.clone().or_else(|| config.sentry.org.clone()) else {
-        return usage("Sentry: SENTRY_ORG (or [sentry] org in obsctl.toml) is not set: name the organization slug");
+        return usage(
+            "Sentry: SENTRY_ORG (or [sentry] org in obsctl.toml) is not set: name the organization slug",
+        );
     };
     let url = p.sentry_url.clone().or_else(|| config.sentry.url.clone());
     let url = parse_url("SENTRY_URL", url.as_deref().unwrap_or("https://sentry.io"))?;
@@ -120,7 +130,9 @@ fn progress_bar(ctx: &Context, n: usize) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(n as u64);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} services") {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} services")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.set_message("report");
@@ -130,7 +142,10 @@ fn progress_bar(ctx: &Context, n: usize) -> indicatif::ProgressBar {
 pub async fn run(args: ReportArgs, ctx: &Context) -> Result<()> {
     let explicit = ctx.env.get("OBSCTL_CONFIG").map(PathBuf::from);
     let cwd = PathBuf::from(".");
-    let loaded = crate::config_file::load(explicit.as_deref(), &[ctx.repo_path.as_path(), cwd.as_path()])?;
+    let loaded = crate::config_file::load(
+        explicit.as_deref(),
+        &[ctx.repo_path.as_path(), cwd.as_path()],
+    )?;
     let config_name = loaded
         .path
         .as_ref()
@@ -145,7 +160,8 @@ pub async fn run(args: ReportArgs, ctx: &Context) -> Result<()> {
     let mut envs: Vec<&str> = plan.services.iter().map(|s| s.environment()).collect();
     envs.sort_unstable();
     envs.dedup();
-    let analyses = futures::future::join_all(envs.iter().map(|e| delivery::delivery(&args, ctx, e, w))).await;
+    let analyses =
+        futures::future::join_all(envs.iter().map(|e| delivery::delivery(&args, ctx, e, w))).await;
     let mut warnings = Vec::new();
     let mut by_env = BTreeMap::new();
     for (env, (data, err)) in envs.iter().zip(analyses) {
@@ -178,7 +194,12 @@ pub async fn run(args: ReportArgs, ctx: &Context) -> Result<()> {
                 warnings.extend(x.errors.into_iter().map(|e| format!("Sentry: {e}")));
                 (x.performance, x.user_impact, x.deploys, x.requests)
             }
-            None => (report::performance_unavailable(&why), report::user_impact_unavailable(&why), Vec::new(), 0),
+            None => (
+                report::performance_unavailable(&why),
+                report::user_impact_unavailable(&why),
+                Vec::new(),
+                0,
+            ),
         };
         deploys.extend(d.markers.iter().cloned());
         deploys.sort_by_key(|m| m.at_unix);
@@ -208,7 +229,10 @@ pub async fn run(args: ReportArgs, ctx: &Context) -> Result<()> {
         ctx.ui.warn(w);
     }
     if ctx.strict && !warnings.is_empty() {
-        anyhow::bail!("{} source(s) could not be read (--strict): see the warnings above", warnings.len());
+        anyhow::bail!(
+            "{} source(s) could not be read (--strict): see the warnings above",
+            warnings.len()
+        );
     }
     Ok(())
 }
@@ -229,7 +253,8 @@ fn emit(ctx: &Context, plan: &Plan, r: &Report) -> Result<()> {
         Some(path) => {
             std::fs::write(path, body.as_bytes())
                 .with_context(|| format!("writing the report to {}", path.display()))?;
-            ctx.ui.notice(&format!("report written to {}", path.display()));
+            ctx.ui
+                .notice(&format!("report written to {}", path.display()));
         }
         None => {
             let mut out = std::io::stdout().lock();

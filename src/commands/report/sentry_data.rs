@@ -45,7 +45,12 @@ fn to_axis(series: Vec<crate::providers::sentry::timeseries::Series>) -> Vec<Axi
 
 /// Fetch one service. Failures become "unavailable" sections and `errors`;
 /// `sentry_deploys`: also read Sentry deploys (no GitHub/git markers).
-pub async fn fetch(sentry: &Sentry, svc: &Service, w: &WindowInfo, sentry_deploys: bool) -> SentryData {
+pub async fn fetch(
+    sentry: &Sentry,
+    svc: &Service,
+    w: &WindowInfo,
+    sentry_deploys: bool,
+) -> SentryData {
     let (project, env) = (svc.project(), svc.environment());
     let ts = |by_release| TimeseriesQuery {
         project,
@@ -86,7 +91,9 @@ pub async fn fetch(sentry: &Sentry, svc: &Service, w: &WindowInfo, sentry_deploy
         }
     };
     let user_impact = match (h_all, h_rel) {
-        (Ok(all), Ok(rel)) => report::user_impact(w, project, &all.intervals, &all.groups, &rel.groups),
+        (Ok(all), Ok(rel)) => {
+            report::user_impact(w, project, &all.intervals, &all.groups, &rel.groups)
+        }
         (Ok(all), Err(e)) => {
             errors.push(format!("{}: per-release sessions: {e}", svc.name()));
             report::user_impact(w, project, &all.intervals, &all.groups, &[])
@@ -101,7 +108,9 @@ pub async fn fetch(sentry: &Sentry, svc: &Service, w: &WindowInfo, sentry_deploy
         requests += 1;
         match sentry.recent_deploys(project, env).await {
             Ok(list) => deploys.extend(list.into_iter().filter_map(|d| {
-                let at = DateTime::parse_from_rfc3339(&d.finished_at).ok()?.timestamp();
+                let at = DateTime::parse_from_rfc3339(&d.finished_at)
+                    .ok()?
+                    .timestamp();
                 (at >= w.since_unix && at < w.until_unix).then(|| Deploy {
                     at: report::ts(at),
                     name: d.version,

@@ -1,8 +1,8 @@
 //! Sentry Web API client (sentry.io and self-hosted, `{SENTRY_URL}/api/0/`).
 
 pub mod deploys;
-pub mod releases;
 pub mod recent_deploys;
+pub mod releases;
 pub mod timeseries;
 
 use reqwest::{Method, Url};

@@ -39,11 +39,19 @@ pub struct RecentDeploy {
 impl Sentry {
     /// The last deploy to `environment` of each of the project's
     /// [`RECENT_RELEASES`] newest releases.
-    pub async fn recent_deploys(&self, project: &str, environment: &str) -> Result<Vec<RecentDeploy>, HttpError> {
+    pub async fn recent_deploys(
+        &self,
+        project: &str,
+        environment: &str,
+    ) -> Result<Vec<RecentDeploy>, HttpError> {
         let per_page = RECENT_RELEASES.to_string();
         let req = self
             .request(Method::GET, "list releases", self.org_url("releases/"))
-            .query(&[("project", project), ("environment", environment), ("per_page", &per_page)])
+            .query(&[
+                ("project", project),
+                ("environment", environment),
+                ("per_page", &per_page),
+            ])
             .dry_run_reply(json!([]));
         let list: Vec<Release> = self.send_ok(req).await?.json()?;
         Ok(list

@@ -125,7 +125,10 @@ impl Sentry {
     ///
     /// Errors: the HTTP policy's (401/403 name the `org:read` scope the
     /// token needs; 400 is an invalid query, with Sentry's message).
-    pub async fn events_timeseries(&self, q: &TimeseriesQuery<'_>) -> Result<Vec<Series>, HttpError> {
+    pub async fn events_timeseries(
+        &self,
+        q: &TimeseriesQuery<'_>,
+    ) -> Result<Vec<Series>, HttpError> {
         let params = q.params();
         let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let req = self
@@ -144,10 +147,12 @@ impl Sentry {
             .filter(|s| !s.meta.as_ref().is_some_and(|m| m.is_other))
             .map(|s| Series {
                 release: s.group_by.as_ref().and_then(|g| {
-                    g.iter().find(|k| k.key == "release").map(|k| match &k.value {
-                        serde_json::Value::String(v) => v.clone(),
-                        other => other.to_string(),
-                    })
+                    g.iter()
+                        .find(|k| k.key == "release")
+                        .map(|k| match &k.value {
+                            serde_json::Value::String(v) => v.clone(),
+                            other => other.to_string(),
+                        })
                 }),
                 y_axis: s.y_axis,
                 points: s

@@ -191,10 +191,11 @@ pub fn duration_marks(lo: f64, hi: f64) -> Vec<f64> {
         730.0 * 86_400.0,
         1825.0 * 86_400.0,
     ];
-    let first = MARKS.iter().rposition(|m| *m <= lo).unwrap_or(0);
+    // One round duration of room below the lowest value and above the highest.
+    let first = MARKS.iter().rposition(|m| *m < lo).unwrap_or(0);
     let last = MARKS
         .iter()
-        .position(|m| *m >= hi)
+        .position(|m| *m > hi)
         .unwrap_or(MARKS.len() - 1);
     let mut v: Vec<f64> = MARKS[first..=last.max(first + 1).min(MARKS.len() - 1)].to_vec();
     // Keep at most 6 marks (thin the middle ones).

@@ -579,7 +579,10 @@ pub fn service_charts(r: &Report, s: &ServiceReport) -> Vec<TimeChart> {
 /// Delivery charts: deployments per week and lead time per deployment (log).
 pub fn delivery_charts(r: &Report, s: &ServiceReport) -> Vec<TimeChart> {
     let d = &s.delivery;
-    let why = d.note.clone().unwrap_or_else(|| "no deployments in the window".into());
+    let why = d
+        .note
+        .clone()
+        .unwrap_or_else(|| "no deployments in the window".into());
     let week = 7 * 86_400;
     let days = r.window.days();
     let bucket = if days > 21.0 { week } else { 86_400 };
@@ -860,7 +863,9 @@ fn html_service(b: &mut String, r: &Report, s: &ServiceReport) {
     b.push_str("<h3>User impact</h3>");
     b.push_str(&html_note(u.status, &u.note));
     if u.status == Status::Ok {
+        b.push_str("<div class=\"charts\">");
         b.push_str(&charts[3].render());
+        b.push_str("</div>");
     }
     if !u.releases.is_empty() {
         let rows: Vec<Vec<String>> = u
