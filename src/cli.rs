@@ -57,6 +57,71 @@ pub enum DeployCommand {
     Start(DeployStartArgs),
     /// Record how it ended: final GitHub status, Sentry deploy on success, the Slack message updated.
     Finish(DeployFinishArgs),
+    /// Judge the deploy from Sentry against the release before it: exit 0 pass, 3 fail, 4 inconclusive.
+    Verify(DeployVerifyArgs),
+}
+
+/// How `deploy verify` decides the relative checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum VerifyMethod {
+    /// Window aggregates against the thresholds.
+    Threshold,
+    /// Also a one-sided Mann-Whitney U test on per-minute buckets (one more request per service).
+    MannWhitney,
+}
+
+/// What an inconclusive verdict exits as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum InconclusiveAs {
+    /// Exit 3, as a failure.
+    Fail,
+    /// Exit 0, as a pass.
+    Pass,
+}
+
+/// `obsctl deploy verify`: see docs/deploy-verify.md.
+#[derive(Debug, Args)]
+pub struct DeployVerifyArgs {
+    /// The environment deployed to (default: the service's in obsctl.toml, else production).
+    #[arg(long, short = 'e', value_name = "ENV")]
+    pub environment: Option<String>,
+
+    /// The candidate release (default: the version `deploy start` computes for this commit).
+    #[arg(long, value_name = "V")]
+    pub release: Option<String>,
+
+    /// The baseline release (default: the release deployed to the environment before it).
+    #[arg(long, value_name = "V")]
+    pub baseline: Option<String>,
+
+    /// Judge only this `[[service]]` of obsctl.toml (repeatable; default: all, else SENTRY_PROJECT).
+    #[arg(long = "service", value_name = "NAME")]
+    pub services: Vec<String>,
+
+    /// Length of the candidate window after the warm-up (the baseline's is the same).
+    #[arg(long, value_name = "DURATION", default_value = "30m")]
+    pub window: String,
+
+    /// Traffic right after the deploy finished that is not judged.
+    #[arg(long, value_name = "DURATION", default_value = "2m")]
+    pub warmup: String,
+
+    /// Sleep until the candidate window is complete instead of judging a partial one.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Map an inconclusive verdict (exit 4) to fail (3) or pass (0).
+    #[arg(long, value_enum, value_name = "fail|pass")]
+    pub inconclusive: Option<InconclusiveAs>,
+
+    /// How the relative checks decide.
+    #[arg(long, value_enum, default_value_t = VerifyMethod::Threshold)]
+    pub method: VerifyMethod,
+
+    /// On fail, open a GitHub issue labelled `incident` naming the deployment
+    /// (a later passing verify of a newer release with this flag closes it).
+    #[arg(long)]
+    pub open_incident: bool,
 }
 
 #[derive(Debug, Args)]

@@ -23,6 +23,13 @@ use crate::ui::Ui;
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// A command's verdict that is not an error but a non-zero exit (`deploy
+/// verify`: 3 fail, 4 inconclusive). Printed as nothing: the command has
+/// already reported.
+#[derive(Debug, thiserror::Error)]
+#[error("exit status {0}")]
+pub struct ExitStatus(pub i32);
+
 pub fn usage<T>(msg: impl Into<String>) -> Result<T> {
     Err(UsageError(msg.into()).into())
 }

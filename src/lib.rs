@@ -79,6 +79,9 @@ pub fn run() -> i32 {
     match runtime.block_on(commands::dispatch(cli.command, &ctx)) {
         Ok(()) => 0,
         Err(e) => {
+            if let Some(status) = e.downcast_ref::<context::ExitStatus>() {
+                return status.0;
+            }
             ctx.ui.error(&format!("{e:#}"));
             exit_code(&e)
         }

@@ -31,6 +31,8 @@ use crate::providers::github::deployments::{
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::deploys::{DeployOutcome, NewSentryDeploy, SentryDeploy};
 
+pub mod verify;
+
 /// The JSON result of `deploy start` / `deploy finish` (also the outputs).
 #[derive(Debug, Default, Serialize)]
 struct Outputs {
@@ -527,7 +529,7 @@ fn github_client(ctx: &Context, command: &str) -> Result<Option<GitHub>> {
     }
 }
 
-fn sentry_client(ctx: &Context) -> Result<Option<Sentry>> {
+pub(crate) fn sentry_client(ctx: &Context) -> Result<Option<Sentry>> {
     Ok(ctx.sentry()?.map(|cfg| Sentry::new(ctx.http.clone(), cfg)))
 }
 
@@ -573,7 +575,7 @@ fn url_arg(url: Option<&str>) -> Result<Option<String>> {
 }
 
 /// The commit: `--sha` / the CI's, else HEAD of the local repository.
-fn resolve_sha(ctx: &Context) -> Result<String> {
+pub(crate) fn resolve_sha(ctx: &Context) -> Result<String> {
     let Some(sha) = &ctx.ci.sha else {
         return Git::open(&ctx.repo_path)
             .and_then(|git| git.head_sha())
@@ -600,7 +602,7 @@ fn resolve_sha(ctx: &Context) -> Result<String> {
 
 /// The version when none is given: the tag at the commit (chosen as
 /// `release create` does), else the short SHA.
-fn default_version(ctx: &Context, sha: &str) -> Result<String> {
+pub(crate) fn default_version(ctx: &Context, sha: &str) -> Result<String> {
     let tags_here = Git::open(&ctx.repo_path)
         .ok()
         .and_then(|git| git.tags_at(sha, None).ok())
@@ -616,7 +618,7 @@ fn default_version(ctx: &Context, sha: &str) -> Result<String> {
 }
 
 /// The CI run's URL, when it is one (GitHub and Sentry reject anything else).
-fn run_url(ctx: &Context) -> Option<String> {
+pub(crate) fn run_url(ctx: &Context) -> Option<String> {
     let url = ctx.ci.run_url.clone()?;
     if crate::message::is_http_url(&url) {
         Some(url)
@@ -684,7 +686,7 @@ struct Messenger {
     notifier: Notifier,
 }
 
-fn parse_refs(refs: &[Value]) -> Vec<MessageRef> {
+pub(crate) fn parse_refs(refs: &[Value]) -> Vec<MessageRef> {
     refs.iter()
         .filter_map(|v| serde_json::from_value(v.clone()).ok())
         .collect()
@@ -822,7 +824,7 @@ impl Messenger {
     }
 }
 
-fn slack_bot_ref(refs: &[MessageRef]) -> Option<(String, String)> {
+pub(crate) fn slack_bot_ref(refs: &[MessageRef]) -> Option<(String, String)> {
     refs.iter().find_map(|r| match r {
         MessageRef::SlackBot { channel, ts } => Some((channel.clone(), ts.clone())),
         _ => None,
@@ -831,7 +833,7 @@ fn slack_bot_ref(refs: &[MessageRef]) -> Option<(String, String)> {
 
 /// The Slack bot message recorded in a payload (from `messages`, else the
 /// `slack_channel`/`slack_ts` fields).
-fn payload_slack(p: &DeployPayload) -> Option<(String, String)> {
+pub(crate) fn payload_slack(p: &DeployPayload) -> Option<(String, String)> {
     slack_bot_ref(&parse_refs(&p.messages))
         .or_else(|| Some((p.slack_channel.clone()?, p.slack_ts.clone()?)))
 }

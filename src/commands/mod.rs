@@ -21,6 +21,7 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         Command::Man => completions::man(),
         Command::Deploy(DeployCommand::Start(args)) => deploy::start(args, ctx).await,
         Command::Deploy(DeployCommand::Finish(args)) => deploy::finish(args, ctx).await,
+        Command::Deploy(DeployCommand::Verify(args)) => deploy::verify::run(args, ctx).await,
         Command::Notify(args) => notify::run(args, ctx).await,
         Command::Dora(DoraCommand::Report(args)) => dora::report(args, ctx).await,
         Command::Report(args) => report::run(args, ctx).await,

@@ -8,6 +8,7 @@
 //!
 //! Modules:
 //! - [`config`]: `obsctl.toml`, the team's services, alerts and SLOs.
+//! - [`verify`]: `deploy verify`'s windows, checks, verdict and report.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -15,3 +16,4 @@ pub mod chart;
 pub mod config;
 pub mod quickcheck;
 pub mod report;
+pub mod verify;

@@ -11,7 +11,7 @@ use obsctl_core::report::{
     user_impact_unavailable,
 };
 
-use super::health::{SessionsApi, SessionsQuery};
+use super::health;
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::timeseries::TimeseriesQuery;
 
@@ -60,20 +60,23 @@ pub async fn fetch(
         interval_secs: w.bucket_secs,
         by_release,
     };
-    let sq = |by_release| SessionsQuery {
-        project,
-        environment: env,
-        start: time(w.since_unix),
-        end: time(w.until_unix),
-        interval: if w.bucket_secs == 3_600 { "1h" } else { "1d" },
-        by_release,
+    let interval = if w.bucket_secs == 3_600 { "1h" } else { "1d" };
+    let sq = |by_release| {
+        health::query(
+            project,
+            env,
+            time(w.since_unix),
+            time(w.until_unix),
+            interval,
+            by_release,
+        )
     };
     let (q_all, q_rel, s_all, s_rel) = (ts(false), ts(true), sq(false), sq(true));
     let (t_all, t_rel, h_all, h_rel) = futures::join!(
         sentry.events_timeseries(&q_all),
         sentry.events_timeseries(&q_rel),
-        sentry.sessions(&s_all),
-        sentry.sessions(&s_rel),
+        health::fetch(sentry, &s_all),
+        health::fetch(sentry, &s_rel),
     );
     let mut errors = Vec::new();
     let mut requests = 4;

@@ -1,8 +1,10 @@
 //! Sentry Web API client (sentry.io and self-hosted, `{SENTRY_URL}/api/0/`).
 
 pub mod deploys;
+pub mod explore;
 pub mod recent_deploys;
 pub mod releases;
+pub mod sessions;
 pub mod timeseries;
 
 use reqwest::{Method, Url};
@@ -12,7 +14,7 @@ use crate::http::{self, Http, HttpError, Provider, Request, Response};
 
 #[derive(Clone)]
 pub struct Sentry {
-    http: Http,
+    pub(crate) http: Http,
     cfg: SentryConfig,
 }
 
