@@ -18,10 +18,7 @@ use crate::http::{Http, Policy};
 use crate::redact::Redactor;
 use crate::ui::Ui;
 
-/// Bad input or usage: exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
+pub use obsctl_core::UsageError;
 
 /// A command's verdict that is not an error but a non-zero exit (`deploy
 /// verify`: 3 fail, 4 inconclusive). Printed as nothing: the command has

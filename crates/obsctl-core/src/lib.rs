@@ -9,11 +9,35 @@
 //! Modules:
 //! - [`config`]: `obsctl.toml`, the team's services, alerts and SLOs.
 //! - [`verify`]: `deploy verify`'s windows, checks, verdict and report.
+//! - [`text`]: the one set of text helpers (truncation, short SHAs, RFC 3339,
+//!   human durations).
+//! - [`commit`]: commits, tags and ranges as owned data.
+//! - [`release`]: version rules and the choice of a release's commit range.
+//! - [`notes`]: release notes from commits.
+//! - [`deploy`]: deploy naming, states and messages.
+//! - [`message`]: the messaging model, routing, templates and the Slack
+//!   Block Kit / Discord builders.
+//! - [`dora`]: the DORA metrics engine, its model, input parsing and renderers.
+//! - [`redact`]: the redaction rules for secrets.
+//! - [`chart`]: SVG charts (plotters) and the HTML page shell of the reports.
+//! - [`quickcheck`]: DORA Quick Check (2025) scores and benchmarks.
+//! - [`report`]: `obsctl report`'s model and renderers.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod chart;
+pub mod commit;
 pub mod config;
+pub mod deploy;
+pub mod dora;
+pub mod error;
+pub mod message;
+pub mod notes;
 pub mod quickcheck;
+pub mod redact;
+pub mod release;
 pub mod report;
+pub mod text;
 pub mod verify;
+
+pub use error::UsageError;

@@ -276,10 +276,10 @@ async fn discover(opts: &Options, sentry: &Sentry, github: Option<&GitHub>) -> R
         .iter()
         .filter(|d| d.environment == opts.environment)
         .filter_map(|d| {
-            let fin = deploy::parse_timestamp(d.date_finished.as_deref()?)?;
+            let fin = obsctl_core::text::parse_rfc3339(d.date_finished.as_deref()?)?;
             Some((
                 fin,
-                d.date_started.as_deref().and_then(deploy::parse_timestamp),
+                d.date_started.as_deref().and_then(obsctl_core::text::parse_rfc3339),
             ))
         })
         .max_by_key(|(fin, _)| *fin);
@@ -388,14 +388,14 @@ fn success_time(statuses: &[DeploymentStatus]) -> Option<DateTime<Utc>> {
     statuses
         .iter()
         .filter(|s| s.state == "success")
-        .filter_map(|s| deploy::parse_timestamp(s.created_at.as_deref()?))
+        .filter_map(|s| obsctl_core::text::parse_rfc3339(s.created_at.as_deref()?))
         .max()
 }
 
 fn deployment_start(d: &Deployment) -> Option<DateTime<Utc>> {
     d.obsctl_payload()
-        .and_then(|p| deploy::parse_timestamp(&p.started_at))
-        .or_else(|| deploy::parse_timestamp(d.created_at.as_deref()?))
+        .and_then(|p| obsctl_core::text::parse_rfc3339(&p.started_at))
+        .or_else(|| obsctl_core::text::parse_rfc3339(d.created_at.as_deref()?))
 }
 
 // -------------------------------------------------------------- the data
@@ -411,7 +411,7 @@ async fn wait_until(ctx: &Context, until: DateTime<Utc>) {
     if !tty {
         ctx.ui.notice(&format!(
             "waiting {} until {} UTC for the candidate window to complete",
-            deploy::human_duration(secs as i64),
+            obsctl_core::text::human_duration(secs as i64),
             until.format("%H:%M:%S")
         ));
         tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
@@ -850,7 +850,7 @@ async fn open_incident(
         ));
     }
     let what = match deployment {
-        Some(d) => format!("deployment {} ({})", d.id, deploy::short_sha(&d.sha)),
+        Some(d) => format!("deployment {} ({})", d.id, obsctl_core::text::short_sha(&d.sha)),
         None => "the deploy".into(),
     };
     let body = format!(
