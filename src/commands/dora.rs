@@ -281,6 +281,7 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
         repository,
         environment: args.environment.clone(),
         source: source_name.into(),
+        quick_check: render::quick_check_of(&current, "all"),
         current,
         previous,
         change,

@@ -279,7 +279,9 @@ async fn discover(opts: &Options, sentry: &Sentry, github: Option<&GitHub>) -> R
             let fin = obsctl_core::text::parse_rfc3339(d.date_finished.as_deref()?)?;
             Some((
                 fin,
-                d.date_started.as_deref().and_then(obsctl_core::text::parse_rfc3339),
+                d.date_started
+                    .as_deref()
+                    .and_then(obsctl_core::text::parse_rfc3339),
             ))
         })
         .max_by_key(|(fin, _)| *fin);
@@ -850,7 +852,11 @@ async fn open_incident(
         ));
     }
     let what = match deployment {
-        Some(d) => format!("deployment {} ({})", d.id, obsctl_core::text::short_sha(&d.sha)),
+        Some(d) => format!(
+            "deployment {} ({})",
+            d.id,
+            obsctl_core::text::short_sha(&d.sha)
+        ),
         None => "the deploy".into(),
     };
     let body = format!(

@@ -113,16 +113,8 @@ pub async fn delivery(
         ),
     };
     let m = engine::metrics(&analysis, window);
-    let flags = rework_flags(&analysis);
     (
-        from_metrics(
-            source,
-            &m,
-            &analysis,
-            &flags,
-            &args.benchmark,
-            deployments.is_empty(),
-        ),
+        from_metrics(source, &m, &args.benchmark, deployments.is_empty()),
         None,
     )
 }
@@ -131,25 +123,13 @@ pub async fn delivery(
 pub fn from_metrics(
     source: &str,
     m: &engine::Metrics,
-    a: &engine::Analysis,
-    flags: &[bool],
     benchmark: &str,
     none_found: bool,
 ) -> DeliveryData {
     let f = &m.deployment_frequency;
     let c = &m.change_failure_rate;
-    let is_rework = |id: &str, at: &str| {
-        a.records
-            .iter()
-            .zip(flags)
-            .any(|(r, f)| *f && r.id == id && engine::ts(r.time) == at)
-    };
-    let rework_count = m
-        .deployments
-        .iter()
-        .filter(|r| is_rework(&r.id, &r.deployed_at))
-        .count() as u64;
-    let rework_rate = (c.total > 0).then(|| rework_count as f64 / c.total as f64);
+    let rework_count = m.rework_rate.rework;
+    let rework_rate = m.rework_rate.rate;
     let rows: Vec<DeliveryRow> = m
         .deployments
         .iter()
@@ -161,7 +141,7 @@ pub fn from_metrics(
                 Outcome::Failure => "failure".into(),
             },
             lead_time_median_secs: r.median_lead_time_seconds,
-            rework: is_rework(&r.id, &r.deployed_at),
+            rework: r.rework,
             at_unix: crate::dora::input::parse_time(&r.deployed_at)
                 .map(|t| t.timestamp())
                 .unwrap_or(0),
@@ -220,40 +200,6 @@ pub fn from_metrics(
     DeliveryData { delivery, markers }
 }
 
-/// Deployment rework (DORA's fifth metric, 2024), per record of the
-/// analysis: a deployment is rework when it is made while an earlier
-/// deployment of the environment is failed and not yet recovered (up to
-/// and including the deployment that recovers it), or while an incident
-/// attributed to an earlier deployment is open (created at or before it,
-/// resolved at or after it, or still open).
-pub fn rework_flags(a: &engine::Analysis) -> Vec<bool> {
-    let t = |r: &engine::Record| r.time.timestamp();
-    a.records
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let at = t(d);
-            let failed_open = a.records.iter().enumerate().any(|(j, f)| {
-                j != i
-                    && f.outcome == Outcome::Failure
-                    && (t(f), j) < (at, i)
-                    && match f.recovery {
-                        engine::Recovery::Recovered(s) => t(f) + s >= at,
-                        engine::Recovery::Unrecovered => true,
-                        engine::Recovery::None => false,
-                    }
-            });
-            let incident_open = a.incidents.iter().any(|inc| {
-                inc.deployment
-                    .is_some_and(|e| e != i && (t(&a.records[e]), e) < (at, i))
-                    && inc.incident.created_at.timestamp() <= at
-                    && inc.incident.resolved_at.is_none_or(|r| r.timestamp() >= at)
-            });
-            failed_open || incident_open
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,13 +235,11 @@ mod tests {
             t("2026-03-01"),
             &mut none,
         );
-        let flags = rework_flags(&a);
         let ids: Vec<&str> = a
             .records
             .iter()
-            .zip(&flags)
-            .filter(|(_, f)| **f)
-            .map(|(r, _)| r.id.as_str())
+            .filter(|r| r.rework)
+            .map(|r| r.id.as_str())
             .collect();
         assert_eq!(ids, ["v3", "v5"]);
         let w = Window {
@@ -303,7 +247,7 @@ mod tests {
             until: t("2026-03-08"),
         };
         let m = metrics(&a, w);
-        let d = from_metrics("git", &m, &a, &flags, "all", false).delivery;
+        let d = from_metrics("git", &m, "all", false).delivery;
         assert_eq!(d.rework_count, 2);
         assert_eq!(d.rework_ratio, Some(2.0 / 6.0));
         let q = d.quick_check.unwrap();
@@ -316,7 +260,7 @@ mod tests {
                 until: t("2026-04-08"),
             },
         );
-        let d = from_metrics("git", &empty, &a, &flags, "all", false).delivery;
+        let d = from_metrics("git", &empty, "all", false).delivery;
         assert_eq!(d.rework_ratio, None);
     }
 }

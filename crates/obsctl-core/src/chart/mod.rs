@@ -585,7 +585,7 @@ fn finish_svg(svg: &str, class: &str, title: &str, overlay: &str) -> String {
         .strip_suffix("</svg>")
         .unwrap_or(&body[end_open + 1..]);
     format!(
-        "<svg class=\"{class}\" viewBox=\"{view_box}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"{}\">{}<g class=\"hover\">{overlay}</g></svg>",
+        "<svg class=\"{class}\" viewBox=\"{view_box}\" role=\"img\" aria-label=\"{}\">{}<g class=\"hover\">{overlay}</g></svg>",
         esc(title),
         inner.lines().map(str::trim).collect::<String>()
     )
