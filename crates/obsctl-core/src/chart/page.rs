@@ -21,7 +21,7 @@ table{border-collapse:collapse;width:100%;font-size:.92em}th,td{border-bottom:1p
 th{color:var(--muted);font-weight:600}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\
 .note{background:var(--card);border-left:3px solid var(--warn);padding:.5em .8em;margin:.6em 0}\
 .score{display:inline-block;width:6em;height:.55em;background:var(--grid);border-radius:4px;vertical-align:middle;margin-right:.5em;overflow:hidden}\
-.score i{display:block;height:100%;background:var(--s0)}\
+.score i{display:block;height:100%;background:var(--s0)}.sc{white-space:nowrap}\
 .elite{color:var(--good)}.high{color:var(--ok)}.medium{color:var(--warn)}.low{color:var(--bad)}\
 .up{color:var(--good)}.down{color:var(--bad)}\
 footer{margin-top:3em;color:var(--muted);font-size:.85em}";
@@ -43,7 +43,7 @@ pub fn page(title: &str, body: &str) -> String {
 /// A 0–10 score as a bar and its value: `▇▇▇▇▁ 8.0`.
 pub fn score_bar(score: f64) -> String {
     format!(
-        "<span class=\"score\" title=\"{score:.1} of 10\"><i style=\"width:{:.0}%\"></i></span>{score:.1}",
+        "<span class=\"sc\"><span class=\"score\" title=\"{score:.1} of 10\"><i style=\"width:{:.0}%\"></i></span>{score:.1}</span>",
         (score * 10.0).clamp(0.0, 100.0)
     )
 }

@@ -757,3 +757,90 @@ mod tests {
         assert_eq!(md_escape("a|b\n*c*"), "a\\|b \\*c\\*");
     }
 }
+
+#[cfg(test)]
+mod page_tests {
+    use super::*;
+    use crate::dora::engine::{Window, analyze, delta, metrics};
+    use crate::dora::input::parse_time;
+    use crate::dora::model::{Change, ChangeSet, Deployment, Incident};
+
+    /// 120 days of deployments (some failed, one incident), both windows.
+    fn compared() -> Report {
+        let start = parse_time("2025-10-01").unwrap();
+        let mut deps = Vec::new();
+        let mut when = std::collections::HashMap::new();
+        for i in 0..70 {
+            let at = start + chrono::Duration::hours(i * 41 + (i % 5) * 7);
+            let id = format!("v1.{i}");
+            let sha = format!("{:040x}", i + 1);
+            when.insert(sha.clone(), (at, i));
+            deps.push(if i % 11 == 5 {
+                Deployment::failed(&id, &sha, at)
+            } else {
+                Deployment::success(&id, &sha, at)
+            });
+        }
+        let incidents = [Incident {
+            id: "inc-1".into(),
+            created_at: start + chrono::Duration::days(100),
+            resolved_at: Some(start + chrono::Duration::days(101)),
+            deployment: None,
+        }];
+        let mut source = |sha: &str, _: &[String], _: bool| {
+            let (at, i) = when[sha];
+            ChangeSet::Known(vec![Change {
+                sha: format!("c{sha}"),
+                author_time: at - chrono::Duration::minutes(30 + 97 * (i % 13) * (i % 4 + 1)),
+                is_merge: false,
+            }])
+        };
+        let w = Window {
+            since: parse_time("2025-12-10").unwrap(),
+            until: parse_time("2026-01-31").unwrap(),
+        };
+        let a = analyze(
+            &deps,
+            &incidents,
+            Default::default(),
+            w.previous().since,
+            &mut source,
+        );
+        let cur = metrics(&a, w);
+        let prev = metrics(&a, w.previous());
+        Report {
+            repository: Some("acme/web".into()),
+            environment: "production".into(),
+            source: "git".into(),
+            quick_check: quick_check_of(&cur, "all"),
+            change: Some(delta(&cur, &prev)),
+            current: cur,
+            previous: Some(prev),
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn compare_previous_is_in_the_page() {
+        let r = compared();
+        let h = html(&r);
+        if let Ok(path) = std::env::var("OBSCTL_DUMP_DORA_HTML") {
+            std::fs::write(path, &h).unwrap();
+        }
+        assert!(h.contains("Previous window"));
+        assert!(h.contains("previous window (shifted)"));
+        assert!(h.contains("Change against the previous window"));
+        assert!(h.contains("DORA Quick Check (2025)"));
+        assert!(
+            h.contains(">2025-12-"),
+            "ticks carry the year across new year"
+        );
+        assert!(r.current.rework_rate.rate.is_some());
+        let md = markdown(&r);
+        assert!(
+            md.contains("| Previous window | Score | 2023 band |"),
+            "{md}"
+        );
+        assert!(text(&r, false).contains("2023 band"));
+    }
+}
