@@ -9,6 +9,8 @@
 //! Modules:
 //! - [`config`]: `obsctl.toml`, the team's services, alerts and SLOs.
 //! - [`verify`]: `deploy verify`'s windows, checks, verdict and report.
+//! - [`repository`]: repository identity as a path (GitHub, GitLab nested groups, Bitbucket, Azure DevOps).
+//! - [`series`]: release series — tag patterns, versions, the previous release.
 //! - [`text`]: the one set of text helpers (truncation, short SHAs, RFC 3339,
 //!   human durations).
 //! - [`commit`]: commits, tags and ranges as owned data.
@@ -37,6 +39,8 @@ pub mod quickcheck;
 pub mod redact;
 pub mod release;
 pub mod report;
+pub mod repository;
+pub mod series;
 pub mod text;
 pub mod verify;
 
