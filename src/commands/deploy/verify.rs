@@ -372,7 +372,7 @@ fn pick_deployments<'a>(deployments: &'a [Deployment], release: &str) -> Picked<
         .iter()
         .filter_map(|d| Some((d, d.obsctl_payload()?.version)))
         .collect();
-    ours.sort_by(|a, b| b.0.id.cmp(&a.0.id));
+    ours.sort_by_key(|d| std::cmp::Reverse(d.0.id));
     let candidate = ours.iter().find(|(_, v)| v == release).map(|(d, _)| *d);
     let mut seen = std::collections::HashSet::new();
     let older = ours
