@@ -224,6 +224,11 @@ pub async fn run(args: ReportArgs, ctx: &Context) -> Result<()> {
         units: report::units(),
         services,
     };
+    if ctx.dry_run {
+        // Reads only, but --dry-run sends nothing: say what would be asked.
+        let text = crate::commands::dry_run_text(&ctx.http.planned());
+        eprint!("{}", ctx.ui.redactor.redact(&text));
+    }
     emit(ctx, &plan, &report)?;
     for w in &warnings {
         ctx.ui.warn(w);
