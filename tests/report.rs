@@ -389,6 +389,24 @@ async fn usage_errors_send_nothing() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // A broken obsctl.toml: exit 2 naming file:line.
+    std::fs::write(repo.path().join("obsctl.toml"), "[[service]]\nname = 1\n").unwrap();
+    let out = run(repo.path(), &fake.url(), &["report"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("obsctl.toml:2:"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // No [[service]] at all.
+    std::fs::write(
+        repo.path().join("obsctl.toml"),
+        "[sentry]\norg = \"acme\"\n",
+    )
+    .unwrap();
+    let out = run(repo.path(), &fake.url(), &["report"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no [[service]]"));
     assert!(fake.requests.lock().unwrap().is_empty());
 }
 
@@ -635,29 +653,82 @@ async fn short_windows_are_per_hour() {
     let out = run(
         repo.path(),
         &fake.url(),
-        &["report", "--since", "2026-01-01T12:00:00Z", "--until", "2026-01-03T12:00:00Z", "--format", "json", "--dora-source", "git"],
+        &[
+            "report",
+            "--since",
+            "2026-01-01T12:00:00Z",
+            "--until",
+            "2026-01-03T12:00:00Z",
+            "--format",
+            "json",
+            "--dora-source",
+            "git",
+        ],
         &[],
     )
     .await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let j: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["window"]["bucket"], "hour");
-    let buckets = j["services"][0]["performance"]["buckets"].as_array().unwrap();
+    let buckets = j["services"][0]["performance"]["buckets"]
+        .as_array()
+        .unwrap();
     assert_eq!(buckets.len(), 48);
     let first = 1_767_268_800; // 2026-01-01T12:00:00Z
-    approx(&buckets[0]["transactions_count"], s.count("web", first, 3_600), "hourly count");
-    assert_eq!(j["services"][0]["user_impact"]["buckets"].as_array().unwrap().len(), 48);
+    approx(
+        &buckets[0]["transactions_count"],
+        s.count("web", first, 3_600),
+        "hourly count",
+    );
+    assert_eq!(
+        j["services"][0]["user_impact"]["buckets"]
+            .as_array()
+            .unwrap()
+            .len(),
+        48
+    );
     check_contract_answers(&fake);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_sends_nothing_and_lists_the_requests() {
     let repo = repo_with_tags(&[("web", "web")]);
-    let fake = SentryFake::start(seed(&[("web", 1, Kind::Busy)], SWITCH), Duration::ZERO, common::contract).await;
-    let out = run(repo.path(), &fake.url(), &["--dry-run", "report", "--since", "7d", "--format", "json", "--dora-source", "git"], &[]).await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let fake = SentryFake::start(
+        seed(&[("web", 1, Kind::Busy)], SWITCH),
+        Duration::ZERO,
+        common::contract,
+    )
+    .await;
+    let out = run(
+        repo.path(),
+        &fake.url(),
+        &[
+            "--dry-run",
+            "report",
+            "--since",
+            "7d",
+            "--format",
+            "json",
+            "--dora-source",
+            "git",
+        ],
+        &[],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(fake.requests.lock().unwrap().is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("events-timeseries") && err.contains("sessions"), "{err}");
+    assert!(
+        err.contains("events-timeseries") && err.contains("sessions"),
+        "{err}"
+    );
     assert!(!err.contains(TOKEN));
 }
