@@ -65,7 +65,9 @@ async fn fetch(
             ctx.repo_path.display()
         );
     };
-    let (deps, _) = git_source::tag_deployments(repo, &args.tag_pattern)?;
+    let patterns = obsctl_core::series::TagPatterns::parse(&args.tag_patterns)
+        .map_err(|e| anyhow::anyhow!("--tag-pattern: {e}"))?;
+    let (deps, _) = git_source::tag_deployments(repo, &patterns)?;
     Ok(("git", deps, Vec::new()))
 }
 
@@ -96,18 +98,24 @@ pub async fn delivery(
             );
         }
     };
+    // Git tags record no failures (report takes no incidents file): change
+    // failure, recovery and rework are unknown, not 0.
+    let options = engine::Options {
+        no_failure_data: source == "git",
+        ..Default::default()
+    };
     let analysis = match &repo {
         Some(r) => engine::analyze(
             &deployments,
             &incidents,
-            Default::default(),
+            options,
             window.since,
             &mut GitChanges::new(r),
         ),
         None => engine::analyze(
             &deployments,
             &incidents,
-            Default::default(),
+            options,
             window.since,
             &mut NoChanges,
         ),

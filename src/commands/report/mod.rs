@@ -23,9 +23,12 @@ use obsctl_core::config::{Config, Service};
 use obsctl_core::report::{self, Report, ServiceReport, WindowInfo};
 
 use crate::cli::ReportArgs;
-use crate::context::{Context, SentryConfig, parse_url, usage};
+use crate::context::{Context, ProviderState, usage};
 use crate::providers::sentry::Sentry;
 use crate::ui::Format;
+
+/// The formats `report` writes.
+pub const FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Markdown, Format::Html];
 
 /// The resolved options.
 pub struct Plan {
@@ -97,31 +100,17 @@ pub fn plan(args: &ReportArgs, ctx: &Context, config: Config, config_name: &str)
     })
 }
 
-/// Sentry without projects (they come from each `[[service]]`): token from
-/// `SENTRY_AUTH_TOKEN`, organization from `SENTRY_ORG` or `[sentry] org`.
-fn sentry(ctx: &Context, config: &Config) -> Result<Result<Sentry, String>> {
-    let p = ctx.providers();
-    let Some(token) = p.sentry_auth_token.clone() else {
-        return Ok(Err(
-            "Sentry is not configured: set SENTRY_AUTH_TOKEN (scope org:read)".into(),
-        ));
-    };
-    let Some(org) = p.sentry_org.clone().or_else(|| config.sentry.org.clone()) else {
-        return usage(
-            "Sentry: SENTRY_ORG (or [sentry] org in obsctl.toml) is not set: name the organization slug",
-        );
-    };
-    let url = p.sentry_url.clone().or_else(|| config.sentry.url.clone());
-    let url = parse_url("SENTRY_URL", url.as_deref().unwrap_or("https://sentry.io"))?;
-    Ok(Ok(Sentry::new(
-        ctx.http.clone(),
-        SentryConfig {
-            token,
-            org,
-            projects: Vec::new(),
-            url,
-        },
-    )))
+/// Sentry as resolved (token, organization from `SENTRY_ORG` or `[sentry]
+/// org`, URL); the projects come from each `[[service]]`. `Err(why)` when it
+/// is not configured or disabled: the Sentry sections say so.
+fn sentry(ctx: &Context) -> Result<Result<Sentry, String>> {
+    Ok(match ctx.sentry_state()? {
+        ProviderState::Ready(cfg) => Ok(Sentry::new(ctx.http.clone(), cfg.clone())),
+        ProviderState::Missing(why) => Err(format!(
+            "Sentry is not configured: {why} (a token with org:read)"
+        )),
+        ProviderState::Disabled => Err("Sentry is disabled (--no-sentry)".into()),
+    })
 }
 
 fn progress_bar(ctx: &Context, n: usize) -> indicatif::ProgressBar {
@@ -140,19 +129,14 @@ fn progress_bar(ctx: &Context, n: usize) -> indicatif::ProgressBar {
 }
 
 pub async fn run(args: ReportArgs, ctx: &Context) -> Result<()> {
-    let explicit = ctx.env.get("OBSCTL_CONFIG").map(PathBuf::from);
-    let cwd = PathBuf::from(".");
-    let loaded = crate::config_file::load(
-        explicit.as_deref(),
-        &[ctx.repo_path.as_path(), cwd.as_path()],
-    )?;
+    let loaded = &ctx.config;
     let config_name = loaded
         .path
         .as_ref()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "obsctl.toml (not found)".into());
-    let plan = plan(&args, ctx, loaded.config, &config_name)?;
-    let sentry = sentry(ctx, &plan.config)?;
+    let plan = plan(&args, ctx, loaded.config.clone(), &config_name)?;
+    let sentry = sentry(ctx)?;
     let bar = progress_bar(ctx, plan.services.len());
     let w = &plan.window;
 

@@ -121,6 +121,7 @@ fn qc_rows(d: &Delivery) -> Vec<[String; 5]> {
                     d.rework_count,
                     d.deployments_total_count
                 ),
+                None if d.deployments_total_count > 0 => "n/a (no failure data)".into(),
                 None => "n/a (no deployments)".into(),
             },
             q.and_then(|q| q.inputs.rework)
