@@ -383,7 +383,7 @@ async fn usage_errors_send_nothing() {
     for (args, needle) in [
         (
             vec!["report", "--format", "csv"],
-            "html, markdown, json or text",
+            "use text or json or markdown or html",
         ),
         (vec!["report", "--service", "nope"], "services: web"),
         (vec!["report", "--benchmark", "martians"], "technology"),

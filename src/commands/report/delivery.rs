@@ -181,13 +181,20 @@ pub fn from_metrics(
         } else {
             Status::Ok
         },
-        note: none_found.then(|| {
-            if source == "git" {
+        note: if none_found {
+            Some(if source == "git" {
                 "no deployments found: no tags match --tag-pattern".to_string()
             } else {
                 "no deployments of this environment on GitHub".to_string()
-            }
-        }),
+            })
+        } else if source == "git" {
+            Some(
+                "from git tags, which record no failures: change failure rate, recovery time and rework rate are unknown (a GitHub token gives them)"
+                    .to_string(),
+            )
+        } else {
+            None
+        },
         source: Some(source.to_string()),
         deployments_count: f.deployments,
         deployments_per_day: f.per_day,
