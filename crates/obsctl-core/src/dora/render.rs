@@ -824,9 +824,6 @@ mod page_tests {
     fn compare_previous_is_in_the_page() {
         let r = compared();
         let h = html(&r);
-        if let Ok(path) = std::env::var("OBSCTL_DUMP_DORA_HTML") {
-            std::fs::write(path, &h).unwrap();
-        }
         assert!(h.contains("Previous window"));
         assert!(h.contains("previous window (shifted)"));
         assert!(h.contains("Change against the previous window"));

@@ -251,10 +251,3 @@ fn every_json_number_names_its_unit() {
     walk(&serde_json::to_value(&r).unwrap(), "", "", &mut bad);
     assert!(bad.is_empty(), "{bad:?}");
 }
-
-#[test]
-fn dump_sample_html_when_asked() {
-    if let Ok(path) = std::env::var("OBSCTL_DUMP_REPORT_HTML") {
-        std::fs::write(path, render::html(&sample_report())).unwrap();
-    }
-}
