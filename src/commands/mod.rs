@@ -5,19 +5,26 @@
 pub mod completions;
 pub mod deploy;
 pub mod dora;
+pub mod incident;
 pub mod notify;
 pub mod release;
 pub mod report;
+pub mod status;
 
 use anyhow::Result;
 
-use crate::cli::{Command, DeployCommand, DoraCommand, ReleaseCommand};
+use crate::cli::{
+    Command, DeployCommand, DoraCommand, IncidentCommand, ReleaseCommand, StatusCommand,
+};
 use crate::context::{Context, usage};
 use crate::http::PlannedRequest;
 use crate::ui::Format;
 
 /// `text` and `json`: what every command supports.
 pub const TEXT_JSON: &[Format] = &[Format::Text, Format::Json];
+
+/// `deploy verify`: the table, the JSON report, or the step summary's Markdown.
+pub const VERIFY_FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Markdown];
 
 /// Every report format (`dora report`).
 pub const REPORT_FORMATS: &[Format] = &[
@@ -43,13 +50,13 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
             formats(ctx, "deploy finish", TEXT_JSON)?;
             deploy::finish(args, ctx).await
         }
+        Command::Deploy(DeployCommand::Verify(args)) => {
+            formats(ctx, "deploy verify", VERIFY_FORMATS)?;
+            deploy::verify::run(args, ctx).await
+        }
         Command::Notify(args) => {
             formats(ctx, "notify", TEXT_JSON)?;
             notify::run(args, ctx).await
-        }
-        Command::Deploy(DeployCommand::Verify(args)) => {
-            formats(ctx, "deploy verify", TEXT_JSON)?;
-            deploy::verify::run(args, ctx).await
         }
         Command::Dora(DoraCommand::Report(args)) => {
             formats(ctx, "dora report", REPORT_FORMATS)?;
@@ -61,6 +68,26 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         }
         Command::Completions { shell } => completions::completions(shell),
         Command::Man(args) => completions::man(args),
+        Command::Status(StatusCommand::Check(args)) => {
+            formats(ctx, "status check", TEXT_JSON)?;
+            status::check::run(args, ctx).await
+        }
+        Command::Status(StatusCommand::Build(args)) => {
+            formats(ctx, "status build", TEXT_JSON)?;
+            status::build::run(args, ctx).await
+        }
+        Command::Incident(IncidentCommand::Open(args)) => {
+            formats(ctx, "incident open", TEXT_JSON)?;
+            incident::open::run(args, ctx).await
+        }
+        Command::Incident(IncidentCommand::Update(args)) => {
+            formats(ctx, "incident update", TEXT_JSON)?;
+            incident::update::run(args, ctx).await
+        }
+        Command::Incident(IncidentCommand::Resolve(args)) => {
+            formats(ctx, "incident resolve", TEXT_JSON)?;
+            incident::resolve::run(args, ctx).await
+        }
     }
 }
 

@@ -8,7 +8,6 @@
 //!
 //! Modules:
 //! - [`config`]: `obsctl.toml`, the team's services, alerts and SLOs.
-//! - [`verify`]: `deploy verify`'s windows, checks, verdict and report.
 //! - [`repository`]: repository identity as a path (GitHub, GitLab nested groups, Bitbucket, Azure DevOps).
 //! - [`series`]: release series — tag patterns, versions, the previous release.
 //! - [`text`]: the one set of text helpers (truncation, short SHAs, RFC 3339,
@@ -21,6 +20,9 @@
 //!   Block Kit / Discord builders.
 //! - [`dora`]: the DORA metrics engine, its model, input parsing and renderers.
 //! - [`redact`]: the redaction rules for secrets.
+//! - [`verify`]: `deploy verify`'s windows, checks, verdict and report.
+//! - [`status`]: health verdicts, incidents as issues, the status roll-up,
+//!   uptime and the static status site.
 //! - [`chart`]: SVG charts (plotters) and the HTML page shell of the reports.
 //! - [`quickcheck`]: DORA Quick Check (2025) scores and benchmarks.
 //! - [`report`]: `obsctl report`'s model and renderers.
@@ -41,6 +43,7 @@ pub mod release;
 pub mod report;
 pub mod repository;
 pub mod series;
+pub mod status;
 pub mod text;
 pub mod verify;
 

@@ -35,9 +35,11 @@ use crate::message::{Event, Message, Route, Severity};
 use crate::notify::{MessageRef, Notifier, report_failures};
 use crate::providers::github::GitHub;
 use crate::providers::github::deployments::{Deployment, DeploymentStatus};
+use crate::providers::github::issues::{Issue, IssueState, NewIssue};
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::explore::{self, ExploreQuery, number, quote, string};
 use crate::providers::sentry::sessions::{Period, SessionsQuery};
+use crate::text;
 use crate::ui::Format;
 
 /// The fields of the one Explore request per service.
@@ -98,7 +100,7 @@ pub async fn run(args: DeployVerifyArgs, ctx: &Context) -> Result<()> {
         );
     };
     let github = ctx.github()?.map(|cfg| GitHub::new(ctx.http.clone(), cfg));
-    let found = discover(&opts, &sentry, github.as_ref()).await?;
+    let found = discover(ctx, &opts, &sentry, github.as_ref()).await?;
     let spec = WindowSpec {
         deploy_started: found.started,
         deploy_finished: found.finished,
@@ -131,6 +133,8 @@ pub async fn run(args: DeployVerifyArgs, ctx: &Context) -> Result<()> {
         }
     }
     match report.exit_code {
+        // --dry-run judged nothing real: the plan is the result.
+        _ if ctx.dry_run => Ok(()),
         0 => Ok(()),
         code => Err(ExitStatus(code).into()),
     }
@@ -139,14 +143,6 @@ pub async fn run(args: DeployVerifyArgs, ctx: &Context) -> Result<()> {
 // ------------------------------------------------------------ resolution
 
 fn resolve(args: DeployVerifyArgs, ctx: &Context) -> Result<Options> {
-    if !matches!(
-        ctx.ui.format,
-        Format::Text | Format::Json | Format::Markdown
-    ) {
-        return usage(
-            "deploy verify: --format must be one of text (table), json, markdown".to_string(),
-        );
-    }
     let dur = |flag: &str, v: &str| {
         windows::parse_duration(v).or_else(|e| usage(format!("--{flag} {v:?}: {e}")))
     };
@@ -155,10 +151,8 @@ fn resolve(args: DeployVerifyArgs, ctx: &Context) -> Result<Options> {
     if window <= Duration::zero() {
         return usage("--window must be longer than zero (e.g. 30m)");
     }
-    // TODO(arch): take the config from the resolved Context once it carries it.
-    let loaded = crate::config_file::load(None, &[ctx.repo_path.as_path()])?;
-    let config = loaded.config;
-    let targets = targets(&args.services, &config, ctx)?;
+    let config = &ctx.config.config;
+    let targets = targets(&args.services, config, ctx)?;
     let environment = match &args.environment {
         Some(e) => e.clone(),
         None => args
@@ -246,7 +240,10 @@ fn targets(
     if !config.services.is_empty() {
         return config.services.iter().map(of).collect();
     }
-    let projects = ctx.sentry()?.map(|c| c.projects).unwrap_or_default();
+    let projects = match ctx.sentry_state()? {
+        crate::context::ProviderState::Ready(c) => c.projects.clone(),
+        _ => Vec::new(),
+    };
     Ok(projects
         .into_iter()
         .map(|p| Target {
@@ -259,7 +256,13 @@ fn targets(
 
 // ------------------------------------------------------------- discovery
 
-async fn discover(opts: &Options, sentry: &Sentry, github: Option<&GitHub>) -> Result<Found> {
+async fn discover(
+    ctx: &Context,
+    opts: &Options,
+    sentry: &Sentry,
+    github: Option<&GitHub>,
+) -> Result<Found> {
+    // Round 1: the candidate's Sentry deploys and the environment's GitHub deployments.
     let listed = async {
         match github {
             Some(gh) => Some(gh.list_environment_deployments(&opts.environment).await),
@@ -267,7 +270,11 @@ async fn discover(opts: &Options, sentry: &Sentry, github: Option<&GitHub>) -> R
         }
     };
     let (sentry_deploys, listed) = tokio::join!(sentry.list_deploys(&opts.release), listed);
-    let sentry_deploys = sentry_deploys.context("reading the candidate's Sentry deploys")?;
+    // A release Sentry does not know has no deploys: GitHub may still know the deploy.
+    let sentry_deploys = match sentry_deploys {
+        Err(e) if e.status() == Some(404) => Vec::new(),
+        r => r.context("reading the candidate's Sentry deploys")?,
+    };
     let deployments = listed
         .transpose()
         .context("reading the environment's GitHub deployments")?
@@ -276,18 +283,16 @@ async fn discover(opts: &Options, sentry: &Sentry, github: Option<&GitHub>) -> R
         .iter()
         .filter(|d| d.environment == opts.environment)
         .filter_map(|d| {
-            let fin = obsctl_core::text::parse_rfc3339(d.date_finished.as_deref()?)?;
-            Some((
-                fin,
-                d.date_started
-                    .as_deref()
-                    .and_then(obsctl_core::text::parse_rfc3339),
-            ))
+            let fin = text::parse_rfc3339(d.date_finished.as_deref()?)?;
+            Some((fin, d.date_started.as_deref().and_then(text::parse_rfc3339)))
         })
         .max_by_key(|(fin, _)| *fin);
     let pick = pick_deployments(&deployments, &opts.release);
-    let need_baseline = opts.baseline.is_none();
-    let older: Vec<&Deployment> = if need_baseline { pick.older } else { vec![] };
+    let older: Vec<&Deployment> = match opts.baseline {
+        None => pick.older.clone(),
+        Some(_) => vec![],
+    };
+    // Round 2, only what is still unknown, concurrently.
     let candidate_statuses = async {
         match (github, pick.candidate, from_sentry) {
             (Some(gh), Some(d), None) => Some(gh.list_deployment_statuses(d.id).await),
@@ -301,60 +306,135 @@ async fn discover(opts: &Options, sentry: &Sentry, github: Option<&GitHub>) -> R
         }
     }));
     let (cand_st, older_st) = tokio::join!(candidate_statuses, older_statuses);
-    let (finished, started) = match from_sentry {
+    let finish = match from_sentry {
+        Some(f) => Some(f),
+        None => cand_st
+            .transpose()
+            .context("reading the candidate deployment's statuses")?
+            .and_then(|st| success_time(&st))
+            .map(|fin| (fin, None)),
+    };
+    let mut baseline = match &opts.baseline {
+        Some(b) => Some((b.clone(), "flag")),
+        None => first_successful(&older, older_st)?.map(|v| (v, "github")),
+    };
+    if baseline.is_none() && github.is_none() {
+        if let Some((fin, _)) = finish {
+            baseline = sentry_baseline(sentry, opts, fin)
+                .await?
+                .map(|v| (v, "sentry"));
+        }
+    }
+    found(
+        ctx,
+        opts,
+        github.is_some(),
+        finish,
+        baseline,
+        pick.candidate,
+    )
+}
+
+/// Without GitHub: the release of the project whose deploy to the
+/// environment finished last before the candidate's (the newest 5
+/// releases' deploys, read concurrently: two more round trips).
+async fn sentry_baseline(
+    sentry: &Sentry,
+    opts: &Options,
+    candidate_finished: DateTime<Utc>,
+) -> Result<Option<String>> {
+    let Some(project) = opts.targets.first().map(|t| t.project.as_str()) else {
+        return Ok(None);
+    };
+    let versions = sentry
+        .list_recent_versions(project, &opts.environment, 6)
+        .await
+        .context("reading the project's recent Sentry releases")?;
+    let others: Vec<&String> = versions
+        .iter()
+        .filter(|v| **v != opts.release)
+        .take(5)
+        .collect();
+    let deploys =
+        futures::future::join_all(others.iter().map(|v| sentry.list_deploys(v.as_str()))).await;
+    let mut best: Option<(DateTime<Utc>, String)> = None;
+    for (v, listed) in others.into_iter().zip(deploys) {
+        let listed = listed.with_context(|| format!("reading the Sentry deploys of {v}"))?;
+        let newest = listed
+            .iter()
+            .filter(|d| d.environment == opts.environment)
+            .filter_map(|d| text::parse_rfc3339(d.date_finished.as_deref()?))
+            .filter(|t| *t < candidate_finished)
+            .max();
+        if let Some(t) = newest {
+            if best.as_ref().is_none_or(|(b, _)| t > *b) {
+                best = Some((t, v.clone()));
+            }
+        }
+    }
+    Ok(best.map(|(_, v)| v))
+}
+
+/// The release of the newest earlier deployment that succeeded.
+fn first_successful(
+    older: &[&Deployment],
+    statuses: Vec<Result<Vec<DeploymentStatus>, HttpError>>,
+) -> Result<Option<String>> {
+    for (d, st) in older.iter().zip(statuses) {
+        let st = st.context("reading an earlier GitHub deployment's statuses")?;
+        if success_time(&st).is_some() {
+            return Ok(d.obsctl_payload().map(|p| p.version));
+        }
+    }
+    Ok(None)
+}
+
+/// What discovery amounts to, or the error naming what is missing.
+/// `--dry-run` goes on with placeholders (nothing was looked up).
+fn found(
+    ctx: &Context,
+    opts: &Options,
+    has_github: bool,
+    finish: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+    baseline: Option<(String, &'static str)>,
+    candidate: Option<&Deployment>,
+) -> Result<Found> {
+    let (finished, started) = match finish {
         Some(f) => f,
+        None if ctx.dry_run => (Utc::now() - opts.window - opts.warmup, None),
         None => {
-            let statuses = cand_st
-                .transpose()
-                .context("reading the candidate deployment's statuses")?
-                .unwrap_or_default();
-            let fin = success_time(&statuses).ok_or_else(|| {
-                anyhow!(
-                    "{} has no finished deploy to {}: neither a Sentry deploy nor a successful GitHub \
-                     deployment records it; run `obsctl deploy finish --environment {} --status success` \
-                     first, or check --release",
-                    opts.release,
-                    opts.environment,
-                    opts.environment
-                )
-            })?;
-            let start = pick.candidate.and_then(deployment_start);
-            (fin, start)
+            return Err(anyhow!(
+                "{} has no finished deploy to {}: neither a Sentry deploy nor a successful GitHub \
+                 deployment records it; run `obsctl deploy finish --environment {} --status success` \
+                 first, or check --release",
+                opts.release,
+                opts.environment,
+                opts.environment
+            ));
         }
     };
-    let started = started.or_else(|| pick.candidate.and_then(deployment_start));
-    let (baseline, source) = match &opts.baseline {
-        Some(b) => (b.clone(), "flag"),
+    let (baseline, baseline_source) = match baseline {
+        Some(b) => b,
+        None if ctx.dry_run => ("<baseline>".to_string(), "dry-run"),
         None => {
-            let mut found = None;
-            for (d, st) in older.iter().zip(older_st) {
-                let st = st.context("reading an earlier GitHub deployment's statuses")?;
-                if success_time(&st).is_some() {
-                    found = d.obsctl_payload().map(|p| p.version);
-                    break;
+            return Err(anyhow!(
+                "no earlier release deployed to {} was found in {}: pass --baseline V (the \
+                 release the deploy replaced)",
+                opts.environment,
+                if has_github {
+                    "the GitHub deployments"
+                } else {
+                    "the project's Sentry deploys"
                 }
-            }
-            let b = found.ok_or_else(|| {
-                anyhow!(
-                    "no earlier release deployed to {} was found in {}: pass --baseline V (the \
-                     release the deploy replaced)",
-                    opts.environment,
-                    if github.is_some() {
-                        "the GitHub deployments"
-                    } else {
-                        "GitHub (not configured)"
-                    }
-                )
-            })?;
-            (b, "github")
+            ));
         }
     };
     Ok(Found {
         finished,
-        started,
+        started: started.or_else(|| candidate.and_then(deployment_start)),
         baseline,
-        baseline_source: source,
-        deployment: pick.candidate.cloned(),
+        baseline_source,
+        deployment: candidate.cloned(),
     })
 }
 
@@ -390,14 +470,14 @@ fn success_time(statuses: &[DeploymentStatus]) -> Option<DateTime<Utc>> {
     statuses
         .iter()
         .filter(|s| s.state == "success")
-        .filter_map(|s| obsctl_core::text::parse_rfc3339(s.created_at.as_deref()?))
+        .filter_map(|s| text::parse_rfc3339(s.created_at.as_deref()?))
         .max()
 }
 
 fn deployment_start(d: &Deployment) -> Option<DateTime<Utc>> {
     d.obsctl_payload()
-        .and_then(|p| obsctl_core::text::parse_rfc3339(&p.started_at))
-        .or_else(|| obsctl_core::text::parse_rfc3339(d.created_at.as_deref()?))
+        .and_then(|p| text::parse_rfc3339(&p.started_at))
+        .or_else(|| text::parse_rfc3339(d.created_at.as_deref()?))
 }
 
 // -------------------------------------------------------------- the data
@@ -405,29 +485,34 @@ fn deployment_start(d: &Deployment) -> Option<DateTime<Utc>> {
 /// `--wait`: sleep until the candidate window is complete; a progress line
 /// on a terminal, a notice elsewhere.
 async fn wait_until(ctx: &Context, until: DateTime<Utc>) {
-    let secs = (until - Utc::now()).num_seconds().max(0) as u64;
-    if secs == 0 {
+    // One second past the end: the last bucket is whole.
+    let total = (until - Utc::now() + Duration::seconds(1))
+        .to_std()
+        .unwrap_or_default();
+    if total.is_zero() {
         return;
     }
     let tty = !ctx.ui.quiet && !ctx.ui.actions && std::io::stderr().is_terminal();
     if !tty {
         ctx.ui.notice(&format!(
             "waiting {} until {} UTC for the candidate window to complete",
-            obsctl_core::text::human_duration(secs as i64),
+            text::human_duration(total.as_secs().max(1) as i64),
             until.format("%H:%M:%S")
         ));
-        tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+        tokio::time::sleep(total).await;
         return;
     }
-    let bar = indicatif::ProgressBar::new(secs);
+    let bar = indicatif::ProgressBar::new(total.as_secs());
     bar.set_style(
         indicatif::ProgressStyle::with_template(
             "waiting for the candidate window {wide_bar} {pos}/{len} s",
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    for _ in 0..secs {
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let end = tokio::time::Instant::now() + total;
+    while tokio::time::Instant::now() < end {
+        let step = (end - tokio::time::Instant::now()).min(std::time::Duration::from_secs(1));
+        tokio::time::sleep(step).await;
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -784,18 +869,10 @@ async fn announce(ctx: &Context, report: &Report, deployment: Option<&Deployment
     report_failures(ctx, &deliveries)
 }
 
-/// The marker of the incident issues `deploy verify` opens (per environment).
-fn incident_marker(environment: &str) -> String {
-    format!("<!-- obsctl:verify environment={environment} -->")
-}
-
 /// `--open-incident`: on fail, open one issue labelled `incident` (never
 /// twice for the same release); on pass, close the open ones of earlier
-/// releases in the environment. Failures are warnings.
-///
-/// Smallest code on purpose: the GitHub issues client
-/// (`src/providers/github/issues.rs`) belongs to the status helper; these
-/// three calls move there when it lands.
+/// releases in the environment. Failures are warnings. Issues go through
+/// the GitHub issues client (`src/providers/github/issues.rs`).
 async fn incident(ctx: &Context, gh: &GitHub, report: &Report, deployment: Option<&Deployment>) {
     let result = match report.verdict {
         Verdict::Fail => open_incident(gh, report, deployment).await,
@@ -809,29 +886,33 @@ async fn incident(ctx: &Context, gh: &GitHub, report: &Report, deployment: Optio
     }
 }
 
-async fn open_issues(gh: &GitHub, marker: &str) -> Result<Vec<Value>, HttpError> {
-    let req = gh
-        .request(
-            reqwest::Method::GET,
-            "list incident issues",
-            gh.repo_url("issues"),
-        )
-        .query(&[
-            ("labels", "incident"),
-            ("state", "open"),
-            ("per_page", "100"),
-        ])
-        .dry_run_reply(json!([]));
-    let list: Vec<Value> = gh.send_ok(req, "issues: read").await?.json()?;
-    Ok(list
-        .into_iter()
-        .filter(|i| i.get("pull_request").is_none())
-        .filter(|i| i["body"].as_str().is_some_and(|b| b.contains(marker)))
-        .collect())
+/// The label `dora report` counts.
+const INCIDENT_LABEL: &str = "incident";
+
+/// The marker of the incident issues `deploy verify` opens, per
+/// environment and release (HTML comments: invisible on GitHub).
+fn incident_marker(environment: &str) -> String {
+    format!(
+        "<!-- obsctl:verify environment={} -->",
+        marker_value(environment)
+    )
 }
 
-fn release_line(release: &str) -> String {
-    format!("<!-- obsctl:release={} -->", release.replace("--", "- -"))
+fn release_marker(release: &str) -> String {
+    format!("<!-- obsctl:verify-release={} -->", marker_value(release))
+}
+
+/// A value that can neither end the HTML comment nor contain a space.
+fn marker_value(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._@+:".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 async fn open_incident(
@@ -840,82 +921,63 @@ async fn open_incident(
     deployment: Option<&Deployment>,
 ) -> Result<String, HttpError> {
     let marker = incident_marker(&report.environment);
-    let existing = open_issues(gh, &marker).await?;
-    let mine = release_line(&report.candidate);
-    if let Some(i) = existing
-        .iter()
-        .find(|i| i["body"].as_str().is_some_and(|b| b.contains(&mine)))
-    {
+    let mine = release_marker(&report.candidate);
+    let is_ours = |i: &Issue| i.body.contains(&marker) && i.body.contains(&mine);
+    let open = gh
+        .list_issues(&[INCIDENT_LABEL], IssueState::Open, None)
+        .await?;
+    if let Some(i) = open.iter().find(|i| is_ours(i)) {
         return Ok(format!(
             "incident issue #{} is already open for {}",
-            i["number"], report.candidate
+            i.number, report.candidate
         ));
     }
     let what = match deployment {
-        Some(d) => format!(
-            "deployment {} ({})",
-            d.id,
-            obsctl_core::text::short_sha(&d.sha)
-        ),
+        Some(d) => format!("deployment {} ({})", d.id, text::short_sha(&d.sha)),
         None => "the deploy".into(),
     };
-    let body = format!(
-        "`obsctl deploy verify` failed for {what} of `{}` to **{}** (baseline `{}`).\n\nFailed checks: {}\n\n{}\n{marker}\n{mine}\n",
-        report.candidate,
-        report.environment,
-        report.baseline,
-        report.failed_checks.join(", "),
-        report.markdown(),
-    );
-    let title = crate::providers::github::deployments::truncate_chars(
-        &format!(
-            "Deploy verify failed: {} on {} ({what})",
-            report.candidate, report.environment
+    let spec = NewIssue {
+        title: text::truncate_chars(
+            &format!(
+                "Deploy verify failed: {} on {} ({what})",
+                report.candidate, report.environment
+            ),
+            256,
         ),
-        256,
-    );
-    let req = gh
-        .request(
-            reqwest::Method::POST,
-            "open incident issue",
-            gh.repo_url("issues"),
-        )
-        .json(&json!({"title": title, "body": body, "labels": ["incident"]}))
-        .dry_run_reply(json!({"number": 0}));
-    let created: Value = gh.send_ok(req, "issues: write").await?.json()?;
-    Ok(format!("opened incident issue #{}", created["number"]))
+        body: format!(
+            "`obsctl deploy verify` failed for {what} of `{}` to **{}** (baseline `{}`).\n\n\
+             Failed checks: {}\n\n{}\n{marker}\n{mine}\n",
+            report.candidate,
+            report.environment,
+            report.baseline,
+            report.failed_checks.join(", "),
+            report.markdown(),
+        ),
+        labels: vec![INCIDENT_LABEL.into()],
+    };
+    let created = gh.create_issue(&spec, is_ours).await?;
+    Ok(format!("opened incident issue #{}", created.number))
 }
 
 async fn close_incidents(gh: &GitHub, report: &Report) -> Result<String, HttpError> {
     let marker = incident_marker(&report.environment);
-    let mine = release_line(&report.candidate);
-    let open = open_issues(gh, &marker).await?;
+    let mine = release_marker(&report.candidate);
+    let open = gh
+        .list_issues(&[INCIDENT_LABEL], IssueState::Open, None)
+        .await?;
     let stale: Vec<u64> = open
         .iter()
-        .filter(|i| !i["body"].as_str().is_some_and(|b| b.contains(&mine)))
-        .filter_map(|i| i["number"].as_u64())
+        .filter(|i| i.body.contains(&marker) && !i.body.contains(&mine))
+        .map(|i| i.number)
         .collect();
-    let closes = stale.iter().map(|n| async move {
-        let req = gh
-            .request(
-                reqwest::Method::PATCH,
-                "close incident issue",
-                gh.repo_url(&format!("issues/{n}")),
-            )
-            .json(&json!({"state": "closed", "state_reason": "completed"}))
-            .dry_run_reply(json!({"number": n}));
-        gh.send_ok(req, "issues: write").await.map(|_| *n)
-    });
-    let closed: Vec<u64> = futures::future::join_all(closes)
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()?;
-    Ok(if closed.is_empty() {
+    let closed = futures::future::join_all(stale.iter().map(|n| gh.close_issue(*n))).await;
+    closed.into_iter().collect::<Result<Vec<()>, _>>()?;
+    Ok(if stale.is_empty() {
         String::new()
     } else {
         format!(
             "closed incident issue(s) {} ({} passed)",
-            closed
+            stale
                 .iter()
                 .map(|n| format!("#{n}"))
                 .collect::<Vec<_>>()
