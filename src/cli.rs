@@ -42,6 +42,13 @@ pub enum Command {
     #[command(subcommand)]
     Dora(DoraCommand),
 
+    /// Prove that errors reach Sentry: send test events and time them until visible.
+    #[command(subcommand)]
+    Events(EventsCommand),
+
+    /// Sentry monitors and alerts as code.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
     /// Health checks with incidents as GitHub issues, and a static status page.
     #[command(subcommand)]
     Status(StatusCommand),
@@ -591,6 +598,153 @@ pub struct ReportArgs {
     /// organisation size (`fewer_than_100`, `more_than_9999`, ...).
     #[arg(long, value_name = "KEY", default_value = "all")]
     pub benchmark: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Send a test error event (or a spike) to Sentry and wait until it is visible.
+    Test(EventsTestArgs),
+}
+
+/// `obsctl events test`: see docs/events-test.md.
+#[derive(Debug, Args)]
+pub struct EventsTestArgs {
+    /// The obsctl.toml service: its Sentry project and environment.
+    #[arg(long, value_name = "NAME", conflicts_with = "project")]
+    pub service: Option<String>,
+
+    /// The Sentry project slug (default: the service's, else SENTRY_PROJECT).
+    #[arg(long, value_name = "SLUG")]
+    pub project: Option<String>,
+
+    /// The DSN to send with (default: SENTRY_DSN, else the project's first
+    /// active client key, read with SENTRY_AUTH_TOKEN). Its key is a secret.
+    #[arg(long, value_name = "DSN", hide_env_values = true)]
+    pub dsn: Option<String>,
+
+    /// Send a spike of N events of the one fingerprint, concurrently.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub count: u32,
+
+    /// Fail unless the event is readable in Sentry within this time (30s, 2m).
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub max_latency: String,
+
+    /// The event's environment (default: the service's).
+    #[arg(long, value_name = "ENV")]
+    pub environment: Option<String>,
+
+    /// The event's release (must equal the Sentry release version).
+    #[arg(long, value_name = "V")]
+    pub release: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Check the [[alert]], [alerts] and [slack] parts of obsctl.toml, offline (exit 2 on any problem).
+    Lint(AlertsLintArgs),
+    /// Show what `apply` would change in Sentry, per alert key (token scope alerts:read).
+    Plan(AlertsPlanArgs),
+    /// Create, update (and with --prune delete) the managed monitors and alerts (alerts:write).
+    Apply(AlertsApplyArgs),
+    /// Print [[alert]] TOML for the monitors of the configured projects.
+    Import(AlertsImportArgs),
+    /// Print (or --write) the epic's Sentry-side alerts for one service.
+    Init(AlertsInitArgs),
+    /// Prove an alert works: an error spike for error-spike monitors, else test-fire its actions.
+    Test(AlertsTestArgs),
+}
+
+/// Where obsctl.toml is (until the global `--config` lands, each alerts command takes it).
+#[derive(Debug, Args)]
+pub struct ConfigFileArg {
+    /// The config file (default: obsctl.toml at the repository root, else the working directory).
+    #[arg(long = "config", env = "OBSCTL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsLintArgs {
+    #[command(flatten)]
+    pub file: ConfigFileArg,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsPlanArgs {
+    #[command(flatten)]
+    pub file: ConfigFileArg,
+    /// Exit 3 when changes are pending (0 in sync, 1 failure, 2 bad input).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Also plan deleting managed monitors and alerts whose key left the file.
+    #[arg(long)]
+    pub prune: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsApplyArgs {
+    #[command(flatten)]
+    pub file: ConfigFileArg,
+    /// Delete managed monitors and alerts whose key left the file.
+    #[arg(long)]
+    pub prune: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsImportArgs {
+    #[command(flatten)]
+    pub file: ConfigFileArg,
+    /// Import the monitors of this project (repeatable; default: the projects of obsctl.toml's services).
+    #[arg(long = "project", value_name = "SLUG")]
+    pub projects: Vec<String>,
+    /// Only monitors obsctl does not manage yet.
+    #[arg(long)]
+    pub unmanaged_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsInitArgs {
+    #[command(flatten)]
+    pub file: ConfigFileArg,
+    /// The service's name (its key in reports and on the status page).
+    #[arg(long, value_name = "NAME")]
+    pub service: String,
+    /// Its Sentry project slug (default: the service name).
+    #[arg(long, value_name = "SLUG")]
+    pub project: Option<String>,
+    /// Its health check URL: adds the uptime alert.
+    #[arg(long, value_name = "URL")]
+    pub health_url: Option<String>,
+    /// The environment watched.
+    #[arg(long, value_name = "ENV", default_value = "production")]
+    pub environment: String,
+    /// Append to the config file instead of printing.
+    #[arg(long)]
+    pub write: bool,
+}
+
+/// `obsctl alerts test KEY`: see docs/events-test.md.
+#[derive(Debug, Args)]
+pub struct AlertsTestArgs {
+    #[command(flatten)]
+    pub file: ConfigFileArg,
+
+    /// The alert's key in obsctl.toml.
+    pub key: String,
+
+    /// The DSN to send the spike with (default: SENTRY_DSN, else the
+    /// project's first active client key).
+    #[arg(long, value_name = "DSN", hide_env_values = true)]
+    pub dsn: Option<String>,
+
+    /// Errors in the comparison window (default: estimated from the last
+    /// day's accepted errors, via stats_v2).
+    #[arg(long, value_name = "N")]
+    pub baseline: Option<f64>,
+
+    /// Fail unless the monitor fires within this time.
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub max_latency: String,
 }
 
 #[derive(Debug, Subcommand)]

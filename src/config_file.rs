@@ -26,6 +26,28 @@ pub struct LoadedConfig {
 /// Errors: an unreadable file (I/O error, named); a [`ConfigError`] with
 /// `file:line:column` for every problem (the caller maps it to exit 2).
 pub fn load(explicit: Option<&Path>, search_dirs: &[&Path]) -> Result<LoadedConfig> {
+    let Some((path, source)) = read_source(explicit, search_dirs)? else {
+        return Ok(LoadedConfig {
+            path: None,
+            config: Config::default(),
+            source: String::new(),
+        });
+    };
+    let config = Config::parse(&path.display().to_string(), &source)?;
+    Ok(LoadedConfig {
+        path: Some(path),
+        config,
+        source,
+    })
+}
+
+/// Find and read the config file without parsing it (`alerts lint` reports
+/// every problem itself): `explicit` must exist; otherwise the first
+/// `obsctl.toml` in `search_dirs`; `None` when there is none.
+pub fn read_source(
+    explicit: Option<&Path>,
+    search_dirs: &[&Path],
+) -> Result<Option<(PathBuf, String)>> {
     let path = match explicit {
         Some(p) => Some(p.to_path_buf()),
         None => search_dirs
@@ -34,20 +56,11 @@ pub fn load(explicit: Option<&Path>, search_dirs: &[&Path]) -> Result<LoadedConf
             .find(|p| p.is_file()),
     };
     let Some(path) = path else {
-        return Ok(LoadedConfig {
-            path: None,
-            config: Config::default(),
-            source: String::new(),
-        });
+        return Ok(None);
     };
     let source = std::fs::read_to_string(&path)
         .with_context(|| format!("reading the config file {}", path.display()))?;
-    let config = Config::parse(&path.display().to_string(), &source)?;
-    Ok(LoadedConfig {
-        path: Some(path),
-        config,
-        source,
-    })
+    Ok(Some((path, source)))
 }
 
 /// True when `err` is a problem in the config file's contents (exit 2).

@@ -2,9 +2,11 @@
 //! arguments and the resolved [`Context`]. Adding a command: a module here,
 //! one arm in [`dispatch`] with the formats it supports.
 
+pub mod alerts;
 pub mod completions;
 pub mod deploy;
 pub mod dora;
+pub mod events;
 pub mod incident;
 pub mod notify;
 pub mod release;
@@ -14,7 +16,8 @@ pub mod status;
 use anyhow::Result;
 
 use crate::cli::{
-    Command, DeployCommand, DoraCommand, IncidentCommand, ReleaseCommand, StatusCommand,
+    AlertsCommand, Command, DeployCommand, DoraCommand, EventsCommand, IncidentCommand,
+    ReleaseCommand, StatusCommand,
 };
 use crate::context::{Context, usage};
 use crate::http::PlannedRequest;
@@ -87,6 +90,34 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         Command::Incident(IncidentCommand::Resolve(args)) => {
             formats(ctx, "incident resolve", TEXT_JSON)?;
             incident::resolve::run(args, ctx).await
+        }
+        Command::Alerts(AlertsCommand::Lint(args)) => {
+            formats(ctx, "alerts lint", TEXT_JSON)?;
+            alerts::lint::run(args, ctx)
+        }
+        Command::Alerts(AlertsCommand::Plan(args)) => {
+            formats(ctx, "alerts plan", TEXT_JSON)?;
+            alerts::plan::run(args, ctx).await
+        }
+        Command::Alerts(AlertsCommand::Apply(args)) => {
+            formats(ctx, "alerts apply", TEXT_JSON)?;
+            alerts::apply::run(args, ctx).await
+        }
+        Command::Alerts(AlertsCommand::Import(args)) => {
+            formats(ctx, "alerts import", TEXT_JSON)?;
+            alerts::import::run(args, ctx).await
+        }
+        Command::Alerts(AlertsCommand::Init(args)) => {
+            formats(ctx, "alerts init", TEXT_JSON)?;
+            alerts::init::run(args, ctx)
+        }
+        Command::Alerts(AlertsCommand::Test(args)) => {
+            formats(ctx, "alerts test", TEXT_JSON)?;
+            alerts::test::run(args, ctx).await
+        }
+        Command::Events(EventsCommand::Test(args)) => {
+            formats(ctx, "events test", TEXT_JSON)?;
+            events::test::run(args, ctx).await
         }
     }
 }

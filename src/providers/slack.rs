@@ -98,6 +98,77 @@ impl SlackBot {
     }
 }
 
+impl SlackBot {
+    /// Channel name (without `#`) → ID for every channel the bot can see:
+    /// `conversations.list` (public and private, archived left out),
+    /// paginated with `response_metadata.next_cursor` to the end (at most
+    /// 100 pages of 1,000). Needs `channels:read` (and `groups:read` for
+    /// private channels). A read: it goes out even under `--dry-run` when the
+    /// bot was built on [`Http::for_reads`].
+    pub async fn channel_ids(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        let mut out = std::collections::BTreeMap::new();
+        let mut cursor = String::new();
+        for _ in 0..100 {
+            let mut req = Request::get(
+                Provider::Slack,
+                "list channels (conversations.list)",
+                http::join(&self.api, "conversations.list"),
+            )
+            .bearer(&self.token)
+            .query(&[
+                ("types", "public_channel,private_channel"),
+                ("exclude_archived", "true"),
+                ("limit", "1000"),
+            ]);
+            if !cursor.is_empty() {
+                req = req.query(&[("cursor", cursor.as_str())]);
+            }
+            let resp = self.http.send(req).await?;
+            let v: Value = resp.json().map_err(|_| {
+                anyhow!(
+                    "{}: {} failed: HTTP {}: not a Slack Web API answer; check SLACK_API_URL",
+                    Provider::Slack,
+                    resp.op,
+                    resp.status.as_u16()
+                )
+            })?;
+            if v["ok"] != Value::Bool(true) {
+                let code = v["error"].as_str().unwrap_or("unknown_error");
+                let hint = match code {
+                    "missing_scope" => format!(
+                        "SLACK_BOT_TOKEN lacks a scope (needed: {}): add channels:read (and groups:read for private channels) to the Slack app and reinstall it, or give the IDs in [slack] channel_ids",
+                        v["needed"].as_str().unwrap_or("channels:read")
+                    ),
+                    other => api_hint(other, "", None).unwrap_or_else(|| {
+                        "give the channel IDs in [slack] channel_ids instead".into()
+                    }),
+                };
+                return Err(anyhow!(
+                    "{}: {} failed: {code}: {hint}",
+                    Provider::Slack,
+                    resp.op
+                ));
+            }
+            for c in v["channels"].as_array().into_iter().flatten() {
+                if let (Some(name), Some(id)) = (c["name"].as_str(), c["id"].as_str()) {
+                    out.insert(name.to_string(), id.to_string());
+                }
+            }
+            cursor = v["response_metadata"]["next_cursor"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            if cursor.is_empty() {
+                return Ok(out);
+            }
+        }
+        Err(anyhow!(
+            "{}: list channels (conversations.list): more than 100 pages: give the IDs in [slack] channel_ids",
+            Provider::Slack
+        ))
+    }
+}
+
 fn answer(resp: &Response, shown: &str) -> Result<Posted> {
     if resp.status.as_u16() == 429 {
         return Err(anyhow!(

@@ -81,9 +81,9 @@ pub struct SentrySection {
 #[serde(deny_unknown_fields)]
 pub struct SlackSection {
     /// Channel name (with or without `#`) → channel ID (`C…`), for when the
-    /// bot token cannot list channels.
+    /// bot token cannot list channels (the value keeps its span for `alerts lint`).
     #[serde(default)]
-    pub channel_ids: BTreeMap<String, String>,
+    pub channel_ids: BTreeMap<String, Spanned<String>>,
 }
 
 /// `[release]`.
@@ -108,9 +108,13 @@ pub struct StatusSection {
 #[serde(deny_unknown_fields)]
 pub struct AlertSettings {
     /// Severity → Slack channels; defaults: critical → `#incidents` and
-    /// `#monitoring`, warning → `#monitoring`.
+    /// `#monitoring`, warning → `#monitoring`. Keys are severities (checked
+    /// by `alerts lint` at the value's span).
     #[serde(default)]
-    pub channels: BTreeMap<String, Vec<String>>,
+    pub channels: BTreeMap<String, Spanned<Vec<String>>>,
+    /// Minutes between two notifications of the same issue (Sentry's
+    /// workflow `frequency`; default 30, Sentry's own default).
+    pub frequency_minutes: Option<Spanned<i64>>,
 }
 
 /// `[[service]]`: one deployable service.
@@ -205,10 +209,12 @@ pub struct Alert {
     pub severity: Spanned<String>,
     /// Channels overriding the severity's routing.
     #[serde(default)]
-    pub channels: Option<Vec<String>>,
+    pub channels: Option<Spanned<Vec<String>>>,
     /// `false` keeps the monitor but disables it.
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// `uptime` only: the check's timeout in ms (default 5,000; 1,000–30,000).
+    pub timeout_ms: Option<Spanned<i64>>,
 }
 
 fn yes() -> bool {
@@ -299,13 +305,34 @@ impl Config {
     /// relies on: unique service names, alerts naming known services.
     /// Alert-specific checks (kinds, windows, units) are `alerts lint`'s.
     pub fn parse(file: &str, source: &str) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(source).map_err(|e| ConfigError {
+        let config = Config::parse_syntax(file, source)?;
+        let problems = config.check(source);
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError {
+                file: file.to_string(),
+                problems,
+            })
+        }
+    }
+
+    /// Parse `source` as TOML into the model, without the cross-checks of
+    /// [`Config::check`]. Errors: the syntax or type error at its place.
+    pub fn parse_syntax(file: &str, source: &str) -> Result<Config, ConfigError> {
+        toml::from_str(source).map_err(|e| ConfigError {
             file: file.to_string(),
             problems: vec![Problem {
                 position: e.span().map(|s| Position::at(source, s.start)),
                 message: e.message().trim().to_string(),
             }],
-        })?;
+        })
+    }
+
+    /// The checks every command relies on (unique service names, alerts
+    /// naming known services), as problems positioned in `source`.
+    pub fn check(&self, source: &str) -> Vec<Problem> {
+        let config = self;
         let mut problems = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for s in &config.services {
@@ -337,14 +364,7 @@ impl Config {
                 ));
             }
         }
-        if problems.is_empty() {
-            Ok(config)
-        } else {
-            Err(ConfigError {
-                file: file.to_string(),
-                problems,
-            })
-        }
+        problems
     }
 
     /// The service named `name`.

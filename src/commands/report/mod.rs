@@ -23,7 +23,7 @@ use obsctl_core::config::{Config, Service};
 use obsctl_core::report::{self, Report, ServiceReport, WindowInfo};
 
 use crate::cli::ReportArgs;
-use crate::context::{Context, ProviderState, usage};
+use crate::context::{Context, usage};
 use crate::providers::sentry::Sentry;
 use crate::ui::Format;
 
@@ -104,12 +104,9 @@ pub fn plan(args: &ReportArgs, ctx: &Context, config: Config, config_name: &str)
 /// org`, URL); the projects come from each `[[service]]`. `Err(why)` when it
 /// is not configured or disabled: the Sentry sections say so.
 fn sentry(ctx: &Context) -> Result<Result<Sentry, String>> {
-    Ok(match ctx.sentry_state()? {
-        ProviderState::Ready(cfg) => Ok(Sentry::new(ctx.http.clone(), cfg.clone())),
-        ProviderState::Missing(why) => Err(format!(
-            "Sentry is not configured: {why} (a token with org:read)"
-        )),
-        ProviderState::Disabled => Err("Sentry is disabled (--no-sentry)".into()),
+    Ok(match ctx.sentry_api()? {
+        Some(cfg) => Ok(Sentry::new(ctx.http.clone(), cfg)),
+        None => Err("Sentry is not configured: SENTRY_AUTH_TOKEN (with org:read) is not set, or --no-sentry".into()),
     })
 }
 
