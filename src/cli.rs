@@ -57,6 +57,9 @@ pub enum Command {
     #[command(subcommand)]
     Incident(IncidentCommand),
 
+    /// Performance trends, user impact and DORA for every [[service]] of obsctl.toml, in one dashboard.
+    Report(ReportArgs),
+
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         #[arg(value_enum)]
@@ -558,6 +561,43 @@ pub struct DoraReportArgs {
     /// minutes, incidents attributed to the last deployment strictly before them.
     #[arg(long)]
     pub devlake_compat: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Start of the window: `30d`, `12w`, YYYY-MM-DD or RFC 3339 (default 30 days before --until).
+    #[arg(long, value_name = "30d|YYYY-MM-DD")]
+    pub since: Option<String>,
+
+    /// End of the window, exclusive: YYYY-MM-DD (midnight UTC) or RFC 3339 (default now).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub until: Option<String>,
+
+    /// Only this [[service]] (repeatable; default: every service in obsctl.toml).
+    #[arg(long = "service", value_name = "NAME")]
+    pub services: Vec<String>,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Where DORA deployments come from (as `dora report --source`).
+    #[arg(long, value_enum, default_value_t = DoraSource::Auto)]
+    pub dora_source: DoraSource,
+
+    /// Tags that are deployments (git source): a glob, repeatable; `!GLOB` excludes.
+    #[arg(long = "tag-pattern", value_name = "GLOB", default_value = "v*")]
+    pub tag_patterns: Vec<String>,
+
+    /// Label of incident issues (GitHub source).
+    #[arg(long, value_name = "LABEL", default_value = "incident")]
+    pub incident_label: String,
+
+    /// The DORA 2025 benchmark the Quick Check scores are compared with:
+    /// an industry (`all`, `technology`, `financial_services`, ...) or an
+    /// organisation size (`fewer_than_100`, `more_than_9999`, ...).
+    #[arg(long, value_name = "KEY", default_value = "all")]
+    pub benchmark: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -176,8 +176,10 @@ fn git_source_end_to_end_json() {
         "diagnostics",
         "environment",
         "lead_time",
+        "quick_check",
         "recovery_time",
         "repository",
+        "rework_rate",
         "source",
         "window",
     ];
@@ -387,7 +389,11 @@ fn formats_and_output_file() {
     assert_eq!(stdout, "", "--output writes to the file, not stdout");
     let html = std::fs::read_to_string(&html_path).unwrap();
     assert!(html.starts_with("<!doctype html>"));
-    assert_eq!(html.matches("<svg").count(), 4, "four charts");
+    assert_eq!(
+        html.matches("<figure class=\"chart\"").count(),
+        4,
+        "four charts"
+    );
     for external in ["src=", "href=", "http://", "https://", "@import", "<script"] {
         assert!(!html.contains(external), "self-contained: found {external}");
     }
