@@ -467,3 +467,33 @@ fn fake_rejects_what_sentry_rejects() {
     unknown["dataSources"][0]["dataset"] = json!("transactions");
     assert!(!sentry_alerts::detector_problems(&unknown, false).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_with_a_lost_answer_is_looked_up_not_repeated() {
+    let fake = fake_with_slack().await;
+    fake.with(|s| s.lose_create_answers = 1);
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), CONFIG);
+    let (code, out, err) = run(&mut cmd(&fake, &config), &["alerts", "apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    fake.with(|s| {
+        assert_eq!(s.detectors.len(), 3, "a monitor was duplicated");
+        let posts = s
+            .seen
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/detectors/"))
+            .count();
+        assert_eq!(posts, 3, "a create was repeated blindly");
+        assert_eq!(s.workflows.len(), 3);
+        // The alert of the monitor whose answer was lost references it.
+        for w in &s.workflows {
+            let id = &w["detectorIds"][0];
+            assert!(s.detectors.iter().any(|d| d["id"] == *id), "{w}");
+        }
+    });
+    let (code, _, _) = run(
+        &mut cmd(&fake, &config),
+        &["alerts", "plan", "--detailed-exitcode"],
+    );
+    assert_eq!(code, 0);
+}

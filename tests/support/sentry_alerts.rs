@@ -84,6 +84,9 @@ pub struct State {
     /// Items per page of every list.
     pub page_size: usize,
     pub rejected: Vec<String>,
+    /// The next this many monitor creates are stored, then answered 502
+    /// (the answer is lost: the caller cannot know it worked).
+    pub lose_create_answers: usize,
     next_id: u64,
 }
 
@@ -513,6 +516,10 @@ impl Respond for Handler {
                 let id = s.id();
                 let stored = store_detector(&mut s, &id, project, &body);
                 s.detectors.push(stored.clone());
+                if s.lose_create_answers > 0 {
+                    s.lose_create_answers -= 1;
+                    return ResponseTemplate::new(502).set_body_string("Bad Gateway");
+                }
                 let mut out = stored;
                 out.as_object_mut().unwrap().remove("_project");
                 ResponseTemplate::new(201).set_body_json(out)
