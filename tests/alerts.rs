@@ -184,13 +184,20 @@ async fn plan_apply_change_prune_end_to_end() {
     let summary = dir.path().join("summary.md");
     let outputs = dir.path().join("outputs.txt");
     let (code, _, err) = run(
-        cmd(&fake, &config).env("GITHUB_ACTIONS", "true").env("GITHUB_STEP_SUMMARY", &summary).env("GITHUB_OUTPUT", &outputs),
+        cmd(&fake, &config)
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .env("GITHUB_OUTPUT", &outputs),
         &["alerts", "plan"],
     );
     assert_eq!(code, 0, "{err}");
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(md.contains("| web-error-rate | create |"), "{md}");
-    assert!(std::fs::read_to_string(&outputs).unwrap().contains("alerts_pending"));
+    assert!(
+        std::fs::read_to_string(&outputs)
+            .unwrap()
+            .contains("alerts_pending")
+    );
     assert!(
         fake.with(|s| s
             .seen
