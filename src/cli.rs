@@ -95,7 +95,7 @@ pub struct DeployFinishArgs {
 
     /// How the deployment ended (`${{ job.status }}` in GitHub Actions).
     #[arg(long, value_enum, value_name = "STATUS")]
-    pub status: crate::deploy::Outcome,
+    pub status: OutcomeArg,
 
     /// The deployment to finish (default: the newest obsctl deployment of this SHA and environment).
     #[arg(long, value_name = "ID")]
@@ -129,11 +129,11 @@ pub struct NotifyArgs {
 
     /// How bad it is: picks the colour; critical also goes to #incidents.
     #[arg(long, value_enum)]
-    pub severity: Option<crate::message::Severity>,
+    pub severity: Option<SeverityArg>,
 
     /// What happened: picks the route (deployment and release → #deployments).
     #[arg(long, value_enum)]
-    pub event: Option<crate::message::Event>,
+    pub event: Option<EventArg>,
 
     /// Send only to this route (deployments, incidents, monitoring) or, with
     /// SLACK_BOT_TOKEN, to this Slack channel; replaces the routing.
@@ -168,6 +168,74 @@ pub struct NotifyArgs {
     /// Send e-mail addresses found in the text (hidden by default).
     #[arg(long)]
     pub include_emails: bool,
+}
+
+/// `--severity`: mapped onto the core's [`crate::message::Severity`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    /// A good outcome (a deployment that succeeded): green.
+    Success,
+    Warning,
+    Critical,
+}
+
+impl From<SeverityArg> for crate::message::Severity {
+    fn from(s: SeverityArg) -> Self {
+        use crate::message::Severity;
+        match s {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Success => Severity::Success,
+            SeverityArg::Warning => Severity::Warning,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
+
+/// `--event`: mapped onto the core's [`crate::message::Event`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EventArg {
+    Deployment,
+    Release,
+    Alert,
+    Incident,
+    Custom,
+}
+
+impl From<EventArg> for crate::message::Event {
+    fn from(e: EventArg) -> Self {
+        use crate::message::Event;
+        match e {
+            EventArg::Deployment => Event::Deployment,
+            EventArg::Release => Event::Release,
+            EventArg::Alert => Event::Alert,
+            EventArg::Incident => Event::Incident,
+            EventArg::Custom => Event::Custom,
+        }
+    }
+}
+
+/// `deploy finish --status`: mapped onto the core's [`crate::deploy::Outcome`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutcomeArg {
+    Success,
+    #[value(alias = "failed")]
+    Failure,
+    #[value(alias = "canceled")]
+    Cancelled,
+    Error,
+}
+
+impl From<OutcomeArg> for crate::deploy::Outcome {
+    fn from(o: OutcomeArg) -> Self {
+        use crate::deploy::Outcome;
+        match o {
+            OutcomeArg::Success => Outcome::Success,
+            OutcomeArg::Failure => Outcome::Failure,
+            OutcomeArg::Cancelled => Outcome::Cancelled,
+            OutcomeArg::Error => Outcome::Error,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -18,10 +18,7 @@ use crate::http::{Http, Policy};
 use crate::redact::Redactor;
 use crate::ui::Ui;
 
-/// Bad input or usage: exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
+pub use obsctl_core::UsageError;
 
 pub fn usage<T>(msg: impl Into<String>) -> Result<T> {
     Err(UsageError(msg.into()).into())

@@ -22,6 +22,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::text::truncate_chars as truncate;
 use crate::ui::Ui;
 
 pub const USER_AGENT: &str = concat!("obsctl/", env!("CARGO_PKG_VERSION"));
@@ -277,14 +278,6 @@ impl Response {
 
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(max).collect::<String>())
     }
 }
 
@@ -818,9 +811,7 @@ pub fn join(base: &Url, path: &str) -> Url {
 
 /// Percent-encode one path segment (a version, a tag, a branch).
 pub fn segment(s: &str) -> String {
-    let mut url = Url::parse("http://x/").expect("static url");
-    url.path_segments_mut().expect("base").push(s);
-    url.path().trim_start_matches('/').to_string()
+    crate::text::path_segment(s)
 }
 
 #[cfg(test)]

@@ -10,17 +10,22 @@ pub mod cli;
 pub mod commands;
 pub mod config_file;
 pub mod context;
-pub mod deploy;
-pub mod dora;
 pub mod git;
 pub mod http;
-pub mod message;
-pub mod notes;
 pub mod notify;
 pub mod providers;
-pub mod redact;
-pub mod release;
 pub mod ui;
+
+// The domain lives in `obsctl-core` (no I/O); these paths are kept so
+// `crate::message::…`, `obsctl::dora::…` and friends still resolve.
+pub use obsctl_core::{commit, deploy, message, notes, redact, release, text};
+
+/// DORA metrics: the pure engine from `obsctl-core`, and local git's change
+/// sets from this crate's git layer.
+pub mod dora {
+    pub use crate::git::changes as git_source;
+    pub use obsctl_core::dora::{engine, input, model, render};
+}
 
 use std::sync::Once;
 

@@ -30,6 +30,7 @@ use crate::providers::github::deployments::{
 };
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::deploys::{DeployOutcome, NewSentryDeploy, SentryDeploy};
+use crate::text::{self, truncate_chars as truncate};
 
 /// The JSON result of `deploy start` / `deploy finish` (also the outputs).
 #[derive(Debug, Default, Serialize)]
@@ -101,7 +102,7 @@ pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
         None => default_version(ctx, &sha)?,
     };
     let started = Utc::now();
-    let started_at = deploy::timestamp(started);
+    let started_at = text::rfc3339(started);
     let mut info = deploy_info(
         ctx,
         github.as_ref(),
@@ -202,11 +203,11 @@ pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
     let text = match outputs.deployment_id {
         Some(id) => format!(
             "Deployment {id} started: {version} ({}) to {environment} (started {started_at})",
-            deploy::short_sha(&sha)
+            text::short_sha(&sha)
         ),
         None => format!(
             "Deploy of {version} ({}) to {environment} started (no GitHub deployment: --no-github)",
-            deploy::short_sha(&sha)
+            text::short_sha(&sha)
         ),
     };
     finish_output(ctx, &text, &outputs);
@@ -239,13 +240,13 @@ pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
             "--deployment-id 0 is not a deployment id: pass the `deployment_id` output of `deploy start`",
         );
     }
-    let outcome = args.status;
+    let outcome = Outcome::from(args.status);
     let arg_url = url_arg(args.url.as_deref())?;
     let github = github_client(ctx, "deploy finish")?;
     let sentry = sentry_client(ctx)?;
     let messenger = Messenger::new(ctx)?;
     let finished = Utc::now();
-    let finished_at = deploy::timestamp(finished);
+    let finished_at = text::rfc3339(finished);
 
     // 1. Find the deployment (and, by id, its earlier statuses at once).
     //    On success, the Sentry deploys of the version this commit would
@@ -299,7 +300,7 @@ pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
                         "GitHub: no deployment made by obsctl for commit {} in environment \
                          {environment:?} in {}: run `obsctl deploy start --environment \
                          {environment}` first (same commit), or pass --deployment-id",
-                        deploy::short_sha(&sha),
+                        text::short_sha(&sha),
                         gh.config().repo
                     ));
                 }
@@ -321,8 +322,8 @@ pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
         .or_else(|| deployment.as_ref().and_then(|d| d.created_at.clone()));
     let duration = started_at
         .as_deref()
-        .and_then(deploy::parse_timestamp)
-        .map(|s| deploy::duration_secs(s, finished));
+        .and_then(text::parse_rfc3339)
+        .map(|s| text::duration_secs(s, finished));
     let env_url = arg_url.or_else(|| payload.as_ref().and_then(|p| p.url.clone()));
     let mut info = deploy_info(
         ctx,
@@ -385,7 +386,7 @@ pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
         let already = match listed {
             Ok(list) => list.iter().any(|s| {
                 s.id != created.id
-                    && s.state == outcome.github_state()
+                    && s.state == outcome.github_state().as_str()
                     && deploy::is_final_state(&s.state)
             }),
             Err(e) => return (Err(e), false),
@@ -463,7 +464,7 @@ pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
     messenger.report(ctx, &failures)?;
 
     let duration_text = duration
-        .map(|d| format!(" in {}", deploy::human_duration(d)))
+        .map(|d| format!(" in {}", text::human_duration(d)))
         .unwrap_or_default();
     let id_text = deployment
         .as_ref()
@@ -494,7 +495,7 @@ fn status_description(
 ) -> String {
     let mut d = format!("Deploy of {version} to {environment} {}", outcome.verb());
     if let Some(secs) = duration {
-        d.push_str(&format!(" in {}", deploy::human_duration(secs)));
+        d.push_str(&format!(" in {}", text::human_duration(secs)));
     }
     d
 }
@@ -579,7 +580,7 @@ fn resolve_sha(ctx: &Context) -> Result<String> {
             .and_then(|git| git.head_sha())
             .context("no commit to deploy (GITHUB_SHA, CI_COMMIT_SHA or --sha)");
     };
-    if deploy::is_full_sha(sha) {
+    if text::is_full_sha(sha) {
         return Ok(sha.to_ascii_lowercase());
     }
     if !sha.chars().all(|c| c.is_ascii_hexdigit()) || sha.len() < 7 {
@@ -611,7 +612,7 @@ fn default_version(ctx: &Context, sha: &str) -> Result<String> {
                 "the tag at the commit cannot be a Sentry version ({e}); pass --version"
             )))
         }),
-        None => Ok(deploy::short_sha(sha)),
+        None => Ok(text::short_sha(sha).to_string()),
     }
 }
 
@@ -758,7 +759,7 @@ impl Messenger {
                 let msg = msg.clone();
                 async move { self.notifier.update(&r, &msg).await }
             });
-        futures_join_all(updates).await
+        futures::future::join_all(updates).await
     }
 
     /// Messages that must be sent once (skipped when an earlier finish
@@ -811,7 +812,7 @@ impl Messenger {
             };
             self.notifier.send(&msg, &routes).await
         };
-        let (replied, sent) = tokio::join!(futures_join_all(replies), new_messages);
+        let (replied, sent) = futures::join!(futures::future::join_all(replies), new_messages);
         out.extend(replied);
         out.extend(sent);
         out
@@ -834,35 +835,4 @@ fn slack_bot_ref(refs: &[MessageRef]) -> Option<(String, String)> {
 fn payload_slack(p: &DeployPayload) -> Option<(String, String)> {
     slack_bot_ref(&parse_refs(&p.messages))
         .or_else(|| Some((p.slack_channel.clone()?, p.slack_ts.clone()?)))
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    crate::providers::github::deployments::truncate_chars(s, max)
-}
-
-/// Run futures concurrently and collect their outputs in order.
-async fn futures_join_all<F, T>(futures: impl IntoIterator<Item = F>) -> Vec<T>
-where
-    F: std::future::Future<Output = T>,
-{
-    let futures: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut slots: Vec<Option<T>> = futures.iter().map(|_| None).collect();
-    let mut pending: Vec<(usize, std::pin::Pin<Box<F>>)> =
-        futures.into_iter().enumerate().collect();
-    std::future::poll_fn(|cx| {
-        pending.retain_mut(|(i, f)| match f.as_mut().poll(cx) {
-            std::task::Poll::Ready(v) => {
-                slots[*i] = Some(v);
-                false
-            }
-            std::task::Poll::Pending => true,
-        });
-        if pending.is_empty() {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    slots.into_iter().flatten().collect()
 }

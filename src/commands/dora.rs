@@ -9,7 +9,7 @@ use chrono::Utc;
 
 use crate::cli::{DoraReportArgs, DoraSource};
 use crate::context::{Context, usage};
-use crate::dora::engine::{self, ChangeSource, Options};
+use crate::dora::engine::{self, ChangeSource, Diagnostic, Options};
 use crate::dora::git_source::{self, GitChanges, NoChanges};
 use crate::dora::input;
 use crate::dora::model::{Deployment, Incident};
@@ -129,7 +129,7 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
     };
 
     let repo = git_source::open(&ctx.repo_path);
-    let mut diagnostics: Vec<(&str, u64)> = Vec::new();
+    let mut diagnostics: Vec<(Diagnostic, u64)> = Vec::new();
     let mut warnings: Vec<String> = Vec::new();
     let progress = Progress::new(ctx);
 
@@ -141,7 +141,7 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
                     "no local git repository at {}: change sets (lead time) are unknown; run in a clone with full history",
                     ctx.repo_path.display()
                 ));
-                diagnostics.push(("no_git_repository", 1));
+                diagnostics.push((Diagnostic::NoGitRepository, 1));
             }
             let gh = GitHub::new(ctx.http.clone(), cfg);
             let mut is_rollback = |newer: &str, older: &str| -> bool {
@@ -187,8 +187,14 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
                 incs.len(),
                 istats.pages
             ));
-            diagnostics.push(("deployments_with_statuses_cut", dstats.statuses_truncated));
-            diagnostics.push(("unreadable_nodes", dstats.unreadable + istats.unreadable));
+            diagnostics.push((
+                Diagnostic::DeploymentsWithStatusesCut,
+                dstats.statuses_truncated,
+            ));
+            diagnostics.push((
+                Diagnostic::UnreadableNodes,
+                dstats.unreadable + istats.unreadable,
+            ));
             ("github", deps, incs)
         } else {
             let repo = match &repo {
@@ -202,7 +208,7 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
                 }
             };
             let (deps, skipped) = git_source::tag_deployments(repo, &args.tag_pattern)?;
-            diagnostics.push(("tags_not_on_commits", skipped));
+            diagnostics.push((Diagnostic::TagsNotOnCommits, skipped));
             if deps.is_empty() {
                 warnings.push(format!(
                     "no tags match {:?}: set --tag-pattern to the tags your deployments create",
@@ -234,30 +240,22 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
     let previous = args
         .compare_previous
         .then(|| engine::metrics(&analysis, window.previous()));
-    let shallow = repo.as_ref().map(|r| r.is_shallow()).unwrap_or(false);
+    let shallow = repo.as_ref().map(git_source::is_shallow).unwrap_or(false);
     if shallow {
-        diagnostics.push(("shallow_clone", 1));
+        diagnostics.push((Diagnostic::ShallowClone, 1));
     }
-    for (k, v) in diagnostics {
-        if v > 0 {
-            *current.diagnostics.entry(k.to_string()).or_default() += v;
-        }
+    for (d, n) in diagnostics {
+        current.diagnostics.bump(d, n);
     }
     let cut = current
         .diagnostics
-        .get("changes_cut_by_shallow_clone")
-        .copied()
-        .unwrap_or(0);
+        .get(Diagnostic::ChangesCutByShallowClone);
     let missing = current
         .diagnostics
-        .get("deployment_commit_not_in_clone")
-        .copied()
-        .unwrap_or(0);
+        .get(Diagnostic::DeploymentCommitNotInClone);
     let unbounded = current
         .diagnostics
-        .get("earlier_deployments_not_in_clone")
-        .copied()
-        .unwrap_or(0);
+        .get(Diagnostic::EarlierDeploymentsNotInClone);
     if shallow && (cut > 0 || missing > 0 || unbounded > 0) {
         warnings.push(format!(
             "this is a shallow clone: {cut} deployment(s) reach past its history and {missing} deployed commit(s) are not in it; \

@@ -24,7 +24,7 @@ pub fn vars_from_context(ctx: &Context, overrides: &[String]) -> Result<Vars> {
     }
     if let Some(sha) = &ctx.ci.sha {
         vars.set("sha", sha.clone());
-        vars.set("short_sha", sha.chars().take(7).collect::<String>());
+        vars.set("short_sha", crate::text::short_sha(sha));
     }
     if let Some(v) = &ctx.ci.actor {
         vars.set("actor", v.clone());
@@ -59,10 +59,7 @@ pub fn vars_from_context(ctx: &Context, overrides: &[String]) -> Result<Vars> {
             ));
         }
         if name == "sha" {
-            vars.set(
-                "short_sha",
-                value.trim().chars().take(7).collect::<String>(),
-            );
+            vars.set("short_sha", crate::text::short_sha(value.trim()));
         }
     }
     Ok(vars)
@@ -90,10 +87,10 @@ fn is_slack_ts(ts: &str) -> bool {
 pub async fn run(args: NotifyArgs, ctx: &Context) -> Result<()> {
     let mut vars = vars_from_context(ctx, &args.vars)?;
     if let Some(e) = args.event {
-        vars.set("event", e.as_str());
+        vars.set("event", crate::message::Event::from(e).as_str());
     }
     if let Some(s) = args.severity {
-        vars.set("severity", s.as_str());
+        vars.set("severity", crate::message::Severity::from(s).as_str());
     }
 
     let title = match &args.title {
@@ -139,8 +136,8 @@ pub async fn run(args: NotifyArgs, ctx: &Context) -> Result<()> {
         let mut msg = Message {
             title,
             text: text.clone(),
-            severity: args.severity.unwrap_or_default(),
-            event: args.event,
+            severity: args.severity.map(Into::into).unwrap_or_default(),
+            event: args.event.map(Into::into),
             fields,
             links,
             mentions: args.mentions.clone(),
@@ -208,8 +205,8 @@ pub async fn run(args: NotifyArgs, ctx: &Context) -> Result<()> {
     // Routing looks at event and severity only: a stand-in when the
     // payload file replaces the message.
     let routing_msg = Message {
-        severity: args.severity.unwrap_or_default(),
-        event: args.event,
+        severity: args.severity.map(Into::into).unwrap_or_default(),
+        event: args.event.map(Into::into),
         ..Message::default()
     };
     let deliveries = match args.channel.as_deref().map(str::trim) {

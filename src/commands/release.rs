@@ -26,6 +26,7 @@ use crate::providers::github::releases::{GithubStatus, ReleaseSpec};
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::releases::{self as sentry_releases, SentryStatus};
 use crate::release::{choose_tag, validate_version};
+use crate::text;
 
 /// Commits taken for a first release (no earlier tag, no `--previous`).
 pub const FIRST_RELEASE_DEPTH: usize = 100;
@@ -535,7 +536,7 @@ fn plan(input: GitInput) -> Result<Plan> {
             }
             match git.resolve(spec) {
                 Ok(sha) => {
-                    range = format!("{}..{short}", shorten(spec));
+                    range = format!("{}..{short}", text::display_ref(spec));
                     since = Some(sha);
                 }
                 Err(GitError::Missing { sha, .. }) => {
@@ -549,7 +550,7 @@ fn plan(input: GitInput) -> Result<Plan> {
                     ));
                     range = format!(
                         "{}..{short}, previous release missing from this clone: the commits present",
-                        shorten(spec)
+                        text::display_ref(spec)
                     );
                     if !git.is_shallow() {
                         limit = Some(FIRST_RELEASE_DEPTH);
@@ -685,14 +686,5 @@ fn label(spec: &str, sha: &str) -> String {
         sha.to_string()
     } else {
         format!("{sha} ({spec})")
-    }
-}
-
-/// A full SHA shortened for display; names as they are.
-fn shorten(spec: &str) -> &str {
-    if spec.len() >= 40 && spec.chars().all(|c| c.is_ascii_hexdigit()) {
-        &spec[..7]
-    } else {
-        spec
     }
 }

@@ -9,8 +9,29 @@
 //! Modules:
 //! - [`config`]: `obsctl.toml`, the team's services, alerts and SLOs.
 //! - [`alerts`]: Sentry monitors and alerts as code (lint, compile, normalise, plan, import).
+//! - [`text`]: the one set of text helpers (truncation, short SHAs, RFC 3339,
+//!   human durations).
+//! - [`commit`]: commits, tags and ranges as owned data.
+//! - [`release`]: version rules and the choice of a release's commit range.
+//! - [`notes`]: release notes from commits.
+//! - [`deploy`]: deploy naming, states and messages.
+//! - [`message`]: the messaging model, routing, templates and the Slack
+//!   Block Kit / Discord builders.
+//! - [`dora`]: the DORA metrics engine, its model, input parsing and renderers.
+//! - [`redact`]: the redaction rules for secrets.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod alerts;
+pub mod commit;
 pub mod config;
+pub mod deploy;
+pub mod dora;
+pub mod error;
+pub mod message;
+pub mod notes;
+pub mod redact;
+pub mod release;
+pub mod text;
+
+pub use error::UsageError;

@@ -138,16 +138,7 @@ pub struct NewStatus {
 /// GitHub's limit on a status description.
 pub const STATUS_DESCRIPTION_MAX: usize = 140;
 
-/// Shorten to `max` characters, ending with an ellipsis when cut.
-pub fn truncate_chars(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
-}
+pub use crate::text::truncate_chars;
 
 impl GitHub {
     /// Create the deployment. On an unconfirmed outcome, look for it (same

@@ -235,7 +235,7 @@ fn change_sets_redeploy_rollback_and_seed() {
         }
         assert_eq!(m.lead_time.changes, case.lead_changes, "{}", case.name);
         assert_eq!(
-            m.diagnostics.get("seed_deployments").copied().unwrap_or(0),
+            m.diagnostics.get(Diagnostic::SeedDeployments),
             case.seeds,
             "{}",
             case.name
@@ -321,8 +321,8 @@ fn merges_and_negative_lead_times_are_left_out() {
     assert_eq!(changes_of(&a, "d1"), ["feature", "future", "main", "merge"]);
     assert_eq!(m.lead_time.changes, 2);
     assert_eq!(m.lead_time.median_seconds, Some(2.5 * HOUR));
-    assert_eq!(m.diagnostics["merge_commits_excluded"], 1);
-    assert_eq!(m.diagnostics["negative_lead_times_excluded"], 1);
+    assert_eq!(m.diagnostics.get(Diagnostic::MergeCommitsExcluded), 1);
+    assert_eq!(m.diagnostics.get(Diagnostic::NegativeLeadTimesExcluded), 1);
     assert_eq!(m.deployments[1].changes, Some(4));
 }
 
@@ -464,10 +464,14 @@ fn change_failure_rate_recovery_and_attribution() {
         Some((1800.0 + 5.0 * HOUR) / 2.0)
     );
     assert_eq!(m.recovery_time.band, Some(Band::High));
-    assert_eq!(m.diagnostics["deployments_without_outcome"], 1);
-    assert_eq!(m.diagnostics["failures_unrecovered"], 2);
-    assert_eq!(m.diagnostics["incidents_before_first_deployment"], 1);
-    assert_eq!(m.diagnostics["incidents_open"], 1);
+    assert_eq!(m.diagnostics.get(Diagnostic::DeploymentsWithoutOutcome), 1);
+    assert_eq!(m.diagnostics.get(Diagnostic::FailuresUnrecovered), 2);
+    assert_eq!(
+        m.diagnostics
+            .get(Diagnostic::IncidentsBeforeFirstDeployment),
+        1
+    );
+    assert_eq!(m.diagnostics.get(Diagnostic::IncidentsOpen), 1);
     let f1 = m.deployments.iter().find(|r| r.id == "f1").unwrap();
     assert_eq!(
         (f1.status, f1.changes, f1.recovery_seconds),
@@ -503,7 +507,11 @@ fn change_failure_rate_recovery_and_attribution() {
         a.incidents[0].deployment.map(|i| a.records[i].id.as_str()),
         Some("d4")
     );
-    assert_eq!(m.diagnostics["incidents_naming_unknown_deployment"], 1);
+    assert_eq!(
+        m.diagnostics
+            .get(Diagnostic::IncidentsNamingUnknownDeployment),
+        1
+    );
 }
 
 #[test]
@@ -557,7 +565,7 @@ fn empty_window_is_null_not_zero() {
     let (_, m) = run(&mut g, &[], &[], window("2024-01-01", "2024-01-31"), false);
     assert_eq!(m.deployment_frequency.per_day, None);
     assert_eq!(m.deployment_frequency.band, None);
-    assert_eq!(m.diagnostics["no_deployments_found"], 1);
+    assert_eq!(m.diagnostics.get(Diagnostic::NoDeploymentsFound), 1);
     let json = serde_json::to_value(&m).unwrap();
     assert!(json["lead_time"]["median_seconds"].is_null());
     assert!(json["change_failure_rate"]["rate"].is_null());

@@ -1,4 +1,4 @@
-//! Local git for `dora report`: deployments from tags (`--source git`) and
+//! Part of the one git layer ([`crate::git`]). Local git for `dora report`: deployments from tags (`--source git`) and
 //! the change set of every deployment (both sources), through git2.
 //!
 //! Change sets: the commits reachable from a deployment and from no earlier
@@ -18,8 +18,8 @@ use anyhow::{Context as _, Result};
 use chrono::{DateTime, TimeZone, Utc};
 use git2::{ObjectType, Oid, Repository};
 
-use super::engine::ChangeSource;
-use super::model::{Change, ChangeSet, Deployment};
+use obsctl_core::dora::engine::ChangeSource;
+use obsctl_core::dora::model::{Change, ChangeSet, Deployment};
 
 pub fn git_time(t: git2::Time) -> DateTime<Utc> {
     Utc.timestamp_opt(t.seconds(), 0)
@@ -28,15 +28,11 @@ pub fn git_time(t: git2::Time) -> DateTime<Utc> {
 }
 
 /// Commits at the boundary of a shallow clone (their parents are missing).
+/// The same reading as `release create` ([`super::shallow_roots`]): the
+/// `shallow` file of the common directory, so a linked worktree of a shallow
+/// clone is shallow too.
 pub fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
-    if !repo.is_shallow() {
-        return HashSet::new();
-    }
-    std::fs::read_to_string(repo.path().join("shallow"))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| Oid::from_str(l.trim()).ok())
-        .collect()
+    super::shallow_roots(repo)
 }
 
 /// Deployments from the tags that match `pattern` (a glob, as `git tag -l`):
@@ -95,8 +91,9 @@ impl<'r> GitChanges<'r> {
         }
     }
 
+    /// Whether the repository is a shallow clone (or a worktree of one).
     pub fn is_shallow(&self) -> bool {
-        self.repo.is_shallow()
+        self.repo.is_shallow() || !self.shallow.is_empty()
     }
 
     fn resolve(&self, sha: &str) -> Option<Oid> {
@@ -208,4 +205,10 @@ impl ChangeSource for NoChanges {
 /// Open the repository at (or above) `path`.
 pub fn open(path: &Path) -> Result<Repository, git2::Error> {
     Repository::discover(path)
+}
+
+/// Whether `repo` is a shallow clone, or a linked worktree of one: the
+/// one test `dora report` and `release create` share.
+pub fn is_shallow(repo: &Repository) -> bool {
+    repo.is_shallow() || !super::shallow_roots(repo).is_empty()
 }

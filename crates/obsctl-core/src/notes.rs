@@ -13,8 +13,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::git::CommitInfo;
-use crate::http::segment;
+use crate::commit::CommitInfo;
+use crate::text::path_segment as segment;
 
 /// Where links point: `{server}/{owner}/{name}/pull/123`.
 #[derive(Clone, Debug)]
@@ -34,6 +34,7 @@ impl Links {
 /// What the notes are about.
 #[derive(Clone, Debug, Default)]
 pub struct NotesInput {
+    /// Where links (PRs, commits, compare) point; `None` renders no links.
     pub links: Option<Links>,
     /// The release's tag (for the compare link).
     pub tag: Option<String>,
@@ -46,8 +47,11 @@ pub struct NotesInput {
 pub struct Conventional {
     /// Lower-cased type: `feat`, `fix`, …
     pub kind: String,
+    /// The scope in parentheses, if any.
     pub scope: Option<String>,
+    /// `!` after the type, or a `BREAKING CHANGE:` footer.
     pub breaking: bool,
+    /// The text after `: `.
     pub description: String,
     /// The text of a `BREAKING CHANGE:` footer.
     pub breaking_note: Option<String>,
@@ -101,16 +105,24 @@ fn breaking_footer(body: &str) -> Option<String> {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// A section of the notes, in display order.
 pub enum Group {
+    /// Breaking changes.
     Breaking,
+    /// `feat`.
     Features,
+    /// `fix`.
     Fixes,
+    /// `perf`.
     Performance,
+    /// `docs`.
     Documentation,
+    /// Anything else.
     Other,
 }
 
 impl Group {
+    /// Every group, in display order.
     pub const ALL: [Group; 6] = [
         Group::Breaking,
         Group::Features,
@@ -120,6 +132,7 @@ impl Group {
         Group::Other,
     ];
 
+    /// The section heading.
     pub fn title(self) -> &'static str {
         match self {
             Group::Breaking => "Breaking changes",
@@ -149,12 +162,19 @@ impl Group {
 /// One line of the notes, before rendering.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
+    /// The section it goes in.
     pub group: Group,
+    /// The Conventional Commit scope, if any.
     pub scope: Option<String>,
+    /// The description, with PR references removed.
     pub description: String,
+    /// The `BREAKING CHANGE:` text, if any.
     pub breaking_note: Option<String>,
+    /// Pull request numbers found as `(#123)`.
     pub prs: Vec<u64>,
+    /// The commit's full SHA.
     pub sha: String,
+    /// The author's name.
     pub author: String,
 }
 
@@ -238,7 +258,7 @@ fn render_entry(e: &Entry, links: Option<&Links>) -> String {
         line.push_str(&format!(" — {}", escape_markdown(note)));
     }
     let refs: Vec<String> = if e.prs.is_empty() {
-        let short = &e.sha[..e.sha.len().min(7)];
+        let short = crate::text::short_sha(&e.sha);
         vec![match links {
             Some(l) => format!("[`{short}`]({}/commit/{})", l.base(), e.sha),
             None => format!("`{short}`"),
@@ -297,7 +317,7 @@ pub fn escape_markdown(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::git::Person;
+    use crate::commit::Person;
     use chrono::{DateTime, FixedOffset};
 
     fn commit(n: u8, subject: &str, body: &str, parents: usize) -> CommitInfo {

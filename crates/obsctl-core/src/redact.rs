@@ -58,6 +58,7 @@ pub struct Redactor {
 }
 
 impl Redactor {
+    /// A redactor with no known secrets (the patterns still apply).
     pub fn new() -> Self {
         Self::default()
     }
@@ -68,6 +69,9 @@ impl Redactor {
         self
     }
 
+    /// Register a secret value under `label`: it is replaced by `<label>`
+    /// wherever it appears. Values shorter than a few characters, or already
+    /// registered, are ignored; surrounding white space is trimmed.
     pub fn add(&mut self, label: &str, value: &str) {
         let value = value.trim();
         if value.len() < MIN_SECRET_LEN || self.secrets.iter().any(|(s, _)| s == value) {
@@ -84,7 +88,7 @@ impl Redactor {
     /// the query, and the user and password (a DSN's key).
     pub fn add_url(&mut self, label: &str, value: &str) {
         self.add(label, value);
-        let Ok(url) = reqwest::Url::parse(value.trim()) else {
+        let Ok(url) = url::Url::parse(value.trim()) else {
             return;
         };
         // Parts shorter than this could be ordinary words or ids.

@@ -17,15 +17,21 @@ use super::{Event, Message, Severity};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+/// Where a message goes: one webhook (or bot channel) per route.
 pub enum Route {
+    /// #deployments: releases and deployments.
     Deployments,
+    /// #incidents: critical news and production deploy failures.
     Incidents,
+    /// #monitoring: everything else.
     Monitoring,
 }
 
 impl Route {
+    /// Every route, in display order.
     pub const ALL: [Route; 3] = [Route::Deployments, Route::Incidents, Route::Monitoring];
 
+    /// The lowercase name (`deployments`, `incidents`, `monitoring`).
     pub fn as_str(self) -> &'static str {
         match self {
             Route::Deployments => "deployments",

@@ -17,9 +17,10 @@ use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, TimeZone};
 use git2::{Delta, DiffFindOptions, DiffOptions, ErrorCode, ObjectType, Oid, Repository, Sort};
-use serde::Serialize;
 
 use crate::context::UsageError;
+
+pub mod changes;
 
 /// A git failure that callers may want to tell apart.
 #[derive(Debug, thiserror::Error)]
@@ -46,157 +47,10 @@ fn git_err(context: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
 
 pub type GitResult<T> = Result<T, GitError>;
 
-/// How a file changed in a commit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChangeKind {
-    Added,
-    Modified,
-    Deleted,
-    /// Moved from [`FileChange::from`] (possibly edited too).
-    Renamed,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct FileChange {
-    /// Repository-relative, `/`-separated.
-    pub path: String,
-    pub kind: ChangeKind,
-    /// The old path of a rename.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-}
-
-impl FileChange {
-    pub fn new(path: impl Into<String>, kind: ChangeKind) -> Self {
-        Self {
-            path: path.into(),
-            kind,
-            from: None,
-        }
-    }
-
-    /// The paths this change touches (both sides of a rename).
-    pub fn paths(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.path.as_str()).chain(self.from.as_deref())
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Person {
-    pub name: String,
-    pub email: String,
-    /// With the offset recorded in the commit.
-    pub time: DateTime<FixedOffset>,
-}
-
-/// One commit, as owned data.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct CommitInfo {
-    pub sha: String,
-    pub parents: Vec<String>,
-    /// The first line of the message.
-    pub subject: String,
-    /// The rest of the message, trimmed.
-    pub body: String,
-    pub author: Person,
-    pub committer_time: DateTime<FixedOffset>,
-    /// Changes against the first parent (the empty tree for a root commit).
-    /// `None` when unknown: the commit sits on the edge of a shallow clone and
-    /// its parent is not here.
-    pub files: Option<Vec<FileChange>>,
-}
-
-impl CommitInfo {
-    pub fn is_merge(&self) -> bool {
-        self.parents.len() > 1
-    }
-
-    pub fn short_sha(&self) -> &str {
-        &self.sha[..self.sha.len().min(7)]
-    }
-
-    /// The full message: subject, blank line, body.
-    pub fn message(&self) -> String {
-        if self.body.is_empty() {
-            self.subject.clone()
-        } else {
-            format!("{}\n\n{}", self.subject, self.body)
-        }
-    }
-
-    /// Whether the commit changed a file at or under one of `paths`
-    /// (repository-relative; `""` and `"."` match everything).
-    pub fn touches(&self, paths: &[String]) -> bool {
-        let Some(files) = &self.files else {
-            return false;
-        };
-        paths.iter().any(|p| {
-            let p = normalize_path(p);
-            p.is_empty()
-                || files.iter().flat_map(FileChange::paths).any(|f| {
-                    f == p
-                        || (f.len() > p.len()
-                            && f.starts_with(p.as_str())
-                            && f.as_bytes()[p.len()] == b'/')
-                })
-        })
-    }
-}
-
-/// `./a/b/` → `a/b`; `\` becomes `/`.
-pub fn normalize_path(p: &str) -> String {
-    let p = p.trim().replace('\\', "/");
-    let mut p = p.as_str();
-    while let Some(rest) = p.strip_prefix("./") {
-        p = rest;
-    }
-    let p = p.trim_matches('/');
-    if p == "." {
-        String::new()
-    } else {
-        p.to_string()
-    }
-}
-
-/// A tag, peeled to the commit it names.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct TagInfo {
-    pub name: String,
-    /// The commit the tag points at (for an annotated tag whose tag object is
-    /// not in this clone: the id the ref holds).
-    pub sha: String,
-    /// Set for annotated tags.
-    pub tagger_time: Option<DateTime<FixedOffset>>,
-    /// `None` when the commit is not in this clone (shallow).
-    pub commit_time: Option<DateTime<FixedOffset>>,
-}
-
-/// The nearest earlier tag, or why there is none.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PreviousTag {
-    Found {
-        name: String,
-        sha: String,
-    },
-    /// No earlier tag. `shallow_boundary` is set when the search stopped at
-    /// the edge of a shallow clone, so an earlier tag may exist upstream.
-    NotFound {
-        shallow_boundary: Option<String>,
-    },
-}
-
-/// The commits of a range.
-#[derive(Clone, Debug, Default)]
-pub struct Walk {
-    /// Newest first (topological order, by time among siblings).
-    pub commits: Vec<CommitInfo>,
-    /// Commits walked whose parents are not in this shallow clone: the range
-    /// may be incomplete below them.
-    pub shallow_boundary: Vec<String>,
-    /// The walk stopped at its limit; more commits are reachable.
-    pub truncated: bool,
-}
+pub use obsctl_core::commit::{
+    ChangeKind, CommitInfo, FileChange, Person, PreviousTag, TagInfo, Walk, glob_match,
+    normalize_path,
+};
 
 /// An open repository.
 pub struct Git {
@@ -233,7 +87,7 @@ impl Git {
                 .into());
             }
         };
-        let shallow_roots = read_shallow_roots(&repo);
+        let shallow_roots = shallow_roots(&repo);
         Ok(Git {
             repo,
             shallow_roots,
@@ -610,7 +464,10 @@ impl Git {
 }
 
 /// The commits a shallow clone has without their parents (`.git/shallow`).
-fn read_shallow_roots(repo: &Repository) -> HashSet<Oid> {
+/// The commits at the edge of a shallow clone, from the `shallow` file of
+/// the common git directory (so a linked worktree of a shallow clone reads
+/// its main repository's file). Empty for a full clone.
+pub fn shallow_roots(repo: &Repository) -> HashSet<Oid> {
     std::fs::read_to_string(repo.commondir().join("shallow"))
         .unwrap_or_default()
         .lines()
@@ -630,30 +487,6 @@ fn to_datetime(t: git2::Time) -> DateTime<FixedOffset> {
                 .single()
                 .expect("the epoch exists")
         })
-}
-
-/// Shell-style glob on a whole name: `*` any run of characters, `?` one.
-pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    let (mut pi, mut ni) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
-            pi += 1;
-            ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ni));
-            pi += 1;
-        } else if let Some((sp, sn)) = star {
-            pi = sp + 1;
-            ni = sn + 1;
-            star = Some((sp, sn + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
 }
 
 /// Text of a commit (message, author): UTF-8 as git stores it by default;

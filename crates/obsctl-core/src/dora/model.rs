@@ -8,8 +8,11 @@ use serde::Serialize;
 /// The state of one deployment status, as far as the metrics care.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StatusState {
+    /// `success`.
     Success,
+    /// `failure`.
     Failure,
+    /// `error` (counts as a failure).
     Error,
     /// Anything else (pending, in_progress, queued, inactive, waiting, ...).
     Other,
@@ -28,19 +31,24 @@ impl StatusState {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+/// One status of a deployment.
 pub struct Status {
+    /// Its state.
     pub state: StatusState,
+    /// When it was set.
     pub at: DateTime<Utc>,
 }
 
 /// One deployment of the environment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deployment {
+    /// The deployment id (GitHub node id or tag name).
     pub id: String,
     /// The deployed commit.
     pub sha: String,
     /// When the deployment was created (orders ties).
     pub created_at: DateTime<Utc>,
+    /// Its statuses, any order.
     pub statuses: Vec<Status>,
 }
 
@@ -48,7 +56,9 @@ pub struct Deployment {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
+    /// The deployment succeeded.
     Success,
+    /// The deployment failed (or errored).
     Failure,
 }
 
@@ -109,7 +119,9 @@ impl Deployment {
 /// An incident (an issue with the incident label, or a row of `--incidents`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Incident {
+    /// The incident id (issue number or the file's id).
     pub id: String,
+    /// When it was opened.
     pub created_at: DateTime<Utc>,
     /// `None` while open.
     pub resolved_at: Option<DateTime<Utc>>,
@@ -120,8 +132,11 @@ pub struct Incident {
 /// One commit a deployment shipped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
+    /// The full SHA (empty when the caller did not ask for details).
     pub sha: String,
+    /// When it was authored.
     pub author_time: DateTime<Utc>,
+    /// Whether it is a merge commit (left out of the lead time).
     pub is_merge: bool,
 }
 

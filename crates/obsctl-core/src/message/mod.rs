@@ -26,16 +26,17 @@ pub use slack::slack_payload;
 
 /// How bad (or good) the news is: picks the colour, and `Critical` routes
 /// to #incidents.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     #[default]
+    /// Neutral news (blue).
     Info,
     /// A good outcome (a deployment that succeeded): green.
     Success,
+    /// Something needs attention (yellow).
     Warning,
+    /// Something is broken (red); also routed to #incidents.
     Critical,
 }
 
@@ -50,6 +51,7 @@ impl Severity {
         }
     }
 
+    /// The lowercase name.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -61,17 +63,23 @@ impl Severity {
 }
 
 /// What happened; picks the route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Event {
+    /// A deployment started or ended.
     Deployment,
+    /// A release was created.
     Release,
+    /// An alert fired.
     Alert,
+    /// An incident was opened or changed.
     Incident,
+    /// Anything else.
     Custom,
 }
 
 impl Event {
+    /// The lowercase name.
     pub fn as_str(self) -> &'static str {
         match self {
             Event::Deployment => "deployment",
@@ -91,7 +99,9 @@ pub struct Message {
     pub title: String,
     /// The body (Slack section, Discord embed description); may be empty.
     pub text: String,
+    /// Picks the colour and, when critical, the #incidents route.
     pub severity: Severity,
+    /// Picks the route; `None` routes like [`Event::Custom`].
     pub event: Option<Event>,
     /// `(name, value)` pairs shown as fields.
     pub fields: Vec<(String, String)>,
@@ -117,6 +127,7 @@ pub struct Message {
 }
 
 impl Message {
+    /// A message with this title and nothing else.
     pub fn new(title: impl Into<String>) -> Self {
         Self {
             title: title.into(),
@@ -124,41 +135,49 @@ impl Message {
         }
     }
 
+    /// Set the body.
     pub fn text(mut self, text: impl Into<String>) -> Self {
         self.text = text.into();
         self
     }
 
+    /// Set the severity.
     pub fn severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
         self
     }
 
+    /// Set the event.
     pub fn event(mut self, event: Event) -> Self {
         self.event = Some(event);
         self
     }
 
+    /// Add a `(name, value)` field.
     pub fn field(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.fields.push((name.into(), value.into()));
         self
     }
 
+    /// Add a link button (http(s) URLs only are kept).
     pub fn link(mut self, label: impl Into<String>, url: impl Into<String>) -> Self {
         self.links.push((label.into(), url.into()));
         self
     }
 
+    /// Add a line of small print.
     pub fn context_line(mut self, line: impl Into<String>) -> Self {
         self.context.push(line.into());
         self
     }
 
+    /// Add a mention by id (see [`Message::mentions`]).
     pub fn mention(mut self, id: impl Into<String>) -> Self {
         self.mentions.push(id.into());
         self
     }
 
+    /// The colour shown, 0xRRGGBB: [`Message::color`] if set, else the severity's.
     pub fn color(&self) -> u32 {
         self.color.unwrap_or_else(|| self.severity.color()) & 0xFF_FFFF
     }
@@ -166,6 +185,6 @@ impl Message {
 
 /// Whether `url` is an absolute http(s) URL with a host.
 pub fn is_http_url(url: &str) -> bool {
-    reqwest::Url::parse(url.trim())
+    url::Url::parse(url.trim())
         .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
 }

@@ -1,35 +1,53 @@
 //! The pure core of `deploy start` / `deploy finish`: names, states,
 //! durations and the rules that decide what to record. No I/O here.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use std::fmt;
+use std::str::FromStr;
 
-use crate::context::UsageError;
+use serde::{Deserialize, Serialize};
+
+use crate::error::UsageError;
 use crate::message::{Event, Message, Severity};
+use crate::text::{human_duration, short_sha};
 
 /// What the deploy messages say; shared by start and finish. Untrusted text
 /// (the commit subject) stays raw here: the message builders escape it.
 #[derive(Clone, Debug, Default)]
 pub struct DeployInfo {
+    /// The target environment (`production`, `staging`, ...), validated.
     pub environment: String,
+    /// The version deployed (a tag, a `--version`, or the short SHA).
     pub version: String,
+    /// The deployed commit, full SHA.
     pub sha: String,
     /// The repository name.
     pub service: Option<String>,
+    /// Who triggered the deployment (CI actor, else git `user.name`).
     pub actor: Option<String>,
+    /// Link to the CI run.
     pub run_url: Option<String>,
+    /// Link to the commit on GitHub.
     pub commit_url: Option<String>,
+    /// The commit's subject line, raw (escaped by the builders).
     pub commit_subject: Option<String>,
+    /// The environment's URL ("View deployment" once it succeeded).
     pub env_url: Option<String>,
+    /// The GitHub deployment id, when one was recorded.
     pub deployment_id: Option<u64>,
+    /// Whether the environment is production-like ([`is_production`]).
     pub production: bool,
+    /// When `deploy start` ran, RFC 3339 UTC.
     pub started_at: Option<String>,
 }
 
 /// What finish adds to the messages.
 #[derive(Clone, Debug)]
 pub struct FinishNote {
+    /// How the deployment ended.
     pub outcome: Outcome,
+    /// Seconds from start to finish, when the start time is known.
     pub duration: Option<i64>,
+    /// When `deploy finish` ran, RFC 3339 UTC.
     pub finished_at: String,
     /// Who to ping when it went wrong (Slack U…/S…, Discord user:/role:).
     pub mentions: Vec<String>,
@@ -152,28 +170,48 @@ impl DeployInfo {
 /// The outcome `deploy finish --status` reports: GitHub Actions' `job.status`
 /// values plus `error`; GitLab's `$CI_JOB_STATUS` spellings (`failed`,
 /// `canceled`) are accepted too.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
+    /// The deployment worked.
     Success,
-    #[value(alias = "failed")]
+    /// The deployment failed (GitLab: `failed`).
     Failure,
-    #[value(alias = "canceled")]
+    /// The deployment was stopped (GitLab: `canceled`).
     Cancelled,
+    /// The deployment job itself errored.
     Error,
+}
+
+impl FromStr for Outcome {
+    type Err = UsageError;
+
+    /// The lowercase names, plus GitLab's `failed` and `canceled`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "success" => Ok(Outcome::Success),
+            "failure" | "failed" => Ok(Outcome::Failure),
+            "cancelled" | "canceled" => Ok(Outcome::Cancelled),
+            "error" => Ok(Outcome::Error),
+            other => Err(UsageError(format!(
+                "{other:?} is not a deployment outcome: use success, failure, cancelled or error"
+            ))),
+        }
+    }
 }
 
 impl Outcome {
     /// The GitHub deployment state: a cancelled deployment is `inactive`.
-    pub fn github_state(self) -> &'static str {
+    pub fn github_state(self) -> DeployState {
         match self {
-            Outcome::Success => "success",
-            Outcome::Failure => "failure",
-            Outcome::Cancelled => "inactive",
-            Outcome::Error => "error",
+            Outcome::Success => DeployState::Success,
+            Outcome::Failure => DeployState::Failure,
+            Outcome::Cancelled => DeployState::Inactive,
+            Outcome::Error => DeployState::Error,
         }
     }
 
+    /// The lowercase name (`success`, `failure`, `cancelled`, `error`).
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Success => "success",
@@ -199,9 +237,95 @@ impl Outcome {
     }
 }
 
-/// GitHub deployment states that end a deployment.
+/// A GitHub deployment status state, as the REST API spells it
+/// (`in_progress`, `success`, …). States GitHub may add later are kept as
+/// [`DeployState::Other`] rather than rejected.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum DeployState {
+    /// `queued`.
+    Queued,
+    /// `pending`.
+    Pending,
+    /// `in_progress`: what `deploy start` records.
+    InProgress,
+    /// `success`.
+    Success,
+    /// `failure`.
+    Failure,
+    /// `error`.
+    Error,
+    /// `inactive`: superseded, or cancelled.
+    Inactive,
+    /// Any other spelling, as received.
+    Other(String),
+}
+
+impl DeployState {
+    /// The REST API spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DeployState::Queued => "queued",
+            DeployState::Pending => "pending",
+            DeployState::InProgress => "in_progress",
+            DeployState::Success => "success",
+            DeployState::Failure => "failure",
+            DeployState::Error => "error",
+            DeployState::Inactive => "inactive",
+            DeployState::Other(s) => s,
+        }
+    }
+
+    /// Whether the state ends a deployment (`success`, `failure`, `error`,
+    /// `inactive`).
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            DeployState::Success
+                | DeployState::Failure
+                | DeployState::Error
+                | DeployState::Inactive
+        )
+    }
+}
+
+impl From<String> for DeployState {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "queued" => DeployState::Queued,
+            "pending" => DeployState::Pending,
+            "in_progress" => DeployState::InProgress,
+            "success" => DeployState::Success,
+            "failure" => DeployState::Failure,
+            "error" => DeployState::Error,
+            "inactive" => DeployState::Inactive,
+            _ => DeployState::Other(s),
+        }
+    }
+}
+
+impl From<&str> for DeployState {
+    fn from(s: &str) -> Self {
+        DeployState::from(s.to_string())
+    }
+}
+
+impl From<DeployState> for String {
+    fn from(s: DeployState) -> Self {
+        s.as_str().to_string()
+    }
+}
+
+impl fmt::Display for DeployState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// GitHub deployment states that end a deployment (see
+/// [`DeployState::is_final`]).
 pub fn is_final_state(state: &str) -> bool {
-    matches!(state, "success" | "failure" | "error" | "inactive")
+    DeployState::from(state).is_final()
 }
 
 /// Longest environment name accepted (Sentry's limit).
@@ -266,52 +390,15 @@ pub fn validate_version(version: &str) -> Result<String, UsageError> {
     Ok(v.to_string())
 }
 
-/// RFC 3339 in UTC with whole seconds: `2026-11-26T16:20:00Z`.
-pub fn timestamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s.trim())
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
-}
-
-/// Whole seconds from `start` to `end` (never negative: clocks differ).
-pub fn duration_secs(start: DateTime<Utc>, end: DateTime<Utc>) -> i64 {
-    (end - start).num_seconds().max(0)
-}
-
-/// `42s`, `3m 05s`, `1h 02m 03s`.
-pub fn human_duration(secs: i64) -> String {
-    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-    if h > 0 {
-        format!("{h}h {m:02}m {s:02}s")
-    } else if m > 0 {
-        format!("{m}m {s:02}s")
-    } else {
-        format!("{s}s")
-    }
-}
-
 /// The Sentry deploy name for a GitHub deployment: unique per deployment,
 /// so that a re-run finds it again.
 pub fn sentry_deploy_name(environment: &str, deployment_id: u64) -> String {
     let name = format!("{environment} #{deployment_id}");
-    name.chars()
-        .take(crate::providers::sentry::deploys::DEPLOY_NAME_MAX)
-        .collect()
+    name.chars().take(DEPLOY_NAME_MAX).collect()
 }
 
-/// The short form of a SHA used as a default version.
-pub fn short_sha(sha: &str) -> String {
-    sha.chars().take(7).collect()
-}
-
-/// A full (40 or 64 hex digit) commit SHA.
-pub fn is_full_sha(sha: &str) -> bool {
-    matches!(sha.len(), 40 | 64) && sha.chars().all(|c| c.is_ascii_hexdigit())
-}
+/// Sentry's limit on a deploy name, in characters.
+pub const DEPLOY_NAME_MAX: usize = 64;
 
 #[cfg(test)]
 mod tests {
@@ -384,29 +471,19 @@ mod tests {
 
     #[test]
     fn outcomes() {
-        assert_eq!(Outcome::Cancelled.github_state(), "inactive");
-        assert_eq!(Outcome::Failure.github_state(), "failure");
+        assert_eq!(Outcome::Cancelled.github_state(), DeployState::Inactive);
+        assert_eq!(Outcome::Failure.github_state().as_str(), "failure");
         assert!(Outcome::Error.is_bad() && !Outcome::Cancelled.is_bad());
         assert!(is_final_state("inactive") && !is_final_state("in_progress"));
     }
 
     #[test]
-    fn durations() {
-        assert_eq!(human_duration(42), "42s");
-        assert_eq!(human_duration(185), "3m 05s");
-        assert_eq!(human_duration(3723), "1h 02m 03s");
-        let a = parse_timestamp("2026-01-01T00:00:00Z").unwrap();
-        let b = parse_timestamp("2026-01-01T00:01:30.5+00:00").unwrap();
-        assert_eq!(duration_secs(a, b), 90);
-        assert_eq!(duration_secs(b, a), 0);
-        assert_eq!(timestamp(a), "2026-01-01T00:00:00Z");
-    }
-
-    #[test]
-    fn shas_and_names() {
-        assert!(is_full_sha(&"a".repeat(40)));
-        assert!(!is_full_sha("abc1234"));
-        assert_eq!(short_sha("0123456789abcdef"), "0123456");
+    fn states_and_names() {
+        assert_eq!(DeployState::from("in_progress"), DeployState::InProgress);
+        assert_eq!(DeployState::from("weird").as_str(), "weird");
+        assert_eq!("canceled".parse::<Outcome>().unwrap(), Outcome::Cancelled);
+        assert_eq!("failed".parse::<Outcome>().unwrap(), Outcome::Failure);
+        assert!("maybe".parse::<Outcome>().is_err());
         assert_eq!(sentry_deploy_name("production", 42), "production #42");
         assert_eq!(sentry_deploy_name(&"e".repeat(64), 1).chars().count(), 64);
     }

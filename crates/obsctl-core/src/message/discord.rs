@@ -132,7 +132,7 @@ pub fn discord_payload(msg: &Message) -> Value {
         }
     }
     if let Some(ts) = msg.timestamp {
-        embed["timestamp"] = Value::String(ts.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        embed["timestamp"] = Value::String(crate::text::rfc3339(ts));
     }
 
     let mut payload = json!({ "embeds": [embed] });

@@ -5,38 +5,63 @@
 //! than the number of characters: a conservative count for both Slack
 //! ("characters") and Discord (whose limits are checked on UTF-16 strings).
 
+/// The character that marks a cut.
 pub const ELLIPSIS: char = '…';
 
+/// Slack Block Kit limits, in characters.
 pub mod slack {
+    /// Blocks per message.
     pub const BLOCKS: usize = 50;
+    /// Header block text.
     pub const HEADER: usize = 150;
+    /// Section block text.
     pub const SECTION_TEXT: usize = 3000;
+    /// Fields per section.
     pub const FIELDS: usize = 10;
+    /// One field's text.
     pub const FIELD_TEXT: usize = 2000;
+    /// Elements per context block.
     pub const CONTEXT_ELEMENTS: usize = 10;
+    /// One context element's text.
     pub const CONTEXT_TEXT: usize = 3000;
+    /// Elements per actions block.
     pub const ACTIONS_ELEMENTS: usize = 25;
+    /// Button label.
     pub const BUTTON_TEXT: usize = 75;
+    /// Button URL.
     pub const BUTTON_URL: usize = 3000;
+    /// A block id.
     pub const BLOCK_ID: usize = 255;
     /// Slack truncates `text` above 40,000; obsctl keeps the fallback short.
     pub const FALLBACK_TEXT: usize = 3000;
 }
 
+/// Discord webhook limits, in UTF-16 code units.
 pub mod discord {
+    /// Message content.
     pub const CONTENT: usize = 2000;
+    /// Embeds per message.
     pub const EMBEDS: usize = 10;
+    /// Embed title.
     pub const TITLE: usize = 256;
+    /// Embed description.
     pub const DESCRIPTION: usize = 4096;
+    /// Fields per embed.
     pub const FIELDS: usize = 25;
+    /// Field name.
     pub const FIELD_NAME: usize = 256;
+    /// Field value.
     pub const FIELD_VALUE: usize = 1024;
+    /// Embed footer text.
     pub const FOOTER: usize = 2048;
+    /// Embed author name.
     pub const AUTHOR: usize = 256;
+    /// A URL.
     pub const URL: usize = 2048;
     /// title + description + field names and values + footer + author, over
     /// all embeds.
     pub const TOTAL: usize = 6000;
+    /// Ids per `allowed_mentions` list.
     pub const ALLOWED_MENTION_IDS: usize = 100;
 }
 

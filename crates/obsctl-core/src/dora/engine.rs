@@ -24,11 +24,14 @@ pub struct Options {
 /// The window [since, until), UTC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {
+    /// Start, inclusive.
     pub since: DateTime<Utc>,
+    /// End, exclusive.
     pub until: DateTime<Utc>,
 }
 
 impl Window {
+    /// Whether `t` falls in `[since, until)`.
     pub fn contains(&self, t: DateTime<Utc>) -> bool {
         self.since <= t && t < self.until
     }
@@ -74,6 +77,7 @@ pub enum ChangeState {
     Seed,
     /// Before the analysed range: not asked for.
     NotNeeded,
+    /// Every commit between the previous successful deployment and this one is known.
     Known,
     /// Shallow clone boundary reached: the count is a lower bound and no lead
     /// time is taken from it.
@@ -87,7 +91,9 @@ pub enum ChangeState {
 /// One change of a deployment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Shipped {
+    /// The full SHA of the commit.
     pub sha: String,
+    /// Seconds from authoring to deployment; `None` when it does not enter the lead time.
     pub lead_time: Option<i64>,
 }
 
@@ -96,18 +102,24 @@ pub struct Shipped {
 pub enum Recovery {
     /// Not a failure.
     None,
+    /// Recovered after this many seconds (to the next successful deployment or incident resolution).
     Recovered(i64),
+    /// Not recovered within the data.
     Unrecovered,
 }
 
 /// One classified deployment.
 #[derive(Clone, Debug)]
 pub struct Record {
+    /// The deployment id (GitHub deployment id or tag name).
     pub id: String,
+    /// The deployed commit.
     pub sha: String,
+    /// Success or failure.
     pub outcome: Outcome,
     /// Deploy time (first success) or failure time.
     pub time: DateTime<Utc>,
+    /// How its changes are known.
     pub change_state: ChangeState,
     /// The previous successful deployment (index into the records).
     pub prev_success: Option<usize>,
@@ -116,14 +128,18 @@ pub struct Record {
     pub commits: Vec<Shipped>,
     /// Lead times in seconds of the changes that enter the lead time, sorted.
     pub lead_times: Vec<i64>,
+    /// Merge commits left out of the lead time.
     pub merges_excluded: u64,
+    /// Commits authored after their deployment, left out of the lead time.
     pub negative_lead_times: u64,
     /// Indices into [`Analysis::incidents`].
     pub incidents: Vec<usize>,
+    /// The failure's recovery (`None` for a success).
     pub recovery: Recovery,
 }
 
 impl Record {
+    /// Whether the deployment succeeded.
     pub fn is_success(&self) -> bool {
         self.outcome == Outcome::Success
     }
@@ -136,13 +152,16 @@ impl Record {
         }
     }
 
+    /// Median lead time of its changes, in seconds.
     pub fn median_lead_time(&self) -> Option<f64> {
         percentile(&self.lead_times, 0.5)
     }
 }
 
 #[derive(Clone, Debug)]
+/// An incident with the deployment it is attributed to.
 pub struct AttributedIncident {
+    /// The incident as read from the source.
     pub incident: Incident,
     /// Index into [`Analysis::records`].
     pub deployment: Option<usize>,
@@ -151,12 +170,15 @@ pub struct AttributedIncident {
 }
 
 #[derive(Clone, Debug)]
+/// Every deployment classified, every incident attributed: what [`metrics`] reads windows out of.
 pub struct Analysis {
+    /// The options the analysis ran with.
     pub options: Options,
     /// Successful and failed deployments in deploy-time order.
     pub records: Vec<Record>,
     /// Creation times of deployments with neither outcome.
     pub excluded: Vec<DateTime<Utc>>,
+    /// Incidents with their attribution.
     pub incidents: Vec<AttributedIncident>,
 }
 
@@ -420,13 +442,18 @@ pub fn percentile(sorted: &[i64], q: f64) -> Option<f64> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Band {
+    /// The best DORA band.
     Elite,
+    /// The second band.
     High,
+    /// The third band.
     Medium,
+    /// The lowest band.
     Low,
 }
 
 impl Band {
+    /// The lowercase name (`elite`, `high`, `medium`, `low`).
     pub fn as_str(self) -> &'static str {
         match self {
             Band::Elite => "elite",
@@ -497,53 +524,82 @@ pub fn ts(t: DateTime<Utc>) -> String {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+/// The window as RFC 3339 UTC strings.
 pub struct WindowOut {
+    /// Start, inclusive (`YYYY-MM-DDTHH:MM:SSZ`).
     pub since: String,
+    /// End, exclusive (`YYYY-MM-DDTHH:MM:SSZ`).
     pub until: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+/// Deployment frequency: successful deployments in the window.
 pub struct Frequency {
+    /// Successful deployments in the window.
     pub deployments: u64,
+    /// Per day; `null` when the source has no deployment at all.
     pub per_day: Option<f64>,
+    /// Per week; `null` when the source has no deployment at all.
     pub per_week: Option<f64>,
+    /// The DORA band; `null` without data.
     pub band: Option<Band>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+/// Lead time for changes: commit authored to deployed.
 pub struct LeadTime {
+    /// Median, in seconds.
     pub median_seconds: Option<f64>,
+    /// 90th percentile, in seconds.
     pub p90_seconds: Option<f64>,
+    /// Changes (commits) that entered the lead time.
     pub changes: u64,
+    /// The DORA band of the median; `null` without data.
     pub band: Option<Band>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+/// Change failure rate: failed deployments over all deployments in the window.
 pub struct ChangeFailureRate {
+    /// Failed deployments.
     pub failed: u64,
+    /// All deployments with an outcome.
     pub total: u64,
+    /// `failed / total`, a ratio 0–1; `null` when `total` is 0.
     pub rate: Option<f64>,
+    /// The DORA band; `null` without data.
     pub band: Option<Band>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+/// Failed deployment recovery time.
 pub struct RecoveryTime {
+    /// Median, in seconds.
     pub median_seconds: Option<f64>,
+    /// Failed deployments in the window.
     pub failures: u64,
+    /// Of those, the ones that recovered.
     pub recovered: u64,
+    /// The DORA band of the median; `null` without data.
     pub band: Option<Band>,
 }
 
 /// One row per deployment in the window.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Row {
+    /// The deployment id.
     pub id: String,
+    /// The deployed commit.
     pub sha: String,
+    /// RFC 3339 UTC.
     pub deployed_at: String,
+    /// Success or failure.
     pub status: Outcome,
     /// Commits shipped; `null` for failures, seeds and unknown change sets.
     pub changes: Option<u64>,
+    /// Median lead time of its changes, in seconds.
     pub median_lead_time_seconds: Option<f64>,
+    /// Incidents attributed to it.
     pub incidents: u64,
     /// Seconds to recover, for a failure that recovered.
     pub recovery_seconds: Option<i64>,
@@ -552,30 +608,142 @@ pub struct Row {
 /// The four metrics of one window.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Metrics {
+    /// The window.
     pub window: WindowOut,
+    /// Deployment frequency.
     pub deployment_frequency: Frequency,
+    /// Lead time for changes.
     pub lead_time: LeadTime,
+    /// Change failure rate.
     pub change_failure_rate: ChangeFailureRate,
+    /// Failed deployment recovery time.
     pub recovery_time: RecoveryTime,
-    pub diagnostics: BTreeMap<String, u64>,
+    /// What qualifies the numbers ([`Diagnostic`]).
+    pub diagnostics: Diagnostics,
+    /// One row per deployment in the window.
     pub deployments: Vec<Row>,
+}
+
+/// Something the report counted that qualifies its numbers. Serialized (and
+/// shown) by its snake_case name, e.g. `shallow_clone`; variants are in
+/// alphabetical order so the JSON map keeps its key order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Diagnostic {
+    /// `changes_cut_by_shallow_clone`: A deployment's change set reached the edge of a shallow clone: its count is a lower bound.
+    ChangesCutByShallowClone,
+    /// `commits_seen_in_cut_change_sets`: Commits seen in change sets cut by a shallow clone.
+    CommitsSeenInCutChangeSets,
+    /// `deployment_commit_not_in_clone`: A deployed commit is not in the local clone: its changes are unknown.
+    DeploymentCommitNotInClone,
+    /// `deployments_with_statuses_cut`: GitHub deployments whose status list was longer than one page (the newest were read).
+    DeploymentsWithStatusesCut,
+    /// `deployments_without_changes`: Successful deployments that shipped no new commit (a redeploy or a rollback).
+    DeploymentsWithoutChanges,
+    /// `deployments_without_outcome`: Deployments with neither a success nor a failure status; left out.
+    DeploymentsWithoutOutcome,
+    /// `earlier_deployments_not_in_clone`: No earlier deployment's commit is in the clone: the changes are unbounded, unknown.
+    EarlierDeploymentsNotInClone,
+    /// `failures_unrecovered`: Failed deployments without a later successful one in the window.
+    FailuresUnrecovered,
+    /// `incidents_before_first_deployment`: Incidents with no deployment before them to attribute them to.
+    IncidentsBeforeFirstDeployment,
+    /// `incidents_naming_unknown_deployment`: Incidents naming a deployment or SHA that is not known; attributed by time.
+    IncidentsNamingUnknownDeployment,
+    /// `incidents_open`: Incidents not resolved yet.
+    IncidentsOpen,
+    /// `merge_commits_excluded`: Merge commits left out of the lead time.
+    MergeCommitsExcluded,
+    /// `negative_lead_times_excluded`: Commits authored after their deployment (clock skew, rebases); left out of the lead time.
+    NegativeLeadTimesExcluded,
+    /// `no_deployments_found`: The source had no deployment at all.
+    NoDeploymentsFound,
+    /// `no_git_repository`: No local git repository: change sets (and lead times) are unknown.
+    NoGitRepository,
+    /// `seed_deployments`: Deployments with no earlier successful one: counted for frequency only.
+    SeedDeployments,
+    /// `shallow_clone`: The local repository is a shallow clone.
+    ShallowClone,
+    /// `tags_not_on_commits`: Tags matching the pattern that do not point at a commit; skipped.
+    TagsNotOnCommits,
+    /// `unreadable_nodes`: GitHub GraphQL nodes that could not be read; skipped.
+    UnreadableNodes,
+}
+
+impl Diagnostic {
+    /// The snake_case name used in JSON and text output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Diagnostic::ChangesCutByShallowClone => "changes_cut_by_shallow_clone",
+            Diagnostic::CommitsSeenInCutChangeSets => "commits_seen_in_cut_change_sets",
+            Diagnostic::DeploymentCommitNotInClone => "deployment_commit_not_in_clone",
+            Diagnostic::DeploymentsWithStatusesCut => "deployments_with_statuses_cut",
+            Diagnostic::DeploymentsWithoutChanges => "deployments_without_changes",
+            Diagnostic::DeploymentsWithoutOutcome => "deployments_without_outcome",
+            Diagnostic::EarlierDeploymentsNotInClone => "earlier_deployments_not_in_clone",
+            Diagnostic::FailuresUnrecovered => "failures_unrecovered",
+            Diagnostic::IncidentsBeforeFirstDeployment => "incidents_before_first_deployment",
+            Diagnostic::IncidentsNamingUnknownDeployment => "incidents_naming_unknown_deployment",
+            Diagnostic::IncidentsOpen => "incidents_open",
+            Diagnostic::MergeCommitsExcluded => "merge_commits_excluded",
+            Diagnostic::NegativeLeadTimesExcluded => "negative_lead_times_excluded",
+            Diagnostic::NoDeploymentsFound => "no_deployments_found",
+            Diagnostic::NoGitRepository => "no_git_repository",
+            Diagnostic::SeedDeployments => "seed_deployments",
+            Diagnostic::ShallowClone => "shallow_clone",
+            Diagnostic::TagsNotOnCommits => "tags_not_on_commits",
+            Diagnostic::UnreadableNodes => "unreadable_nodes",
+        }
+    }
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Counts per [`Diagnostic`]; only non-zero counts are kept, so an empty map
+/// means nothing to report. Serializes as a JSON object `{name: count}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Diagnostics(BTreeMap<Diagnostic, u64>);
+
+impl Diagnostics {
+    /// Add `n` to the count of `d` (nothing when `n` is 0).
+    pub fn bump(&mut self, d: Diagnostic, n: u64) {
+        if n > 0 {
+            *self.0.entry(d).or_default() += n;
+        }
+    }
+
+    /// The count of `d` (0 when absent).
+    pub fn get(&self, d: Diagnostic) -> u64 {
+        self.0.get(&d).copied().unwrap_or(0)
+    }
+
+    /// Whether there is nothing to report.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The non-zero counts, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (Diagnostic, u64)> + '_ {
+        self.0.iter().map(|(d, n)| (*d, *n))
+    }
 }
 
 /// Read one window out of an analysis.
 pub fn metrics(a: &Analysis, window: Window) -> Metrics {
-    let mut diag: BTreeMap<String, u64> = BTreeMap::new();
-    let mut bump = |k: &str, n: u64| {
-        if n > 0 {
-            *diag.entry(k.to_string()).or_default() += n;
-        }
-    };
+    let mut diag = Diagnostics::default();
+    let mut bump = |d: Diagnostic, n: u64| diag.bump(d, n);
     let in_window: Vec<&Record> = a
         .records
         .iter()
         .filter(|r| window.contains(r.time))
         .collect();
     bump(
-        "deployments_without_outcome",
+        Diagnostic::DeploymentsWithoutOutcome,
         a.excluded.iter().filter(|t| window.contains(**t)).count() as u64,
     );
 
@@ -592,24 +760,29 @@ pub fn metrics(a: &Analysis, window: Window) -> Metrics {
         band: has_data.then(|| Band::frequency(successes, days)),
     };
     if !has_data {
-        bump("no_deployments_found", 1);
+        bump(Diagnostic::NoDeploymentsFound, 1);
     }
 
     // Lead time over every change of the successful deployments in the window.
     let mut lead: Vec<i64> = Vec::new();
     for r in in_window.iter().filter(|r| r.is_success()) {
         lead.extend_from_slice(&r.lead_times);
-        bump("merge_commits_excluded", r.merges_excluded);
-        bump("negative_lead_times_excluded", r.negative_lead_times);
+        bump(Diagnostic::MergeCommitsExcluded, r.merges_excluded);
+        bump(Diagnostic::NegativeLeadTimesExcluded, r.negative_lead_times);
         match r.change_state {
-            ChangeState::Seed => bump("seed_deployments", 1),
-            ChangeState::Missing => bump("deployment_commit_not_in_clone", 1),
-            ChangeState::Unbounded => bump("earlier_deployments_not_in_clone", 1),
+            ChangeState::Seed => bump(Diagnostic::SeedDeployments, 1),
+            ChangeState::Missing => bump(Diagnostic::DeploymentCommitNotInClone, 1),
+            ChangeState::Unbounded => bump(Diagnostic::EarlierDeploymentsNotInClone, 1),
             ChangeState::Truncated => {
-                bump("changes_cut_by_shallow_clone", 1);
-                bump("commits_seen_in_cut_change_sets", r.commits.len() as u64);
+                bump(Diagnostic::ChangesCutByShallowClone, 1);
+                bump(
+                    Diagnostic::CommitsSeenInCutChangeSets,
+                    r.commits.len() as u64,
+                );
             }
-            ChangeState::Known if r.commits.is_empty() => bump("deployments_without_changes", 1),
+            ChangeState::Known if r.commits.is_empty() => {
+                bump(Diagnostic::DeploymentsWithoutChanges, 1)
+            }
             _ => {}
         }
     }
@@ -648,7 +821,7 @@ pub fn metrics(a: &Analysis, window: Window) -> Metrics {
         .iter()
         .filter(|r| r.recovery == Recovery::Unrecovered)
         .count() as u64;
-    bump("failures_unrecovered", unrecovered);
+    bump(Diagnostic::FailuresUnrecovered, unrecovered);
     rec.sort_unstable();
     let rmedian = percentile(&rec, 0.5);
     let recovery_time = RecoveryTime {
@@ -677,9 +850,9 @@ pub fn metrics(a: &Analysis, window: Window) -> Metrics {
             open += 1;
         }
     }
-    bump("incidents_before_first_deployment", unattributed);
-    bump("incidents_naming_unknown_deployment", unknown);
-    bump("incidents_open", open);
+    bump(Diagnostic::IncidentsBeforeFirstDeployment, unattributed);
+    bump(Diagnostic::IncidentsNamingUnknownDeployment, unknown);
+    bump(Diagnostic::IncidentsOpen, open);
 
     let deployments = in_window
         .iter()
@@ -715,13 +888,19 @@ pub fn metrics(a: &Analysis, window: Window) -> Metrics {
 /// Current minus previous, per headline number; `null` when either is.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Delta {
+    /// Difference in successful deployments.
     pub deployments: i64,
+    /// Difference in deployments per day.
     pub per_day: Option<f64>,
+    /// Difference in median lead time, seconds.
     pub lead_time_median_seconds: Option<f64>,
+    /// Difference in change failure rate (ratio 0–1).
     pub change_failure_rate: Option<f64>,
+    /// Difference in median recovery time, seconds.
     pub recovery_median_seconds: Option<f64>,
 }
 
+/// Current minus previous for the headline numbers.
 pub fn delta(cur: &Metrics, prev: &Metrics) -> Delta {
     let d = |a: Option<f64>, b: Option<f64>| Some(a? - b?);
     Delta {

@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::text::human_duration_coarse as human;
+
 use super::engine::{Band, Delta, Metrics, Row};
 use super::input::parse_time;
 use super::model::Outcome;
@@ -14,10 +16,14 @@ use super::model::Outcome;
 /// The whole report. JSON field order is part of the contract.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
+    /// `owner/name`, when known.
     pub repository: Option<String>,
+    /// The deployment environment reported on.
     pub environment: String,
+    /// Where deployments came from: `github` or `git`.
     pub source: String,
     #[serde(flatten)]
+    /// The metrics of the window.
     pub current: Metrics,
     /// `--compare-previous`: the preceding window of equal length.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -31,23 +37,9 @@ pub struct Report {
     pub warnings: Vec<String>,
 }
 
+/// The report as pretty-printed JSON (the `--format json` contract).
 pub fn json(r: &Report) -> String {
     serde_json::to_string_pretty(r).expect("report serializes")
-}
-
-/// `3d 4h`, `2h 5m`, `12m`, `40s`.
-pub fn human(seconds: f64) -> String {
-    let s = seconds.round() as i64;
-    let (d, h, m) = (s / 86_400, (s % 86_400) / 3_600, (s % 3_600) / 60);
-    if d > 0 {
-        format!("{d}d {h}h")
-    } else if h > 0 {
-        format!("{h}h {m}m")
-    } else if m > 0 {
-        format!("{m}m")
-    } else {
-        format!("{s}s")
-    }
 }
 
 fn band(b: Option<Band>) -> &'static str {
@@ -195,6 +187,7 @@ fn md_escape(s: &str) -> String {
     out
 }
 
+/// The report as GitHub-flavoured Markdown (also the step summary).
 pub fn markdown(r: &Report) -> String {
     let m = &r.current;
     let mut out = String::new();

@@ -38,6 +38,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("text", "the rendered `--text` (payload files only)"),
 ];
 
+/// Whether `name` is a documented template variable.
 pub fn is_known(name: &str) -> bool {
     VARIABLES.iter().any(|(n, _)| *n == name)
 }
@@ -47,6 +48,7 @@ pub fn is_known(name: &str) -> bool {
 pub struct Vars(BTreeMap<&'static str, String>);
 
 impl Vars {
+    /// No variables set.
     pub fn new() -> Self {
         Self::default()
     }
@@ -66,6 +68,7 @@ impl Vars {
         true
     }
 
+    /// The value of `name`, if set.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }
@@ -76,7 +79,9 @@ impl Vars {
     "unknown template variable {{{{{name}}}}}: known variables are {}",
     known()
 )]
+/// A template named a variable that is not set.
 pub struct UnknownVariable {
+    /// The variable's name.
     pub name: String,
 }
 

@@ -15,7 +15,9 @@ use super::template::{self, UnknownVariable, Vars};
 /// The payloads a file holds, per provider.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PayloadFile {
+    /// The Slack Block Kit payload (`blocks`, `attachments`, `text`), if the file has one.
     pub slack: Option<Value>,
+    /// The Discord webhook payload (`content`, `embeds`), if the file has one.
     pub discord: Option<Value>,
 }
 
@@ -317,7 +319,9 @@ pub fn validate_discord(v: &Value) -> Result<(), String> {
 /// Which target a substitution is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
+    /// Slack mrkdwn.
     Slack,
+    /// Discord Markdown.
     Discord,
 }
 
