@@ -125,6 +125,16 @@ fn lint_lists_every_problem_with_its_place_and_needs_no_token() {
         assert!(err.contains(&needle), "missing {needle:?} in:\n{err}");
     }
     assert!(!err.contains("panicked"), "{err}");
+    let out = common::obsctl()
+        .args(["alerts", "lint", "--format", "json", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["problems"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["problems"][0]["position"]["line"], 20);
     // The file as written lints clean, without any token or network.
     write_config(dir.path(), CONFIG);
     common::obsctl()
