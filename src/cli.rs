@@ -392,9 +392,15 @@ pub struct ReleaseCreateArgs {
     /// The release version (default: the tag at the target commit, or the workflow's tag).
     pub version: Option<String>,
 
-    /// Start of the range, excluded (default: the nearest earlier tag).
+    /// Start of the range, excluded (default: the previous release of the series: the nearest
+    /// earlier stable version tag with the same prefix; pre-releases skipped for a stable version).
     #[arg(long, value_name = "REF")]
     pub previous: Option<String>,
+
+    /// Tags that are releases (glob; repeatable; `!PATTERN` excludes), e.g. `-t 'v*' -t '!*-rc*'`
+    /// (default: `[release] tag_patterns` in obsctl.toml, else every version tag).
+    #[arg(long = "tag-pattern", short = 't', value_name = "GLOB")]
+    pub tag_patterns: Vec<String>,
 
     /// The release's commit (default: GITHUB_SHA / CI_COMMIT_SHA / --sha, else HEAD).
     #[arg(long, value_name = "REF")]
@@ -432,8 +438,10 @@ pub struct ReleaseCreateArgs {
 /// Where GitHub release notes come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum NotesMode {
-    /// Rendered from the commits (Conventional Commits groups).
+    /// Rendered from the commits (Conventional Commits groups); a release written by hand keeps its own.
     Auto,
+    /// Like auto, and overwrite the title and notes of a release obsctl did not write.
+    Replace,
     /// GitHub's generate-notes API.
     Github,
     /// No notes.

@@ -344,6 +344,89 @@ impl HttpError {
     }
 }
 
+/// The most pages a list is read to (100 items each on GitHub and Sentry):
+/// beyond it the list is reported as cut, never silently.
+pub const MAX_PAGES: usize = 50;
+
+/// Items read from every page of a list ([`Http::get_pages`]).
+#[derive(Debug)]
+pub struct Paged<T> {
+    /// The items, in the order the pages gave them.
+    pub items: Vec<T>,
+    /// True when [`MAX_PAGES`] (or the caller's bound) stopped the reading.
+    pub truncated: bool,
+}
+
+/// The `rel="next"` URL of an RFC 8288 `Link` header, if the answer has one
+/// (Sentry's `results="false"` means there is no next page).
+pub fn next_page(resp: &Response) -> Option<Url> {
+    resp.headers
+        .get_all("link")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(parse_next_link)
+}
+
+/// The `rel="next"` target of one `Link` header value.
+pub fn parse_next_link(header: &str) -> Option<Url> {
+    for link in split_links(header) {
+        let link = link.trim();
+        let Some(end) = link.find('>') else { continue };
+        let Some(target) = link.strip_prefix('<').map(|l| &l[..end - 1]) else {
+            continue;
+        };
+        let mut next = false;
+        let mut results = true;
+        for param in link[end + 1..].split(';') {
+            let Some((k, v)) = param.split_once('=') else {
+                continue;
+            };
+            let v = v.trim().trim_matches('"');
+            match k.trim().to_ascii_lowercase().as_str() {
+                "rel" => {
+                    next = v
+                        .split_ascii_whitespace()
+                        .any(|r| r.eq_ignore_ascii_case("next"))
+                }
+                "results" => results = v != "false",
+                _ => {}
+            }
+        }
+        if next && results {
+            return Url::parse(target).ok();
+        }
+    }
+    None
+}
+
+/// Split a `Link` header at the commas between links (not inside `<…>` or quotes).
+fn split_links(header: &str) -> Vec<&str> {
+    let (mut out, mut start, mut in_url, mut in_quote) = (Vec::new(), 0, false, false);
+    for (i, c) in header.char_indices() {
+        match c {
+            '<' if !in_quote => in_url = true,
+            '>' if !in_quote => in_url = false,
+            '"' if !in_url => in_quote = !in_quote,
+            ',' if !in_url && !in_quote => {
+                out.push(&header[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&header[start..]);
+    out
+}
+
+/// The outcome of [`Http::create_once`].
+#[derive(Debug)]
+pub enum Created<T> {
+    /// The create request was answered; the caller reads the status and body.
+    Answered(Response),
+    /// An answer was unclear and the look-up found the record.
+    Found(T),
+}
+
 /// The shared client. Cheap to clone: clones share the connection pool, the
 /// retry budget and the dry-run record.
 #[derive(Clone)]
@@ -517,6 +600,156 @@ impl Http {
                 }
             }
         }
+    }
+
+    /// The one create-once mechanism, for every request that creates a
+    /// record (a GitHub deployment or release, a Sentry deploy, monitor,
+    /// alert, an incident issue):
+    ///
+    /// 1. send the create built by `make` (marked [`Safety::CreateOnce`], so
+    ///    the policy itself never repeats it after it may have arrived);
+    /// 2. on an unclear answer ([`HttpError::Unconfirmed`]: a 5xx, a timeout,
+    ///    a connection reset after sending) call `lookup`, which returns the
+    ///    record when it exists — a failing look-up is itself retried;
+    /// 3. create again only when the look-up says the record is absent;
+    /// 4. repeat with backoff while the retry budget (and the policy's
+    ///    attempt limit) lasts.
+    ///
+    /// Returns [`Created::Answered`] with the create's answer (any status:
+    /// the caller reads it), or [`Created::Found`] with the looked-up record.
+    /// When the budget runs out the error is [`HttpError::Unconfirmed`] and
+    /// says that running again is safe (every caller looks up before it
+    /// creates on a re-run).
+    pub async fn create_once<T, F, Fut>(
+        &self,
+        make: impl Fn() -> Request,
+        lookup: F,
+    ) -> Result<Created<T>, HttpError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>, HttpError>>,
+    {
+        let mut round: u32 = 0;
+        loop {
+            round += 1;
+            let req = make().create_once();
+            let (provider, op) = (req.provider, req.op.clone());
+            let started = Instant::now();
+            let detail = match self.send(req).await {
+                Err(HttpError::Unconfirmed { detail, .. }) => detail,
+                Ok(resp) => return Ok(Created::Answered(resp)),
+                Err(e) => return Err(e),
+            };
+            self.charge(started.elapsed());
+            let unconfirmed = |why: String| HttpError::Unconfirmed {
+                provider,
+                op: op.clone(),
+                detail: format!(
+                    "{why}. Running obsctl again is safe: it looks for the record before \
+                     creating another"
+                ),
+            };
+            self.ui.verbose(&format!(
+                "{provider}: {op}: no clear answer ({detail}); checking whether it was recorded"
+            ));
+            let mut lookups: u32 = 0;
+            loop {
+                lookups += 1;
+                let started = Instant::now();
+                match lookup().await {
+                    Ok(Some(found)) => return Ok(Created::Found(found)),
+                    Ok(None) => break,
+                    Err(e) => {
+                        self.charge(started.elapsed());
+                        let wait = self.backoff(lookups);
+                        if lookups >= self.policy.max_attempts || !self.reserve(wait) {
+                            return Err(unconfirmed(format!(
+                                "{detail}; looking it up failed too: {e}"
+                            )));
+                        }
+                        self.ui.verbose(&format!(
+                            "{provider}: {op}: the look-up failed ({e}); retrying in {} ms",
+                            wait.as_millis()
+                        ));
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+            }
+            let wait = self.backoff(round);
+            if round >= self.policy.max_attempts || !self.reserve(wait) {
+                return Err(unconfirmed(format!(
+                    "{detail}; it was not recorded, and {round} attempt{} used the retry budget \
+                     ({} s, --retry-budget or OBSCTL_RETRY_BUDGET)",
+                    if round == 1 { "" } else { "s" },
+                    self.policy.retry_budget.as_secs()
+                )));
+            }
+            self.ui.verbose(&format!(
+                "{provider}: {op}: not recorded; creating again in {} ms (attempt {})",
+                wait.as_millis(),
+                round + 1
+            ));
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Read a list to its end: send `first`, then follow the answer's
+    /// `Link: <…>; rel="next"` (GitHub REST, Sentry — a Sentry link with
+    /// `results="false"` is the end) while `keep_going` accepts the items so
+    /// far, for at most `max_pages` pages. `check` turns a non-2xx page into
+    /// the caller's error. When the bound is reached with more pages left,
+    /// [`Paged::truncated`] is true and a warning names the bound.
+    pub async fn get_pages<T: DeserializeOwned>(
+        &self,
+        first: Request,
+        max_pages: usize,
+        check: impl Fn(Response) -> Result<Response, HttpError>,
+        keep_going: impl Fn(&[T]) -> bool,
+    ) -> Result<Paged<T>, HttpError> {
+        let mut items: Vec<T> = Vec::new();
+        let mut req = first;
+        for page in 1..=max_pages.max(1) {
+            let resp = check(self.send(req.clone()).await?)?;
+            let next = next_page(&resp);
+            items.extend(resp.json::<Vec<T>>()?);
+            match next {
+                Some(url) if keep_going(&items) => {
+                    if page == max_pages.max(1) {
+                        self.ui.warn(&format!(
+                            "{}: {}: stopped after {page} pages ({} items); the list is longer",
+                            req.provider,
+                            req.op,
+                            items.len()
+                        ));
+                        return Ok(Paged {
+                            items,
+                            truncated: true,
+                        });
+                    }
+                    req.url = url;
+                }
+                _ => break,
+            }
+        }
+        Ok(Paged {
+            items,
+            truncated: false,
+        })
+    }
+
+    /// Count time spent against the retry budget.
+    fn charge(&self, spent: Duration) {
+        *self.budget_used.lock().expect("budget lock") += spent;
+    }
+
+    /// Reserve `wait` from the retry budget; false when it does not fit.
+    fn reserve(&self, wait: Duration) -> bool {
+        let mut used = self.budget_used.lock().expect("budget lock");
+        if self.policy.retry_budget.saturating_sub(*used) < wait {
+            return false;
+        }
+        *used += wait;
+        true
     }
 
     async fn attempt(&self, req: &Request) -> Next {
@@ -816,6 +1049,33 @@ pub fn segment(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn link_headers_next_page() {
+        let gh = r#"<https://api.github.com/repositories/1/deployments?page=2>; rel="next", <https://api.github.com/repositories/1/deployments?page=5>; rel="last""#;
+        assert_eq!(
+            parse_next_link(gh).unwrap().as_str(),
+            "https://api.github.com/repositories/1/deployments?page=2"
+        );
+        let last = r#"<https://api.github.com/x?page=1>; rel="prev", <https://api.github.com/x?page=1>; rel="first""#;
+        assert_eq!(parse_next_link(last), None);
+        let sentry = r#"<https://sentry.io/api/0/x/?&cursor=0:0:1>; rel="previous"; results="false"; cursor="0:0:1", <https://sentry.io/api/0/x/?&cursor=0:100:0>; rel="next"; results="true"; cursor="0:100:0""#;
+        assert_eq!(
+            parse_next_link(sentry).unwrap().as_str(),
+            "https://sentry.io/api/0/x/?&cursor=0:100:0"
+        );
+        let sentry_end = r#"<https://sentry.io/api/0/x/?&cursor=0:0:1>; rel="previous"; results="false"; cursor="0:0:1", <https://sentry.io/api/0/x/?&cursor=0:100:0>; rel="next"; results="false"; cursor="0:100:0""#;
+        assert_eq!(parse_next_link(sentry_end), None);
+        // A comma inside the URL does not split it.
+        assert_eq!(
+            parse_next_link(r#"<https://h/x?a=1,2>; rel="next""#)
+                .unwrap()
+                .as_str(),
+            "https://h/x?a=1,2"
+        );
+        assert_eq!(parse_next_link("garbage"), None);
+        assert_eq!(parse_next_link(""), None);
+    }
+
     use super::*;
 
     #[test]

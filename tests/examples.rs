@@ -32,6 +32,9 @@ fn placeholder(expr: &str) -> &'static str {
     } else if e.contains("ci_job_status") {
         // GitLab spells them `failed` and `canceled`: obsctl must accept that.
         "failed"
+    } else if e.contains("job_status") {
+        // `${{ job.status }}` handed to the script through `env: JOB_STATUS`.
+        "success"
     } else if e.ends_with("_id") || e.contains("_id ") {
         "1"
     } else if e.contains("tag") {

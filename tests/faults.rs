@@ -506,6 +506,108 @@ async fn retries_and_uncertain_creates_are_reported() {
     .await;
 }
 
+// ------------------------------------------------ create-once, repeatedly
+
+/// A rule for the next `n` matching requests.
+fn times(at: At, n: usize, act: Act) -> Rule {
+    Rule {
+        times: n,
+        ..once(at, act)
+    }
+}
+
+/// Issue 11: one create-once mechanism for every create — look up, then
+/// create again with backoff while the budget lasts, never a duplicate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn creates_that_fail_repeatedly_are_looked_up_and_retried() {
+    run_all(vec![
+        case(
+            "deploy start: GitHub 502 twice on create",
+            Cmd::DeployStart,
+            Dest::None,
+            vec![times(
+                At::GhCreateDeployment,
+                2,
+                gh_error(502, "Bad Gateway"),
+            )],
+        )
+        .records("deployment", 1)
+        .records("status", 1)
+        .requests("POST", At::GhCreateDeployment, 3),
+        case(
+            "deploy start: GitHub 502 three times on create",
+            Cmd::DeployStart,
+            Dest::None,
+            vec![times(
+                At::GhCreateDeployment,
+                3,
+                gh_error(502, "Bad Gateway"),
+            )],
+        )
+        // Three backoffs (up to 0.5 s, 1 s, 2 s) need more than these cases' 2 s budget.
+        .arg("--retry-budget")
+        .arg("10")
+        .records("deployment", 1)
+        .requests("POST", At::GhCreateDeployment, 4),
+        case(
+            "deploy start: answer lost (not recorded), then 502",
+            Cmd::DeployStart,
+            Dest::None,
+            vec![
+                once(At::GhCreateDeployment, Act::Hang),
+                once(At::GhCreateDeployment, gh_error(502, "Bad Gateway")),
+            ],
+        )
+        .arg("--retry-budget")
+        .arg("10")
+        .records("deployment", 1)
+        .requests("POST", At::GhCreateDeployment, 3),
+        case(
+            "deploy start: 502, the look-up fails once, then it is created",
+            Cmd::DeployStart,
+            Dest::None,
+            vec![
+                once(At::GhCreateDeployment, gh_error(502, "Bad Gateway")),
+                // The next GitHub request (the first rule took the POST) is the look-up.
+                once(At::GhAny, gh_error(500, "Server Error")),
+            ],
+        )
+        .records("deployment", 1)
+        .requests("POST", At::GhCreateDeployment, 2),
+        case(
+            "deploy start: 502 until the budget is spent",
+            Cmd::DeployStart,
+            Dest::None,
+            vec![always(At::GhCreateDeployment, gh_error(502, "Bad Gateway"))],
+        )
+        .exit(1)
+        .says("it was not recorded")
+        .says("Running obsctl again is safe")
+        .records("deployment", 0),
+        case(
+            "release: GitHub release 502 twice",
+            Cmd::Release,
+            Dest::None,
+            vec![times(At::GhCreateRelease, 2, gh_error(502, "Bad Gateway"))],
+        )
+        .records("github release", 1)
+        .requests("POST", At::GhCreateRelease, 3),
+        case(
+            "deploy finish: Sentry deploy 502 twice",
+            Cmd::DeployFinish,
+            Dest::None,
+            vec![times(
+                At::SentryCreateDeploy,
+                2,
+                sentry_error(502, "Bad Gateway"),
+            )],
+        )
+        .records("sentry deploy", 1)
+        .never_says("warning"),
+    ])
+    .await;
+}
+
 // ------------------------------------------------------------ 5xx always
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -402,9 +402,13 @@ async fn rerun_finds_existing_releases_and_updates_them() {
         .expect(1)
         .mount(&f.github)
         .await;
+    // A release obsctl wrote before: its title is the version, its notes in obsctl's section.
+    let mut ours = github_release("v1.1.0", 77);
+    ours["name"] = json!("v1.1.0");
+    ours["body"] = json!("<!-- obsctl:notes -->\n- old\n<!-- /obsctl:notes -->");
     Mock::given(method("GET"))
         .and(path("/repos/acme/web/releases/tags/v1.1.0"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(github_release("v1.1.0", 77)))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ours))
         .expect(1)
         .mount(&f.github)
         .await;
@@ -434,6 +438,76 @@ async fn rerun_finds_existing_releases_and_updates_them() {
         patch[0]
     );
     assert!(patch[0].get("draft").is_none(), "draft state is left alone");
+}
+
+/// Issue 11: a GitHub release written by hand keeps its title and notes
+/// (with a warning, and no PATCH), unless `--notes replace`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hand_written_github_release_is_kept_unless_replace() {
+    let (repo, _) = standard_repo();
+    let f = Fakes::new().await;
+    let exists = json!({
+        "message": "Validation Failed",
+        "errors": [{"resource": "Release", "code": "already_exists", "field": "tag_name"}],
+    });
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/web/releases"))
+        .respond_with(ResponseTemplate::new(422).set_body_json(&exists))
+        .mount(&f.github)
+        .await;
+    let mut by_hand = github_release("v1.1.0", 78);
+    by_hand["name"] = json!("v1.1.0 – Spring release");
+    by_hand["body"] = json!("Hand-written notes.");
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/web/releases/tags/v1.1.0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&by_hand))
+        .mount(&f.github)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/repos/acme/web/releases/78"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&by_hand))
+        .mount(&f.github)
+        .await;
+    for notes in ["auto", "none"] {
+        let out = f
+            .cmd(repo.path())
+            .args(["--no-sentry", "--format", "json", "--notes", notes])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(
+            stdout_json(&out)["github"]["status"],
+            "kept",
+            "--notes {notes}"
+        );
+        assert_eq!(
+            stderr(&out).contains("obsctl did not write"),
+            notes == "auto",
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(
+        f.bodies("PATCH", "/repos/acme/web/releases/78")
+            .await
+            .is_empty()
+    );
+    let out = f
+        .cmd(repo.path())
+        .args(["--no-sentry", "--notes", "replace"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let patch = f.bodies("PATCH", "/repos/acme/web/releases/78").await;
+    assert_eq!(patch.len(), 1);
+    assert_eq!(patch[0]["name"], "v1.1.0");
+    assert!(
+        patch[0]["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("<!-- obsctl:notes -->")
+    );
+    f.validate_all().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -506,7 +580,7 @@ async fn github_notes_mode_uses_generate_notes_with_the_previous_tag() {
     let create = &f.bodies("POST", "/repos/acme/web/releases").await[0];
     assert_eq!(
         create["body"],
-        "##Changes in Release v1.0.0 ... ##Contributors @monalisa"
+        "<!-- obsctl:notes -->\n##Changes in Release v1.0.0 ... ##Contributors @monalisa\n<!-- /obsctl:notes -->"
     );
     assert_eq!(create["draft"], true);
     assert_eq!(create["prerelease"], true);
@@ -552,7 +626,10 @@ async fn notes_file_and_notes_none() {
     assert!(out.status.success(), "{}", stderr(&out));
     f.validate_all().await;
     let bodies = f.bodies("POST", "/repos/acme/web/releases").await;
-    assert_eq!(bodies[0]["body"], "Hand-written notes.\n");
+    assert_eq!(
+        bodies[0]["body"],
+        "<!-- obsctl:notes -->\nHand-written notes.\n<!-- /obsctl:notes -->"
+    );
     assert!(bodies[1].get("body").is_none(), "{}", bodies[1]);
 
     // An unreadable notes file is bad input.
@@ -1199,7 +1276,8 @@ fn git_layer_reports_renames_merges_tags_and_shallow_edges() {
     assert_eq!(tags[1].sha, shas.rename, "peeled to the commit");
     assert_eq!(git.tags(Some("v1.1*")).unwrap().len(), 1);
     assert_eq!(
-        git.previous_tag(&shas.rename, None).unwrap(),
+        git.previous_release(&shas.rename, "v1.1.0", &Default::default())
+            .unwrap(),
         PreviousTag::Found {
             name: "v1.0.0".into(),
             sha: shas.init.clone()
@@ -1216,7 +1294,8 @@ fn git_layer_reports_renames_merges_tags_and_shallow_edges() {
     let git = Git::open(&dir.path().join("clone")).unwrap();
     assert!(git.is_shallow());
     assert_eq!(
-        git.previous_tag(&shas.rename, None).unwrap(),
+        git.previous_release(&shas.rename, "v1.1.0", &Default::default())
+            .unwrap(),
         PreviousTag::NotFound {
             shallow_boundary: Some(shas.merge.clone())
         }

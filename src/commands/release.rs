@@ -27,6 +27,7 @@ use crate::providers::sentry::Sentry;
 use crate::providers::sentry::releases::{self as sentry_releases, SentryStatus};
 use crate::release::{choose_tag, validate_version};
 use crate::text;
+use obsctl_core::series::TagPatterns;
 
 /// Commits taken for a first release (no earlier tag, no `--previous`).
 pub const FIRST_RELEASE_DEPTH: usize = 100;
@@ -62,6 +63,8 @@ struct GitInput {
     previous: Option<String>,
     paths: Vec<String>,
     allow_shallow: bool,
+    /// Which tags are releases.
+    tag_patterns: TagPatterns,
     /// GitHub is configured: the tag must be one git (and GitHub) accepts.
     needs_tag: bool,
 }
@@ -127,6 +130,8 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
         previous: args.previous.clone(),
         paths: args.paths.clone(),
         allow_shallow: args.allow_shallow,
+        tag_patterns: TagPatterns::parse(&args.tag_patterns)
+            .map_err(|e| UsageError(format!("--tag-pattern: {e}")))?,
         needs_tag: github_cfg.is_some(),
     };
     let plan = tokio::task::spawn_blocking(move || plan(input))
@@ -144,12 +149,15 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
     let body = match (notes_file, args.notes) {
         (Some(text), _) => Some(text),
         (None, NotesMode::None | NotesMode::Github) => None,
-        (None, NotesMode::Auto) => Some(notes::render(
+        (None, NotesMode::Auto | NotesMode::Replace) => Some(notes::render(
             commits,
             &NotesInput {
                 links,
                 tag: Some(plan.tag.clone()),
                 previous_tag: plan.previous_tag.clone(),
+                config: Default::default(),
+                // The markers around obsctl's section count too.
+                max_chars: Some(notes::GITHUB_RELEASE_BODY_MAX - 64),
             },
         )),
     };
@@ -203,6 +211,7 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
                 draft: args.draft,
                 prerelease: args.prerelease,
                 target_commitish: Some(plan.target.clone()),
+                replace: args.notes == NotesMode::Replace,
             };
             let (status, release) = github.publish_release(&spec).await?;
             Ok::<_, HttpError>(GithubReport {
@@ -386,6 +395,7 @@ fn status_word_gh(s: GithubStatus) -> &'static str {
     match s {
         GithubStatus::Created => "created",
         GithubStatus::Updated => "updated",
+        GithubStatus::Kept => "already there, left as it is",
     }
 }
 
@@ -567,7 +577,7 @@ fn plan(input: GitInput) -> Result<Plan> {
                 Err(e) => return Err(e.into()),
             }
         }
-        None => match git.previous_tag(&target, None)? {
+        None => match git.previous_release(&target, &version, &input.tag_patterns)? {
             PreviousTag::Found { name, sha } => {
                 range = format!("{name}..{short}");
                 previous = Some(name.clone());

@@ -17,6 +17,7 @@ use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, TimeZone};
 use git2::{Delta, DiffFindOptions, DiffOptions, ErrorCode, ObjectType, Oid, Repository, Sort};
+use obsctl_core::series::{PreviousRelease, TagPatterns};
 
 use crate::context::UsageError;
 
@@ -263,39 +264,64 @@ impl Git {
             .collect())
     }
 
-    /// The nearest tag (matching `pattern`) on a commit reachable from
-    /// `target`, other than the ones on `target` itself. Among several tags
-    /// on that commit, the shortest name wins (`v1.0.0` over `v1.0.0-rc.1`).
-    pub fn previous_tag(&self, target: &str, pattern: Option<&str>) -> GitResult<PreviousTag> {
-        let target = self.oid(target)?;
+    /// Tag names by the commit they point at (annotated tags peeled), only
+    /// those `patterns` accept. Reads tag objects, never commits.
+    pub fn tags_by_commit(&self, patterns: &TagPatterns) -> GitResult<HashMap<Oid, Vec<String>>> {
+        let refs = self
+            .repo
+            .references_glob("refs/tags/*")
+            .map_err(git_err("listing tags"))?;
         let mut by_commit: HashMap<Oid, Vec<String>> = HashMap::new();
-        for t in self.tags(pattern)? {
-            if t.commit_time.is_some() {
-                if let Ok(oid) = Oid::from_str(&t.sha) {
-                    by_commit.entry(oid).or_default().push(t.name);
+        for r in refs {
+            let r = r.map_err(git_err("reading a tag"))?;
+            let full = String::from_utf8_lossy(r.name_bytes()).into_owned();
+            let Some(name) = full.strip_prefix("refs/tags/") else {
+                continue;
+            };
+            if !patterns.matches(name) {
+                continue;
+            }
+            let Some(mut oid) = r.target() else { continue };
+            for _ in 0..8 {
+                match self.repo.find_tag(oid) {
+                    Ok(tag) => oid = tag.target_id(),
+                    Err(_) => break,
                 }
             }
+            by_commit.entry(oid).or_default().push(name.to_string());
         }
+        Ok(by_commit)
+    }
+
+    /// The previous release of `target_name` (a version, possibly not
+    /// tagged yet) whose commit is `target`: walk from the target newest
+    /// first by commit time and stop at the first commit that carries a
+    /// release of the series ([`obsctl_core::series`]: same prefix, an
+    /// earlier version, stable before a stable target). The target's own
+    /// commit counts: two versions on one commit have nothing between them.
+    /// Costs O(range), never the whole history.
+    pub fn previous_release(
+        &self,
+        target: &str,
+        target_name: &str,
+        patterns: &TagPatterns,
+    ) -> GitResult<PreviousTag> {
+        let target = self.oid(target)?;
+        let by_commit = self.tags_by_commit(patterns)?;
+        let rule = PreviousRelease::new(target_name);
         let mut walk = self.repo.revwalk().map_err(git_err("walking history"))?;
-        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
+        walk.set_sorting(Sort::TIME)
             .map_err(git_err("walking history"))?;
         walk.push(target)
             .map_err(git_err(format!("walking history from {target}")))?;
         let mut boundary = None;
         for oid in walk {
             let oid = oid.map_err(git_err("walking history"))?;
-            if oid != target {
-                if let Some(names) = by_commit.get(&oid) {
-                    let name = names
-                        .iter()
-                        .min_by(|a, b| a.len().cmp(&b.len()).then_with(|| b.cmp(a)))
-                        .expect("non-empty")
-                        .clone();
-                    return Ok(PreviousTag::Found {
-                        name,
-                        sha: oid.to_string(),
-                    });
-                }
+            if let Some(name) = by_commit.get(&oid).and_then(|names| rule.pick(names)) {
+                return Ok(PreviousTag::Found {
+                    name: name.to_string(),
+                    sha: oid.to_string(),
+                });
             }
             if boundary.is_none() && self.is_boundary(oid) {
                 boundary = Some(oid.to_string());

@@ -9,6 +9,8 @@
 //! Modules:
 //! - [`config`]: `obsctl.toml`, the team's services, alerts and SLOs.
 //! - [`alerts`]: Sentry monitors and alerts as code (lint, compile, normalise, plan, import).
+//! - [`repository`]: repository identity as a path (GitHub, GitLab nested groups, Bitbucket, Azure DevOps).
+//! - [`series`]: release series — tag patterns, versions, the previous release.
 //! - [`text`]: the one set of text helpers (truncation, short SHAs, RFC 3339,
 //!   human durations).
 //! - [`commit`]: commits, tags and ranges as owned data.
@@ -32,6 +34,8 @@ pub mod message;
 pub mod notes;
 pub mod redact;
 pub mod release;
+pub mod repository;
+pub mod series;
 pub mod text;
 
 pub use error::UsageError;

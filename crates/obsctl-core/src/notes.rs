@@ -1,13 +1,21 @@
 //! Release notes from commits (pure: no I/O).
 //!
 //! Commits are parsed as Conventional Commits (`type(scope)!: description`,
-//! `BREAKING CHANGE:` / `BREAKING-CHANGE:` footers) and grouped, in this
-//! order: Breaking changes, Features, Fixes, Performance, Documentation,
-//! Other. A commit that is not conventional goes to Other as written. Merge
-//! commits are left out: the commits they bring in are listed themselves.
-//! PR numbers written `(#123)` become links; each entry names its author.
-//! Subjects are untrusted: Markdown that could change the page (links,
-//! HTML, emphasis, tables) is escaped.
+//! footers per the spec: `Token: value` or `Token #value`, a value ending
+//! where the next footer token starts, so trailers such as `Co-authored-by:`
+//! never leak into an entry) and grouped, in this order: Breaking changes,
+//! Features, Fixes, Performance, Refactor, Documentation, Styling, Tests,
+//! Build, CI, Chores, Reverts, Other (the groups can be set in
+//! `obsctl.toml`'s `[notes]`, see [`NotesConfig`]). A commit that is not
+//! conventional goes to Other as written. Merge commits and release
+//! preparation commits ("chore(release): prepare for v1.3.0") are left out;
+//! dependency bumps are collapsed into one line per dependency; reverts
+//! (`revert:` and git's `Revert "…"`) are shown as reverts, and a change
+//! reverted within the same range is dropped from its section. PR numbers
+//! written `(#123)` become links; each entry names its author. Subjects are
+//! untrusted: Markdown that could change the page (links, HTML, emphasis,
+//! tables) is escaped and `@` mentions are neutralised, so release notes
+//! never ping a user or team.
 
 use std::sync::LazyLock;
 
@@ -40,7 +48,16 @@ pub struct NotesInput {
     pub tag: Option<String>,
     /// The previous release's tag (for the compare link).
     pub previous_tag: Option<String>,
+    /// `[notes]` of `obsctl.toml`.
+    pub config: NotesConfig,
+    /// The target's limit in characters (GitHub's release body: 125,000);
+    /// `None` for no limit. Entries are cut whole, with a line saying how
+    /// many were left out; the compare link is always kept.
+    pub max_chars: Option<usize>,
 }
+
+/// GitHub's documented limit on a release body, in characters.
+pub const GITHUB_RELEASE_BODY_MAX: usize = 125_000;
 
 /// A parsed Conventional Commit header and footers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,31 +100,51 @@ pub fn parse_conventional(subject: &str, body: &str) -> Option<Conventional> {
     })
 }
 
-/// The text of a `BREAKING CHANGE:` footer: the rest of its paragraph.
-fn breaking_footer(body: &str) -> Option<String> {
-    let mut lines = body.lines();
-    while let Some(line) = lines.next() {
-        if let Some(caps) = BREAKING_FOOTER.captures(line.trim_end()) {
-            let mut text = caps["text"].trim().to_string();
-            for more in lines.by_ref() {
-                if more.trim().is_empty() {
-                    break;
-                }
-                if !text.is_empty() {
-                    text.push(' ');
-                }
-                text.push_str(more.trim());
+/// A footer line's start: `Token: value` or `Token #value` (the token is
+/// a word with `-` for spaces, or `BREAKING CHANGE`).
+static FOOTER_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?P<token>BREAKING[ -]CHANGE|[A-Za-z][A-Za-z0-9-]*)(?:: | #)(?P<value>.*)$")
+        .expect("valid regex")
+});
+
+/// The footers of a commit body, per the Conventional Commits spec: each
+/// `(token, value)`; a value runs over the following lines until a blank
+/// line or the next footer token.
+pub fn footers(body: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut open = false;
+    for line in body.lines() {
+        let line = line.trim_end();
+        if line.trim().is_empty() {
+            open = false;
+            continue;
+        }
+        if let Some(caps) = FOOTER_START.captures(line) {
+            out.push((caps["token"].to_string(), caps["value"].trim().to_string()));
+            open = true;
+        } else if open {
+            let (_, value) = out.last_mut().expect("an open footer");
+            if !value.is_empty() {
+                value.push(' ');
             }
-            return Some(text);
+            value.push_str(line.trim());
         }
     }
-    None
+    out
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-/// A section of the notes, in display order.
+/// The text of a `BREAKING CHANGE:` footer (up to the next footer token).
+fn breaking_footer(body: &str) -> Option<String> {
+    footers(body)
+        .into_iter()
+        .find(|(token, _)| BREAKING_FOOTER.is_match(&format!("{token}: ")))
+        .map(|(_, value)| value)
+}
+
+/// A section of the notes, in the order they are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Group {
-    /// Breaking changes.
+    /// `!` or a `BREAKING CHANGE` footer, whatever the type.
     Breaking,
     /// `feat`.
     Features,
@@ -115,20 +152,41 @@ pub enum Group {
     Fixes,
     /// `perf`.
     Performance,
+    /// `refactor`.
+    Refactor,
     /// `docs`.
     Documentation,
-    /// Anything else.
+    /// `style`.
+    Styling,
+    /// `test`.
+    Tests,
+    /// `build`.
+    Build,
+    /// `ci`.
+    Ci,
+    /// `chore`.
+    Chores,
+    /// `revert:` and git's `Revert "…"`.
+    Reverts,
+    /// Anything else, and commits that are not conventional.
     Other,
 }
 
 impl Group {
-    /// Every group, in display order.
-    pub const ALL: [Group; 6] = [
+    /// Every group, in print order.
+    pub const ALL: [Group; 13] = [
         Group::Breaking,
         Group::Features,
         Group::Fixes,
         Group::Performance,
+        Group::Refactor,
         Group::Documentation,
+        Group::Styling,
+        Group::Tests,
+        Group::Build,
+        Group::Ci,
+        Group::Chores,
+        Group::Reverts,
         Group::Other,
     ];
 
@@ -139,8 +197,33 @@ impl Group {
             Group::Features => "Features",
             Group::Fixes => "Fixes",
             Group::Performance => "Performance",
+            Group::Refactor => "Refactor",
             Group::Documentation => "Documentation",
+            Group::Styling => "Styling",
+            Group::Tests => "Tests",
+            Group::Build => "Build",
+            Group::Ci => "CI",
+            Group::Chores => "Chores",
+            Group::Reverts => "Reverts",
             Group::Other => "Other",
+        }
+    }
+
+    /// The group of a commit type (lower case).
+    pub fn of_type(kind: &str) -> Group {
+        match kind {
+            "feat" | "feature" => Group::Features,
+            "fix" | "bugfix" | "hotfix" => Group::Fixes,
+            "perf" => Group::Performance,
+            "refactor" => Group::Refactor,
+            "docs" | "doc" => Group::Documentation,
+            "style" => Group::Styling,
+            "test" | "tests" => Group::Tests,
+            "build" | "deps" => Group::Build,
+            "ci" => Group::Ci,
+            "chore" => Group::Chores,
+            "revert" => Group::Reverts,
+            _ => Group::Other,
         }
     }
 
@@ -148,102 +231,351 @@ impl Group {
         match c {
             None => Group::Other,
             Some(c) if c.breaking => Group::Breaking,
-            Some(c) => match c.kind.as_str() {
-                "feat" | "feature" => Group::Features,
-                "fix" | "bugfix" => Group::Fixes,
-                "perf" => Group::Performance,
-                "docs" | "doc" => Group::Documentation,
-                _ => Group::Other,
-            },
+            Some(c) => Group::of_type(&c.kind),
         }
+    }
+}
+
+/// `[notes]` in `obsctl.toml`: which commit types go to which section.
+///
+/// ```toml
+/// [notes]
+/// skip_types = ["chore", "style"]    # left out of the notes
+/// [notes.types]
+/// deps = "Build"                     # a custom type into a section (by its title)
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotesConfig {
+    /// Commit types left out entirely (lower case).
+    #[serde(default)]
+    pub skip_types: Vec<String>,
+    /// Commit type → section title (one of [`Group::title`]).
+    #[serde(default)]
+    pub types: std::collections::BTreeMap<String, String>,
+}
+
+impl NotesConfig {
+    /// Read `[notes]` from the config's table; errors name the bad key.
+    pub fn from_table(table: &toml::Table) -> Result<Self, String> {
+        let cfg: NotesConfig = table
+            .clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| format!("[notes]: {}", e.message()))?;
+        for (kind, title) in &cfg.types {
+            if Group::ALL.iter().all(|g| g.title() != title) {
+                let titles: Vec<&str> = Group::ALL.iter().map(|g| g.title()).collect();
+                return Err(format!(
+                    "[notes.types]: \"{kind}\" goes to \"{title}\", which is not a section; \
+                     the sections are: {}",
+                    titles.join(", ")
+                ));
+            }
+        }
+        Ok(cfg)
+    }
+
+    fn group(&self, c: Option<&Conventional>) -> Option<Group> {
+        let Some(c) = c else {
+            return Some(Group::Other);
+        };
+        if self
+            .skip_types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(&c.kind))
+            && !c.breaking
+        {
+            return None;
+        }
+        if c.breaking {
+            return Some(Group::Breaking);
+        }
+        if let Some(title) = self.types.get(&c.kind) {
+            return Group::ALL.into_iter().find(|g| g.title() == title);
+        }
+        Some(Group::of(Some(c)))
     }
 }
 
 /// One line of the notes, before rendering.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
-    /// The section it goes in.
+    /// The section.
     pub group: Group,
-    /// The Conventional Commit scope, if any.
+    /// The Conventional Commits scope.
     pub scope: Option<String>,
-    /// The description, with PR references removed.
+    /// The text shown (PR references removed).
     pub description: String,
-    /// The `BREAKING CHANGE:` text, if any.
+    /// A `BREAKING CHANGE` footer's text.
     pub breaking_note: Option<String>,
-    /// Pull request numbers found as `(#123)`.
+    /// Pull requests named `(#123)` in the subject.
     pub prs: Vec<u64>,
     /// The commit's full SHA.
     pub sha: String,
     /// The author's name.
     pub author: String,
+    /// The commit's subject as written (to match reverts).
+    pub subject: String,
+    /// For a revert: what it reverts.
+    pub reverts: Option<Reverted>,
+    /// For a dependency bump: which dependency, from and to which version.
+    pub bump: Option<Bump>,
 }
 
-/// Classify commits (merge commits left out), keeping their order.
+/// What a revert commit reverts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reverted {
+    /// The reverted commit's SHA, from git's `This reverts commit <sha>.`
+    pub sha: Option<String>,
+    /// The reverted commit's subject.
+    pub subject: String,
+}
+
+/// A dependency bump (Dependabot's "bump X from A to B", Renovate's
+/// "update X to B").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bump {
+    /// The dependency's name.
+    pub name: String,
+    /// The version before, when the message says it.
+    pub from: Option<String>,
+    /// The version after.
+    pub to: String,
+    /// How many bump commits this line stands for.
+    pub count: usize,
+}
+
+static GIT_REVERT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^Revert "(?P<subject>.+)"$"#).expect("valid regex"));
+static REVERTS_SHA: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)This reverts commit (?P<sha>[0-9a-f]{7,40})").expect("valid regex")
+});
+static RELEASE_PREP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:(?:chore|build|release)(?:\([^)]*\))?!?:\s*)?(?:prepare(?:\s+for)?(?:\s+release)?|release|bump\s+version(?:\s+to)?|version\s+bump(?:\s+to)?)\s+v?\d+\.\d+",
+    )
+    .expect("valid regex")
+});
+static BUMP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:bump|update|upgrade)\s+(?:(?:the\s+)?(?:rust\s+crate|crate|dependency|module|npm\s+package|github\s+action|docker\s+tag)\s+)?(?P<name>[^\s]+)\s+(?:requirement\s+)?(?:from\s+(?P<from>[^\s]+)\s+)?to\s+(?P<to>[^\s]+?)\.?$",
+    )
+    .expect("valid regex")
+});
+
+/// True for a release preparation commit ("chore(release): prepare for v1.3.0").
+pub fn is_release_preparation(subject: &str) -> bool {
+    RELEASE_PREP.is_match(subject.trim())
+}
+
+/// Classify commits (merge and release-preparation commits left out),
+/// keeping their order (newest first, as git lists them); reverted changes
+/// within the list are dropped and dependency bumps collapsed.
 pub fn entries(commits: &[CommitInfo]) -> Vec<Entry> {
-    commits
+    entries_with(commits, &NotesConfig::default())
+}
+
+/// [`entries`] with the `[notes]` configuration.
+pub fn entries_with(commits: &[CommitInfo], cfg: &NotesConfig) -> Vec<Entry> {
+    let raw: Vec<Entry> = commits
         .iter()
-        .filter(|c| !c.is_merge())
-        .map(|c| {
-            let conv = parse_conventional(&c.subject, &c.body);
-            let (scope, text, note) = match &conv {
-                Some(cc) => (
-                    cc.scope.clone(),
-                    cc.description.clone(),
-                    cc.breaking_note.clone(),
-                ),
-                None => (None, c.subject.trim().to_string(), None),
-            };
-            let prs = PR_REF
-                .captures_iter(&text)
-                .filter_map(|m| m["n"].parse().ok())
-                .collect();
-            let description = PR_REF.replace_all(&text, "").trim().to_string();
-            Entry {
-                group: Group::of(conv.as_ref()),
-                scope,
-                description,
-                breaking_note: note,
-                prs,
-                sha: c.sha.clone(),
-                author: c.author.name.clone(),
-            }
+        .filter(|c| !c.is_merge() && !is_release_preparation(&c.subject))
+        .filter_map(|c| entry(c, cfg))
+        .collect();
+    collapse_bumps(drop_reverted(raw))
+}
+
+fn entry(c: &CommitInfo, cfg: &NotesConfig) -> Option<Entry> {
+    let subject = c.subject.trim();
+    let conv = parse_conventional(subject, &c.body);
+    let git_revert = GIT_REVERT
+        .captures(subject)
+        .map(|m| m["subject"].to_string());
+    let (scope, text, note) = match (&conv, &git_revert) {
+        (_, Some(reverted)) => (None, reverted.clone(), None),
+        (Some(cc), None) => (
+            cc.scope.clone(),
+            cc.description.clone(),
+            cc.breaking_note.clone(),
+        ),
+        (None, None) => (None, subject.to_string(), None),
+    };
+    let reverts = match (&git_revert, &conv) {
+        (Some(reverted), _) => Some(reverted.clone()),
+        (None, Some(cc)) if cc.kind == "revert" => Some(match &cc.scope {
+            Some(_) => text.clone(),
+            None => cc.description.clone(),
+        }),
+        _ => None,
+    }
+    .map(|reverted_subject| Reverted {
+        sha: REVERTS_SHA
+            .captures(&c.body)
+            .map(|m| m["sha"].to_ascii_lowercase()),
+        subject: reverted_subject,
+    });
+    let group = if reverts.is_some() {
+        Group::Reverts
+    } else {
+        cfg.group(conv.as_ref())?
+    };
+    let prs = PR_REF
+        .captures_iter(&text)
+        .filter_map(|m| m["n"].parse().ok())
+        .collect();
+    let description = PR_REF.replace_all(&text, "").trim().to_string();
+    let bump = if reverts.is_none() {
+        BUMP.captures(&description).map(|m| Bump {
+            name: m["name"].to_string(),
+            from: m.name("from").map(|f| f.as_str().to_string()),
+            to: m["to"].to_string(),
+            count: 1,
+        })
+    } else {
+        None
+    };
+    Some(Entry {
+        group,
+        scope,
+        description,
+        breaking_note: note,
+        prs,
+        sha: c.sha.clone(),
+        author: c.author.name.clone(),
+        subject: subject.to_string(),
+        reverts,
+        bump,
+    })
+}
+
+/// Drop the changes that a revert in the same list undoes (matched by the
+/// SHA git names, else by subject); the revert itself stays, under Reverts.
+fn drop_reverted(entries: Vec<Entry>) -> Vec<Entry> {
+    let reverted: Vec<Reverted> = entries.iter().filter_map(|e| e.reverts.clone()).collect();
+    entries
+        .into_iter()
+        .filter(|e| {
+            e.reverts.is_some()
+                || !reverted.iter().any(|r| match &r.sha {
+                    Some(sha) => e.sha.starts_with(sha.as_str()),
+                    None => r.subject.trim() == e.subject,
+                })
         })
         .collect()
 }
 
-/// Render the notes as Markdown.
-pub fn render(commits: &[CommitInfo], input: &NotesInput) -> String {
-    let entries = entries(commits);
-    let mut out = String::new();
-    if entries.is_empty() {
-        out.push_str(match &input.previous_tag {
-            Some(_) => "_No changes since the previous release._\n",
-            None => "_No changes._\n",
-        });
-    }
-    for group in Group::ALL {
-        let items: Vec<&Entry> = entries.iter().filter(|e| e.group == group).collect();
-        if items.is_empty() {
+/// One line per bumped dependency: from the oldest `from` to the newest `to`.
+fn collapse_bumps(entries: Vec<Entry>) -> Vec<Entry> {
+    let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
+    for e in entries {
+        let Some(bump) = &e.bump else {
+            out.push(e);
             continue;
-        }
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(&format!("### {}\n\n", group.title()));
-        for e in items {
-            out.push_str(&render_entry(e, input.links.as_ref()));
-            out.push('\n');
+        };
+        let same = out
+            .iter_mut()
+            .find(|o| o.group == e.group && o.bump.as_ref().is_some_and(|b| b.name == bump.name));
+        match same {
+            // Newest first: the entry kept has the newest `to`; an older
+            // bump brings the oldest `from`.
+            Some(kept) => {
+                let kb = kept.bump.as_mut().expect("a bump");
+                kb.count += 1;
+                if bump.from.is_some() {
+                    kb.from = bump.from.clone();
+                }
+                for pr in &e.prs {
+                    if !kept.prs.contains(pr) {
+                        kept.prs.push(*pr);
+                    }
+                }
+            }
+            None => out.push(e),
         }
     }
-    if let (Some(links), Some(prev), Some(tag)) = (&input.links, &input.previous_tag, &input.tag) {
-        out.push_str(&format!(
+    for e in &mut out {
+        if let Some(b) = &e.bump {
+            if b.count > 1 {
+                e.description = match &b.from {
+                    Some(from) => format!(
+                        "bump {} from {from} to {} ({} updates)",
+                        b.name, b.to, b.count
+                    ),
+                    None => format!("bump {} to {} ({} updates)", b.name, b.to, b.count),
+                };
+            }
+        }
+    }
+    out
+}
+
+/// Render the notes as Markdown, within `input.max_chars` when set.
+pub fn render(commits: &[CommitInfo], input: &NotesInput) -> String {
+    let entries = entries_with(commits, &input.config);
+    let compare = match (&input.links, &input.previous_tag, &input.tag) {
+        (Some(links), Some(prev), Some(tag)) => format!(
             "\n**Full changelog**: [{}...{}]({}/compare/{}...{})\n",
             escape_markdown(prev),
             escape_markdown(tag),
             links.base(),
             segment(prev),
             segment(tag)
-        ));
+        ),
+        _ => String::new(),
+    };
+    if entries.is_empty() {
+        let none = match &input.previous_tag {
+            Some(_) => "_No changes since the previous release._\n",
+            None => "_No changes._\n",
+        };
+        return format!("{none}{compare}");
+    }
+    // Entries in print order, each rendered once.
+    let mut ordered: Vec<(Group, String)> = Vec::with_capacity(entries.len());
+    for group in Group::ALL {
+        for e in entries.iter().filter(|e| e.group == group) {
+            ordered.push((group, render_entry(e, input.links.as_ref())));
+        }
+    }
+    let limit = input.max_chars.unwrap_or(usize::MAX);
+    let mut keep = ordered.len();
+    loop {
+        let body = sections(&ordered[..keep]);
+        let left_out = ordered.len() - keep;
+        let tail = if left_out == 0 {
+            String::new()
+        } else {
+            format!(
+                "\n_…and {left_out} more change{} not listed here (the notes are cut to fit the \
+                 release's size limit); see the full changelog._\n",
+                if left_out == 1 { "" } else { "s" }
+            )
+        };
+        let text = format!("{body}{tail}{compare}");
+        if text.chars().count() <= limit || keep == 0 {
+            return text;
+        }
+        // Drop whole entries from the end (the least important sections
+        // first), several at a time when far over the limit.
+        let over = text.chars().count() - limit;
+        let avg = (body.chars().count() / keep.max(1)).max(1);
+        keep = keep.saturating_sub((over / avg).max(1));
+    }
+}
+
+fn sections(items: &[(Group, String)]) -> String {
+    let mut out = String::new();
+    let mut current: Option<Group> = None;
+    for (group, line) in items {
+        if current != Some(*group) {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&format!("### {}\n\n", group.title()));
+            current = Some(*group);
+        }
+        out.push_str(line);
+        out.push('\n');
     }
     out
 }
@@ -310,6 +642,12 @@ pub fn escape_markdown(s: &str) -> String {
             out.push('\\');
         }
         out.push(c);
+        if c == '@' {
+            // `@user` and `@org/team` would notify them: a zero-width space
+            // (as an entity, so it survives editors) breaks the mention and
+            // reads the same.
+            out.push_str("&#8203;");
+        }
     }
     out
 }
@@ -468,6 +806,7 @@ mod tests {
             }),
             tag: Some("v1.1.0".into()),
             previous_tag: Some("v1.0.0".into()),
+            ..Default::default()
         };
         insta::assert_snapshot!(render(&commits, &input));
     }
@@ -487,6 +826,241 @@ mod tests {
             render(&[], &input),
             "_No changes since the previous release._\n"
         );
+    }
+
+    fn titles(text: &str) -> Vec<&str> {
+        text.lines()
+            .filter_map(|l| l.strip_prefix("### "))
+            .collect()
+    }
+
+    #[test]
+    fn footers_end_at_the_next_token() {
+        let c = commit(
+            1,
+            "feat!: remove legacy flag",
+            "BREAKING CHANGE: --legacy is gone\nCo-authored-by: Name <name@example.com>",
+            1,
+        );
+        let text = render(&[c], &NotesInput::default());
+        assert!(
+            text.contains("- remove legacy flag — --legacy is gone (`0101010`)"),
+            "{text}"
+        );
+        assert!(!text.contains("example.com"), "{text}");
+        assert!(!text.contains("Co-authored"), "{text}");
+        assert_eq!(
+            footers(
+                "Reviewed-by: Z\nRefs #133\nBREAKING CHANGE: a\nmultiline value\n\nnot a footer"
+            ),
+            vec![
+                ("Reviewed-by".to_string(), "Z".to_string()),
+                ("Refs".to_string(), "133".to_string()),
+                (
+                    "BREAKING CHANGE".to_string(),
+                    "a multiline value".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn reverts_are_shown_and_undo_their_change() {
+        let newest_first = vec![
+            commit(3, "revert: feat(api): temporary endpoint", "", 1),
+            commit(2, "fix: keep this", "", 1),
+            commit(1, "feat(api): temporary endpoint", "", 1),
+        ];
+        let text = render(&newest_first, &NotesInput::default());
+        assert_eq!(titles(&text), ["Fixes", "Reverts"], "{text}");
+        assert_eq!(text.matches("temporary endpoint").count(), 1, "{text}");
+
+        // git's own message, matched by SHA.
+        let reverted = commit(4, "feat: shiny", "", 1);
+        let sha = reverted.sha.clone();
+        let git_revert = commit(
+            5,
+            "Revert \"feat: shiny\"",
+            &format!("This reverts commit {sha}."),
+            1,
+        );
+        let text = render(&[git_revert, reverted], &NotesInput::default());
+        assert_eq!(titles(&text), ["Reverts"], "{text}");
+        assert!(text.contains("- feat: shiny"), "{text}");
+
+        // A revert of something outside the range is still listed, as a revert.
+        let text = render(
+            &[commit(
+                6,
+                "Revert \"fix: old\"",
+                "This reverts commit 1234567.",
+                1,
+            )],
+            &NotesInput::default(),
+        );
+        assert_eq!(titles(&text), ["Reverts"], "{text}");
+    }
+
+    #[test]
+    fn every_common_type_has_its_group() {
+        let commits: Vec<CommitInfo> = [
+            "refactor: a",
+            "style: b",
+            "test: c",
+            "chore: d",
+            "ci: e",
+            "build: f",
+            "docs: g",
+            "perf: h",
+            "fix: i",
+            "feat: j",
+            "weird: k",
+            "no convention",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| commit(i as u8 + 1, s, "", 1))
+        .collect();
+        let text = render(&commits, &NotesInput::default());
+        assert_eq!(
+            titles(&text),
+            [
+                "Features",
+                "Fixes",
+                "Performance",
+                "Refactor",
+                "Documentation",
+                "Styling",
+                "Tests",
+                "Build",
+                "CI",
+                "Chores",
+                "Other"
+            ]
+        );
+        assert!(
+            text.contains("- k ("),
+            "the type of an unknown kind is dropped in Other: {text}"
+        );
+    }
+
+    #[test]
+    fn dependency_bumps_collapse_and_release_preparation_is_left_out() {
+        let commits = vec![
+            commit(1, "chore(release): prepare for v1.3.0", "", 1),
+            commit(2, "build(deps): bump serde from 1.0.2 to 1.0.3 (#9)", "", 1),
+            commit(3, "chore(deps): update rust crate tokio to v1.40.0", "", 1),
+            commit(4, "build(deps): bump serde from 1.0.1 to 1.0.2 (#8)", "", 1),
+            commit(5, "Release v1.2.1", "", 1),
+            commit(6, "build(deps): bump regex from 1.9 to 1.10", "", 1),
+        ];
+        let text = render(&commits, &NotesInput::default());
+        assert!(
+            text.contains("bump serde from 1.0.1 to 1.0.3 (2 updates) (#9, #8)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("update rust crate tokio to v1.40.0"),
+            "{text}"
+        );
+        assert!(text.contains("bump regex from 1.9 to 1.10 ("), "{text}");
+        assert!(!text.contains("prepare"), "{text}");
+        assert!(!text.contains("Release v1.2.1"), "{text}");
+        assert!(is_release_preparation("chore: release v2.0.0"));
+        assert!(is_release_preparation("bump version to 0.4.1"));
+        assert!(!is_release_preparation(
+            "feat: release notes for v2 screens"
+        ));
+    }
+
+    #[test]
+    fn notes_fit_githubs_limit_with_whole_entries_and_the_compare_link() {
+        let commits: Vec<CommitInfo> = (0..1000u32)
+            .map(|i| {
+                let mut c = commit(
+                    1,
+                    &format!(
+                        "fix: an ordinary change number {i} with a fairly usual subject line that says what it does in a few words (#{})",
+                        1000 + i
+                    ),
+                    "",
+                    1,
+                );
+                c.sha = format!("{i:040x}");
+                c
+            })
+            .collect();
+        let input = NotesInput {
+            links: Some(Links {
+                server: "https://github.com".into(),
+                repo: "acme/web".into(),
+            }),
+            tag: Some("v2.0.0".into()),
+            previous_tag: Some("v1.0.0".into()),
+            max_chars: Some(GITHUB_RELEASE_BODY_MAX),
+            ..Default::default()
+        };
+        let unlimited = render(
+            &commits,
+            &NotesInput {
+                max_chars: None,
+                ..input.clone()
+            },
+        );
+        assert!(
+            unlimited.chars().count() > GITHUB_RELEASE_BODY_MAX,
+            "the case must need a cut"
+        );
+        let text = render(&commits, &input);
+        assert!(text.chars().count() <= GITHUB_RELEASE_BODY_MAX);
+        assert!(
+            text.contains("more changes not listed here"),
+            "{}",
+            &text[text.len() - 400..]
+        );
+        assert!(text.ends_with("compare/v1.0.0...v2.0.0)\n"));
+        // Every listed line is a whole entry.
+        for line in text.lines().filter(|l| l.starts_with("- ")) {
+            assert!(line.ends_with(") by Dev 1"), "{line}");
+        }
+        let listed = text.lines().filter(|l| l.starts_with("- ")).count();
+        assert!(text.contains(&format!("and {} more changes", 1000 - listed)));
+    }
+
+    #[test]
+    fn mentions_never_ping() {
+        let commits = vec![
+            commit(1, "feat: support @schema decorator", "", 1),
+            commit(2, "fix: cc @acme/platform-team", "", 1),
+        ];
+        let text = render(&commits, &NotesInput::default());
+        assert!(!text.contains("@schema"), "{text}");
+        assert!(!text.contains("@acme"), "{text}");
+        assert!(text.contains("@&#8203;schema"), "{text}");
+        assert_eq!(escape_markdown("mail a@b.c"), "mail a@&#8203;b.c");
+    }
+
+    #[test]
+    fn notes_config_moves_and_skips_types() {
+        let table: toml::Table =
+            toml::from_str("skip_types = [\"chore\"]\n[types]\ndeps = \"Build\"\n").unwrap();
+        let config = NotesConfig::from_table(&table).unwrap();
+        let commits = vec![
+            commit(1, "chore: tidy", "", 1),
+            commit(2, "deps: serde 1.0.3", "", 1),
+            commit(3, "chore!: drop x", "", 1),
+        ];
+        let text = render(
+            &commits,
+            &NotesInput {
+                config,
+                ..Default::default()
+            },
+        );
+        assert_eq!(titles(&text), ["Breaking changes", "Build"], "{text}");
+        let bad: toml::Table = toml::from_str("[types]\ndeps = \"Deps\"\n").unwrap();
+        let err = NotesConfig::from_table(&bad).unwrap_err();
+        assert!(err.contains("\"Deps\", which is not a section"), "{err}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::GitHub;
-use crate::http::{HttpError, Provider, Response};
+use crate::http::{Created, HttpError, Provider, Response};
 
 /// The token permission deployments need.
 pub const PERMISSION: &str = "deployments: write";
@@ -141,94 +141,87 @@ pub const STATUS_DESCRIPTION_MAX: usize = 140;
 pub use crate::text::truncate_chars;
 
 impl GitHub {
-    /// Create the deployment. On an unconfirmed outcome, look for it (same
-    /// SHA, environment, `started_at` and run URL in obsctl's payload) and
-    /// send once more only when it is not there.
+    /// Create the deployment, once: on an unclear answer the deployments of
+    /// the SHA and environment are looked up (obsctl's payload with the same
+    /// `started_at`, run URL and version) and the create is repeated only
+    /// when it is not there ([`crate::http::Http::create_once`]).
     pub async fn create_deployment(&self, new: &NewDeployment) -> Result<Deployment, HttpError> {
-        match self.create_deployment_once(new).await {
-            Err(HttpError::Unconfirmed { detail, .. }) => {
-                self.http.ui().warn(&format!(
-                    "GitHub: creating the deployment got no clear answer ({detail}); \
-                     checking whether it was recorded before trying again"
-                ));
-                let listed = match self.list_deployments(&new.sha, &new.environment).await {
-                    Ok(list) => list,
-                    Err(e) => {
-                        return Err(HttpError::Unconfirmed {
-                            provider: Provider::GitHub,
-                            op: "create deployment".into(),
-                            detail: format!("{detail}; looking it up failed too: {e}"),
-                        });
-                    }
-                };
-                let existing = listed.into_iter().find(|d| {
-                    d.obsctl_payload().is_some_and(|p| {
-                        p.started_at == new.payload.started_at
-                            && p.run_url == new.payload.run_url
-                            && p.version == new.payload.version
-                    })
-                });
-                match existing {
-                    Some(d) => Ok(d),
-                    None => self.create_deployment_once(new).await,
-                }
-            }
-            other => other,
-        }
-    }
-
-    async fn create_deployment_once(&self, new: &NewDeployment) -> Result<Deployment, HttpError> {
-        let req = self
-            .request(
-                reqwest::Method::POST,
-                "create deployment",
-                self.repo_url("deployments"),
+        let made = self
+            .http
+            .create_once(
+                || {
+                    self.request(
+                        reqwest::Method::POST,
+                        "create deployment",
+                        self.repo_url("deployments"),
+                    )
+                    .json(new)
+                    .dry_run_reply(json!({
+                        "id": 0,
+                        "sha": new.sha,
+                        "ref": new.sha,
+                        "environment": new.environment,
+                        "payload": new.payload,
+                        "created_at": new.payload.started_at,
+                    }))
+                },
+                || async {
+                    let listed = self.list_deployments(&new.sha, &new.environment).await?;
+                    Ok(listed.into_iter().find(|d| {
+                        d.obsctl_payload().is_some_and(|p| {
+                            p.started_at == new.payload.started_at
+                                && p.run_url == new.payload.run_url
+                                && p.version == new.payload.version
+                        })
+                    }))
+                },
             )
-            .create_once()
-            .json(new)
-            .dry_run_reply(json!({
-                "id": 0,
-                "sha": new.sha,
-                "ref": new.sha,
-                "environment": new.environment,
-                "payload": new.payload,
-                "created_at": new.payload.started_at,
-            }));
-        let resp = self.send(req).await?;
-        match resp.status.as_u16() {
-            201 | 200 => resp.json(),
-            202 => Err(status_error(
-                &resp,
-                "GitHub merged the default branch into the ref instead of creating a deployment \
-                 (auto-merge); no deployment was created. obsctl sends auto_merge: false for an \
-                 exact SHA, so check that --sha / GITHUB_SHA is a full commit SHA, then run again"
-                    .into(),
-            )),
-            409 => Err(status_error(
-                &resp,
-                "GitHub refused the deployment: commit status checks failed for the ref, or a \
-                 merge conflict. obsctl sends required_contexts: [] and auto_merge: false; \
-                 check environment protection rules and that the SHA exists on GitHub"
-                    .into(),
-            )),
-            422 => Err(status_error(
-                &resp,
-                "GitHub rejected the deployment: the SHA must be a commit pushed to the \
-                 repository and the environment name valid; a 422 also comes when deployments \
-                 are created too fast (wait and run again)"
-                    .into(),
-            )),
-            403 if !is_rate_limit(&resp) => Err(status_error(
-                &resp,
-                format!(
-                    "GITHUB_TOKEN needs `{PERMISSION}` (add `permissions: deployments: write` to \
-                     the workflow, or the `repo_deployment` scope to a classic PAT)"
-                ),
-            )),
-            _ => Err(resp.error(super::hint(&resp, PERMISSION))),
+            .await?;
+        match made {
+            Created::Found(d) => Ok(d),
+            Created::Answered(resp) => read_created_deployment(resp),
         }
     }
+}
 
+/// Read the answer to `POST /deployments`: only a 201 (or 200) is a
+/// Deployment; a 202 is GitHub's auto-merge message.
+fn read_created_deployment(resp: Response) -> Result<Deployment, HttpError> {
+    match resp.status.as_u16() {
+        201 | 200 => resp.json(),
+        202 => Err(status_error(
+            &resp,
+            "GitHub merged the default branch into the ref instead of creating a deployment \
+             (auto-merge); no deployment was created. obsctl sends auto_merge: false for an \
+             exact SHA, so check that --sha / GITHUB_SHA is a full commit SHA, then run again"
+                .into(),
+        )),
+        409 => Err(status_error(
+            &resp,
+            "GitHub refused the deployment: commit status checks failed for the ref, or a \
+             merge conflict. obsctl sends required_contexts: [] and auto_merge: false; \
+             check environment protection rules and that the SHA exists on GitHub"
+                .into(),
+        )),
+        422 => Err(status_error(
+            &resp,
+            "GitHub rejected the deployment: the SHA must be a commit pushed to the \
+             repository and the environment name valid; a 422 also comes when deployments \
+             are created too fast (wait and run again)"
+                .into(),
+        )),
+        403 if !is_rate_limit(&resp) => Err(status_error(
+            &resp,
+            format!(
+                "GITHUB_TOKEN needs `{PERMISSION}` (add `permissions: deployments: write` to \
+                 the workflow, or the `repo_deployment` scope to a classic PAT)"
+            ),
+        )),
+        _ => Err(resp.error(super::hint(&resp, PERMISSION))),
+    }
+}
+
+impl GitHub {
     /// Add a status (safe to repeat: a second identical status changes nothing
     /// that matters).
     pub async fn create_deployment_status(
@@ -274,8 +267,7 @@ impl GitHub {
                 ("per_page", "100"),
             ])
             .dry_run_reply(json!([]));
-        let resp = self.send_ok(req, "deployments: read").await?;
-        resp.json()
+        self.list_all(req, "deployments: read", |_| true).await
     }
 
     pub async fn get_deployment(&self, id: u64) -> Result<Deployment, HttpError> {
@@ -301,7 +293,7 @@ impl GitHub {
         }
     }
 
-    /// The statuses of a deployment, newest first (one call, up to 100).
+    /// The statuses of a deployment, newest first (every page).
     pub async fn list_deployment_statuses(
         &self,
         id: u64,
@@ -314,8 +306,7 @@ impl GitHub {
             )
             .query(&[("per_page", "100")])
             .dry_run_reply(json!([]));
-        let resp = self.send_ok(req, "deployments: read").await?;
-        resp.json()
+        self.list_all(req, "deployments: read", |_| true).await
     }
 }
 

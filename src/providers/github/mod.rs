@@ -62,6 +62,33 @@ impl GitHub {
         }
     }
 
+    /// Every item of a REST list, following `Link: rel="next"` for at most
+    /// [`crate::http::MAX_PAGES`] pages (a longer list is reported, not cut
+    /// silently); `keep_going` may stop early once the items so far suffice.
+    pub async fn list_all<T: serde::de::DeserializeOwned>(
+        &self,
+        req: Request,
+        permission: &str,
+        keep_going: impl Fn(&[T]) -> bool,
+    ) -> Result<Vec<T>, HttpError> {
+        let paged = self
+            .http
+            .get_pages(
+                req,
+                crate::http::MAX_PAGES,
+                |resp| {
+                    if resp.is_success() {
+                        Ok(resp)
+                    } else {
+                        Err(resp.error(hint(&resp, permission)))
+                    }
+                },
+                keep_going,
+            )
+            .await?;
+        Ok(paged.items)
+    }
+
     /// POST a GraphQL query; GraphQL errors (HTTP 200 with `errors`) are errors.
     pub async fn graphql(
         &self,

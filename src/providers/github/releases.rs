@@ -8,13 +8,19 @@
 //! published releases, so a draft is looked for in the release list; and
 //! since GitHub allows several drafts for one tag, `--draft` looks before it
 //! creates.
+//!
+//! obsctl touches only what it owns: its notes sit between
+//! [`NOTES_START`] and [`NOTES_END`] (HTML comments, invisible on GitHub).
+//! On a re-run that section is replaced and the rest of the body kept; a
+//! release written by hand (no markers) keeps its title and notes, with a
+//! warning, unless `--notes replace` is given.
 
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{GitHub, hint};
-use crate::http::{self, HttpError, Response};
+use crate::http::{self, Created, HttpError, Request, Response};
 
 /// What the token needs for everything here.
 pub const PERMISSION: &str = "contents: write";
@@ -27,6 +33,35 @@ pub struct Release {
     pub tag_name: String,
     #[serde(default)]
     pub draft: bool,
+    /// The release's title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The release's notes (Markdown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// Where obsctl's notes start in a release body.
+pub const NOTES_START: &str = "<!-- obsctl:notes -->";
+/// Where obsctl's notes end in a release body.
+pub const NOTES_END: &str = "<!-- /obsctl:notes -->";
+
+/// `notes` inside obsctl's markers.
+pub fn owned_notes(notes: &str) -> String {
+    format!("{NOTES_START}\n{}\n{NOTES_END}", notes.trim_end())
+}
+
+/// The body of an existing release with obsctl's section replaced by
+/// `notes`; `None` when the body has no obsctl section.
+pub fn replace_owned_notes(existing: &str, notes: &str) -> Option<String> {
+    let start = existing.find(NOTES_START)?;
+    let end = existing[start..].find(NOTES_END)? + start + NOTES_END.len();
+    Some(format!(
+        "{}{}{}",
+        &existing[..start],
+        owned_notes(notes),
+        &existing[end..]
+    ))
 }
 
 /// The release to create (or update).
@@ -40,6 +75,9 @@ pub struct ReleaseSpec {
     pub prerelease: bool,
     /// Where GitHub creates the tag if it does not exist yet (a full SHA).
     pub target_commitish: Option<String>,
+    /// `--notes replace`: overwrite the title and notes of a release that
+    /// obsctl did not write.
+    pub replace: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -47,6 +85,9 @@ pub struct ReleaseSpec {
 pub enum GithubStatus {
     Created,
     Updated,
+    /// The release exists and was left as it is (written by hand, or
+    /// nothing to change).
+    Kept,
 }
 
 impl GitHub {
@@ -102,25 +143,34 @@ impl GitHub {
             .request(Method::GET, "list releases", self.repo_url("releases"))
             .query(&[("per_page", "100")])
             .dry_run_reply(json!([]));
-        let resp = self.send_ok(req, PERMISSION).await?;
-        let releases: Vec<Release> = resp.json()?;
+        let releases: Vec<Release> = self
+            .list_all(req, PERMISSION, |so_far: &[Release]| {
+                !so_far.iter().any(|r| r.tag_name == tag)
+            })
+            .await?;
         Ok(releases.into_iter().find(|r| r.tag_name == tag))
     }
 
+    /// Update an existing release, touching only what obsctl owns: the
+    /// title when it is still the tag (or blank), the marked notes section;
+    /// a hand-written release is kept unless `spec.replace`. Sends nothing
+    /// when there is nothing to change.
     async fn update_release(
         &self,
         existing: &Release,
         spec: &ReleaseSpec,
-    ) -> Result<Release, HttpError> {
-        let mut body = json!({ "name": spec.name });
-        if let Some(notes) = &spec.body {
-            body["body"] = json!(notes);
+    ) -> Result<(GithubStatus, Release), HttpError> {
+        let patch = release_patch(existing, spec);
+        if patch.hand_written_kept {
+            self.http.ui().warn(&format!(
+                "GitHub: release {} has a title or notes obsctl did not write: kept as they are \
+                 (pass --notes replace to overwrite them)",
+                spec.tag
+            ));
         }
-        // Never turns a prerelease into a full release, or a draft into a
-        // published release, behind the user's back.
-        if spec.prerelease {
-            body["prerelease"] = json!(true);
-        }
+        let Some(body) = patch.body else {
+            return Ok((GithubStatus::Kept, existing.clone()));
+        };
         let req = self
             .request(
                 Method::PATCH,
@@ -130,10 +180,10 @@ impl GitHub {
             .json(&body)
             .dry_run_reply(serde_json::to_value(existing).expect("serializes"));
         let resp = self.send_ok(req, PERMISSION).await?;
-        resp.json()
+        Ok((GithubStatus::Updated, resp.json()?))
     }
 
-    async fn post_release(&self, spec: &ReleaseSpec) -> Result<Response, HttpError> {
+    fn release_request(&self, spec: &ReleaseSpec) -> Request {
         let mut body = json!({
             "tag_name": spec.tag,
             "name": spec.name,
@@ -141,7 +191,7 @@ impl GitHub {
             "prerelease": spec.prerelease,
         });
         if let Some(notes) = &spec.body {
-            body["body"] = json!(notes);
+            body["body"] = json!(owned_notes(notes));
         }
         if let Some(t) = &spec.target_commitish {
             body["target_commitish"] = json!(t);
@@ -160,11 +210,9 @@ impl GitHub {
                 http::segment(&spec.tag)
             ),
         );
-        let req = self
-            .request(Method::POST, "create release", self.repo_url("releases"))
+        self.request(Method::POST, "create release", self.repo_url("releases"))
             .json(&body)
-            .dry_run_reply(json!({ "id": 0, "html_url": html_url.as_str(), "tag_name": spec.tag }));
-        self.send(req).await
+            .dry_run_reply(json!({ "id": 0, "html_url": html_url.as_str(), "tag_name": spec.tag }))
     }
 
     /// Create the release for `spec.tag`, or update the notes of the one the
@@ -175,36 +223,24 @@ impl GitHub {
     ) -> Result<(GithubStatus, Release), HttpError> {
         if spec.draft {
             if let Some(existing) = self.find_release(&spec.tag).await? {
-                let r = self.update_release(&existing, spec).await?;
-                return Ok((GithubStatus::Updated, r));
+                return self.update_release(&existing, spec).await;
             }
         }
-        let resp = match self.post_release(spec).await {
-            Ok(resp) => resp,
-            Err(HttpError::Unconfirmed {
-                provider,
-                op,
-                detail,
-            }) => {
-                // It may have been created: look before trying again.
-                let found =
-                    self.find_release(&spec.tag)
-                        .await
-                        .map_err(|e| HttpError::Unconfirmed {
-                            provider,
-                            op: op.clone(),
-                            detail: format!(
-                                "{detail}; looking it up failed too: {e}. Running obsctl again is \
-                             safe: an existing release for the tag is updated, not duplicated"
-                            ),
-                        })?;
-                if let Some(existing) = found {
-                    let r = self.update_release(&existing, spec).await?;
-                    return Ok((GithubStatus::Created, r));
-                }
-                self.post_release(spec).await?
+        // One create-once mechanism: on an unclear answer the release is
+        // looked up by tag and created again only when it is absent.
+        let made = self
+            .http
+            .create_once(
+                || self.release_request(spec),
+                || self.find_release(&spec.tag),
+            )
+            .await?;
+        let resp = match made {
+            Created::Found(existing) => {
+                let (_, r) = self.update_release(&existing, spec).await?;
+                return Ok((GithubStatus::Created, r));
             }
-            Err(e) => return Err(e),
+            Created::Answered(resp) => resp,
         };
         if resp.is_success() {
             return Ok((GithubStatus::Created, resp.json()?));
@@ -212,13 +248,12 @@ impl GitHub {
         if already_exists(&resp) {
             let Some(existing) = self.find_release(&spec.tag).await? else {
                 return Err(resp.error(Some(format!(
-                    "GitHub says tag {} has a release, but it was not found by tag or among the \
-                     newest 100 releases",
+                    "GitHub says tag {} has a release, but it was not found by tag or in the \
+                     repository's list of releases",
                     spec.tag
                 ))));
             };
-            let r = self.update_release(&existing, spec).await?;
-            return Ok((GithubStatus::Updated, r));
+            return self.update_release(&existing, spec).await;
         }
         Err(resp.error(hint(&resp, PERMISSION).or_else(|| hint_422(&resp, spec))))
     }
@@ -256,4 +291,120 @@ fn already_exists(resp: &Response) -> bool {
                         .any(|e| e.get("code").and_then(Value::as_str) == Some("already_exists"))
                 })
         })
+}
+
+/// What to PATCH on an existing release ([`GitHub::update_release`]).
+#[derive(Debug, PartialEq)]
+struct Patch {
+    /// The PATCH body; `None`: nothing to change.
+    body: Option<Value>,
+    /// A hand-written title or notes were left as they are.
+    hand_written_kept: bool,
+}
+
+fn release_patch(existing: &Release, spec: &ReleaseSpec) -> Patch {
+    let mut body = serde_json::Map::new();
+    let mut kept = false;
+    let title_is_ours = existing
+        .name
+        .as_deref()
+        .is_none_or(|n| n.trim().is_empty() || n == spec.tag || n == spec.name);
+    // A title someone set by hand is kept silently; only notes that are
+    // not obsctl's are worth a warning.
+    if (title_is_ours || spec.replace) && existing.name.as_deref() != Some(spec.name.as_str()) {
+        body.insert("name".into(), json!(spec.name));
+    }
+    if let Some(notes) = &spec.body {
+        let current = existing.body.as_deref().unwrap_or("");
+        let new = if spec.replace || current.trim().is_empty() {
+            Some(owned_notes(notes))
+        } else {
+            let replaced = replace_owned_notes(current, notes);
+            if replaced.is_none() {
+                kept = true;
+            }
+            replaced
+        };
+        if let Some(new) = new.filter(|n| n != current) {
+            body.insert("body".into(), json!(new));
+        }
+    }
+    // Never turns a prerelease into a full release, or a draft into a
+    // published release, behind the user's back.
+    if spec.prerelease && !body.is_empty() {
+        body.insert("prerelease".into(), json!(true));
+    }
+    Patch {
+        body: (!body.is_empty()).then_some(Value::Object(body)),
+        hand_written_kept: kept,
+    }
+}
+
+#[cfg(test)]
+mod patch_tests {
+    use super::*;
+
+    fn existing(name: &str, body: &str) -> Release {
+        Release {
+            id: 1,
+            html_url: String::new(),
+            tag_name: "v1.1.0".into(),
+            draft: false,
+            name: Some(name.into()),
+            body: Some(body.into()),
+        }
+    }
+
+    fn spec(notes: Option<&str>, replace: bool) -> ReleaseSpec {
+        ReleaseSpec {
+            tag: "v1.1.0".into(),
+            name: "v1.1.0".into(),
+            body: notes.map(str::to_string),
+            replace,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_hand_written_release_is_kept() {
+        let r = existing("v1.1.0 – Spring release", "Hand-written notes.");
+        let p = release_patch(&r, &spec(Some("- fix"), false));
+        assert_eq!(
+            p,
+            Patch {
+                body: None,
+                hand_written_kept: true
+            }
+        );
+        // --notes none: nothing to change, nothing to warn about.
+        let p = release_patch(&r, &spec(None, false));
+        assert_eq!(
+            p,
+            Patch {
+                body: None,
+                hand_written_kept: false
+            }
+        );
+        // --notes replace overwrites both.
+        let p = release_patch(&r, &spec(Some("- fix"), true));
+        assert_eq!(
+            p.body.unwrap(),
+            json!({"name": "v1.1.0", "body": owned_notes("- fix")})
+        );
+    }
+
+    #[test]
+    fn obsctls_section_is_replaced_and_the_rest_kept() {
+        let body = format!("Intro by a human.\n\n{}\n\nOutro.", owned_notes("- old"));
+        let r = existing("v1.1.0 – Spring release", &body);
+        let p = release_patch(&r, &spec(Some("- new"), false));
+        assert!(!p.hand_written_kept);
+        assert_eq!(
+            p.body.unwrap(),
+            json!({"body": format!("Intro by a human.\n\n{}\n\nOutro.", owned_notes("- new"))})
+        );
+        // Re-running with the same notes sends nothing.
+        let r = existing("v1.1.0", &owned_notes("- same"));
+        assert_eq!(release_patch(&r, &spec(Some("- same"), false)).body, None);
+    }
 }

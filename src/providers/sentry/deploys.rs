@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::Sentry;
-use crate::http::HttpError;
+use crate::http::{Created, HttpError};
 
 /// A deploy as Sentry returns it.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -95,64 +95,47 @@ impl Sentry {
                 self.release_url(version, "deploys/"),
             )
             .dry_run_reply(json!([]));
-        self.send_ok(req).await?.json()
+        self.list_all(req).await
     }
 
-    /// Create a deploy (not idempotent: on an unconfirmed outcome the
-    /// deploys are listed and the request repeated only when it is missing).
+    /// Create a deploy, once ([`crate::http::Http::create_once`]): on an
+    /// unclear answer the release's deploys are listed and the create is
+    /// repeated only when none matches.
     pub async fn create_deploy(
         &self,
         version: &str,
         new: &NewSentryDeploy,
     ) -> Result<SentryDeploy, HttpError> {
-        match self.create_deploy_once(version, new).await {
-            Err(HttpError::Unconfirmed {
-                provider,
-                op,
-                detail,
-            }) => {
-                let listed =
-                    self.list_deploys(version)
-                        .await
-                        .map_err(|e| HttpError::Unconfirmed {
-                            provider,
-                            op: op.clone(),
-                            detail: format!(
-                                "{detail}; looking it up failed too: {e}. Running `deploy finish` \
-                             again is safe: a recorded deploy is found, not duplicated"
-                            ),
-                        })?;
-                if let Some(found) = listed.into_iter().find(|d| new.matches(d)) {
-                    return Ok(found);
-                }
-                self.create_deploy_once(version, new).await
-            }
-            other => other,
-        }
-    }
-
-    async fn create_deploy_once(
-        &self,
-        version: &str,
-        new: &NewSentryDeploy,
-    ) -> Result<SentryDeploy, HttpError> {
-        let req = self
-            .request(
-                Method::POST,
-                "create deploy",
-                self.release_url(version, "deploys/"),
+        let made = self
+            .http
+            .create_once(
+                || {
+                    self.request(
+                        Method::POST,
+                        "create deploy",
+                        self.release_url(version, "deploys/"),
+                    )
+                    .json(new)
+                    .dry_run_reply(json!({
+                        "id": "0",
+                        "environment": new.environment,
+                        "name": new.name,
+                        "url": new.url,
+                        "dateStarted": new.date_started,
+                        "dateFinished": new.date_finished,
+                    }))
+                },
+                || async {
+                    let listed = self.list_deploys(version).await?;
+                    Ok(listed.into_iter().find(|d| new.matches(d)))
+                },
             )
-            .create_once()
-            .json(new)
-            .dry_run_reply(json!({
-                "id": "0",
-                "environment": new.environment,
-                "name": new.name,
-                "url": new.url,
-                "dateStarted": new.date_started,
-                "dateFinished": new.date_finished,
-            }));
-        self.send_ok(req).await?.json()
+            .await?;
+        match made {
+            Created::Found(d) => Ok(d),
+            Created::Answered(resp) if resp.is_success() => resp.json(),
+            Created::Answered(resp) => Err(resp.error(super::hint(&resp))),
+        }
     }
 
     /// Record the deploy once: list the release's deploys and create one

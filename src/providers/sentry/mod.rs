@@ -45,6 +45,30 @@ impl Sentry {
         Request::new(Provider::Sentry, op, method, url).bearer(&self.cfg.token)
     }
 
+    /// Every item of a list, following Sentry's cursor `Link` header for at
+    /// most [`crate::http::MAX_PAGES`] pages (a longer list is reported).
+    pub async fn list_all<T: serde::de::DeserializeOwned>(
+        &self,
+        req: Request,
+    ) -> Result<Vec<T>, HttpError> {
+        let paged = self
+            .http
+            .get_pages(
+                req,
+                crate::http::MAX_PAGES,
+                |resp| {
+                    if resp.is_success() {
+                        Ok(resp)
+                    } else {
+                        Err(resp.error(hint(&resp)))
+                    }
+                },
+                |_| true,
+            )
+            .await?;
+        Ok(paged.items)
+    }
+
     /// Send and require a 2xx (208 included).
     pub async fn send_ok(&self, req: Request) -> Result<Response, HttpError> {
         let resp = self.http.send(req).await?;

@@ -3,7 +3,7 @@
 //! changes, computes lead times, attributes incidents and measures
 //! recoveries; [`metrics`] then reads one window out of the analysis (so that
 //! `--compare-previous` costs nothing more). The definitions are the ones in
-//! docs/dora.md: they are the contract.
+//! docs/dora-report.md: they are the contract.
 
 use std::collections::{BTreeMap, HashSet};
 

@@ -1,5 +1,5 @@
 //! Output formats of `dora report`, all pure string building: JSON (the
-//! stable contract, see docs/dora.md), a table for terminals, Markdown (also
+//! stable contract, see docs/dora-report.md), a table for terminals, Markdown (also
 //! the Actions step summary), CSV and NDJSON of the per-deployment rows, and
 //! a self-contained HTML page with inline SVG charts.
 
