@@ -473,7 +473,7 @@ impl Respond for Handler {
                 }
                 let teams =
                     vec![json!({"id": "456", "slug": format!("{p}-team"), "name": "Web team"})];
-                return page(&s, teams, &format!("http://x{path}"), &query);
+                return page(&s, teams, &format!("{}{path}", req.url.origin().ascii_serialization()), &query);
             }
             return ResponseTemplate::new(404).set_body_json(json!({"detail": "Not found"}));
         };
@@ -488,7 +488,7 @@ impl Respond for Handler {
             );
         }
         let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
-        let uri = format!("http://x{path}");
+        let uri = format!("{}{path}", req.url.origin().ascii_serialization());
         match (method.as_str(), parts.as_slice()) {
             ("GET", ["detectors"]) => {
                 let project = query
