@@ -403,8 +403,14 @@ fn page(s: &State, items: Vec<Value>, uri: &str, query: &str) -> ResponseTemplat
     let size = s.page_size.max(1);
     let chunk: Vec<Value> = items.iter().skip(offset).take(size).cloned().collect();
     let more = offset + size < items.len();
+    // Sentry's links keep the other query parameters (`project=…`).
+    let keep: String = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("cursor="))
+        .map(|p| format!("{p}&"))
+        .collect();
     let link = format!(
-        "<{uri}?cursor=0:{prev}:1>; rel=\"previous\"; results=\"{}\"; cursor=\"0:{prev}:1\", <{uri}?cursor=0:{next}:0>; rel=\"next\"; results=\"{more}\"; cursor=\"0:{next}:0\"",
+        "<{uri}?{keep}cursor=0:{prev}:1>; rel=\"previous\"; results=\"{}\"; cursor=\"0:{prev}:1\", <{uri}?{keep}cursor=0:{next}:0>; rel=\"next\"; results=\"{more}\"; cursor=\"0:{next}:0\"",
         offset > 0,
         prev = offset.saturating_sub(size),
         next = offset + size
@@ -473,7 +479,12 @@ impl Respond for Handler {
                 }
                 let teams =
                     vec![json!({"id": "456", "slug": format!("{p}-team"), "name": "Web team"})];
-                return page(&s, teams, &format!("{}{path}", req.url.origin().ascii_serialization()), &query);
+                return page(
+                    &s,
+                    teams,
+                    &format!("{}{path}", req.url.origin().ascii_serialization()),
+                    &query,
+                );
             }
             return ResponseTemplate::new(404).set_body_json(json!({"detail": "Not found"}));
         };
