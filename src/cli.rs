@@ -32,6 +32,10 @@ pub enum Command {
     Deploy(DeployCommand),
 
     /// Send a message to Slack and Discord, routed by event and severity.
+    #[command(after_help = "Examples:
+  obsctl notify --title 'Nightly build failed' --severity critical
+  obsctl notify --title 'Deployed {{version}}' --event deployment --link 'Run=https://ci.example/42'
+  obsctl notify --payload slack-blocks.json --dry-run")]
     Notify(NotifyArgs),
 
     /// DORA metrics: deployment frequency, lead time, change failure rate, recovery time.
@@ -48,15 +52,31 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
 
-    /// Print the man page (roff) for obsctl.
-    Man,
+    /// Print the man page (roff) for obsctl, or write one page per subcommand with --out.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write obsctl.1 and one page per subcommand (obsctl-deploy-start.1, …)
+    /// into DIR instead of printing the main page.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum DeployCommand {
     /// Record that a deployment started: GitHub Deployment (in_progress), Sentry release, Slack message.
+    #[command(after_help = "Examples:
+  obsctl deploy start -e production
+  obsctl deploy start -e staging --version 1.4.0 --url https://staging.example.com
+  obsctl deploy start -e production --no-github   # only Sentry and Slack/Discord")]
     Start(DeployStartArgs),
     /// Record how it ended: final GitHub status, Sentry deploy on success, the Slack message updated.
+    #[command(after_help = "Examples:
+  obsctl deploy finish -e production --status ${{ job.status }}
+  obsctl deploy finish -e production --status failure --mention S0123ABCD
+  obsctl deploy finish -e staging --status success --deployment-id 123456")]
     Finish(DeployFinishArgs),
 }
 
@@ -241,6 +261,10 @@ impl From<OutcomeArg> for crate::deploy::Outcome {
 #[derive(Debug, Subcommand)]
 pub enum DoraCommand {
     /// Report the four DORA metrics over a window (--format table|json|markdown|csv|ndjson|html).
+    #[command(after_help = "Examples:
+  obsctl dora report --source git --tag-pattern 'v*' --since 365d
+  obsctl dora report -e production --since 90d --format markdown
+  obsctl dora report --format html --output dora.html --compare-previous")]
     Report(DoraReportArgs),
 }
 
@@ -262,7 +286,7 @@ pub struct DoraReportArgs {
     pub source: DoraSource,
 
     /// The deployment environment (GitHub source).
-    #[arg(long, value_name = "ENV", default_value = "production")]
+    #[arg(long, short = 'e', value_name = "ENV", default_value = "production")]
     pub environment: String,
 
     /// Start of the window: `90d`, `12w`, YYYY-MM-DD or RFC 3339 (default 90 days before --until).
@@ -281,9 +305,10 @@ pub struct DoraReportArgs {
     #[arg(long, value_name = "FILE")]
     pub incidents: Option<PathBuf>,
 
-    /// Tags that are deployments (git source), a glob.
-    #[arg(long, value_name = "GLOB", default_value = "v*")]
-    pub tag_pattern: String,
+    /// Tags that are deployments (git source): a glob, repeatable; `!GLOB` excludes
+    /// (e.g. `--tag-pattern 'v*' --tag-pattern '!*-snapshot.*'`).
+    #[arg(long = "tag-pattern", value_name = "GLOB", default_value = "v*")]
+    pub tag_patterns: Vec<String>,
 
     /// Write the report to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
@@ -313,24 +338,11 @@ pub enum AlertsCommand {
     Init(AlertsInitArgs),
 }
 
-/// Where obsctl.toml is (until the global `--config` lands, each alerts command takes it).
 #[derive(Debug, Args)]
-pub struct ConfigFileArg {
-    /// The config file (default: obsctl.toml at the repository root, else the working directory).
-    #[arg(long = "config", env = "OBSCTL_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct AlertsLintArgs {
-    #[command(flatten)]
-    pub file: ConfigFileArg,
-}
+pub struct AlertsLintArgs {}
 
 #[derive(Debug, Args)]
 pub struct AlertsPlanArgs {
-    #[command(flatten)]
-    pub file: ConfigFileArg,
     /// Exit 3 when changes are pending (0 in sync, 1 failure, 2 bad input).
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -341,8 +353,6 @@ pub struct AlertsPlanArgs {
 
 #[derive(Debug, Args)]
 pub struct AlertsApplyArgs {
-    #[command(flatten)]
-    pub file: ConfigFileArg,
     /// Delete managed monitors and alerts whose key left the file.
     #[arg(long)]
     pub prune: bool,
@@ -350,8 +360,6 @@ pub struct AlertsApplyArgs {
 
 #[derive(Debug, Args)]
 pub struct AlertsImportArgs {
-    #[command(flatten)]
-    pub file: ConfigFileArg,
     /// Import the monitors of this project (repeatable; default: the projects of obsctl.toml's services).
     #[arg(long = "project", value_name = "SLUG")]
     pub projects: Vec<String>,
@@ -362,8 +370,6 @@ pub struct AlertsImportArgs {
 
 #[derive(Debug, Args)]
 pub struct AlertsInitArgs {
-    #[command(flatten)]
-    pub file: ConfigFileArg,
     /// The service's name (its key in reports and on the status page).
     #[arg(long, value_name = "NAME")]
     pub service: String,
@@ -384,6 +390,10 @@ pub struct AlertsInitArgs {
 #[derive(Debug, Subcommand)]
 pub enum ReleaseCommand {
     /// Create a Sentry release with its commits (finalized) and a GitHub release with notes.
+    #[command(after_help = "Examples:
+  obsctl release create                      # the tag at HEAD, commits since the previous tag
+  obsctl release create 1.4.0 --previous v1.3.0 --dry-run
+  obsctl release create --path services/api --no-github")]
     Create(ReleaseCreateArgs),
 }
 
@@ -448,8 +458,10 @@ pub enum NotesMode {
     None,
 }
 
-/// Flags every command accepts.
+/// Flags every command accepts (listed under their own heading, after the
+/// command's own flags).
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Print the requests that would be sent, send nothing.
     #[arg(long, global = true)]
@@ -466,6 +478,10 @@ pub struct GlobalArgs {
     /// Only errors and warnings on stderr.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// The obsctl.toml to read (default: obsctl.toml at the repository root, if any).
+    #[arg(long, global = true, env = "OBSCTL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Run as if obsctl was started in PATH (the git repository), like `git -C`.
     #[arg(short = 'C', global = true, value_name = "PATH")]
@@ -632,10 +648,46 @@ pub struct CiArgs {
     pub run_url: Option<String>,
 }
 
+/// The command line as help, completions and man pages show it.
+///
+/// Not done yet: hiding the provider flags a subcommand does not use (clap
+/// propagates global arguments at build time, and changing a built
+/// command's arguments breaks its parser), so every subcommand still lists
+/// them, under their own headings after its own flags.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command()
+}
+
+/// Parse the process's arguments against [`command`].
+pub fn parse() -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches;
+    let matches = command().try_get_matches()?;
+    Cli::from_arg_matches(&matches)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn help_lists_own_flags_first_then_global_ones_and_examples() {
+        let mut cmd = command();
+        cmd.build();
+        let dora = cmd
+            .find_subcommand_mut("dora")
+            .unwrap()
+            .find_subcommand_mut("report")
+            .unwrap();
+        let help = dora.render_help().to_string();
+        assert!(help.contains("--github-token"), "{help}");
+        assert!(help.contains("Global options:"), "{help}");
+        let own = help.find("--tag-pattern").unwrap();
+        let global = help.find("Global options:").unwrap();
+        assert!(own < global, "own flags first: {help}");
+        assert!(help.contains("Examples:"), "{help}");
+    }
 
     #[test]
     fn cli_definition_is_valid() {

@@ -4,7 +4,7 @@
 //! CLI and an [`Env`] snapshot (injected, so tests never touch the process
 //! environment).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,7 +14,9 @@ use anyhow::Result;
 use reqwest::Url;
 
 use crate::cli::{CiArgs, GlobalArgs, ProviderArgs};
+use crate::config_file::LoadedConfig;
 use crate::http::{Http, Policy};
+use crate::message::Route;
 use crate::redact::Redactor;
 use crate::ui::Ui;
 
@@ -261,20 +263,80 @@ impl SentryConfig {
     }
 }
 
-/// Everything a command needs, resolved once. Cheap to share by reference.
+/// A provider after resolution: skipped on purpose, not configured (and
+/// why), or configured and checked. Commands match on it instead of guessing
+/// from raw flags.
+#[derive(Clone, Debug)]
+pub enum ProviderState<T> {
+    /// Skipped on purpose (`--no-github`, `--no-sentry`, `--no-slack`).
+    Disabled,
+    /// Not configured: what to set (e.g. "GITHUB_TOKEN (or GH_TOKEN) is not set").
+    Missing(String),
+    /// Configured and checked.
+    Ready(T),
+}
+
+impl<T> ProviderState<T> {
+    /// The configuration, when ready.
+    pub fn ready(&self) -> Option<&T> {
+        match self {
+            ProviderState::Ready(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// A provider's resolution; `Err` holds a usage error (a token without the
+/// settings it needs, a malformed URL) raised when a command asks for it, so
+/// that a command that does not use the provider is not failed by it.
+type Resolved<T> = std::result::Result<ProviderState<T>, String>;
+
+/// Slack, resolved: a bot token (preferred: updates, threads) and/or incoming
+/// webhooks per route, and the channel names per route.
+#[derive(Clone, Debug)]
+pub struct SlackConfig {
+    /// `SLACK_BOT_TOKEN` and the Web API base URL.
+    pub bot: Option<(String, Url)>,
+    /// Per route: the webhook URL and the variable it came from.
+    pub webhooks: BTreeMap<Route, (Url, String)>,
+}
+
+/// Discord, resolved: webhooks per route.
+#[derive(Clone, Debug)]
+pub struct DiscordConfig {
+    /// Per route: the webhook URL and the variable it came from.
+    pub webhooks: BTreeMap<Route, (Url, String)>,
+}
+
+/// Everything a command needs, resolved once (flags > environment >
+/// `obsctl.toml`). Cheap to share by reference. The only place that reads
+/// the environment.
 pub struct Context {
     pub ui: Arc<Ui>,
     pub http: Http,
-    pub env: Env,
     pub ci: CiContext,
     pub dry_run: bool,
     pub strict: bool,
     /// The git repository to read (`-C`, else the current directory).
     pub repo_path: PathBuf,
-    providers: ProviderArgs,
-    no_github: bool,
-    no_sentry: bool,
-    no_slack: bool,
+    /// `obsctl.toml` (`--config FILE` / `OBSCTL_CONFIG`, else at the
+    /// repository root); the default config when there is none.
+    pub config: LoadedConfig,
+    /// `OBSCTL_ENVIRONMENT`: the environment name for templates.
+    pub default_environment: Option<String>,
+    /// `NO_COLOR` is set.
+    pub no_color: bool,
+    /// Per route: the Slack channel a bot posts to
+    /// (`OBSCTL_SLACK_CHANNEL_<ROUTE>`, else the route's default).
+    pub slack_channels: BTreeMap<Route, String>,
+    repository: std::result::Result<Option<Repo>, String>,
+    github: Resolved<GithubConfig>,
+    sentry: Resolved<SentryConfig>,
+    /// Sentry's token, organization and URL without projects (`obsctl
+    /// alerts` takes its projects from `obsctl.toml`).
+    sentry_api: Resolved<(String, String, Url)>,
+    slack: Resolved<SlackConfig>,
+    discord: Resolved<DiscordConfig>,
 }
 
 impl Context {
@@ -285,35 +347,15 @@ impl Context {
         if providers.github_token.is_none() {
             providers.github_token = env.get("GH_TOKEN");
         }
-        let mut redactor = Redactor::new();
-        for (label, value) in [
-            ("GITHUB_TOKEN", &providers.github_token),
-            ("SENTRY_AUTH_TOKEN", &providers.sentry_auth_token),
-            ("SLACK_BOT_TOKEN", &providers.slack_bot_token),
-        ] {
-            if let Some(v) = value {
-                redactor.add(label, v);
-            }
+        let repo_path = global.repo_path.unwrap_or_else(|| PathBuf::from("."));
+        let config = load_config(global.config.as_deref(), &repo_path)?;
+        if providers.sentry_org.is_none() {
+            providers.sentry_org = nonblank(config.config.sentry.org.clone());
         }
-        // Secret URLs: their secret parts (path, token, DSN key) too.
-        for (label, value) in [
-            ("SLACK_WEBHOOK_URL", &providers.slack_webhook_url),
-            ("DISCORD_WEBHOOK_URL", &providers.discord_webhook_url),
-        ] {
-            if let Some(v) = value {
-                redactor.add_url(label, v);
-            }
+        if providers.sentry_url.is_none() {
+            providers.sentry_url = nonblank(config.config.sentry.url.clone());
         }
-        // Per-route webhooks and DSNs are secrets too.
-        for (key, value) in env.0.iter() {
-            let is_secret = (key.starts_with("SLACK_WEBHOOK_URL_")
-                || key.starts_with("DISCORD_WEBHOOK_URL_")
-                || key == "SENTRY_DSN")
-                && !value.trim().is_empty();
-            if is_secret {
-                redactor.add_url(key, value);
-            }
-        }
+        let redactor = redactor(&providers, &env);
         let ui = Arc::new(Ui::new(
             global.format,
             global.verbose,
@@ -328,120 +370,142 @@ impl Context {
             ..Policy::default()
         };
         let http = Http::new(policy, ui.clone(), global.dry_run)?;
-        let repo_path = global.repo_path.unwrap_or_else(|| PathBuf::from("."));
+        let repository = repository(&providers, &ci, &repo_path).map_err(|e| format!("{e:#}"));
+        let github = if global.no_github {
+            Ok(ProviderState::Disabled)
+        } else {
+            resolve_github(&providers, &repository)
+        };
+        let sentry = if global.no_sentry {
+            Ok(ProviderState::Disabled)
+        } else {
+            resolve_sentry(&providers)
+        };
+        let sentry_api = if global.no_sentry {
+            Ok(ProviderState::Disabled)
+        } else {
+            resolve_sentry_api(&providers)
+        };
+        let (slack, discord) = if global.no_slack {
+            (Ok(ProviderState::Disabled), Ok(ProviderState::Disabled))
+        } else {
+            (
+                resolve_slack(&providers, &env),
+                resolve_discord(&providers, &env),
+            )
+        };
         Ok(Self {
             ui,
             http,
-            env,
             ci,
             dry_run: global.dry_run,
             strict: global.strict,
             repo_path,
-            providers,
-            no_github: global.no_github,
-            no_sentry: global.no_sentry,
-            no_slack: global.no_slack,
+            config,
+            default_environment: env.get("OBSCTL_ENVIRONMENT"),
+            no_color: env.get("NO_COLOR").is_some(),
+            slack_channels: Route::ALL
+                .into_iter()
+                .map(|route| {
+                    let channel = env
+                        .get(&format!("OBSCTL_SLACK_CHANNEL_{}", route.env_suffix()))
+                        .unwrap_or_else(|| route.default_channel().to_string());
+                    (route, channel)
+                })
+                .collect(),
+            repository,
+            github,
+            sentry,
+            sentry_api,
+            slack,
+            discord,
         })
     }
 
-    pub fn providers(&self) -> &ProviderArgs {
-        &self.providers
-    }
-
-    pub fn slack_disabled(&self) -> bool {
-        self.no_slack
-    }
-
     /// The repository slug: flag/`GITHUB_REPOSITORY`, else the CI's, else
-    /// the `origin` remote.
+    /// the `origin` remote. A malformed slug is a usage error.
     pub fn repository(&self) -> Result<Option<Repo>> {
-        if let Some(slug) = &self.providers.github_repository {
-            return Ok(Some(slug.parse()?));
-        }
-        if let Some(slug) = &self.ci.repository {
-            if let Ok(repo) = slug.parse() {
-                return Ok(Some(repo));
-            }
-        }
-        Ok(origin_slug(&self.repo_path))
+        self.repository.clone().map_err(|e| UsageError(e).into())
     }
 
-    /// GitHub, when configured. `Ok(None)` (with one notice) when skipped.
-    pub fn github(&self) -> Result<Option<GithubConfig>> {
-        if self.no_github {
-            return Ok(None);
+    /// GitHub as resolved; a usage error when it is misconfigured.
+    pub fn github_state(&self) -> Result<&ProviderState<GithubConfig>> {
+        self.github
+            .as_ref()
+            .map_err(|e| UsageError(e.clone()).into())
+    }
+
+    /// Sentry as resolved; a usage error when it is misconfigured.
+    pub fn sentry_state(&self) -> Result<&ProviderState<SentryConfig>> {
+        self.sentry
+            .as_ref()
+            .map_err(|e| UsageError(e.clone()).into())
+    }
+
+    /// Sentry for the given projects (`obsctl alerts`: the projects of
+    /// `obsctl.toml`'s services), whatever `SENTRY_PROJECT` says. A usage
+    /// error naming `scope` when there is no token (or Sentry is disabled).
+    pub fn sentry_with_projects(&self, projects: Vec<String>, scope: &str) -> Result<SentryConfig> {
+        match self
+            .sentry_api
+            .as_ref()
+            .map_err(|e| UsageError(e.clone()))?
+        {
+            ProviderState::Ready((token, org, url)) => Ok(SentryConfig {
+                token: token.clone(),
+                org: org.clone(),
+                projects,
+                url: url.clone(),
+            }),
+            ProviderState::Disabled => {
+                usage("Sentry is disabled (--no-sentry): this command needs it")
+            }
+            ProviderState::Missing(why) => usage(format!(
+                "Sentry: {why}: create an auth token with the `{scope}` scope"
+            )),
         }
-        let Some(token) = self.providers.github_token.clone() else {
-            self.ui
-                .notice("GitHub skipped: GITHUB_TOKEN (or GH_TOKEN) is not set");
-            return Ok(None);
-        };
-        let Some(repo) = self.repository()? else {
-            return usage(
-                "GitHub: the repository is unknown: set GITHUB_REPOSITORY=owner/name \
-                 (or --github-repository), or add an `origin` remote",
-            );
-        };
-        let (api_url, graphql_url, server_url) = github_urls(
-            self.providers.github_api_url.as_deref(),
-            self.providers.github_graphql_url.as_deref(),
-            self.providers.github_server_url.as_deref(),
-        )?;
-        Ok(Some(GithubConfig {
-            token,
-            repo,
-            api_url,
-            graphql_url,
-            server_url,
-        }))
+    }
+
+    /// Slack as resolved; a usage error when a URL is malformed.
+    pub fn slack_state(&self) -> Result<&ProviderState<SlackConfig>> {
+        self.slack
+            .as_ref()
+            .map_err(|e| UsageError(e.clone()).into())
+    }
+
+    /// Discord as resolved; a usage error when a URL is malformed.
+    pub fn discord_state(&self) -> Result<&ProviderState<DiscordConfig>> {
+        self.discord
+            .as_ref()
+            .map_err(|e| UsageError(e.clone()).into())
+    }
+
+    /// `--no-slack`: notifications skipped on purpose.
+    pub fn slack_disabled(&self) -> bool {
+        matches!(self.slack, Ok(ProviderState::Disabled))
+    }
+
+    /// GitHub, when configured. `Ok(None)` when disabled, or (with one
+    /// notice) when not configured.
+    pub fn github(&self) -> Result<Option<GithubConfig>> {
+        Ok(self.optional("GitHub", self.github_state()?))
     }
 
     /// Sentry, when configured. A token without org or project is a usage
     /// error; no token at all skips Sentry with one notice.
     pub fn sentry(&self) -> Result<Option<SentryConfig>> {
-        if self.no_sentry {
-            return Ok(None);
-        }
-        let p = &self.providers;
-        let Some(token) = p.sentry_auth_token.clone() else {
-            self.ui
-                .notice("Sentry skipped: SENTRY_AUTH_TOKEN is not set");
-            return Ok(None);
-        };
-        let Some(org) = p.sentry_org.clone() else {
-            return usage(
-                "Sentry: SENTRY_ORG (or --sentry-org) is not set: name the organization slug",
-            );
-        };
-        let projects: Vec<String> = p
-            .sentry_project
-            .as_deref()
-            .unwrap_or("")
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect();
-        if projects.is_empty() {
-            return usage(
-                "Sentry: SENTRY_PROJECT (or --sentry-project) is not set: name one or more project slugs, comma-separated",
-            );
-        }
-        for slug in std::iter::once(&org).chain(&projects) {
-            if slug.contains(['/', ' ', '?', '#']) {
-                return usage(format!("Sentry: {slug:?} is not a valid slug"));
+        Ok(self.optional("Sentry", self.sentry_state()?))
+    }
+
+    fn optional<T: Clone>(&self, name: &str, state: &ProviderState<T>) -> Option<T> {
+        match state {
+            ProviderState::Ready(cfg) => Some(cfg.clone()),
+            ProviderState::Disabled => None,
+            ProviderState::Missing(reason) => {
+                self.ui.notice(&format!("{name} skipped: {reason}"));
+                None
             }
         }
-        let url = parse_url(
-            "SENTRY_URL",
-            p.sentry_url.as_deref().unwrap_or("https://sentry.io"),
-        )?;
-        Ok(Some(SentryConfig {
-            token,
-            org,
-            projects,
-            url,
-        }))
     }
 
     /// Write `$GITHUB_OUTPUT` entries (no-op outside Actions, and under --dry-run).
@@ -466,6 +530,243 @@ impl Context {
         }
         Ok(())
     }
+}
+
+/// Load `obsctl.toml`: `--config FILE` / `OBSCTL_CONFIG`, else at the
+/// repository root, else in `repo_path`.
+fn load_config(explicit: Option<&Path>, repo_path: &Path) -> Result<LoadedConfig> {
+    let root = git2::Repository::discover(repo_path)
+        .ok()
+        .and_then(|r| r.workdir().map(Path::to_path_buf));
+    let mut dirs: Vec<&Path> = Vec::new();
+    if let Some(root) = &root {
+        dirs.push(root);
+    }
+    dirs.push(repo_path);
+    crate::config_file::load(explicit, &dirs)
+}
+
+/// `::error file=…,line=…,col=…::message` lines for a config-file error in
+/// GitHub Actions (one per problem); empty elsewhere or for other errors.
+pub fn config_error_annotations(err: &anyhow::Error, env: &Env) -> Vec<String> {
+    if !env.is_true("GITHUB_ACTIONS") {
+        return Vec::new();
+    }
+    let Some(ce) = err
+        .chain()
+        .find_map(|c| c.downcast_ref::<obsctl_core::config::ConfigError>())
+    else {
+        return Vec::new();
+    };
+    ce.problems
+        .iter()
+        .map(|p| {
+            let mut props = format!("file={}", crate::actions::escape_property(&ce.file));
+            if let Some(pos) = p.position {
+                props.push_str(&format!(",line={},col={}", pos.line, pos.column));
+            }
+            format!(
+                "::error {props}::{}",
+                crate::actions::escape_data(&p.message)
+            )
+        })
+        .collect()
+}
+
+fn redactor(providers: &ProviderArgs, env: &Env) -> Redactor {
+    let mut redactor = Redactor::new();
+    for (label, value) in [
+        ("GITHUB_TOKEN", &providers.github_token),
+        ("SENTRY_AUTH_TOKEN", &providers.sentry_auth_token),
+        ("SLACK_BOT_TOKEN", &providers.slack_bot_token),
+    ] {
+        if let Some(v) = value {
+            redactor.add(label, v);
+        }
+    }
+    // Secret URLs: their secret parts (path, token, DSN key) too.
+    for (label, value) in [
+        ("SLACK_WEBHOOK_URL", &providers.slack_webhook_url),
+        ("DISCORD_WEBHOOK_URL", &providers.discord_webhook_url),
+    ] {
+        if let Some(v) = value {
+            redactor.add_url(label, v);
+        }
+    }
+    // Per-route webhooks and DSNs are secrets too.
+    for (key, value) in env.0.iter() {
+        let is_secret = (key.starts_with("SLACK_WEBHOOK_URL_")
+            || key.starts_with("DISCORD_WEBHOOK_URL_")
+            || key == "SENTRY_DSN")
+            && !value.trim().is_empty();
+        if is_secret {
+            redactor.add_url(key, value);
+        }
+    }
+    redactor
+}
+
+/// The repository slug: flag/`GITHUB_REPOSITORY`, else the CI's, else the
+/// `origin` remote.
+fn repository(providers: &ProviderArgs, ci: &CiContext, repo_path: &Path) -> Result<Option<Repo>> {
+    if let Some(slug) = &providers.github_repository {
+        return Ok(Some(slug.parse()?));
+    }
+    if let Some(slug) = &ci.repository {
+        if let Ok(repo) = slug.parse() {
+            return Ok(Some(repo));
+        }
+    }
+    Ok(origin_slug(repo_path))
+}
+
+fn resolve_github(
+    p: &ProviderArgs,
+    repository: &std::result::Result<Option<Repo>, String>,
+) -> Resolved<GithubConfig> {
+    let Some(token) = p.github_token.clone() else {
+        return Ok(ProviderState::Missing(
+            "GITHUB_TOKEN (or GH_TOKEN) is not set".into(),
+        ));
+    };
+    let err = |e: anyhow::Error| format!("{e:#}");
+    let Some(repo) = repository.clone()? else {
+        return Err(
+            "GitHub: the repository is unknown: set GITHUB_REPOSITORY=owner/name \
+             (or --github-repository), or add an `origin` remote"
+                .into(),
+        );
+    };
+    let (api_url, graphql_url, server_url) = github_urls(
+        p.github_api_url.as_deref(),
+        p.github_graphql_url.as_deref(),
+        p.github_server_url.as_deref(),
+    )
+    .map_err(err)?;
+    Ok(ProviderState::Ready(GithubConfig {
+        token,
+        repo,
+        api_url,
+        graphql_url,
+        server_url,
+    }))
+}
+
+fn resolve_sentry_api(p: &ProviderArgs) -> Resolved<(String, String, Url)> {
+    let Some(token) = p.sentry_auth_token.clone() else {
+        return Ok(ProviderState::Missing(
+            "SENTRY_AUTH_TOKEN is not set".into(),
+        ));
+    };
+    let Some(org) = p.sentry_org.clone() else {
+        return Err(
+            "Sentry: the organization is unknown: set [sentry] org in obsctl.toml, SENTRY_ORG or --sentry-org".into(),
+        );
+    };
+    if org.contains(['/', ' ', '?', '#']) {
+        return Err(format!("Sentry: {org:?} is not a valid slug"));
+    }
+    let url = parse_url(
+        "SENTRY_URL",
+        p.sentry_url.as_deref().unwrap_or("https://sentry.io"),
+    )
+    .map_err(|e| format!("{e:#}"))?;
+    Ok(ProviderState::Ready((token, org, url)))
+}
+
+fn resolve_sentry(p: &ProviderArgs) -> Resolved<SentryConfig> {
+    let Some(token) = p.sentry_auth_token.clone() else {
+        return Ok(ProviderState::Missing(
+            "SENTRY_AUTH_TOKEN is not set".into(),
+        ));
+    };
+    let Some(org) = p.sentry_org.clone() else {
+        return Err(
+            "Sentry: SENTRY_ORG (or --sentry-org) is not set: name the organization slug".into(),
+        );
+    };
+    let projects: Vec<String> = p
+        .sentry_project
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect();
+    if projects.is_empty() {
+        return Err(
+            "Sentry: SENTRY_PROJECT (or --sentry-project) is not set: name one or more project slugs, comma-separated".into(),
+        );
+    }
+    for slug in std::iter::once(&org).chain(&projects) {
+        if slug.contains(['/', ' ', '?', '#']) {
+            return Err(format!("Sentry: {slug:?} is not a valid slug"));
+        }
+    }
+    let url = parse_url(
+        "SENTRY_URL",
+        p.sentry_url.as_deref().unwrap_or("https://sentry.io"),
+    )
+    .map_err(|e| format!("{e:#}"))?;
+    Ok(ProviderState::Ready(SentryConfig {
+        token,
+        org,
+        projects,
+        url,
+    }))
+}
+
+/// Webhooks per route: `{base}_{ROUTE}` wins over `{base}` (flag or variable).
+fn route_webhooks(
+    base: &str,
+    fallback: Option<&String>,
+    env: &Env,
+) -> std::result::Result<BTreeMap<Route, (Url, String)>, String> {
+    let mut hooks = BTreeMap::new();
+    for route in Route::ALL {
+        let per_route = format!("{base}_{}", route.env_suffix());
+        let err = |e: anyhow::Error| format!("{e:#}");
+        if let Some(v) = env.get(&per_route) {
+            hooks.insert(route, (parse_url(&per_route, &v).map_err(err)?, per_route));
+        } else if let Some(v) = fallback {
+            hooks.insert(route, (parse_url(base, v).map_err(err)?, base.to_string()));
+        }
+    }
+    Ok(hooks)
+}
+
+fn resolve_slack(p: &ProviderArgs, env: &Env) -> Resolved<SlackConfig> {
+    let bot = match &p.slack_bot_token {
+        Some(token) => {
+            let api = parse_url(
+                "SLACK_API_URL",
+                p.slack_api_url
+                    .as_deref()
+                    .unwrap_or(crate::providers::slack::DEFAULT_API_URL),
+            )
+            .map_err(|e| format!("{e:#}"))?;
+            Some((token.clone(), api))
+        }
+        None => None,
+    };
+    let webhooks = route_webhooks("SLACK_WEBHOOK_URL", p.slack_webhook_url.as_ref(), env)?;
+    if bot.is_none() && webhooks.is_empty() {
+        return Ok(ProviderState::Missing(
+            "none of SLACK_BOT_TOKEN, SLACK_WEBHOOK_URL(_<ROUTE>) is set".into(),
+        ));
+    }
+    Ok(ProviderState::Ready(SlackConfig { bot, webhooks }))
+}
+
+fn resolve_discord(p: &ProviderArgs, env: &Env) -> Resolved<DiscordConfig> {
+    let webhooks = route_webhooks("DISCORD_WEBHOOK_URL", p.discord_webhook_url.as_ref(), env)?;
+    if webhooks.is_empty() {
+        return Ok(ProviderState::Missing(
+            "DISCORD_WEBHOOK_URL(_<ROUTE>) is not set".into(),
+        ));
+    }
+    Ok(ProviderState::Ready(DiscordConfig { webhooks }))
 }
 
 fn normalize(p: &mut ProviderArgs) {

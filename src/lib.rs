@@ -12,13 +12,16 @@ pub mod config_file;
 pub mod context;
 pub mod git;
 pub mod http;
-pub mod notify;
+pub mod notifier;
 pub mod providers;
 pub mod ui;
 
 // The domain lives in `obsctl-core` (no I/O); these paths are kept so
 // `crate::message::…`, `obsctl::dora::…` and friends still resolve.
 pub use obsctl_core::{commit, deploy, message, notes, redact, release, text};
+
+/// The old name of [`notifier`] (kept so `crate::notify::…` paths resolve).
+pub use notifier as notify;
 
 /// DORA metrics: the pure engine from `obsctl-core`, and local git's change
 /// sets from this crate's git layer.
@@ -28,8 +31,6 @@ pub mod dora {
 }
 
 use std::sync::Once;
-
-use clap::{CommandFactory, Parser};
 
 use crate::context::{Context, Env, UsageError};
 
@@ -62,16 +63,20 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
 pub fn run() -> i32 {
     install_panic_hook();
     unset_blank_env_vars();
-    let cli = match cli::Cli::try_parse() {
+    let cli = match cli::parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
-    let ctx = match Context::new(cli.global, Env::from_process()) {
+    let env = Env::from_process();
+    let ctx = match Context::new(cli.global, env.clone()) {
         Ok(ctx) => ctx,
         Err(e) => {
+            for line in context::config_error_annotations(&e, &env) {
+                eprintln!("{line}");
+            }
             eprintln!("error: {e:#}");
             return exit_code(&e);
         }
@@ -116,7 +121,7 @@ fn unset_blank_env_vars() {
         }
     }
     let mut names = Vec::new();
-    collect(&cli::Cli::command(), &mut names);
+    collect(&cli::command(), &mut names);
     for name in names {
         let blank = std::env::var_os(&name).is_some_and(|v| v.to_string_lossy().trim().is_empty());
         if blank {

@@ -11,7 +11,8 @@ use crate::actions;
 use crate::redact::Redactor;
 
 /// `--format`: every command accepts `text` and `json`; `dora report` also
-/// the report formats.
+/// the report formats. A command checks its own list
+/// ([`crate::commands::formats`]): anything else is a usage error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
@@ -33,6 +34,18 @@ pub enum Format {
 impl Format {
     pub fn is_json(self) -> bool {
         self == Format::Json
+    }
+
+    /// The name as given to `--format`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Csv => "csv",
+            Format::Ndjson => "ndjson",
+            Format::Html => "html",
+        }
     }
 }
 

@@ -1183,3 +1183,95 @@ async fn deployments_and_incidents_are_fetched_concurrently() {
         "took {took:?}: the two queries ran one after the other"
     );
 }
+
+/// Issue 11: git tags record successes only, so without `--incidents` the
+/// change failure rate and recovery time are `null` (band `null`) with the
+/// reason, never "0.0 % elite".
+#[test]
+fn git_tags_without_incidents_have_no_failure_rate() {
+    let (repo, _) = tagged_repo();
+    let path = repo.path().to_str().unwrap();
+    let args = [
+        "-C",
+        path,
+        "--format",
+        "json",
+        "dora",
+        "report",
+        "--source",
+        "git",
+        "--since",
+        "2023-11-14",
+        "--until",
+        "2023-11-16",
+    ];
+    let v = run_json(&args, &[]);
+    assert_schema(&v);
+    assert_eq!(v["deployment_frequency"]["deployments"], 3);
+    let c = &v["change_failure_rate"];
+    assert_eq!(
+        (&c["rate"], &c["band"]),
+        (&Value::Null, &Value::Null),
+        "{c}"
+    );
+    let r = &v["recovery_time"];
+    assert_eq!(
+        (&r["median_seconds"], &r["band"]),
+        (&Value::Null, &Value::Null)
+    );
+    assert_eq!(v["diagnostics"]["no_failure_data"], 1);
+    let out = obsctl().args(&args[..2]).args(&args[4..]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("git tags record no failures: pass --incidents"),
+        "{text}"
+    );
+    assert!(!text.contains("0.0%"), "{text}");
+}
+
+/// Issue 11: `--tag-pattern` repeats and `!GLOB` excludes (sentry-cli's
+/// `*-snapshot.*` tags are no deployments), and "nothing matched" names the
+/// tags that exist.
+#[test]
+fn tag_patterns_repeat_and_exclude() {
+    let (repo, _) = tagged_repo();
+    let path = repo.path().to_str().unwrap();
+    let base = [
+        "-C",
+        path,
+        "--format",
+        "json",
+        "dora",
+        "report",
+        "--source",
+        "git",
+        "--since",
+        "2023-11-14",
+        "--until",
+        "2023-11-16",
+    ];
+    let count = |extra: &[&str]| {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend_from_slice(extra);
+        run_json(&args, &[])["deployment_frequency"]["deployments"].clone()
+    };
+    assert_eq!(count(&[]), 3);
+    assert_eq!(
+        count(&["--tag-pattern", "v*", "--tag-pattern", "!v1.1*"]),
+        2
+    );
+    assert_eq!(
+        count(&["--tag-pattern", "v*", "--tag-pattern", "release-*"]),
+        4
+    );
+    let out = obsctl()
+        .args(base)
+        .args(["--tag-pattern", "nothing-*"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no tags match \"nothing-*\": its tags are release-x, v1.0.0, v1.1.0, v1.2.0"),
+        "{err}"
+    );
+}

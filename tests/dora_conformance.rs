@@ -128,7 +128,10 @@ fn success(id: &str, sha: &str, started: &str, finished: &str) -> Deployment {
 }
 
 fn devlake() -> Options {
-    Options { devlake: true }
+    Options {
+        devlake: true,
+        ..Default::default()
+    }
 }
 
 fn epoch() -> DateTime<Utc> {

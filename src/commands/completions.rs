@@ -4,21 +4,29 @@
 use std::io::Write;
 
 use anyhow::{Context as _, Result};
-use clap::CommandFactory;
-
-use crate::cli::Cli;
 
 pub fn completions(shell: clap_complete::Shell) -> Result<()> {
-    let mut cmd = Cli::command();
+    let mut cmd = crate::cli::command();
     // Generate into memory: clap_complete panics on a write error (a closed pipe).
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut cmd, "obsctl", &mut script);
     write_stdout(&script).context("writing the completion script")
 }
 
-pub fn man() -> Result<()> {
+pub fn man(args: crate::cli::ManArgs) -> Result<()> {
+    if let Some(dir) = args.out {
+        if !dir.is_dir() {
+            return crate::context::usage(format!(
+                "man --out {}: not a directory: create it first",
+                dir.display()
+            ));
+        }
+        clap_mangen::generate_to(crate::cli::command(), &dir)
+            .with_context(|| format!("writing the man pages into {}", dir.display()))?;
+        return Ok(());
+    }
     let mut page = Vec::new();
-    clap_mangen::Man::new(Cli::command())
+    clap_mangen::Man::new(crate::cli::command())
         .render(&mut page)
         .context("rendering the man page")?;
     write_stdout(&page).context("writing the man page")

@@ -1,5 +1,6 @@
-//! Orchestration: one file per command. Commands resolve what they need from
-//! the [`Context`], call provider clients and pure cores, and report.
+//! Commands as verbs: `commands/<noun>/<verb>.rs`, each taking the parsed
+//! arguments and the resolved [`Context`]. Adding a command: a module here,
+//! one arm in [`dispatch`] with the formats it supports.
 
 pub mod alerts;
 pub mod completions;
@@ -11,24 +12,82 @@ pub mod release;
 use anyhow::Result;
 
 use crate::cli::{AlertsCommand, Command, DeployCommand, DoraCommand, ReleaseCommand};
-use crate::context::Context;
+use crate::context::{Context, usage};
 use crate::http::PlannedRequest;
+use crate::ui::Format;
+
+/// `text` and `json`: what every command supports.
+pub const TEXT_JSON: &[Format] = &[Format::Text, Format::Json];
+
+/// Every report format (`dora report`).
+pub const REPORT_FORMATS: &[Format] = &[
+    Format::Text,
+    Format::Json,
+    Format::Markdown,
+    Format::Csv,
+    Format::Ndjson,
+    Format::Html,
+];
 
 pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
     match command {
-        Command::Release(ReleaseCommand::Create(args)) => release::create(args, ctx).await,
+        Command::Release(ReleaseCommand::Create(args)) => {
+            formats(ctx, "release create", TEXT_JSON)?;
+            release::create::create(args, ctx).await
+        }
+        Command::Deploy(DeployCommand::Start(args)) => {
+            formats(ctx, "deploy start", TEXT_JSON)?;
+            deploy::start(args, ctx).await
+        }
+        Command::Deploy(DeployCommand::Finish(args)) => {
+            formats(ctx, "deploy finish", TEXT_JSON)?;
+            deploy::finish(args, ctx).await
+        }
+        Command::Notify(args) => {
+            formats(ctx, "notify", TEXT_JSON)?;
+            notify::run(args, ctx).await
+        }
+        Command::Dora(DoraCommand::Report(args)) => {
+            formats(ctx, "dora report", REPORT_FORMATS)?;
+            dora::report::report(args, ctx).await
+        }
         Command::Completions { shell } => completions::completions(shell),
-        Command::Man => completions::man(),
-        Command::Deploy(DeployCommand::Start(args)) => deploy::start(args, ctx).await,
-        Command::Deploy(DeployCommand::Finish(args)) => deploy::finish(args, ctx).await,
-        Command::Notify(args) => notify::run(args, ctx).await,
-        Command::Dora(DoraCommand::Report(args)) => dora::report(args, ctx).await,
-        Command::Alerts(AlertsCommand::Lint(args)) => alerts::lint::run(args, ctx),
-        Command::Alerts(AlertsCommand::Plan(args)) => alerts::plan::run(args, ctx).await,
-        Command::Alerts(AlertsCommand::Apply(args)) => alerts::apply::run(args, ctx).await,
-        Command::Alerts(AlertsCommand::Import(args)) => alerts::import::run(args, ctx).await,
-        Command::Alerts(AlertsCommand::Init(args)) => alerts::init::run(args, ctx),
+        Command::Man(args) => completions::man(args),
+        Command::Alerts(AlertsCommand::Lint(args)) => {
+            formats(ctx, "alerts lint", TEXT_JSON)?;
+            alerts::lint::run(args, ctx)
+        }
+        Command::Alerts(AlertsCommand::Plan(args)) => {
+            formats(ctx, "alerts plan", TEXT_JSON)?;
+            alerts::plan::run(args, ctx).await
+        }
+        Command::Alerts(AlertsCommand::Apply(args)) => {
+            formats(ctx, "alerts apply", TEXT_JSON)?;
+            alerts::apply::run(args, ctx).await
+        }
+        Command::Alerts(AlertsCommand::Import(args)) => {
+            formats(ctx, "alerts import", TEXT_JSON)?;
+            alerts::import::run(args, ctx).await
+        }
+        Command::Alerts(AlertsCommand::Init(args)) => {
+            formats(ctx, "alerts init", TEXT_JSON)?;
+            alerts::init::run(args, ctx)
+        }
     }
+}
+
+/// A `--format` the command does not support is a usage error (exit 2)
+/// naming the ones it does, before anything is read or sent.
+pub fn formats(ctx: &Context, command: &str, supported: &[Format]) -> Result<()> {
+    if supported.contains(&ctx.ui.format) {
+        return Ok(());
+    }
+    let names: Vec<&str> = supported.iter().map(|f| f.as_str()).collect();
+    usage(format!(
+        "{command} does not support --format {}: use {}",
+        ctx.ui.format.as_str(),
+        names.join(" or ")
+    ))
 }
 
 /// Text form of the requests `--dry-run` recorded.

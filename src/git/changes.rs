@@ -11,6 +11,7 @@
 //! (or a redeploy) walks nothing and leaves the frontier as it was, so the
 //! deployment after a rollback does not re-ship what was already shipped.
 
+use obsctl_core::series::TagPatterns;
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -39,11 +40,17 @@ pub fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
 /// the tag name is the id, the tagged commit the SHA, the deploy time the
 /// tagger time of an annotated tag, else the commit's committer time. Tags
 /// that do not point at a commit are skipped and counted.
-pub fn tag_deployments(repo: &Repository, pattern: &str) -> Result<(Vec<Deployment>, u64)> {
-    let names = repo.tag_names(Some(pattern)).context("git: listing tags")?;
+pub fn tag_deployments(
+    repo: &Repository,
+    patterns: &TagPatterns,
+) -> Result<(Vec<Deployment>, u64)> {
+    let names = repo.tag_names(None).context("git: listing tags")?;
     let mut out = Vec::new();
     let mut skipped = 0;
     for name in names.iter().flatten().flatten() {
+        if !patterns.matches(name) {
+            continue;
+        }
         let Ok(reference) = repo.find_reference(&format!("refs/tags/{name}")) else {
             skipped += 1;
             continue;
@@ -205,6 +212,16 @@ impl ChangeSource for NoChanges {
 /// Open the repository at (or above) `path`.
 pub fn open(path: &Path) -> Result<Repository, git2::Error> {
     Repository::discover(path)
+}
+
+/// Every tag name, sorted (for "nothing matched" messages).
+pub fn tag_names(repo: &Repository) -> Vec<String> {
+    let mut names: Vec<String> = repo
+        .tag_names(None)
+        .map(|n| n.iter().flatten().flatten().map(String::from).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
 }
 
 /// Whether `repo` is a shallow clone, or a linked worktree of one: the

@@ -561,6 +561,15 @@ mod tests {
             ("a*b*c", "aXbYc", true),
             ("a*b*c", "aXbY", false),
             ("exact", "exact", true),
+            ("release-[0-9]*", "release-1", true),
+            ("release-[0-9]*", "release-x", false),
+            ("v[!0-9]*", "vx", true),
+            ("v[!0-9]*", "v1", false),
+            ("[]]x", "]x", true),
+            ("a\\*", "a*", true),
+            ("a\\*", "ab", false),
+            ("v[1-3].*", "v2.0", true),
+            ("open[", "open[", true),
         ] {
             assert_eq!(glob_match(p, n), want, "{p} {n}");
         }

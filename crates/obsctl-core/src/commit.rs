@@ -177,26 +177,69 @@ pub struct Walk {
     pub truncated: bool,
 }
 
-/// Shell-style glob on a whole name: `*` any run of characters, `?` one.
+/// Shell-style glob on a whole name, as git matches tag names: `*` any run
+/// of characters, `?` one, `[abc]`, `[a-z]` and `[!a-z]` one of a class,
+/// `\\x` the character `x`. An unclosed `[` matches itself.
 pub fn glob_match(pattern: &str, name: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
     let (mut pi, mut ni) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
-            pi += 1;
-            ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ni));
-            pi += 1;
-        } else if let Some((sp, sn)) = star {
-            pi = sp + 1;
-            ni = sn + 1;
-            star = Some((sp, sn + 1));
-        } else {
-            return false;
+        let step = match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ni));
+                pi += 1;
+                continue;
+            }
+            Some('?') => Some(1),
+            Some('[') => match class_match(&p[pi..], n[ni]) {
+                Some((true, len)) => Some(len),
+                Some((false, _)) => None,
+                None => (n[ni] == '[').then_some(1),
+            },
+            Some('\\') if pi + 1 < p.len() => (p[pi + 1] == n[ni]).then_some(2),
+            Some(&c) => (c == n[ni]).then_some(1),
+            None => None,
+        };
+        match (step, star) {
+            (Some(len), _) => {
+                pi += len;
+                ni += 1;
+            }
+            (None, Some((sp, sn))) => {
+                pi = sp + 1;
+                ni = sn + 1;
+                star = Some((sp, sn + 1));
+            }
+            (None, None) => return false,
         }
     }
     p[pi..].iter().all(|&c| c == '*')
+}
+
+/// Match `c` against the class at the start of `p` (`[...]`): whether it
+/// matched and the class's length; `None` when the `[` is not closed.
+fn class_match(p: &[char], c: char) -> Option<(bool, usize)> {
+    let mut i = 1;
+    let negate = matches!(p.get(i), Some('!') | Some('^'));
+    if negate {
+        i += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    while i < p.len() {
+        if p[i] == ']' && !first {
+            return Some((matched != negate, i + 1));
+        }
+        first = false;
+        if i + 2 < p.len() && p[i + 1] == '-' && p[i + 2] != ']' {
+            matched |= p[i] <= c && c <= p[i + 2];
+            i += 3;
+        } else {
+            matched |= p[i] == c;
+            i += 1;
+        }
+    }
+    None
 }

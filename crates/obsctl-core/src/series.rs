@@ -4,7 +4,7 @@
 //! range and the notes) and `dora report --source git` (which tags are
 //! deployments):
 //!
-//! - Tag patterns ([`TagPatterns`]) are globs (`*`, `?`), repeatable; a
+//! - Tag patterns ([`TagPatterns`]) are globs (`*`, `?`, `[0-9]`), repeatable; a
 //!   pattern starting with `!` excludes (`v*`, `!*-snapshot.*`). No include
 //!   pattern means every tag.
 //! - A tag is a version when it parses as one ([`TagVersion`]): an optional
@@ -24,7 +24,7 @@ use std::cmp::Ordering;
 
 use crate::commit::glob_match;
 
-/// Tag globs with `!` excludes.
+/// Tag globs (git's: `*`, `?`, `[a-z]`, `[!a-z]`) with `!` excludes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TagPatterns {
     include: Vec<String>,
@@ -34,27 +34,19 @@ pub struct TagPatterns {
 impl TagPatterns {
     /// Parse patterns as given on the command line or in `obsctl.toml`.
     ///
-    /// Errors: a blank pattern, or one with a control character or an
-    /// unclosed `[` (globs here have no character classes).
+    /// Errors (naming `--tag-pattern`): a blank pattern, one with a control
+    /// character, or an unclosed `[`.
     pub fn parse<S: AsRef<str>>(patterns: &[S]) -> Result<Self, String> {
         let mut out = TagPatterns::default();
         for p in patterns {
-            let p = p.as_ref().trim();
+            let raw = p.as_ref();
+            crate::dora::input::check_tag_pattern(raw)?;
+            let p = raw.trim();
             let (neg, glob) = match p.strip_prefix('!') {
                 Some(rest) => (true, rest.trim()),
                 None => (false, p),
             };
-            if glob.is_empty() {
-                return Err("a tag pattern cannot be blank".into());
-            }
-            if glob.chars().any(char::is_control) {
-                return Err(format!("tag pattern {glob:?} has a control character"));
-            }
-            if glob.contains('[') {
-                return Err(format!(
-                    "tag pattern {glob:?}: only `*` and `?` are wildcards (`[` is not supported)"
-                ));
-            }
+            crate::dora::input::check_tag_pattern(glob)?;
             if neg {
                 out.exclude.push(glob.to_string());
             } else {
@@ -319,7 +311,10 @@ mod tests {
         assert!(!only_exclude.matches("nightly"));
         assert!(TagPatterns::parse(&[" "]).is_err());
         assert!(TagPatterns::parse(&["!"]).is_err());
-        assert!(TagPatterns::parse(&["v[0-9]*"]).is_err());
+        assert!(TagPatterns::parse(&["v[0-9"]).is_err());
+        let classes = TagPatterns::parse(&["release-[0-9]*", "![!0-9]*x"]).unwrap();
+        assert!(classes.matches("release-12"));
+        assert!(!classes.matches("release-x"));
         assert_eq!(p.describe(), "\"v*\", \"!*-snapshot.*\"");
     }
 }

@@ -1,30 +1,18 @@
-//! `obsctl alerts lint`: offline, no token. Exit 2 listing every problem
-//! as `file:line:column: message` (with `--format json`, also
-//! `{"ok": false, "problems": [{"position": {"line", "column"}, "message"}]}` on stdout).
+//! `obsctl alerts lint`: offline, no token. The file is checked when obsctl
+//! starts (`obsctl_core::config::Config::parse`, which includes the alert
+//! checks of `obsctl_core::alerts::lint`): any problem stops it there with
+//! exit 2, every problem listed as `file:line:column: message` (and as an
+//! `::error file=…,line=…::` annotation in Actions). Reaching this command
+//! means the file is clean.
 
 use anyhow::Result;
-use obsctl_core::config::ConfigError;
 use serde_json::json;
 
 use crate::cli::AlertsLintArgs;
 use crate::context::Context;
 
-pub fn run(args: AlertsLintArgs, ctx: &Context) -> Result<()> {
-    super::check_format(ctx)?;
-    let linted = match super::load_linted(ctx, &args.file) {
-        Ok(l) => l,
-        Err(e) => {
-            if let Some(c) = e.downcast_ref::<ConfigError>() {
-                if ctx.ui.format.is_json() {
-                    ctx.ui.result(
-                        "",
-                        &json!({ "file": c.file, "ok": false, "problems": c.problems }),
-                    );
-                }
-            }
-            return Err(e);
-        }
-    };
+pub fn run(_args: AlertsLintArgs, ctx: &Context) -> Result<()> {
+    let linted = super::load_linted(ctx)?;
     let c = &linted.config;
     let file = linted.path.display().to_string();
     ctx.ui.result(

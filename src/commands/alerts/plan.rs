@@ -7,7 +7,7 @@ use crate::cli::AlertsPlanArgs;
 use crate::context::{Context, ExitWith};
 
 pub async fn run(args: AlertsPlanArgs, ctx: &Context) -> Result<()> {
-    let (_, plan) = super::make_plan(ctx, &args.file, args.prune, "alerts:read").await?;
+    let (_, plan) = super::make_plan(ctx, args.prune, "alerts:read").await?;
     ctx.ui.result(&plan.render_text(), &plan);
     ctx.write_summary(&plan.render_markdown("obsctl alerts plan"))?;
     ctx.write_outputs(&[

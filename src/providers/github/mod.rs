@@ -119,7 +119,7 @@ impl GitHub {
             // GraphQL answers a missing repository with 200 and NOT_FOUND:
             // a 404 means there is no GraphQL API at this URL.
             return Err(resp.error(Some(format!(
-                "there is no GraphQL API at {}: on GitHub Enterprise Server set GITHUB_API_URL to                  https://HOST/api/v3 (or GITHUB_GRAPHQL_URL to https://HOST/api/graphql)",
+                "there is no GraphQL API at {}: on GitHub Enterprise Server set GITHUB_API_URL to https://HOST/api/v3 (or GITHUB_GRAPHQL_URL to https://HOST/api/graphql)",
                 self.cfg.graphql_url
             ))));
         }
@@ -164,7 +164,7 @@ impl GitHub {
                 .map(|t| format!(" (it resets at {})", t.format("%H:%M:%S UTC")))
                 .unwrap_or_default();
             Some(format!(
-                "GitHub's GraphQL rate limit for this token is spent{reset}: run again after the reset,                  or use another token"
+                "GitHub's GraphQL rate limit for this token is spent{reset}: run again after the reset, or use another token"
             ))
         } else if has("NOT_FOUND") {
             Some(format!(

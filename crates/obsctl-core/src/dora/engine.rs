@@ -19,6 +19,10 @@ pub struct Options {
     /// minutes, and an incident belongs to the last successful deployment
     /// strictly before it (`<`, not `≤`).
     pub devlake: bool,
+    /// The source records no failures at all (git tags without an
+    /// incidents file): change failure rate and recovery time are `null`,
+    /// never 0, and [`Diagnostic::NoFailureData`] says why.
+    pub no_failure_data: bool,
 }
 
 /// The window [since, until), UTC.
@@ -660,6 +664,8 @@ pub enum Diagnostic {
     NoDeploymentsFound,
     /// `no_git_repository`: No local git repository: change sets (and lead times) are unknown.
     NoGitRepository,
+    /// `no_failure_data`: The source has no failure data (git tags without --incidents): change failure rate and recovery time are null.
+    NoFailureData,
     /// `seed_deployments`: Deployments with no earlier successful one: counted for frequency only.
     SeedDeployments,
     /// `shallow_clone`: The local repository is a shallow clone.
@@ -689,6 +695,7 @@ impl Diagnostic {
             Diagnostic::NegativeLeadTimesExcluded => "negative_lead_times_excluded",
             Diagnostic::NoDeploymentsFound => "no_deployments_found",
             Diagnostic::NoGitRepository => "no_git_repository",
+            Diagnostic::NoFailureData => "no_failure_data",
             Diagnostic::SeedDeployments => "seed_deployments",
             Diagnostic::ShallowClone => "shallow_clone",
             Diagnostic::TagsNotOnCommits => "tags_not_on_commits",
@@ -802,11 +809,16 @@ pub fn metrics(a: &Analysis, window: Window) -> Metrics {
         .count() as u64;
     let failed = failures + with_incidents;
     let total = successes + failures;
+    // Without failure data a rate would be a made-up 0: null, with the reason.
+    let known = total > 0 && !a.options.no_failure_data;
+    if a.options.no_failure_data {
+        bump(Diagnostic::NoFailureData, 1);
+    }
     let change_failure_rate = ChangeFailureRate {
         failed,
         total,
-        rate: (total > 0).then(|| failed as f64 / total as f64),
-        band: (total > 0).then(|| Band::change_failure(failed, total)),
+        rate: known.then(|| failed as f64 / total as f64),
+        band: known.then(|| Band::change_failure(failed, total)),
     };
 
     // Recovery time over the failures in the window.
@@ -824,6 +836,7 @@ pub fn metrics(a: &Analysis, window: Window) -> Metrics {
     bump(Diagnostic::FailuresUnrecovered, unrecovered);
     rec.sort_unstable();
     let rmedian = percentile(&rec, 0.5);
+    let rmedian = rmedian.filter(|_| !a.options.no_failure_data);
     let recovery_time = RecoveryTime {
         median_seconds: rmedian,
         failures: rec.len() as u64 + unrecovered,

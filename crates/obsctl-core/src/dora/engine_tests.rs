@@ -110,7 +110,16 @@ fn run(
     w: Window,
     devlake: bool,
 ) -> (Analysis, Metrics) {
-    let a = analyze(deps, incidents, Options { devlake }, w.since, g);
+    let a = analyze(
+        deps,
+        incidents,
+        Options {
+            devlake,
+            ..Default::default()
+        },
+        w.since,
+        g,
+    );
     let m = metrics(&a, w);
     (a, m)
 }

@@ -81,9 +81,11 @@ pub fn headline(m: &Metrics) -> [(&'static str, String, Option<Band>); 4] {
         ),
         _ => "n/a (no changes)".into(),
     };
+    let no_failure_data = m.diagnostics.get(super::engine::Diagnostic::NoFailureData) > 0;
     let c = &m.change_failure_rate;
     let cfr = match c.rate {
         Some(rate) => format!("{:.1}% ({}/{})", rate * 100.0, c.failed, c.total),
+        None if no_failure_data => "n/a (git tags record no failures: pass --incidents)".into(),
         None => "n/a (no deployments)".into(),
     };
     let r = &m.recovery_time;
@@ -94,6 +96,7 @@ pub fn headline(m: &Metrics) -> [(&'static str, String, Option<Band>); 4] {
             r.recovered,
             r.failures
         ),
+        None if no_failure_data => "n/a (no failure data)".into(),
         None if r.failures > 0 => format!("n/a (0/{} recovered)", r.failures),
         None => "n/a (no failures)".into(),
     };
@@ -162,13 +165,8 @@ pub fn text(r: &Report, color: bool) -> String {
     if let Some(d) = diagnostics_line(m) {
         let _ = writeln!(out, "\ndiagnostics: {d}");
     }
-    for w in &r.warnings {
-        let _ = writeln!(
-            out,
-            "{}",
-            paint(&format!("warning: {w}"), Some(Band::Medium), color)
-        );
-    }
+    // Warnings are not repeated here: the command prints them once, on
+    // stderr (this text goes to stdout).
     out
 }
 
@@ -580,7 +578,8 @@ mod tests {
         let r = sample();
         assert!(text(&r, true).contains("\x1b[31m"), "low band in red");
         assert!(!text(&r, false).contains('\x1b'));
-        assert!(text(&r, false).contains("warning: a <warning>"));
+        // Warnings go to stderr once (the command prints them), not into the table.
+        assert!(!text(&r, false).contains("warning"));
     }
 
     #[test]

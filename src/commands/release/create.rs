@@ -20,7 +20,7 @@ use crate::git::{CommitInfo, Git, GitError, PreviousTag, Walk};
 use crate::http::{HttpError, PlannedRequest};
 use crate::message::{Event, Message, Route, Severity};
 use crate::notes::{self, Links, NotesInput};
-use crate::notify::{Delivery, Notifier, report_failures};
+use crate::notifier::{Delivery, Notifier, report_failures};
 use crate::providers::github::GitHub;
 use crate::providers::github::releases::{GithubStatus, ReleaseSpec};
 use crate::providers::sentry::Sentry;
@@ -525,7 +525,7 @@ fn plan(input: GitInput) -> Result<Plan> {
             // Sentry records a release that GitHub would then refuse.
             if input.needs_tag && !git2::Reference::is_valid_name(&format!("refs/tags/{version}")) {
                 return usage(format!(
-                    "version {version:?} cannot be a git tag name (no spaces, `~`, `^`, `:`, `?`,                      `*`, `[`, `..`, `@{{`, and no trailing `.` or `.lock`), and no tag points at                      {short} for the GitHub release: tag the commit, pass a version that is a                      valid tag name, or pass --no-github"
+                    "version {version:?} cannot be a git tag name (no spaces, `~`, `^`, `:`, `?`, `*`, `[`, `..`, `@{{`, and no trailing `.` or `.lock`), and no tag points at {short} for the GitHub release: tag the commit, pass a version that is a valid tag name, or pass --no-github"
                 ));
             }
             version.clone()

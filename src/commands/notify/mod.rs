@@ -11,7 +11,7 @@ use crate::message::escape::{Mention, mentions};
 use crate::message::payload::{self, Target};
 use crate::message::template::{self, Vars};
 use crate::message::{Message, Route, is_http_url, route};
-use crate::notify::{Delivery, Notifier, Outgoing, report_failures};
+use crate::notifier::{Delivery, Notifier, Outgoing, report_failures};
 
 /// The template variables known from the run (CI context, flags, `--var`).
 pub fn vars_from_context(ctx: &Context, overrides: &[String]) -> Result<Vars> {
@@ -19,8 +19,8 @@ pub fn vars_from_context(ctx: &Context, overrides: &[String]) -> Result<Vars> {
     if let Some(tag) = &ctx.ci.tag {
         vars.set("version", tag.clone());
     }
-    if let Some(env) = ctx.env.get("OBSCTL_ENVIRONMENT") {
-        vars.set("environment", env);
+    if let Some(env) = &ctx.default_environment {
+        vars.set("environment", env.clone());
     }
     if let Some(sha) = &ctx.ci.sha {
         vars.set("sha", sha.clone());
@@ -276,7 +276,7 @@ fn print_result(ctx: &Context, deliveries: &[Delivery]) {
             format!("skipped  {}{routes}", d.target)
         } else if d.ok {
             match (&d.reference, d.id()) {
-                (Some(crate::notify::MessageRef::SlackBot { channel, ts }), _) => {
+                (Some(crate::notifier::MessageRef::SlackBot { channel, ts }), _) => {
                     format!("sent     {}{routes}: channel {channel}, ts {ts}", d.target)
                 }
                 (_, Some(id)) => format!("sent     {}{routes}: message {id}", d.target),

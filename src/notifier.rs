@@ -24,7 +24,7 @@ use reqwest::Url;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::context::{Context, parse_url};
+use crate::context::{Context, ProviderState};
 use crate::http::{Http, Provider};
 use crate::message::{Message, Route, discord_payload, slack_payload};
 use crate::providers::{discord, slack};
@@ -244,40 +244,19 @@ impl Notifier {
         if n.disabled {
             return Ok(n);
         }
-        let p = ctx.providers();
-        if let Some(token) = &p.slack_bot_token {
-            let api = parse_url(
-                "SLACK_API_URL",
-                p.slack_api_url.as_deref().unwrap_or(slack::DEFAULT_API_URL),
-            )?;
-            n.bot = Some(slack::SlackBot::new(ctx.http.clone(), token.clone(), api));
-        }
-        for route in Route::ALL {
-            let suffix = route.env_suffix();
-            let channel = ctx
-                .env
-                .get(&format!("OBSCTL_SLACK_CHANNEL_{suffix}"))
-                .unwrap_or_else(|| route.default_channel().to_string());
-            n.channels.insert(route, channel);
-            for (base, flag_value, map) in [
-                (
-                    "SLACK_WEBHOOK_URL",
-                    &p.slack_webhook_url,
-                    &mut n.slack_hooks,
-                ),
-                (
-                    "DISCORD_WEBHOOK_URL",
-                    &p.discord_webhook_url,
-                    &mut n.discord_hooks,
-                ),
-            ] {
-                let per_route = format!("{base}_{suffix}");
-                if let Some(v) = ctx.env.get(&per_route) {
-                    map.insert(route, (parse_url(&per_route, &v)?, per_route));
-                } else if let Some(v) = flag_value {
-                    map.insert(route, (parse_url(base, v)?, base.to_string()));
-                }
+        n.channels = ctx.slack_channels.clone();
+        if let ProviderState::Ready(cfg) = ctx.slack_state()? {
+            if let Some((token, api)) = &cfg.bot {
+                n.bot = Some(slack::SlackBot::new(
+                    ctx.http.clone(),
+                    token.clone(),
+                    api.clone(),
+                ));
             }
+            n.slack_hooks = cfg.webhooks.clone();
+        }
+        if let ProviderState::Ready(cfg) = ctx.discord_state()? {
+            n.discord_hooks = cfg.webhooks.clone();
         }
         if n.is_empty() {
             ctx.ui.notice(

@@ -2,6 +2,7 @@
 //! tags and a file), read change sets from local git, run the pure engine
 //! and render.
 
+use obsctl_core::series::TagPatterns;
 use std::io::{IsTerminal, Write};
 
 use anyhow::{Context as _, Result};
@@ -76,18 +77,42 @@ fn check_output(path: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
+/// "Nothing matched", naming what does exist (at most 10 tags).
+/// `patterns`: the patterns as [`TagPatterns::describe`] quotes them.
+fn no_tags_message(patterns: &str, existing: &[String]) -> String {
+    if existing.is_empty() {
+        return format!(
+            "no tags match {patterns}: this repository has no tags at all; tag each deployment \
+             (e.g. `git tag v1.0.0`), or use --source github"
+        );
+    }
+    let shown: Vec<&str> = existing.iter().rev().take(10).map(String::as_str).collect();
+    let more = existing.len().saturating_sub(shown.len());
+    format!(
+        "no tags match {patterns}; the repository has {} tag(s): {}{}. Set --tag-pattern to the \
+         tags your deployments create",
+        existing.len(),
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )
+}
+
 pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
     let window = input::parse_window(args.since.as_deref(), args.until.as_deref(), Utc::now())
         .or_else(usage)?;
     input::check_name("--environment", &args.environment).or_else(usage)?;
     input::check_name("--incident-label", &args.incident_label).or_else(usage)?;
-    input::check_tag_pattern(&args.tag_pattern).or_else(usage)?;
+    let tag_patterns = TagPatterns::parse(&args.tag_patterns).or_else(usage)?;
     if let Some(path) = &args.output {
         check_output(path).or_else(usage)?;
     }
     if args.compare_previous && matches!(ctx.ui.format, Format::Csv | Format::Ndjson) {
         return usage(
-            "--compare-previous has no place in --format csv or ndjson (one row per deployment of the window):              use --format json, markdown, html or text, or leave --compare-previous out",
+            "--compare-previous has no place in --format csv or ndjson (one row per deployment of the window): use --format json, markdown, html or text, or leave --compare-previous out",
         );
     }
     let file_incidents = match &args.incidents {
@@ -207,12 +232,12 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
                     ));
                 }
             };
-            let (deps, skipped) = git_source::tag_deployments(repo, &args.tag_pattern)?;
+            let (deps, skipped) = git_source::tag_deployments(repo, &tag_patterns)?;
             diagnostics.push((Diagnostic::TagsNotOnCommits, skipped));
             if deps.is_empty() {
-                warnings.push(format!(
-                    "no tags match {:?}: set --tag-pattern to the tags your deployments create",
-                    args.tag_pattern
+                warnings.push(no_tags_message(
+                    &tag_patterns.describe(),
+                    &git_source::tag_names(repo),
                 ));
             }
             ("git", deps, file_incidents.unwrap_or_default())
@@ -220,6 +245,8 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
 
     let options = Options {
         devlake: args.devlake_compat,
+        // Git tags record successes only: failures come from --incidents.
+        no_failure_data: source_name == "git" && args.incidents.is_none(),
     };
     let mut changes: Box<dyn ChangeSource> = match &repo {
         Ok(r) => Box::new(GitChanges::new(r)),
@@ -288,7 +315,7 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
     };
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = to_terminal && ctx.env.get("NO_COLOR").is_none();
+    let color = to_terminal && !ctx.no_color;
     let body = match ctx.ui.format {
         Format::Text => render::text(&report, color),
         Format::Json => render::json(&report) + "\n",

@@ -1,0 +1,137 @@
+//! `obsctl deploy start`: record that a deployment started — the GitHub
+//! Deployment (in_progress), the Sentry release, one Slack/Discord message
+//! that `deploy finish` later updates in place.
+
+use super::*;
+// ---------------------------------------------------------------- start
+
+pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
+    let environment = deploy::validate_environment(&args.environment)?;
+    if args.task.trim().is_empty() {
+        return usage("--task is empty: name the task (default `deploy`)");
+    }
+    let env_url = url_arg(args.url.as_deref())?;
+    let github = github_client(ctx, "deploy start")?;
+    let sentry = sentry_client(ctx)?;
+    let sha = resolve_sha(ctx)?;
+    let version = match args.version.as_deref() {
+        Some(v) => deploy::validate_version(v)?,
+        None => default_version(ctx, &sha)?,
+    };
+    let started = Utc::now();
+    let started_at = text::rfc3339(started);
+    let mut info = deploy_info(
+        ctx,
+        github.as_ref(),
+        &environment,
+        &version,
+        &sha,
+        env_url.clone(),
+    );
+    info.started_at = Some(started_at.clone());
+    let messenger = Messenger::new(ctx)?;
+
+    let sentry_fut = async {
+        match &sentry {
+            Some(s) => Some(s.ensure_release_for_deploy(&version).await),
+            None => None,
+        }
+    };
+    let github_fut = async {
+        // The message goes first so that its reference rides in the payload.
+        let posted = messenger.start(&info).await;
+        let payload = DeployPayload {
+            obsctl: 1,
+            version: version.clone(),
+            started_at: started_at.clone(),
+            actor: info.actor.clone(),
+            run_url: info.run_url.clone(),
+            url: env_url.clone(),
+            slack_channel: posted.slack.as_ref().map(|s| s.0.clone()),
+            slack_ts: posted.slack.as_ref().map(|s| s.1.clone()),
+            messages: posted.refs.clone(),
+        };
+        let Some(gh) = &github else {
+            return (posted, None, Ok(()));
+        };
+        let new = NewDeployment {
+            sha: sha.clone(),
+            task: args.task.clone(),
+            auto_merge: false,
+            required_contexts: vec![],
+            environment: environment.clone(),
+            production_environment: info.production,
+            transient_environment: args.transient,
+            description: args
+                .description
+                .clone()
+                .unwrap_or_else(|| format!("Deploy {version} to {environment} with obsctl")),
+            payload,
+        };
+        let deployment = match gh.create_deployment(&new).await {
+            Ok(d) => d,
+            Err(e) => return (posted, None, Err(e)),
+        };
+        let status = NewStatus {
+            state: "in_progress".into(),
+            log_url: info.run_url.clone(),
+            environment_url: None,
+            description: format!("Deploying {version} to {environment}"),
+            // Earlier deployments stay active until this one succeeds.
+            auto_inactive: false,
+        };
+        let result = gh
+            .create_deployment_status(deployment.id, &status)
+            .await
+            .map(|_| ());
+        (posted, Some(deployment), result)
+    };
+    let (sentry_result, (posted, deployment, github_result)) = tokio::join!(sentry_fut, github_fut);
+
+    let outputs = Outputs {
+        deployment_id: deployment.as_ref().map(|d| d.id),
+        version: version.clone(),
+        sha: sha.clone(),
+        started_at: started_at.clone(),
+        environment: environment.clone(),
+        slack_channel: posted.slack.as_ref().map(|s| s.0.clone()),
+        slack_ts: posted.slack.as_ref().map(|s| s.1.clone()),
+        sentry: Some(sentry_word(&sentry_result).into()),
+        ..Outputs::default()
+    };
+    // Outputs first: even after a failed status, finish can use the id.
+    outputs.write(ctx)?;
+
+    if let Err(e) = github_result {
+        if deployment.is_none() {
+            messenger.start_failed(&posted, &info, &e.to_string()).await;
+        }
+        return Err(anyhow!(e).context(match &deployment {
+            Some(d) => format!(
+                "GitHub deployment {} was created but its `in_progress` status was not",
+                d.id
+            ),
+            None => "the GitHub deployment was not recorded".to_string(),
+        }));
+    }
+    provider_failures(ctx, "ensuring the Sentry release", sentry_result)?;
+    messenger.report(ctx, &posted.deliveries)?;
+
+    let text = match outputs.deployment_id {
+        Some(id) => format!(
+            "Deployment {id} started: {version} ({}) to {environment} (started {started_at})",
+            text::short_sha(&sha)
+        ),
+        None => format!(
+            "Deploy of {version} ({}) to {environment} started (no GitHub deployment: --no-github)",
+            text::short_sha(&sha)
+        ),
+    };
+    finish_output(ctx, &text, &outputs);
+    if !ctx.dry_run {
+        let _ = ctx.write_summary(&format!(
+            "### Deploy started\n\n`{version}` to **{environment}** at {started_at}\n"
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! `obsctl dora …`.
+
+pub mod report;

@@ -1,0 +1,3 @@
+//! `obsctl release …`.
+
+pub mod create;
