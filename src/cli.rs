@@ -46,6 +46,14 @@ pub enum Command {
     #[command(subcommand)]
     Alerts(AlertsCommand),
 
+    /// Health checks with incidents as GitHub issues, and a static status page.
+    #[command(subcommand)]
+    Status(StatusCommand),
+
+    /// Incidents people declare, as GitHub issues: open, update, resolve.
+    #[command(subcommand)]
+    Incident(IncidentCommand),
+
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         #[arg(value_enum)]
@@ -65,6 +73,166 @@ pub struct ManArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum StatusCommand {
+    /// Check every [[service]] health_url; open, comment on and close incident issues; notify.
+    #[command(after_help = "Examples:
+  obsctl status check
+  obsctl status check --confirm none --fail-on down --output check.json
+  obsctl status check --service web --dry-run")]
+    Check(StatusCheckArgs),
+    /// Write the static status site: index.html, Statuspage v2 JSON, Atom feed, badges.
+    #[command(after_help = "Examples:
+  obsctl status build --out site --checks check.json
+  obsctl status build --out site --title \"Acme Status\" --url https://status.acme.example/
+  obsctl status build --out site --days 30 --now 2026-11-29T12:00:00Z")]
+    Build(StatusBuildArgs),
+}
+
+/// When `status check` fails the step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Exit 1 when a service is down.
+    Down,
+    /// Exit 1 when a service is degraded or down.
+    Degraded,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusCheckArgs {
+    /// Confirm a down or degraded result by retrying after each delay
+    /// (`2s,10s`; `0s` allowed), or `none`.
+    #[arg(long, value_name = "DELAYS", default_value = "2s,10s")]
+    pub confirm: String,
+
+    /// Exit 1 when a service is down (or degraded); by default the step passes.
+    #[arg(long, value_enum, value_name = "STATE")]
+    pub fail_on: Option<FailOn>,
+
+    /// Timeout of one health check, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub check_timeout: u64,
+
+    /// Check only this service (repeatable).
+    #[arg(long = "service", value_name = "NAME")]
+    pub services: Vec<String>,
+
+    /// Also write the JSON report to FILE (for `status build --checks FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusBuildArgs {
+    /// Write the site into this directory (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// The JSON of the latest `status check --format json`.
+    #[arg(long, value_name = "FILE")]
+    pub checks: Option<PathBuf>,
+
+    /// The page title (default: [status] title, else "<repository> status").
+    #[arg(long, value_name = "T")]
+    pub title: Option<String>,
+
+    /// Days of history on the page.
+    #[arg(long, value_name = "N", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub days: u32,
+
+    /// Measure durations and uptime up to this time (RFC 3339 or YYYY-MM-DD);
+    /// default: the checks' checked_at, else the newest incident event.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+
+    /// Where the page is served (default: https://OWNER.github.io/REPO/).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Open an incident issue (an open one with the same service and title is returned instead).
+    #[command(after_help = "Examples:
+  obsctl incident open --service web --title \"Checkout errors\"
+  obsctl incident open --service api --title \"Slow API\" --impact minor --message \"p95 above 2 s\"
+  obsctl incident open --service web --title \"Bad deploy\" --impact critical --deployment 123456")]
+    Open(IncidentOpenArgs),
+    /// Post an update: a comment prefixed with the status.
+    #[command(after_help = "Examples:
+  obsctl incident update 42 --status identified --message \"A bad deploy; rolling back\"
+  obsctl incident update 42 --status monitoring --message \"Rolled back; watching error rates\"")]
+    Update(IncidentUpdateArgs),
+    /// Resolve: a comment, then close the issue.
+    #[command(after_help = "Examples:
+  obsctl incident resolve 42
+  obsctl incident resolve 42 --message \"Rolled back to v1.41.2\"")]
+    Resolve(IncidentResolveArgs),
+}
+
+/// The impact of a declared incident.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImpactArg {
+    Minor,
+    Major,
+    Critical,
+}
+
+/// The status of an incident update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum UpdateStatusArg {
+    Investigating,
+    Identified,
+    Monitoring,
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentOpenArgs {
+    /// The affected [[service]].
+    #[arg(long, value_name = "NAME")]
+    pub service: String,
+
+    /// The incident's title.
+    #[arg(long, value_name = "T")]
+    pub title: String,
+
+    /// How bad it is (the status page's component status follows it).
+    #[arg(long, value_enum, default_value_t = ImpactArg::Major)]
+    pub impact: ImpactArg,
+
+    /// The deployment (id or SHA) that caused it, for DORA.
+    #[arg(long, value_name = "ID")]
+    pub deployment: Option<String>,
+
+    /// What is known so far (the first update).
+    #[arg(long, value_name = "M")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentUpdateArgs {
+    /// The incident's issue number.
+    pub number: u64,
+
+    /// Where the response stands.
+    #[arg(long, value_enum)]
+    pub status: UpdateStatusArg,
+
+    /// The update.
+    #[arg(long, value_name = "M")]
+    pub message: String,
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentResolveArgs {
+    /// The incident's issue number.
+    pub number: u64,
+
+    /// A closing note.
+    #[arg(long, value_name = "M")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum DeployCommand {
     /// Record that a deployment started: GitHub Deployment (in_progress), Sentry release, Slack message.
     #[command(after_help = "Examples:
@@ -78,6 +246,71 @@ pub enum DeployCommand {
   obsctl deploy finish -e production --status failure --mention S0123ABCD
   obsctl deploy finish -e staging --status success --deployment-id 123456")]
     Finish(DeployFinishArgs),
+    /// Judge the deploy from Sentry against the release before it: exit 0 pass, 3 fail, 4 inconclusive.
+    Verify(DeployVerifyArgs),
+}
+
+/// How `deploy verify` decides the relative checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum VerifyMethod {
+    /// Window aggregates against the thresholds.
+    Threshold,
+    /// Also a one-sided Mann-Whitney U test on per-minute buckets (one more request per service).
+    MannWhitney,
+}
+
+/// What an inconclusive verdict exits as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum InconclusiveAs {
+    /// Exit 3, as a failure.
+    Fail,
+    /// Exit 0, as a pass.
+    Pass,
+}
+
+/// `obsctl deploy verify`: see docs/deploy-verify.md.
+#[derive(Debug, Args)]
+pub struct DeployVerifyArgs {
+    /// The environment deployed to (default: the service's in obsctl.toml, else production).
+    #[arg(long, short = 'e', value_name = "ENV")]
+    pub environment: Option<String>,
+
+    /// The candidate release (default: the version `deploy start` computes for this commit).
+    #[arg(long, value_name = "V")]
+    pub release: Option<String>,
+
+    /// The baseline release (default: the release deployed to the environment before it).
+    #[arg(long, value_name = "V")]
+    pub baseline: Option<String>,
+
+    /// Judge only this `[[service]]` of obsctl.toml (repeatable; default: all, else SENTRY_PROJECT).
+    #[arg(long = "service", value_name = "NAME")]
+    pub services: Vec<String>,
+
+    /// Length of the candidate window after the warm-up (the baseline's is the same).
+    #[arg(long, value_name = "DURATION", default_value = "30m")]
+    pub window: String,
+
+    /// Traffic right after the deploy finished that is not judged.
+    #[arg(long, value_name = "DURATION", default_value = "2m")]
+    pub warmup: String,
+
+    /// Sleep until the candidate window is complete instead of judging a partial one.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Map an inconclusive verdict (exit 4) to fail (3) or pass (0).
+    #[arg(long, value_enum, value_name = "fail|pass")]
+    pub inconclusive: Option<InconclusiveAs>,
+
+    /// How the relative checks decide.
+    #[arg(long, value_enum, default_value_t = VerifyMethod::Threshold)]
+    pub method: VerifyMethod,
+
+    /// On fail, open a GitHub issue labelled `incident` naming the deployment
+    /// (a later passing verify of a newer release with this flag closes it).
+    #[arg(long)]
+    pub open_incident: bool,
 }
 
 #[derive(Debug, Args)]

@@ -22,17 +22,15 @@ use crate::ui::Ui;
 
 pub use obsctl_core::UsageError;
 
+/// A command's verdict that is not an error but a non-zero exit (`deploy
+/// verify`: 3 fail, 4 inconclusive). Printed as nothing: the command has
+/// already reported.
+#[derive(Debug, thiserror::Error)]
+#[error("exit status {0}")]
+pub struct ExitStatus(pub i32);
+
 pub fn usage<T>(msg: impl Into<String>) -> Result<T> {
     Err(UsageError(msg.into()).into())
-}
-
-/// End the command with `code` (3: `alerts plan --detailed-exitcode` found
-/// pending changes); `message`, when not empty, is printed as the error.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct ExitWith {
-    pub code: i32,
-    pub message: String,
 }
 
 /// A snapshot of environment variables; blank values count as unset.
@@ -329,6 +327,10 @@ pub struct Context {
     /// Per route: the Slack channel a bot posts to
     /// (`OBSCTL_SLACK_CHANNEL_<ROUTE>`, else the route's default).
     pub slack_channels: BTreeMap<Route, String>,
+    /// Health-check header values, per service and header name, from the
+    /// environment variables `headers_from_env` names (`None`: not set).
+    /// Registered as secrets: masked in Actions, redacted everywhere.
+    pub health_headers: BTreeMap<String, BTreeMap<String, Option<String>>>,
     repository: std::result::Result<Option<Repo>, String>,
     github: Resolved<GithubConfig>,
     sentry: Resolved<SentryConfig>,
@@ -355,7 +357,15 @@ impl Context {
         if providers.sentry_url.is_none() {
             providers.sentry_url = nonblank(config.config.sentry.url.clone());
         }
-        let redactor = redactor(&providers, &env);
+        let mut redactor = redactor(&providers, &env);
+        let health_headers = health_headers(&config.config, &env);
+        for (service, headers) in &health_headers {
+            for (header, value) in headers {
+                if let Some(v) = value {
+                    redactor.add(&format!("{service} health-check header {header}"), v);
+                }
+            }
+        }
         let ui = Arc::new(Ui::new(
             global.format,
             global.verbose,
@@ -413,6 +423,7 @@ impl Context {
                     (route, channel)
                 })
                 .collect(),
+            health_headers,
             repository,
             github,
             sentry,
@@ -569,6 +580,25 @@ pub fn config_error_annotations(err: &anyhow::Error, env: &Env) -> Vec<String> {
                 "::error {props}::{}",
                 crate::actions::escape_data(&p.message)
             )
+        })
+        .collect()
+}
+
+/// `[[service]] headers_from_env`: header → the value of the variable it names.
+fn health_headers(
+    config: &obsctl_core::config::Config,
+    env: &Env,
+) -> BTreeMap<String, BTreeMap<String, Option<String>>> {
+    config
+        .services
+        .iter()
+        .map(|s| {
+            let headers = s
+                .headers_from_env
+                .iter()
+                .map(|(header, var)| (header.clone(), env.get(var)))
+                .collect();
+            (s.name().to_string(), headers)
         })
         .collect()
 }

@@ -44,12 +44,6 @@ pub fn install_crypto_provider() {
 
 /// Exit codes: 0 ok, 1 failure, 2 usage or bad input.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
-    if let Some(e) = err
-        .chain()
-        .find_map(|c| c.downcast_ref::<context::ExitWith>())
-    {
-        return e.code;
-    }
     if err.chain().any(|c| c.is::<UsageError>()) || config_file::is_config_error(err) {
         2
     } else {
@@ -95,12 +89,10 @@ pub fn run() -> i32 {
     match runtime.block_on(commands::dispatch(cli.command, &ctx)) {
         Ok(()) => 0,
         Err(e) => {
-            let silent = e
-                .downcast_ref::<context::ExitWith>()
-                .is_some_and(|x| x.message.is_empty());
-            if !silent {
-                ctx.ui.error(&format!("{e:#}"));
+            if let Some(status) = e.downcast_ref::<context::ExitStatus>() {
+                return status.0;
             }
+            ctx.ui.error(&format!("{e:#}"));
             exit_code(&e)
         }
     }

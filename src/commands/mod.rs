@@ -6,18 +6,26 @@ pub mod alerts;
 pub mod completions;
 pub mod deploy;
 pub mod dora;
+pub mod incident;
 pub mod notify;
 pub mod release;
+pub mod status;
 
 use anyhow::Result;
 
-use crate::cli::{AlertsCommand, Command, DeployCommand, DoraCommand, ReleaseCommand};
+use crate::cli::{
+    AlertsCommand, Command, DeployCommand, DoraCommand, IncidentCommand, ReleaseCommand,
+    StatusCommand,
+};
 use crate::context::{Context, usage};
 use crate::http::PlannedRequest;
 use crate::ui::Format;
 
 /// `text` and `json`: what every command supports.
 pub const TEXT_JSON: &[Format] = &[Format::Text, Format::Json];
+
+/// `deploy verify`: the table, the JSON report, or the step summary's Markdown.
+pub const VERIFY_FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Markdown];
 
 /// Every report format (`dora report`).
 pub const REPORT_FORMATS: &[Format] = &[
@@ -42,6 +50,10 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         Command::Deploy(DeployCommand::Finish(args)) => {
             formats(ctx, "deploy finish", TEXT_JSON)?;
             deploy::finish(args, ctx).await
+        }
+        Command::Deploy(DeployCommand::Verify(args)) => {
+            formats(ctx, "deploy verify", VERIFY_FORMATS)?;
+            deploy::verify::run(args, ctx).await
         }
         Command::Notify(args) => {
             formats(ctx, "notify", TEXT_JSON)?;
@@ -72,6 +84,26 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         Command::Alerts(AlertsCommand::Init(args)) => {
             formats(ctx, "alerts init", TEXT_JSON)?;
             alerts::init::run(args, ctx)
+        }
+        Command::Status(StatusCommand::Check(args)) => {
+            formats(ctx, "status check", TEXT_JSON)?;
+            status::check::run(args, ctx).await
+        }
+        Command::Status(StatusCommand::Build(args)) => {
+            formats(ctx, "status build", TEXT_JSON)?;
+            status::build::run(args, ctx).await
+        }
+        Command::Incident(IncidentCommand::Open(args)) => {
+            formats(ctx, "incident open", TEXT_JSON)?;
+            incident::open::run(args, ctx).await
+        }
+        Command::Incident(IncidentCommand::Update(args)) => {
+            formats(ctx, "incident update", TEXT_JSON)?;
+            incident::update::run(args, ctx).await
+        }
+        Command::Incident(IncidentCommand::Resolve(args)) => {
+            formats(ctx, "incident resolve", TEXT_JSON)?;
+            incident::resolve::run(args, ctx).await
         }
     }
 }

@@ -4,5 +4,6 @@
 
 pub mod discord;
 pub mod github;
+pub mod health;
 pub mod sentry;
 pub mod slack;

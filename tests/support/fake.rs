@@ -17,6 +17,10 @@ use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+/// Sentry Explore and release-health routes (`deploy verify`).
+#[path = "sentry_explore.rs"]
+pub mod sentry_explore;
+
 pub const GH_TOKEN: &str = "sekrit-gh-token-0123456789";
 pub const SENTRY_TOKEN: &str = "sekrit-sentry-token-0123456789";
 pub const SLACK_TOKEN: &str = "xoxb-test-4242-sEkRiTsLaCkToKeN";
@@ -197,6 +201,20 @@ pub struct Seen {
     pub method: String,
     pub path: String,
     pub body: Value,
+    /// The decoded query parameters, in order.
+    pub query: Vec<(String, String)>,
+    /// When it arrived.
+    pub at: std::time::Instant,
+}
+
+impl Seen {
+    /// The first value of query parameter `key`.
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 #[derive(Default)]
@@ -218,6 +236,12 @@ pub struct State {
     pub gql_deployments: Vec<Value>,
     /// Issue nodes of the GraphQL `issues` connection (incidents), newest first.
     pub gql_issues: Vec<Value>,
+    /// Sentry Explore / sessions aggregates per (project, release).
+    pub explore: sentry_explore::Seed,
+    /// Delay of every Explore and sessions answer (concurrency tests).
+    pub explore_delay: Duration,
+    /// REST issues (`--open-incident`).
+    pub issues: Vec<Value>,
 }
 
 impl State {
@@ -294,10 +318,17 @@ impl Respond for Fake {
         let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
         let path = req.url.path().to_string();
         let method = req.method.to_string();
+        let query: Vec<(String, String)> = req
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
         s.seen.push(Seen {
             method: method.clone(),
             path: path.clone(),
             body: body.clone(),
+            query: query.clone(),
+            at: std::time::Instant::now(),
         });
         let mut rule = None;
         for r in s.rules.iter_mut() {
@@ -313,7 +344,10 @@ impl Respond for Fake {
             break;
         }
         match rule {
-            None => s.answer(&method, &path, &body),
+            None => match sentry_explore::answer(&s.explore, &method, &path, &query) {
+                Some(t) => t.set_delay(s.explore_delay),
+                None => s.answer(&method, &path, &body),
+            },
             Some(Act::Reply {
                 status,
                 headers,
@@ -555,6 +589,17 @@ impl State {
                     }
                 }
             }
+            ("GET", ["api", "0", "organizations", "acme", "releases"]) => {
+                // Newest first, as Sentry sorts them by default.
+                let mut list: Vec<Value> = self.sentry_releases.values().cloned().collect();
+                list.sort_by(|a, b| {
+                    b["dateCreated"]
+                        .as_str()
+                        .unwrap_or("")
+                        .cmp(a["dateCreated"].as_str().unwrap_or(""))
+                });
+                json_resp(200, Value::Array(list))
+            }
             ("PUT", ["api", "0", "organizations", "acme", "releases", version]) => {
                 let version = decode(version);
                 match self.sentry_releases.get_mut(&version) {
@@ -632,6 +677,46 @@ impl State {
                     .or_default()
                     .push(d.clone());
                 json_resp(201, d)
+            }
+            // ------------------------------------------------ GitHub issues (incidents)
+            ("GET", ["repos", "acme", "web", "issues"]) => json_resp(
+                200,
+                Value::Array(
+                    self.issues
+                        .iter()
+                        .filter(|i| i["state"] == "open")
+                        .cloned()
+                        .collect(),
+                ),
+            ),
+            ("POST", ["repos", "acme", "web", "issues"]) => {
+                let number = self.id();
+                let labels: Vec<Value> = body["labels"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|l| json!({"name": l}))
+                    .collect();
+                let i = json!({
+                    "id": number, "number": number, "state": "open",
+                    "title": body["title"], "body": body["body"], "labels": labels,
+                    "created_at": now(), "closed_at": null,
+                });
+                self.issues.push(i.clone());
+                json_resp(201, i)
+            }
+            ("PATCH", ["repos", "acme", "web", "issues", n]) => {
+                let n: u64 = n.parse().unwrap_or(0);
+                match self.issues.iter_mut().find(|i| i["number"] == n) {
+                    Some(i) => {
+                        for (k, v) in body.as_object().into_iter().flatten() {
+                            i[k] = v.clone();
+                        }
+                        json_resp(200, i.clone())
+                    }
+                    None => json_resp(404, json!({"message": "Not Found"})),
+                }
             }
             // ------------------------------------------------ Slack Web API
             ("POST", ["api", "chat.postMessage"]) => {

@@ -21,6 +21,9 @@
 //!   Block Kit / Discord builders.
 //! - [`dora`]: the DORA metrics engine, its model, input parsing and renderers.
 //! - [`redact`]: the redaction rules for secrets.
+//! - [`verify`]: `deploy verify`'s windows, checks, verdict and report.
+//! - [`status`]: health verdicts, incidents as issues, the status roll-up,
+//!   uptime and the static status site.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -36,6 +39,8 @@ pub mod redact;
 pub mod release;
 pub mod repository;
 pub mod series;
+pub mod status;
 pub mod text;
+pub mod verify;
 
 pub use error::UsageError;

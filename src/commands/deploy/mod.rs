@@ -1,4 +1,4 @@
-//! `obsctl deploy start` / `deploy finish`.
+//! `obsctl deploy start` / `deploy finish` / `deploy verify` (in `verify.rs`).
 //!
 //! No local state: `start` stores what `finish` needs (version, start time,
 //! actor, run URL, message references) in the GitHub deployment's payload,
@@ -34,6 +34,7 @@ use crate::text::{self, truncate_chars as truncate};
 
 mod finish;
 mod start;
+pub mod verify;
 
 pub use finish::finish;
 pub use start::start;
@@ -106,7 +107,7 @@ fn github_client(ctx: &Context, command: &str) -> Result<Option<GitHub>> {
     }
 }
 
-fn sentry_client(ctx: &Context) -> Result<Option<Sentry>> {
+pub(crate) fn sentry_client(ctx: &Context) -> Result<Option<Sentry>> {
     Ok(ctx.sentry()?.map(|cfg| Sentry::new(ctx.http.clone(), cfg)))
 }
 
@@ -152,7 +153,7 @@ fn url_arg(url: Option<&str>) -> Result<Option<String>> {
 }
 
 /// The commit: `--sha` / the CI's, else HEAD of the local repository.
-fn resolve_sha(ctx: &Context) -> Result<String> {
+pub(crate) fn resolve_sha(ctx: &Context) -> Result<String> {
     let Some(sha) = &ctx.ci.sha else {
         return Git::open(&ctx.repo_path)
             .and_then(|git| git.head_sha())
@@ -179,7 +180,7 @@ fn resolve_sha(ctx: &Context) -> Result<String> {
 
 /// The version when none is given: the tag at the commit (chosen as
 /// `release create` does), else the short SHA.
-fn default_version(ctx: &Context, sha: &str) -> Result<String> {
+pub(crate) fn default_version(ctx: &Context, sha: &str) -> Result<String> {
     let tags_here = Git::open(&ctx.repo_path)
         .ok()
         .and_then(|git| git.tags_at(sha, None).ok())
@@ -263,7 +264,7 @@ struct Messenger {
     notifier: Notifier,
 }
 
-fn parse_refs(refs: &[Value]) -> Vec<MessageRef> {
+pub(crate) fn parse_refs(refs: &[Value]) -> Vec<MessageRef> {
     refs.iter()
         .filter_map(|v| serde_json::from_value(v.clone()).ok())
         .collect()
@@ -410,7 +411,7 @@ fn slack_bot_ref(refs: &[MessageRef]) -> Option<(String, String)> {
 
 /// The Slack bot message recorded in a payload (from `messages`, else the
 /// `slack_channel`/`slack_ts` fields).
-fn payload_slack(p: &DeployPayload) -> Option<(String, String)> {
+pub(crate) fn payload_slack(p: &DeployPayload) -> Option<(String, String)> {
     slack_bot_ref(&parse_refs(&p.messages))
         .or_else(|| Some((p.slack_channel.clone()?, p.slack_ts.clone()?)))
 }

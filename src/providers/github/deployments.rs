@@ -270,6 +270,25 @@ impl GitHub {
         self.list_all(req, "deployments: read", |_| true).await
     }
 
+    /// The newest deployments of one environment, any SHA, newest first
+    /// (one call, up to 100: `deploy verify` looks for the previous
+    /// release among them).
+    pub async fn list_environment_deployments(
+        &self,
+        environment: &str,
+    ) -> Result<Vec<Deployment>, HttpError> {
+        let req = self
+            .request(
+                reqwest::Method::GET,
+                "list deployments",
+                self.repo_url("deployments"),
+            )
+            .query(&[("environment", environment), ("per_page", "100")])
+            .dry_run_reply(json!([]));
+        let resp = self.send_ok(req, "deployments: read").await?;
+        resp.json()
+    }
+
     pub async fn get_deployment(&self, id: u64) -> Result<Deployment, HttpError> {
         let req = self
             .request(

@@ -1,6 +1,7 @@
 //! GitHub REST and GraphQL client (github.com and GitHub Enterprise Server).
 
 pub mod deployments;
+pub mod issues;
 pub mod releases;
 
 use reqwest::Url;
@@ -20,6 +21,11 @@ pub struct GitHub {
 impl GitHub {
     pub fn new(http: Http, cfg: GithubConfig) -> Self {
         Self { http, cfg }
+    }
+
+    /// The HTTP client (its policy, dry-run record and UI).
+    pub fn http(&self) -> &Http {
+        &self.http
     }
 
     pub fn config(&self) -> &GithubConfig {

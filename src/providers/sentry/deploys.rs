@@ -87,6 +87,31 @@ impl Sentry {
         self.create_release(version, &[], None).await.map(|_| ())
     }
 
+    /// The newest release versions of `project` seen in `environment`
+    /// (`GET .../releases/?project=&environment=`, newest first, one page of
+    /// `per_page`): where `deploy verify` looks for the baseline without GitHub.
+    pub async fn list_recent_versions(
+        &self,
+        project: &str,
+        environment: &str,
+        per_page: u32,
+    ) -> Result<Vec<String>, HttpError> {
+        #[derive(Deserialize)]
+        struct Version {
+            version: String,
+        }
+        let req = self
+            .request(Method::GET, "list releases", self.org_url("releases/"))
+            .query(&[
+                ("project", project),
+                ("environment", environment),
+                ("per_page", &per_page.to_string()),
+            ])
+            .dry_run_reply(json!([]));
+        let list: Vec<Version> = self.send_ok(req).await?.json()?;
+        Ok(list.into_iter().map(|v| v.version).collect())
+    }
+
     pub async fn list_deploys(&self, version: &str) -> Result<Vec<SentryDeploy>, HttpError> {
         let req = self
             .request(

@@ -1,8 +1,10 @@
 //! Sentry Web API client (sentry.io and self-hosted, `{SENTRY_URL}/api/0/`).
 
 pub mod deploys;
+pub mod explore;
 pub mod monitors;
 pub mod releases;
+pub mod sessions;
 
 use reqwest::{Method, Url};
 
