@@ -42,10 +42,13 @@ pub enum Command {
     #[command(subcommand)]
     Dora(DoraCommand),
 
-    /// Sentry monitors and alerts as code, from obsctl.toml: lint, plan, apply, import, init.
+    /// Prove that errors reach Sentry: send test events and time them until visible.
+    #[command(subcommand)]
+    Events(EventsCommand),
+
+    /// Sentry monitors and alerts as code.
     #[command(subcommand)]
     Alerts(AlertsCommand),
-
     /// Health checks with incidents as GitHub issues, and a static status page.
     #[command(subcommand)]
     Status(StatusCommand),
@@ -558,6 +561,45 @@ pub struct DoraReportArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Send a test error event (or a spike) to Sentry and wait until it is visible.
+    Test(EventsTestArgs),
+}
+
+/// `obsctl events test`: see docs/events-test.md.
+#[derive(Debug, Args)]
+pub struct EventsTestArgs {
+    /// The obsctl.toml service: its Sentry project and environment.
+    #[arg(long, value_name = "NAME", conflicts_with = "project")]
+    pub service: Option<String>,
+
+    /// The Sentry project slug (default: the service's, else SENTRY_PROJECT).
+    #[arg(long, value_name = "SLUG")]
+    pub project: Option<String>,
+
+    /// The DSN to send with (default: SENTRY_DSN, else the project's first
+    /// active client key, read with SENTRY_AUTH_TOKEN). Its key is a secret.
+    #[arg(long, value_name = "DSN", hide_env_values = true)]
+    pub dsn: Option<String>,
+
+    /// Send a spike of N events of the one fingerprint, concurrently.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub count: u32,
+
+    /// Fail unless the event is readable in Sentry within this time (30s, 2m).
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub max_latency: String,
+
+    /// The event's environment (default: the service's).
+    #[arg(long, value_name = "ENV")]
+    pub environment: Option<String>,
+
+    /// The event's release (must equal the Sentry release version).
+    #[arg(long, value_name = "V")]
+    pub release: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AlertsCommand {
     /// Check the [[alert]], [alerts] and [slack] parts of obsctl.toml, offline (exit 2 on any problem).
     Lint(AlertsLintArgs),
@@ -569,6 +611,8 @@ pub enum AlertsCommand {
     Import(AlertsImportArgs),
     /// Print (or --write) the epic's Sentry-side alerts for one service.
     Init(AlertsInitArgs),
+    /// Prove an alert works: an error spike for error-spike monitors, else test-fire its actions.
+    Test(AlertsTestArgs),
 }
 
 #[derive(Debug, Args)]
@@ -618,6 +662,27 @@ pub struct AlertsInitArgs {
     /// Append to the config file instead of printing.
     #[arg(long)]
     pub write: bool,
+}
+
+/// `obsctl alerts test KEY`: see docs/events-test.md.
+#[derive(Debug, Args)]
+pub struct AlertsTestArgs {
+    /// The alert's key in obsctl.toml.
+    pub key: String,
+
+    /// The DSN to send the spike with (default: SENTRY_DSN, else the
+    /// project's first active client key).
+    #[arg(long, value_name = "DSN", hide_env_values = true)]
+    pub dsn: Option<String>,
+
+    /// Errors in the comparison window (default: estimated from the last
+    /// day's accepted errors, via stats_v2).
+    #[arg(long, value_name = "N")]
+    pub baseline: Option<f64>,
+
+    /// Fail unless the monitor fires within this time.
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub max_latency: String,
 }
 
 #[derive(Debug, Subcommand)]

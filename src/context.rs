@@ -33,6 +33,15 @@ pub fn usage<T>(msg: impl Into<String>) -> Result<T> {
     Err(UsageError(msg.into()).into())
 }
 
+/// End the command with `code` (3: `alerts plan --detailed-exitcode` found
+/// pending changes); `message`, when not empty, is printed as the error.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ExitWith {
+    pub code: i32,
+    pub message: String,
+}
+
 /// A snapshot of environment variables; blank values count as unset.
 #[derive(Clone, Debug, Default)]
 pub struct Env(HashMap<String, String>);
@@ -289,6 +298,19 @@ impl<T> ProviderState<T> {
 /// that a command that does not use the provider is not failed by it.
 type Resolved<T> = std::result::Result<ProviderState<T>, String>;
 
+/// The environment `events test` and `alerts test` use, read once here.
+#[derive(Clone, Debug, Default)]
+pub struct EventsEnv {
+    /// `SENTRY_DSN` (a secret: its key is registered with the redactor).
+    pub dsn: Option<String>,
+    /// `SENTRY_RELEASE`: the test event's release.
+    pub release: Option<String>,
+    /// `SENTRY_ENVIRONMENT`: the test event's environment.
+    pub environment: Option<String>,
+    /// The CI run: `gh-<GITHUB_RUN_ID>-<attempt>` or `gl-<CI_PIPELINE_ID>`.
+    pub run_id: Option<String>,
+}
+
 /// Slack, resolved: a bot token (preferred: updates, threads) and/or incoming
 /// webhooks per route, and the channel names per route.
 #[derive(Clone, Debug)]
@@ -331,12 +353,13 @@ pub struct Context {
     /// environment variables `headers_from_env` names (`None`: not set).
     /// Registered as secrets: masked in Actions, redacted everywhere.
     pub health_headers: BTreeMap<String, BTreeMap<String, Option<String>>>,
+    /// What `events test` and `alerts test` read from the environment.
+    pub events: EventsEnv,
+    sentry_url_explicit: bool,
+    sentry_any_project: Resolved<SentryConfig>,
     repository: std::result::Result<Option<Repo>, String>,
     github: Resolved<GithubConfig>,
     sentry: Resolved<SentryConfig>,
-    /// Sentry's token, organization and URL without projects (`obsctl
-    /// alerts` takes its projects from `obsctl.toml`).
-    sentry_api: Resolved<(String, String, Url)>,
     slack: Resolved<SlackConfig>,
     discord: Resolved<DiscordConfig>,
 }
@@ -386,16 +409,28 @@ impl Context {
         } else {
             resolve_github(&providers, &repository)
         };
-        let sentry = if global.no_sentry {
-            Ok(ProviderState::Disabled)
+        let (sentry, sentry_any_project) = if global.no_sentry {
+            (Ok(ProviderState::Disabled), Ok(ProviderState::Disabled))
         } else {
-            resolve_sentry(&providers)
+            (
+                resolve_sentry(&providers, true),
+                resolve_sentry(&providers, false),
+            )
         };
-        let sentry_api = if global.no_sentry {
-            Ok(ProviderState::Disabled)
-        } else {
-            resolve_sentry_api(&providers)
+        let events = EventsEnv {
+            dsn: env.get("SENTRY_DSN"),
+            release: env.get("SENTRY_RELEASE"),
+            environment: env.get("SENTRY_ENVIRONMENT"),
+            run_id: match (env.get("GITHUB_RUN_ID"), env.get("CI_PIPELINE_ID")) {
+                (Some(id), _) => Some(format!(
+                    "gh-{id}-{}",
+                    env.get("GITHUB_RUN_ATTEMPT").unwrap_or_else(|| "1".into())
+                )),
+                (None, Some(id)) => Some(format!("gl-{id}")),
+                (None, None) => None,
+            },
         };
+        let sentry_url_explicit = providers.sentry_url.is_some();
         let (slack, discord) = if global.no_slack {
             (Ok(ProviderState::Disabled), Ok(ProviderState::Disabled))
         } else {
@@ -424,10 +459,12 @@ impl Context {
                 })
                 .collect(),
             health_headers,
+            events,
+            sentry_url_explicit,
             repository,
             github,
             sentry,
-            sentry_api,
+            sentry_any_project,
             slack,
             discord,
         })
@@ -453,30 +490,6 @@ impl Context {
             .map_err(|e| UsageError(e.clone()).into())
     }
 
-    /// Sentry for the given projects (`obsctl alerts`: the projects of
-    /// `obsctl.toml`'s services), whatever `SENTRY_PROJECT` says. A usage
-    /// error naming `scope` when there is no token (or Sentry is disabled).
-    pub fn sentry_with_projects(&self, projects: Vec<String>, scope: &str) -> Result<SentryConfig> {
-        match self
-            .sentry_api
-            .as_ref()
-            .map_err(|e| UsageError(e.clone()))?
-        {
-            ProviderState::Ready((token, org, url)) => Ok(SentryConfig {
-                token: token.clone(),
-                org: org.clone(),
-                projects,
-                url: url.clone(),
-            }),
-            ProviderState::Disabled => {
-                usage("Sentry is disabled (--no-sentry): this command needs it")
-            }
-            ProviderState::Missing(why) => usage(format!(
-                "Sentry: {why}: create an auth token with the `{scope}` scope"
-            )),
-        }
-    }
-
     /// Slack as resolved; a usage error when a URL is malformed.
     pub fn slack_state(&self) -> Result<&ProviderState<SlackConfig>> {
         self.slack
@@ -500,6 +513,22 @@ impl Context {
     /// notice) when not configured.
     pub fn github(&self) -> Result<Option<GithubConfig>> {
         Ok(self.optional("GitHub", self.github_state()?))
+    }
+
+    /// Whether SENTRY_URL (flag, env or `[sentry] url`) was given (else sentry.io is assumed).
+    pub fn sentry_url_explicit(&self) -> bool {
+        self.sentry_url_explicit
+    }
+
+    /// Sentry's API for commands that name their project themselves
+    /// (`events test --project`, a service's project): like [`Context::sentry`]
+    /// but SENTRY_PROJECT may be unset (`projects` is then empty), and no
+    /// notice when the token is missing (`Ok(None)`).
+    pub fn sentry_api(&self) -> Result<Option<SentryConfig>> {
+        match &self.sentry_any_project {
+            Ok(state) => Ok(state.ready().cloned()),
+            Err(e) => Err(UsageError(e.clone()).into()),
+        }
     }
 
     /// Sentry, when configured. A token without org or project is a usage
@@ -682,29 +711,7 @@ fn resolve_github(
     }))
 }
 
-fn resolve_sentry_api(p: &ProviderArgs) -> Resolved<(String, String, Url)> {
-    let Some(token) = p.sentry_auth_token.clone() else {
-        return Ok(ProviderState::Missing(
-            "SENTRY_AUTH_TOKEN is not set".into(),
-        ));
-    };
-    let Some(org) = p.sentry_org.clone() else {
-        return Err(
-            "Sentry: the organization is unknown: set [sentry] org in obsctl.toml, SENTRY_ORG or --sentry-org".into(),
-        );
-    };
-    if org.contains(['/', ' ', '?', '#']) {
-        return Err(format!("Sentry: {org:?} is not a valid slug"));
-    }
-    let url = parse_url(
-        "SENTRY_URL",
-        p.sentry_url.as_deref().unwrap_or("https://sentry.io"),
-    )
-    .map_err(|e| format!("{e:#}"))?;
-    Ok(ProviderState::Ready((token, org, url)))
-}
-
-fn resolve_sentry(p: &ProviderArgs) -> Resolved<SentryConfig> {
+fn resolve_sentry(p: &ProviderArgs, require_projects: bool) -> Resolved<SentryConfig> {
     let Some(token) = p.sentry_auth_token.clone() else {
         return Ok(ProviderState::Missing(
             "SENTRY_AUTH_TOKEN is not set".into(),
@@ -724,7 +731,7 @@ fn resolve_sentry(p: &ProviderArgs) -> Resolved<SentryConfig> {
         .filter(|s| !s.is_empty())
         .map(String::from)
         .collect();
-    if projects.is_empty() {
+    if projects.is_empty() && require_projects {
         return Err(
             "Sentry: SENTRY_PROJECT (or --sentry-project) is not set: name one or more project slugs, comma-separated".into(),
         );

@@ -99,6 +99,12 @@ pub struct Request {
     pub safety: Safety,
     /// What `--dry-run` answers in place of the server.
     pub dry_run_reply: Value,
+    /// A non-JSON body (content type, bytes): a Sentry envelope. Sent as is;
+    /// `--dry-run` shows it as text, redacted.
+    pub raw_body: Option<(String, Bytes)>,
+    /// Retry 429s after the server's wait (the default). Off where the 429
+    /// itself is the answer to report (an envelope: Sentry's rate limit).
+    pub retry_rate_limits: bool,
 }
 
 impl Request {
@@ -117,6 +123,8 @@ impl Request {
             body: None,
             safety,
             dry_run_reply: Value::Null,
+            raw_body: None,
+            retry_rate_limits: true,
         }
     }
 
@@ -142,7 +150,7 @@ impl Request {
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
         if let (Ok(n), Ok(mut v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
-            if n == reqwest::header::AUTHORIZATION {
+            if n == reqwest::header::AUTHORIZATION || n.as_str() == "x-sentry-auth" {
                 v.set_sensitive(true);
             }
             self.headers.insert(n, v);
@@ -152,6 +160,18 @@ impl Request {
 
     pub fn json<T: Serialize>(mut self, body: &T) -> Self {
         self.body = Some(serde_json::to_value(body).expect("request bodies serialize"));
+        self
+    }
+
+    /// A raw (non-JSON) body with its content type.
+    pub fn raw(mut self, content_type: &str, body: Vec<u8>) -> Self {
+        self.raw_body = Some((content_type.to_string(), Bytes::from(body)));
+        self
+    }
+
+    /// A 429 is returned as the answer instead of being retried.
+    pub fn no_rate_limit_retry(mut self) -> Self {
+        self.retry_rate_limits = false;
         self
     }
 
@@ -518,7 +538,15 @@ impl Http {
                 op: req.op.clone(),
                 method: req.method.to_string(),
                 url: shown_url,
-                body: req.body.as_ref().map(|b| redact_json(b, redactor)),
+                body: req
+                    .body
+                    .as_ref()
+                    .map(|b| redact_json(b, redactor))
+                    .or_else(|| {
+                        req.raw_body.as_ref().map(|(_, bytes)| {
+                            Value::String(redactor.redact(&String::from_utf8_lossy(bytes)))
+                        })
+                    }),
             };
             self.planned.lock().expect("planned lock").push(planned);
             return Ok(Response {
@@ -759,6 +787,10 @@ impl Http {
             .headers(req.headers.clone());
         if let Some(body) = &req.body {
             builder = builder.json(body);
+        } else if let Some((content_type, bytes)) = &req.raw_body {
+            builder = builder
+                .header(reqwest::header::CONTENT_TYPE, content_type.as_str())
+                .body(bytes.clone());
         }
         self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let result = builder.send().await;
@@ -810,6 +842,9 @@ impl Http {
             body: self.scrub(body),
             dry_run: false,
         };
+        if !req.retry_rate_limits && response.status.as_u16() == 429 {
+            return Next::Done(response);
+        }
         classify(response, req.safety)
     }
 
@@ -820,7 +855,7 @@ impl Http {
     fn scrub(&self, body: Bytes) -> Bytes {
         let redactor = &self.ui.redactor;
         match std::str::from_utf8(&body) {
-            Ok(text) if redactor.secrets().any(|s| text.contains(s)) => {
+            Ok(text) if redactor.secrets().iter().any(|s| text.contains(s.as_str())) => {
                 Bytes::from(redactor.redact_known(text))
             }
             _ => body,
@@ -990,13 +1025,15 @@ fn describe_reqwest_error(e: &reqwest::Error) -> String {
 }
 
 fn has_known_secret(v: &Value, redactor: &crate::redact::Redactor) -> bool {
-    let hit = |s: &str| redactor.secrets().any(|secret| s.contains(secret));
+    has_any_secret(v, &redactor.secrets())
+}
+
+fn has_any_secret(v: &Value, secrets: &[String]) -> bool {
+    let hit = |s: &str| secrets.iter().any(|secret| s.contains(secret.as_str()));
     match v {
         Value::String(s) => hit(s),
-        Value::Array(a) => a.iter().any(|x| has_known_secret(x, redactor)),
-        Value::Object(o) => o
-            .iter()
-            .any(|(k, x)| hit(k) || has_known_secret(x, redactor)),
+        Value::Array(a) => a.iter().any(|x| has_any_secret(x, secrets)),
+        Value::Object(o) => o.iter().any(|(k, x)| hit(k) || has_any_secret(x, secrets)),
         _ => false,
     }
 }

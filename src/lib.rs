@@ -44,6 +44,12 @@ pub fn install_crypto_provider() {
 
 /// Exit codes: 0 ok, 1 failure, 2 usage or bad input.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
+    if let Some(e) = err
+        .chain()
+        .find_map(|c| c.downcast_ref::<context::ExitWith>())
+    {
+        return e.code;
+    }
     if err.chain().any(|c| c.is::<UsageError>()) || config_file::is_config_error(err) {
         2
     } else {
@@ -92,7 +98,12 @@ pub fn run() -> i32 {
             if let Some(status) = e.downcast_ref::<context::ExitStatus>() {
                 return status.0;
             }
-            ctx.ui.error(&format!("{e:#}"));
+            let silent = e
+                .downcast_ref::<context::ExitWith>()
+                .is_some_and(|x| x.message.is_empty());
+            if !silent {
+                ctx.ui.error(&format!("{e:#}"));
+            }
             exit_code(&e)
         }
     }

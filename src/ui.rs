@@ -96,7 +96,18 @@ impl Ui {
         }
         let mut err = std::io::stderr().lock();
         for secret in self.redactor.secrets() {
-            for line in actions::add_mask_lines(secret) {
+            for line in actions::add_mask_lines(&secret) {
+                let _ = writeln!(err, "{line}");
+            }
+        }
+    }
+
+    /// Register a secret learned while running (a DSN key read from an
+    /// API): redacted from then on everywhere, and masked in Actions.
+    pub fn add_secret(&self, label: &str, value: &str) {
+        if self.redactor.add_late(label, value) && self.actions {
+            let mut err = std::io::stderr().lock();
+            for line in actions::add_mask_lines(value) {
                 let _ = writeln!(err, "{line}");
             }
         }

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod completions;
 pub mod deploy;
 pub mod dora;
+pub mod events;
 pub mod incident;
 pub mod notify;
 pub mod release;
@@ -14,8 +15,8 @@ pub mod status;
 use anyhow::Result;
 
 use crate::cli::{
-    AlertsCommand, Command, DeployCommand, DoraCommand, IncidentCommand, ReleaseCommand,
-    StatusCommand,
+    AlertsCommand, Command, DeployCommand, DoraCommand, EventsCommand, IncidentCommand,
+    ReleaseCommand, StatusCommand,
 };
 use crate::context::{Context, usage};
 use crate::http::PlannedRequest;
@@ -65,6 +66,26 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         }
         Command::Completions { shell } => completions::completions(shell),
         Command::Man(args) => completions::man(args),
+        Command::Status(StatusCommand::Check(args)) => {
+            formats(ctx, "status check", TEXT_JSON)?;
+            status::check::run(args, ctx).await
+        }
+        Command::Status(StatusCommand::Build(args)) => {
+            formats(ctx, "status build", TEXT_JSON)?;
+            status::build::run(args, ctx).await
+        }
+        Command::Incident(IncidentCommand::Open(args)) => {
+            formats(ctx, "incident open", TEXT_JSON)?;
+            incident::open::run(args, ctx).await
+        }
+        Command::Incident(IncidentCommand::Update(args)) => {
+            formats(ctx, "incident update", TEXT_JSON)?;
+            incident::update::run(args, ctx).await
+        }
+        Command::Incident(IncidentCommand::Resolve(args)) => {
+            formats(ctx, "incident resolve", TEXT_JSON)?;
+            incident::resolve::run(args, ctx).await
+        }
         Command::Alerts(AlertsCommand::Lint(args)) => {
             formats(ctx, "alerts lint", TEXT_JSON)?;
             alerts::lint::run(args, ctx)
@@ -85,25 +106,13 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
             formats(ctx, "alerts init", TEXT_JSON)?;
             alerts::init::run(args, ctx)
         }
-        Command::Status(StatusCommand::Check(args)) => {
-            formats(ctx, "status check", TEXT_JSON)?;
-            status::check::run(args, ctx).await
+        Command::Alerts(AlertsCommand::Test(args)) => {
+            formats(ctx, "alerts test", TEXT_JSON)?;
+            alerts::test::run(args, ctx).await
         }
-        Command::Status(StatusCommand::Build(args)) => {
-            formats(ctx, "status build", TEXT_JSON)?;
-            status::build::run(args, ctx).await
-        }
-        Command::Incident(IncidentCommand::Open(args)) => {
-            formats(ctx, "incident open", TEXT_JSON)?;
-            incident::open::run(args, ctx).await
-        }
-        Command::Incident(IncidentCommand::Update(args)) => {
-            formats(ctx, "incident update", TEXT_JSON)?;
-            incident::update::run(args, ctx).await
-        }
-        Command::Incident(IncidentCommand::Resolve(args)) => {
-            formats(ctx, "incident resolve", TEXT_JSON)?;
-            incident::resolve::run(args, ctx).await
+        Command::Events(EventsCommand::Test(args)) => {
+            formats(ctx, "events test", TEXT_JSON)?;
+            events::test::run(args, ctx).await
         }
     }
 }

@@ -24,6 +24,8 @@
 //! - [`verify`]: `deploy verify`'s windows, checks, verdict and report.
 //! - [`status`]: health verdicts, incidents as issues, the status roll-up,
 //!   uptime and the static status site.
+//! - [`alerts`]: Sentry monitors and alerts as code (lint, compile, normalise, plan, import).
+//! - [`events`]: test events, envelopes, DSNs and ingestion outcomes.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -33,6 +35,7 @@ pub mod config;
 pub mod deploy;
 pub mod dora;
 pub mod error;
+pub mod events;
 pub mod message;
 pub mod notes;
 pub mod redact;

@@ -9,7 +9,7 @@
 //!   webhook paths and `Bearer …` values, replaced even when obsctl was not
 //!   told about them (a token pasted into a commit message, say).
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, RwLock};
 
 use regex::Regex;
 
@@ -55,6 +55,9 @@ pub struct Redactor {
     /// (secret, label), longest first so that a URL containing a token is
     /// replaced whole before the token alone.
     secrets: Vec<(String, String)>,
+    /// Secrets learned while the command runs (a DSN key read from the
+    /// Sentry API): shared by every clone of this redactor, append-only.
+    late: Arc<RwLock<Vec<(String, String)>>>,
 }
 
 impl Redactor {
@@ -114,16 +117,42 @@ impl Redactor {
         }
     }
 
+    /// Register a secret learned at run time (every clone sees it). Returns
+    /// whether it was new (the caller then masks it in Actions).
+    pub fn add_late(&self, label: &str, value: &str) -> bool {
+        let value = value.trim();
+        if value.len() < MIN_SECRET_LEN || self.secrets.iter().any(|(s, _)| s == value) {
+            return false;
+        }
+        let mut late = self.late.write().expect("redactor lock");
+        if late.iter().any(|(s, _)| s == value) {
+            return false;
+        }
+        late.push((value.to_string(), format!("<{label}>")));
+        late.sort_by_key(|s| std::cmp::Reverse(s.0.len()));
+        true
+    }
+
     /// The registered secret values, for `::add-mask::`.
-    pub fn secrets(&self) -> impl Iterator<Item = &str> {
-        self.secrets.iter().map(|(s, _)| s.as_str())
+    pub fn secrets(&self) -> Vec<String> {
+        let late = self.late.read().expect("redactor lock");
+        self.secrets
+            .iter()
+            .chain(late.iter())
+            .map(|(s, _)| s.clone())
+            .collect()
     }
 
     /// Redact the known secrets only (not token-looking strings): for what
     /// obsctl sends, where untrusted text is handled by its target's escaping.
     pub fn redact_known(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for (secret, label) in &self.secrets {
+        let late = self.late.read().expect("redactor lock");
+        let mut all: Vec<&(String, String)> = self.secrets.iter().chain(late.iter()).collect();
+        if !late.is_empty() {
+            all.sort_by_key(|s| std::cmp::Reverse(s.0.len()));
+        }
+        for (secret, label) in all {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), label);
             }
@@ -193,10 +222,23 @@ mod tests {
     }
 
     #[test]
+    fn late_secrets_reach_every_clone() {
+        let r = Redactor::new().with_secret("TOKEN", "abcdef123456");
+        let clone = r.clone();
+        assert!(r.add_late("SENTRY_DSN_KEY", "0123456789abcdef0123456789abcdef"));
+        assert!(!r.add_late("SENTRY_DSN_KEY", "0123456789abcdef0123456789abcdef"));
+        assert_eq!(
+            clone.redact("key 0123456789abcdef0123456789abcdef, token abcdef123456"),
+            "key <SENTRY_DSN_KEY>, token <TOKEN>"
+        );
+        assert_eq!(clone.secrets().len(), 2);
+    }
+
+    #[test]
     fn short_values_are_not_registered() {
         let r = Redactor::new().with_secret("X", "abc");
         assert_eq!(r.redact("abc"), "abc");
-        assert_eq!(r.secrets().count(), 0);
+        assert_eq!(r.secrets().len(), 0);
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub async fn run(args: AlertsImportArgs, ctx: &Context) -> Result<()> {
     }
     let m = Monitors::new(
         &ctx.http,
-        ctx.sentry_with_projects(projects.clone(), "alerts:read")?,
+        super::sentry(ctx, projects.clone(), "alerts:read")?,
     );
     let lists = futures::future::try_join_all(projects.iter().map(|p| m.list_detectors(p))).await?;
     let mut detectors = Vec::new();

@@ -8,6 +8,7 @@ pub mod import;
 pub mod init;
 pub mod lint;
 pub mod plan;
+pub mod test;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,7 +18,7 @@ use obsctl_core::alerts::compile::{self, Target};
 use obsctl_core::alerts::plan::{Plan, RemoteDetector, RemoteWorkflow};
 use obsctl_core::config::Config;
 
-use crate::context::{Context, usage};
+use crate::context::{Context, SentryConfig, usage};
 use crate::providers::sentry::monitors::Monitors;
 use crate::providers::slack::SlackBot;
 
@@ -56,6 +57,19 @@ pub fn load_linted(ctx: &Context) -> Result<Linted> {
         source: ctx.config.source.clone(),
         config: ctx.config.config.clone(),
     })
+}
+
+/// Sentry for `obsctl alerts`: token, organization (`[sentry] org` under
+/// `SENTRY_ORG`) and URL from the context, with the projects of
+/// `obsctl.toml` (whatever `SENTRY_PROJECT` says). A usage error naming
+/// `scope` when there is no token.
+pub fn sentry(ctx: &Context, projects: Vec<String>, scope: &str) -> Result<SentryConfig> {
+    let Some(cfg) = ctx.sentry_api()? else {
+        return usage(format!(
+            "Sentry: SENTRY_AUTH_TOKEN is not set: create an auth token with the `{scope}` scope"
+        ));
+    };
+    Ok(SentryConfig { projects, ..cfg })
 }
 
 /// The distinct Sentry projects of the services that have alerts, in file order.
@@ -169,10 +183,7 @@ pub async fn routing(ctx: &Context, m: &Monitors, config: &Config) -> Result<Rou
             .map(|c| format!("#{c}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let bot = match ctx.slack_state()? {
-            crate::context::ProviderState::Ready(cfg) => cfg.bot.clone(),
-            _ => None,
-        };
+        let bot = ctx.slack_state()?.ready().and_then(|s| s.bot.clone());
         let Some((token, api)) = bot else {
             return usage(format!(
                 "Slack channel IDs unknown for {shown}: Sentry's Slack action needs the channel ID; \
@@ -233,10 +244,7 @@ pub async fn make_plan(ctx: &Context, prune: bool, scope: &str) -> Result<(Monit
     let linted = load_linted(ctx)?;
     let config = &linted.config;
     let projects = alert_projects(config);
-    let m = Monitors::new(
-        &ctx.http,
-        ctx.sentry_with_projects(projects.clone(), scope)?,
-    );
+    let m = Monitors::new(&ctx.http, sentry(ctx, projects.clone(), scope)?);
     let (remote, routing) =
         futures::future::join(read_remote(&m, &projects), routing(ctx, &m, config)).await;
     let ((detectors, workflows), routing) = (remote?, routing?);

@@ -1,10 +1,14 @@
 //! Sentry Web API client (sentry.io and self-hosted, `{SENTRY_URL}/api/0/`).
 
 pub mod deploys;
+pub mod envelope;
+pub mod events;
 pub mod explore;
+pub mod keys;
 pub mod monitors;
 pub mod releases;
 pub mod sessions;
+pub mod stats;
 
 use reqwest::{Method, Url};
 
@@ -24,6 +28,10 @@ impl Sentry {
 
     pub fn config(&self) -> &SentryConfig {
         &self.cfg
+    }
+
+    pub fn http(&self) -> &Http {
+        &self.http
     }
 
     /// `{api}/organizations/{org}/{path}` (path ends with `/`, as Sentry expects).

@@ -176,6 +176,17 @@ impl Monitors {
         .await
     }
 
+    /// One monitor by id (`GET /organizations/{org}/detectors/{id}/`, contract
+    /// `get-organization-detector.json`): its `latestGroup` is the newest issue
+    /// it opened (what `alerts test` watches). Added by the events helper.
+    pub async fn get_detector(&self, id: &str) -> Result<Value, HttpError> {
+        let url = self
+            .read
+            .org_url(&format!("detectors/{}/", http::segment(id)));
+        let req = self.read.request(Method::GET, "read monitor", url);
+        self.send(&self.read, req, Scope::AlertsRead).await?.json()
+    }
+
     /// The organization's integrations of one provider (`slack`).
     pub async fn list_integrations(&self, provider: &str) -> Result<Vec<Value>, HttpError> {
         self.list(
