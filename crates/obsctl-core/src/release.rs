@@ -105,9 +105,312 @@ fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     ca.len().cmp(&cb.len())
 }
 
+/// Commits taken for a first release (no earlier tag, no `--previous`).
+pub const FIRST_RELEASE_DEPTH: usize = 100;
+
+/// How to get out of a shallow clone, for every message that needs it.
+pub const SHALLOW_FIX: &str = "fetch the full history (actions/checkout with `fetch-depth: 0`, \
+     or `git fetch --unshallow`), or pass --allow-shallow to go on with the commits that are here";
+
+/// What git answered for `--previous SPEC`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PreviousLookup {
+    /// The commit is here: its full SHA.
+    Found(String),
+    /// The name resolves (or is a full SHA) but the commit is not in this
+    /// clone: the SHA it names.
+    Missing(String),
+    /// The name resolves to nothing: git's message.
+    Unknown(String),
+}
+
+/// Where the range starts, as read from git (the command reads, this module decides).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RangeStart {
+    /// `--previous SPEC` was given.
+    Given {
+        /// As the user wrote it.
+        spec: String,
+        /// Whether `refs/tags/{spec}` exists.
+        is_tag: bool,
+        /// What resolving it gave.
+        lookup: PreviousLookup,
+    },
+    /// No `--previous`: the nearest earlier tag, or why there is none.
+    Nearest(crate::commit::PreviousTag),
+}
+
+/// Everything the range choice depends on.
+#[derive(Clone, Debug)]
+pub struct RangeFacts {
+    /// The release's commit, shortened for messages (7 characters).
+    pub target_short: String,
+    /// Where the range starts.
+    pub start: RangeStart,
+    /// The clone is shallow (or a worktree of a shallow clone).
+    pub shallow: bool,
+    /// `--allow-shallow`: go on with the commits that are here.
+    pub allow_shallow: bool,
+}
+
+/// The chosen range: what to walk and how to describe it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RangeChoice {
+    /// The start as given or found (a tag name, a ref, a SHA).
+    pub previous: Option<String>,
+    /// The previous release's tag, when it is one (for GitHub's notes).
+    pub previous_tag: Option<String>,
+    /// Walk from the target down to (excluding) this SHA; `None`: no lower bound.
+    pub since: Option<String>,
+    /// At most this many commits (first releases); `None`: no limit.
+    pub limit: Option<usize>,
+    /// Human description of the range, e.g. `v1.0.0..abc1234`.
+    pub range: String,
+    /// Things to tell the user (a shallow clone accepted with --allow-shallow).
+    pub notices: Vec<String>,
+}
+
+/// Why no range can be chosen. [`RangeError::is_usage`] tells bad input
+/// (exit 2) from a clone that lacks history (exit 1).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RangeError {
+    /// `--previous` names a commit that is not in this clone.
+    #[error("{}", missing_previous(.spec, .sha, *.shallow))]
+    PreviousMissing {
+        /// As given.
+        spec: String,
+        /// The SHA it names.
+        sha: String,
+        /// Whether the clone is shallow (changes the fix).
+        shallow: bool,
+    },
+    /// `--previous` names nothing, in a shallow clone (it may exist upstream).
+    #[error("--previous {spec}: not found in this clone, which is shallow: {SHALLOW_FIX}")]
+    PreviousNotInShallowClone {
+        /// As given.
+        spec: String,
+    },
+    /// `--previous` names nothing (bad input).
+    #[error("--previous: {0}")]
+    PreviousUnknown(String),
+    /// No earlier tag before the edge of a shallow clone.
+    #[error(
+        "no earlier tag in this shallow clone: its history stops at commit {boundary}, so \
+         the previous release cannot be found: {SHALLOW_FIX} (or name it with --previous)"
+    )]
+    NoTagInShallowClone {
+        /// The commit at the edge.
+        boundary: String,
+    },
+}
+
+impl RangeError {
+    /// Bad input (exit 2) rather than missing history (exit 1).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, RangeError::PreviousUnknown(_))
+    }
+}
+
+/// `sha (name)`, or the SHA alone when it was given as one.
+pub fn label(spec: &str, sha: &str) -> String {
+    if spec.eq_ignore_ascii_case(sha) {
+        sha.to_string()
+    } else {
+        format!("{sha} ({spec})")
+    }
+}
+
+/// The message for a previous release whose commit is not in the clone.
+pub fn missing_previous(spec: &str, sha: &str, shallow: bool) -> String {
+    let what = label(spec, sha);
+    if shallow {
+        format!(
+            "the previous release's commit {what} is not in this clone, which is shallow: {SHALLOW_FIX}"
+        )
+    } else {
+        format!(
+            "the previous release's commit {what} is not in this clone: fetch it \
+             (`git fetch origin {sha}`), or pass --allow-shallow to go on with the commits that are here"
+        )
+    }
+}
+
+/// Choose a release's commit range: from `--previous` when given, else
+/// from the nearest earlier tag, else (a first release) the latest
+/// [`FIRST_RELEASE_DEPTH`] commits. A shallow clone that hides the start is
+/// an error unless `allow_shallow`, then a notice.
+pub fn choose_range(f: &RangeFacts) -> Result<RangeChoice, RangeError> {
+    use crate::commit::PreviousTag;
+    let short = &f.target_short;
+    let mut c = RangeChoice::default();
+    match &f.start {
+        RangeStart::Given {
+            spec,
+            is_tag,
+            lookup,
+        } => {
+            c.previous = Some(spec.clone());
+            if *is_tag {
+                c.previous_tag = Some(spec.clone());
+            }
+            match lookup {
+                PreviousLookup::Found(sha) => {
+                    c.range = format!("{}..{short}", crate::text::display_ref(spec));
+                    c.since = Some(sha.clone());
+                }
+                PreviousLookup::Missing(sha) => {
+                    if !f.allow_shallow {
+                        return Err(RangeError::PreviousMissing {
+                            spec: spec.clone(),
+                            sha: sha.clone(),
+                            shallow: f.shallow,
+                        });
+                    }
+                    c.notices.push(format!(
+                        "the previous release's commit {} is not in this clone: going on with \
+                         the commits that are here (--allow-shallow)",
+                        label(spec, sha)
+                    ));
+                    c.range = format!(
+                        "{}..{short}, previous release missing from this clone: the commits present",
+                        crate::text::display_ref(spec)
+                    );
+                    if !f.shallow {
+                        c.limit = Some(FIRST_RELEASE_DEPTH);
+                    }
+                }
+                PreviousLookup::Unknown(_) if f.shallow => {
+                    return Err(RangeError::PreviousNotInShallowClone { spec: spec.clone() });
+                }
+                PreviousLookup::Unknown(message) => {
+                    return Err(RangeError::PreviousUnknown(message.clone()));
+                }
+            }
+        }
+        RangeStart::Nearest(PreviousTag::Found { name, sha }) => {
+            c.range = format!("{name}..{short}");
+            c.previous = Some(name.clone());
+            c.previous_tag = Some(name.clone());
+            c.since = Some(sha.clone());
+        }
+        RangeStart::Nearest(PreviousTag::NotFound {
+            shallow_boundary: Some(b),
+        }) => {
+            if !f.allow_shallow {
+                return Err(RangeError::NoTagInShallowClone {
+                    boundary: b.clone(),
+                });
+            }
+            c.notices.push(format!(
+                "shallow clone: no earlier tag in the history present (it stops at {b}); going \
+                 on with the commits that are here (--allow-shallow)"
+            ));
+            c.range =
+                format!("no earlier tag in this shallow clone: the commits present up to {short}");
+        }
+        RangeStart::Nearest(PreviousTag::NotFound {
+            shallow_boundary: None,
+        }) => {
+            c.limit = Some(FIRST_RELEASE_DEPTH);
+            c.range = format!(
+                "first release: no earlier tag, at most the latest {FIRST_RELEASE_DEPTH} commits up to {short}"
+            );
+        }
+    }
+    Ok(c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn facts(start: RangeStart, shallow: bool, allow_shallow: bool) -> RangeFacts {
+        RangeFacts {
+            target_short: "abc1234".into(),
+            start,
+            shallow,
+            allow_shallow,
+        }
+    }
+
+    fn given(lookup: PreviousLookup) -> RangeStart {
+        RangeStart::Given {
+            spec: "v1.0.0".into(),
+            is_tag: true,
+            lookup,
+        }
+    }
+
+    #[test]
+    fn range_from_the_nearest_tag_or_a_first_release() {
+        use crate::commit::PreviousTag;
+        let c = choose_range(&facts(
+            RangeStart::Nearest(PreviousTag::Found {
+                name: "v1.0.0".into(),
+                sha: "s".repeat(40),
+            }),
+            false,
+            false,
+        ))
+        .unwrap();
+        assert_eq!(c.range, "v1.0.0..abc1234");
+        assert_eq!(c.previous_tag.as_deref(), Some("v1.0.0"));
+        assert_eq!(c.since, Some("s".repeat(40)));
+        assert_eq!(c.limit, None);
+        let first = choose_range(&facts(
+            RangeStart::Nearest(PreviousTag::NotFound {
+                shallow_boundary: None,
+            }),
+            false,
+            false,
+        ))
+        .unwrap();
+        assert_eq!(first.limit, Some(FIRST_RELEASE_DEPTH));
+        assert!(first.range.starts_with("first release"), "{}", first.range);
+        assert_eq!(first.previous, None);
+    }
+
+    #[test]
+    fn a_shallow_clone_that_hides_the_start_needs_allow_shallow() {
+        use crate::commit::PreviousTag;
+        let hidden = RangeStart::Nearest(PreviousTag::NotFound {
+            shallow_boundary: Some("b".repeat(40)),
+        });
+        let e = choose_range(&facts(hidden.clone(), true, false)).unwrap_err();
+        assert!(!e.is_usage());
+        assert!(e.to_string().contains("fetch-depth: 0"), "{e}");
+        let c = choose_range(&facts(hidden, true, true)).unwrap();
+        assert_eq!(c.notices.len(), 1);
+        assert_eq!(c.limit, None);
+
+        let missing = given(PreviousLookup::Missing("d".repeat(40)));
+        let e = choose_range(&facts(missing.clone(), true, false)).unwrap_err();
+        assert!(e.to_string().contains("which is shallow"), "{e}");
+        let e = choose_range(&facts(missing.clone(), false, false)).unwrap_err();
+        assert!(e.to_string().contains("git fetch origin"), "{e}");
+        // Not shallow, commit missing, allowed: bounded like a first release.
+        let c = choose_range(&facts(missing, false, true)).unwrap();
+        assert_eq!(c.limit, Some(FIRST_RELEASE_DEPTH));
+        assert_eq!(c.since, None);
+    }
+
+    #[test]
+    fn an_unknown_previous_is_bad_input_unless_the_clone_is_shallow() {
+        let unknown = given(PreviousLookup::Unknown("\"v9\" is not a commit".into()));
+        let e = choose_range(&facts(unknown.clone(), false, false)).unwrap_err();
+        assert!(e.is_usage());
+        assert_eq!(e.to_string(), "--previous: \"v9\" is not a commit");
+        let e = choose_range(&facts(unknown, true, false)).unwrap_err();
+        assert!(!e.is_usage());
+        let full = RangeStart::Given {
+            spec: "f".repeat(40),
+            is_tag: false,
+            lookup: PreviousLookup::Found("f".repeat(40)),
+        };
+        let c = choose_range(&facts(full, false, false)).unwrap();
+        assert_eq!(c.range, "fffffff..abc1234");
+        assert_eq!(c.previous_tag, None);
+    }
 
     #[test]
     fn versions() {

@@ -7,23 +7,7 @@ use super::*;
 
 pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
     let environment = deploy::validate_environment(&args.environment)?;
-    // A mention that cannot be sent would be dropped silently from the
-    // failure message: refuse it before anything is recorded. Blank entries
-    // (`OBSCTL_DEPLOY_MENTIONS="U1, ,U2"`) count as absent.
-    args.mentions.retain(|m| !m.trim().is_empty());
-    for m in &args.mentions {
-        if crate::message::escape::Mention::parse(m).is_none() {
-            return usage(format!(
-                "--mention {m:?} (or OBSCTL_DEPLOY_MENTIONS): expected a Slack user (U…/W…) or \
-                 group (S…) id, or a Discord user:ID (or ID) or role:ID"
-            ));
-        }
-    }
-    if args.deployment_id == Some(0) {
-        return usage(
-            "--deployment-id 0 is not a deployment id: pass the `deployment_id` output of `deploy start`",
-        );
-    }
+    check_finish_args(&mut args)?;
     let outcome = Outcome::from(args.status);
     let arg_url = url_arg(args.url.as_deref())?;
     let github = github_client(ctx, "deploy finish")?;
@@ -37,60 +21,19 @@ pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
     //    get are listed at the same time: when the deployment's payload
     //    confirms that version, recording the Sentry deploy is one round
     //    trip instead of two (finish stays at 2 sequential round trips).
-    let mut earlier: Option<Vec<DeploymentStatus>> = None;
-    let mut sentry_listed: Option<(String, Result<Vec<SentryDeploy>, HttpError>)> = None;
-    let deployment: Option<Deployment> = match (&github, args.deployment_id) {
-        (None, _) => None,
-        (Some(gh), Some(id)) => {
-            let guess = match (&sentry, outcome) {
-                (Some(_), Outcome::Success) => resolve_sha(ctx)
-                    .and_then(|sha| default_version(ctx, &sha))
-                    .ok(),
-                _ => None,
-            };
-            let prefetch = async {
-                match (&sentry, &guess) {
-                    (Some(s), Some(v)) => Some((v.clone(), s.list_deploys(v).await)),
-                    _ => None,
-                }
-            };
-            let (d, s, listed) = tokio::join!(
-                gh.get_deployment(id),
-                gh.list_deployment_statuses(id),
-                prefetch
-            );
-            sentry_listed = listed;
-            let d = d.context("finding the GitHub deployment")?;
-            earlier = Some(s.context("reading the GitHub deployment's statuses")?);
-            if d.environment != environment && !d.environment.is_empty() {
-                ctx.ui.warn(&format!(
-                    "deployment {id} is for environment {:?}, not {environment:?}; finishing it anyway",
-                    d.environment
-                ));
-            }
-            Some(d)
-        }
-        (Some(gh), None) => {
-            let sha = resolve_sha(ctx)?;
-            let list = gh
-                .list_deployments(&sha, &environment)
-                .await
-                .context("finding the GitHub deployment")?;
-            match newest_obsctl(&list) {
-                Some(d) => Some(d.clone()),
-                None if ctx.dry_run => Some(placeholder_deployment(&sha, &environment)),
-                None => {
-                    return Err(anyhow!(
-                        "GitHub: no deployment made by obsctl for commit {} in environment \
-                         {environment:?} in {}: run `obsctl deploy start --environment \
-                         {environment}` first (same commit), or pass --deployment-id",
-                        text::short_sha(&sha),
-                        gh.config().repo
-                    ));
-                }
-            }
-        }
-    };
+    let Found {
+        deployment,
+        earlier,
+        sentry_listed,
+    } = find_deployment(
+        ctx,
+        github.as_ref(),
+        sentry.as_ref(),
+        args.deployment_id,
+        &environment,
+        outcome,
+    )
+    .await?;
     let payload = deployment.as_ref().and_then(Deployment::obsctl_payload);
     let sha = match &deployment {
         Some(d) if !d.sha.is_empty() => d.sha.clone(),
@@ -141,18 +84,7 @@ pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
         let (Some(gh), Some(d)) = (&github, &deployment) else {
             return (Ok(()), false);
         };
-        let status = NewStatus {
-            state: outcome.github_state().into(),
-            log_url: info.run_url.clone(),
-            environment_url: if outcome == Outcome::Success {
-                env_url.clone()
-            } else {
-                None
-            },
-            description: status_description(outcome, &version, &environment, duration),
-            // A success makes earlier (non-production) deployments inactive.
-            auto_inactive: outcome == Outcome::Success,
-        };
+        let status = final_status(&info, outcome, env_url.clone(), duration);
         let (created, listed) = match &earlier {
             Some(list) => (
                 gh.create_deployment_status(d.id, &status).await,
@@ -250,18 +182,7 @@ pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
     let duration_text = duration
         .map(|d| format!(" in {}", text::human_duration(d)))
         .unwrap_or_default();
-    let id_text = deployment
-        .as_ref()
-        .map(|d| format!("Deployment {}", d.id))
-        .unwrap_or_else(|| "Deploy".into());
-    let mut text = format!(
-        "{id_text} of {version} to {environment} {}{duration_text}",
-        outcome.verb()
-    );
-    if already {
-        text.push_str(" (already recorded by an earlier run: nothing posted twice)");
-    }
-    finish_output(ctx, &text, &outputs);
+    finish_output(ctx, &finished_text(&outputs, outcome, already), &outputs);
     if !ctx.dry_run {
         let _ = ctx.write_summary(&format!(
             "### Deploy {}\n\n`{version}` to **{environment}**{duration_text}\n",
@@ -296,4 +217,152 @@ fn placeholder_deployment(sha: &str, environment: &str) -> Deployment {
         created_at: None,
         production_environment: None,
     }
+}
+
+/// What step 1 of finish found.
+struct Found {
+    deployment: Option<Deployment>,
+    /// The deployment's statuses, when it was found by id (read at once).
+    earlier: Option<Vec<DeploymentStatus>>,
+    /// The Sentry deploys of the version this commit would get, listed
+    /// concurrently on success: (version, answer).
+    sentry_listed: Option<(String, Result<Vec<SentryDeploy>, HttpError>)>,
+}
+
+/// `--mention` and `--deployment-id` checks: bad input before anything is
+/// recorded.
+fn check_finish_args(args: &mut DeployFinishArgs) -> Result<()> {
+    // A mention that cannot be sent would be dropped silently from the
+    // failure message: refuse it before anything is recorded. Blank entries
+    // (`OBSCTL_DEPLOY_MENTIONS="U1, ,U2"`) count as absent.
+    args.mentions.retain(|m| !m.trim().is_empty());
+    for m in &args.mentions {
+        if crate::message::escape::Mention::parse(m).is_none() {
+            return usage(format!(
+                "--mention {m:?} (or OBSCTL_DEPLOY_MENTIONS): expected a Slack user (U…/W…) or \
+                 group (S…) id, or a Discord user:ID (or ID) or role:ID"
+            ));
+        }
+    }
+    if args.deployment_id == Some(0) {
+        return usage(
+            "--deployment-id 0 is not a deployment id: pass the `deployment_id` output of `deploy start`",
+        );
+    }
+    Ok(())
+}
+
+/// Step 1: find the deployment (and, by id, its earlier statuses at once).
+/// On success, the Sentry deploys of the version this commit would get are
+/// listed at the same time: when the deployment's payload confirms that
+/// version, recording the Sentry deploy is one round trip instead of two
+/// (finish stays at 2 sequential round trips).
+async fn find_deployment(
+    ctx: &Context,
+    github: Option<&GitHub>,
+    sentry: Option<&Sentry>,
+    deployment_id: Option<u64>,
+    environment: &str,
+    outcome: Outcome,
+) -> Result<Found> {
+    let mut earlier: Option<Vec<DeploymentStatus>> = None;
+    let mut sentry_listed: Option<(String, Result<Vec<SentryDeploy>, HttpError>)> = None;
+    let deployment: Option<Deployment> = match (github, deployment_id) {
+        (None, _) => None,
+        (Some(gh), Some(id)) => {
+            let guess = match (sentry, outcome) {
+                (Some(_), Outcome::Success) => resolve_sha(ctx)
+                    .and_then(|sha| default_version(ctx, &sha))
+                    .ok(),
+                _ => None,
+            };
+            let prefetch = async {
+                match (sentry, &guess) {
+                    (Some(s), Some(v)) => Some((v.clone(), s.list_deploys(v).await)),
+                    _ => None,
+                }
+            };
+            let (d, s, listed) = tokio::join!(
+                gh.get_deployment(id),
+                gh.list_deployment_statuses(id),
+                prefetch
+            );
+            sentry_listed = listed;
+            let d = d.context("finding the GitHub deployment")?;
+            earlier = Some(s.context("reading the GitHub deployment's statuses")?);
+            if d.environment != *environment && !d.environment.is_empty() {
+                ctx.ui.warn(&format!(
+                    "deployment {id} is for environment {:?}, not {environment:?}; finishing it anyway",
+                    d.environment
+                ));
+            }
+            Some(d)
+        }
+        (Some(gh), None) => {
+            let sha = resolve_sha(ctx)?;
+            let list = gh
+                .list_deployments(&sha, environment)
+                .await
+                .context("finding the GitHub deployment")?;
+            match newest_obsctl(&list) {
+                Some(d) => Some(d.clone()),
+                None if ctx.dry_run => Some(placeholder_deployment(&sha, environment)),
+                None => {
+                    return Err(anyhow!(
+                        "GitHub: no deployment made by obsctl for commit {} in environment \
+                         {environment:?} in {}: run `obsctl deploy start --environment \
+                         {environment}` first (same commit), or pass --deployment-id",
+                        text::short_sha(&sha),
+                        gh.config().repo
+                    ));
+                }
+            }
+        }
+    };
+    Ok(Found {
+        deployment,
+        earlier,
+        sentry_listed,
+    })
+}
+
+/// The final GitHub status: the run as log, the environment URL on
+/// success only; a success makes earlier (non-production) deployments
+/// inactive.
+fn final_status(
+    info: &DeployInfo,
+    outcome: Outcome,
+    env_url: Option<String>,
+    duration: Option<i64>,
+) -> NewStatus {
+    let success = outcome == Outcome::Success;
+    NewStatus {
+        state: outcome.github_state().into(),
+        log_url: info.run_url.clone(),
+        environment_url: if success { env_url } else { None },
+        description: status_description(outcome, &info.version, &info.environment, duration),
+        auto_inactive: success,
+    }
+}
+
+/// The line `deploy finish` prints.
+fn finished_text(o: &Outputs, outcome: Outcome, already: bool) -> String {
+    let duration_text = o
+        .duration_seconds
+        .map(|d| format!(" in {}", text::human_duration(d)))
+        .unwrap_or_default();
+    let id_text = o
+        .deployment_id
+        .map(|id| format!("Deployment {id}"))
+        .unwrap_or_else(|| "Deploy".into());
+    let mut text = format!(
+        "{id_text} of {} to {} {}{duration_text}",
+        o.version,
+        o.environment,
+        outcome.verb()
+    );
+    if already {
+        text.push_str(" (already recorded by an earlier run: nothing posted twice)");
+    }
+    text
 }

@@ -54,32 +54,12 @@ pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
         let Some(gh) = &github else {
             return (posted, None, Ok(()));
         };
-        let new = NewDeployment {
-            sha: sha.clone(),
-            task: args.task.clone(),
-            auto_merge: false,
-            required_contexts: vec![],
-            environment: environment.clone(),
-            production_environment: info.production,
-            transient_environment: args.transient,
-            description: args
-                .description
-                .clone()
-                .unwrap_or_else(|| format!("Deploy {version} to {environment} with obsctl")),
-            payload,
-        };
+        let new = deployment_request(&args, &info, payload);
         let deployment = match gh.create_deployment(&new).await {
             Ok(d) => d,
             Err(e) => return (posted, None, Err(e)),
         };
-        let status = NewStatus {
-            state: "in_progress".into(),
-            log_url: info.run_url.clone(),
-            environment_url: None,
-            description: format!("Deploying {version} to {environment}"),
-            // Earlier deployments stay active until this one succeeds.
-            auto_inactive: false,
-        };
+        let status = in_progress_status(&info);
         let result = gh
             .create_deployment_status(deployment.id, &status)
             .await
@@ -117,21 +97,62 @@ pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
     provider_failures(ctx, "ensuring the Sentry release", sentry_result)?;
     messenger.report(ctx, &posted.deliveries)?;
 
-    let text = match outputs.deployment_id {
-        Some(id) => format!(
-            "Deployment {id} started: {version} ({}) to {environment} (started {started_at})",
-            text::short_sha(&sha)
-        ),
-        None => format!(
-            "Deploy of {version} ({}) to {environment} started (no GitHub deployment: --no-github)",
-            text::short_sha(&sha)
-        ),
-    };
-    finish_output(ctx, &text, &outputs);
+    finish_output(ctx, &started_text(&outputs), &outputs);
     if !ctx.dry_run {
         let _ = ctx.write_summary(&format!(
             "### Deploy started\n\n`{version}` to **{environment}** at {started_at}\n"
         ));
     }
     Ok(())
+}
+
+/// The GitHub deployment `deploy start` creates: the exact SHA, no
+/// auto-merge (a 409 in CI otherwise), no required contexts.
+fn deployment_request(
+    args: &DeployStartArgs,
+    info: &DeployInfo,
+    payload: DeployPayload,
+) -> NewDeployment {
+    let (version, environment) = (&info.version, &info.environment);
+    NewDeployment {
+        sha: info.sha.clone(),
+        task: args.task.clone(),
+        auto_merge: false,
+        required_contexts: vec![],
+        environment: environment.clone(),
+        production_environment: info.production,
+        transient_environment: args.transient,
+        description: args
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("Deploy {version} to {environment} with obsctl")),
+        payload,
+    }
+}
+
+/// The `in_progress` status; earlier deployments stay active until this
+/// one succeeds.
+fn in_progress_status(info: &DeployInfo) -> NewStatus {
+    NewStatus {
+        state: deploy::DeployState::InProgress.to_string(),
+        log_url: info.run_url.clone(),
+        environment_url: None,
+        description: format!("Deploying {} to {}", info.version, info.environment),
+        auto_inactive: false,
+    }
+}
+
+/// The line `deploy start` prints.
+fn started_text(o: &Outputs) -> String {
+    let short = text::short_sha(&o.sha);
+    let (version, environment) = (&o.version, &o.environment);
+    match o.deployment_id {
+        Some(id) => format!(
+            "Deployment {id} started: {version} ({short}) to {environment} (started {})",
+            o.started_at
+        ),
+        None => format!(
+            "Deploy of {version} ({short}) to {environment} started (no GitHub deployment: --no-github)"
+        ),
+    }
 }

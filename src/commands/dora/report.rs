@@ -101,12 +101,104 @@ fn no_tags_message(patterns: &str, existing: &[String]) -> String {
     )
 }
 
+/// What the sources gave, with what qualifies it.
+struct Collected {
+    source: &'static str,
+    deployments: Vec<Deployment>,
+    incidents: Vec<Incident>,
+    diagnostics: Vec<(Diagnostic, u64)>,
+    warnings: Vec<String>,
+}
+
 pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
+    let (window, file_incidents) = check_input(&args, ctx)?;
+    // Change sets are needed from the start of the earliest window reported.
+    let need_from = if args.compare_previous {
+        window.previous().since
+    } else {
+        window.since
+    };
+    let github = github_source(&args, ctx)?;
+    let repo = git_source::open(&ctx.repo_path);
+    let progress = Progress::new(ctx);
+    let mut c = match github {
+        Some(cfg) => {
+            let repo_ref = repo.as_ref().ok();
+            read_github(
+                &args,
+                ctx,
+                cfg,
+                repo_ref,
+                file_incidents,
+                need_from,
+                &progress,
+            )
+            .await?
+        }
+        None => read_tags(&args, ctx, &repo, file_incidents)?,
+    };
+
+    let options = Options {
+        devlake: args.devlake_compat,
+        // Git tags record successes only: failures come from --incidents.
+        no_failure_data: c.source == "git" && args.incidents.is_none(),
+    };
+    let mut changes: Box<dyn ChangeSource> = match &repo {
+        Ok(r) => Box::new(GitChanges::new(r)),
+        Err(_) => Box::new(NoChanges),
+    };
+    progress.show("reading change sets from git…");
+    let analysis = engine::analyze(
+        &c.deployments,
+        &c.incidents,
+        options,
+        need_from,
+        changes.as_mut(),
+    );
+    progress.done();
+    drop(changes);
+
+    let mut current = engine::metrics(&analysis, window);
+    let previous = args
+        .compare_previous
+        .then(|| engine::metrics(&analysis, window.previous()));
+    let shallow = repo.as_ref().map(git_source::is_shallow).unwrap_or(false);
+    if shallow {
+        c.diagnostics.push((Diagnostic::ShallowClone, 1));
+    }
+    for (d, n) in c.diagnostics {
+        current.diagnostics.bump(d, n);
+    }
+    history_warnings(ctx, &current, shallow, &mut c.warnings);
+    for w in &c.warnings {
+        ctx.ui.warn(w);
+    }
+
+    let repository = ctx.repository().ok().flatten().map(|r| r.to_string());
+    let change = previous.as_ref().map(|p| engine::delta(&current, p));
+    let report = Report {
+        repository,
+        environment: args.environment.clone(),
+        source: c.source.into(),
+        current,
+        previous,
+        change,
+        warnings: c.warnings,
+    };
+    write_report(&report, &args, ctx)
+}
+
+/// Bad input is exit 2 before any request: the window, names, patterns,
+/// the output path, the incidents file.
+fn check_input(
+    args: &DoraReportArgs,
+    ctx: &Context,
+) -> Result<(engine::Window, Option<Vec<Incident>>)> {
     let window = input::parse_window(args.since.as_deref(), args.until.as_deref(), Utc::now())
         .or_else(usage)?;
     input::check_name("--environment", &args.environment).or_else(usage)?;
     input::check_name("--incident-label", &args.incident_label).or_else(usage)?;
-    let tag_patterns = TagPatterns::parse(&args.tag_patterns).or_else(usage)?;
+    TagPatterns::parse(&args.tag_patterns).or_else(usage)?;
     if let Some(path) = &args.output {
         check_output(path).or_else(usage)?;
     }
@@ -128,14 +220,16 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
             )
         }
     };
-    // Change sets are needed from the start of the earliest window reported.
-    let need_from = if args.compare_previous {
-        window.previous().since
-    } else {
-        window.since
-    };
+    Ok((window, file_incidents))
+}
 
-    let github = match args.source {
+/// GitHub's configuration when the source is GitHub (`auto`: when it is
+/// fully configured, else tags).
+fn github_source(
+    args: &DoraReportArgs,
+    ctx: &Context,
+) -> Result<Option<crate::context::GithubConfig>> {
+    Ok(match args.source {
         DoraSource::Git => None,
         // auto: GitHub when it is fully configured, else tags.
         DoraSource::Auto => ctx.github().unwrap_or_else(|e| {
@@ -151,129 +245,133 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
                 );
             }
         },
-    };
+    })
+}
 
-    let repo = git_source::open(&ctx.repo_path);
-    let mut diagnostics: Vec<(Diagnostic, u64)> = Vec::new();
-    let mut warnings: Vec<String> = Vec::new();
-    let progress = Progress::new(ctx);
-
-    let (source_name, deployments, incidents): (&str, Vec<Deployment>, Vec<Incident>) =
-        if let Some(cfg) = github {
-            let repo_ref = repo.as_ref().ok();
-            if repo_ref.is_none() {
-                warnings.push(format!(
-                    "no local git repository at {}: change sets (lead time) are unknown; run in a clone with full history",
-                    ctx.repo_path.display()
-                ));
-                diagnostics.push((Diagnostic::NoGitRepository, 1));
-            }
-            let gh = GitHub::new(ctx.http.clone(), cfg);
-            let mut is_rollback = |newer: &str, older: &str| -> bool {
-                let Some(repo) = repo_ref else { return false };
-                let (Ok(n), Ok(o)) = (git2::Oid::from_str(newer), git2::Oid::from_str(older))
-                else {
-                    return false;
-                };
-                n != o && repo.graph_descendant_of(o, n).unwrap_or(false)
-            };
-            let deployments_fut = gh.dora_deployments(
-                &args.environment,
-                |fetched| engine::history_covers(fetched, need_from, &mut is_rollback),
-                |pages, n| progress.show(&format!("GitHub: {n} deployments ({pages} pages)…")),
-            );
-            let label = args.incident_label.clone();
-            let incidents_fut = async {
-                match &file_incidents {
-                    Some(list) => Ok((list.clone(), Default::default())),
-                    None => gh.dora_incidents(&label, need_from).await,
-                }
-            };
-            let (deps, incs) = tokio::join!(deployments_fut, incidents_fut);
-            progress.done();
-            let (deps, dstats) = deps?;
-            // Deliberately no partial report: without its incidents the
-            // change failure rate and recovery time would look better than
-            // they are.
-            let (incs, istats) = incs.map_err(|e| {
-                anyhow::anyhow!(
-                    "{e}. No report without the incidents: run again, or pass them with --incidents FILE"
-                )
-            })?;
-            if ctx.dry_run {
-                // Reads only, but --dry-run sends nothing: say what would be asked.
-                let text = crate::commands::dry_run_text(&ctx.http.planned());
-                eprint!("{}", ctx.ui.redactor.redact(&text));
-            }
-            ctx.ui.verbose(&format!(
-                "GitHub: {} deployments in {} pages, {} incidents in {} pages",
-                deps.len(),
-                dstats.pages,
-                incs.len(),
-                istats.pages
+/// Deployments and incidents from GitHub (GraphQL), concurrently.
+async fn read_github(
+    args: &DoraReportArgs,
+    ctx: &Context,
+    cfg: crate::context::GithubConfig,
+    repo_ref: Option<&git2::Repository>,
+    file_incidents: Option<Vec<Incident>>,
+    need_from: chrono::DateTime<Utc>,
+    progress: &Progress,
+) -> Result<Collected> {
+    let mut diagnostics = Vec::new();
+    let mut warnings = Vec::new();
+    if repo_ref.is_none() {
+        warnings.push(format!(
+                "no local git repository at {}: change sets (lead time) are unknown; run in a clone with full history",
+                ctx.repo_path.display()
             ));
-            diagnostics.push((
-                Diagnostic::DeploymentsWithStatusesCut,
-                dstats.statuses_truncated,
-            ));
-            diagnostics.push((
-                Diagnostic::UnreadableNodes,
-                dstats.unreadable + istats.unreadable,
-            ));
-            ("github", deps, incs)
-        } else {
-            let repo = match &repo {
-                Ok(r) => r,
-                Err(e) => {
-                    return usage(format!(
-                        "dora report --source git: no git repository at {} ({}): run it inside a clone or pass -C PATH",
-                        ctx.repo_path.display(),
-                        e.message()
-                    ));
-                }
-            };
-            let (deps, skipped) = git_source::tag_deployments(repo, &tag_patterns)?;
-            diagnostics.push((Diagnostic::TagsNotOnCommits, skipped));
-            if deps.is_empty() {
-                warnings.push(no_tags_message(
-                    &tag_patterns.describe(),
-                    &git_source::tag_names(repo),
-                ));
-            }
-            ("git", deps, file_incidents.unwrap_or_default())
+        diagnostics.push((Diagnostic::NoGitRepository, 1));
+    }
+    let gh = GitHub::new(ctx.http.clone(), cfg);
+    let mut is_rollback = |newer: &str, older: &str| -> bool {
+        let Some(repo) = repo_ref else { return false };
+        let (Ok(n), Ok(o)) = (git2::Oid::from_str(newer), git2::Oid::from_str(older)) else {
+            return false;
         };
-
-    let options = Options {
-        devlake: args.devlake_compat,
-        // Git tags record successes only: failures come from --incidents.
-        no_failure_data: source_name == "git" && args.incidents.is_none(),
+        n != o && repo.graph_descendant_of(o, n).unwrap_or(false)
     };
-    let mut changes: Box<dyn ChangeSource> = match &repo {
-        Ok(r) => Box::new(GitChanges::new(r)),
-        Err(_) => Box::new(NoChanges),
-    };
-    progress.show("reading change sets from git…");
-    let analysis = engine::analyze(
-        &deployments,
-        &incidents,
-        options,
-        need_from,
-        changes.as_mut(),
+    let deployments_fut = gh.dora_deployments(
+        &args.environment,
+        |fetched| engine::history_covers(fetched, need_from, &mut is_rollback),
+        |pages, n| progress.show(&format!("GitHub: {n} deployments ({pages} pages)…")),
     );
+    let label = args.incident_label.clone();
+    let incidents_fut = async {
+        match &file_incidents {
+            Some(list) => Ok((list.clone(), Default::default())),
+            None => gh.dora_incidents(&label, need_from).await,
+        }
+    };
+    let (deps, incs) = tokio::join!(deployments_fut, incidents_fut);
     progress.done();
-    drop(changes);
+    let (deps, dstats) = deps?;
+    // Deliberately no partial report: without its incidents the
+    // change failure rate and recovery time would look better than
+    // they are.
+    let (incs, istats) = incs.map_err(|e| {
+        anyhow::anyhow!(
+            "{e}. No report without the incidents: run again, or pass them with --incidents FILE"
+        )
+    })?;
+    if ctx.dry_run {
+        // Reads only, but --dry-run sends nothing: say what would be asked.
+        let text = crate::commands::dry_run_text(&ctx.http.planned());
+        eprint!("{}", ctx.ui.redactor.redact(&text));
+    }
+    ctx.ui.verbose(&format!(
+        "GitHub: {} deployments in {} pages, {} incidents in {} pages",
+        deps.len(),
+        dstats.pages,
+        incs.len(),
+        istats.pages
+    ));
+    diagnostics.push((
+        Diagnostic::DeploymentsWithStatusesCut,
+        dstats.statuses_truncated,
+    ));
+    diagnostics.push((
+        Diagnostic::UnreadableNodes,
+        dstats.unreadable + istats.unreadable,
+    ));
+    Ok(Collected {
+        source: "github",
+        deployments: deps,
+        incidents: incs,
+        diagnostics,
+        warnings,
+    })
+}
 
-    let mut current = engine::metrics(&analysis, window);
-    let previous = args
-        .compare_previous
-        .then(|| engine::metrics(&analysis, window.previous()));
-    let shallow = repo.as_ref().map(git_source::is_shallow).unwrap_or(false);
-    if shallow {
-        diagnostics.push((Diagnostic::ShallowClone, 1));
+/// Deployments from the tags matching `--tag-pattern`.
+fn read_tags(
+    args: &DoraReportArgs,
+    ctx: &Context,
+    repo: &Result<git2::Repository, git2::Error>,
+    file_incidents: Option<Vec<Incident>>,
+) -> Result<Collected> {
+    let mut diagnostics = Vec::new();
+    let mut warnings = Vec::new();
+    let repo = match &repo {
+        Ok(r) => r,
+        Err(e) => {
+            return usage(format!(
+                "dora report --source git: no git repository at {} ({}): run it inside a clone or pass -C PATH",
+                ctx.repo_path.display(),
+                e.message()
+            ));
+        }
+    };
+    let tag_patterns = TagPatterns::parse(&args.tag_patterns).or_else(usage)?;
+    let (deps, skipped) = git_source::tag_deployments(repo, &tag_patterns)?;
+    diagnostics.push((Diagnostic::TagsNotOnCommits, skipped));
+    if deps.is_empty() {
+        warnings.push(no_tags_message(
+            &tag_patterns.describe(),
+            &git_source::tag_names(repo),
+        ));
     }
-    for (d, n) in diagnostics {
-        current.diagnostics.bump(d, n);
-    }
+    Ok(Collected {
+        source: "git",
+        deployments: deps,
+        incidents: file_incidents.unwrap_or_default(),
+        diagnostics,
+        warnings,
+    })
+}
+
+/// What a shallow or incomplete clone did to the change sets: warnings, or
+/// one notice when nothing was lost.
+fn history_warnings(
+    ctx: &Context,
+    current: &engine::Metrics,
+    shallow: bool,
+    warnings: &mut Vec<String>,
+) {
     let cut = current
         .diagnostics
         .get(Diagnostic::ChangesCutByShallowClone);
@@ -298,31 +396,20 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
              (fetch them, e.g. `git fetch origin`); those changes are left out of the lead time"
         ));
     }
-    for w in &warnings {
-        ctx.ui.warn(w);
-    }
+}
 
-    let repository = ctx.repository().ok().flatten().map(|r| r.to_string());
-    let change = previous.as_ref().map(|p| engine::delta(&current, p));
-    let report = Report {
-        repository,
-        environment: args.environment.clone(),
-        source: source_name.into(),
-        current,
-        previous,
-        change,
-        warnings,
-    };
-
+/// Render in the chosen format, to `--output` or stdout (and the step
+/// summary for Markdown).
+fn write_report(report: &Report, args: &DoraReportArgs, ctx: &Context) -> Result<()> {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && !ctx.no_color;
     let body = match ctx.ui.format {
-        Format::Text => render::text(&report, color),
-        Format::Json => render::json(&report) + "\n",
-        Format::Markdown => render::markdown(&report),
-        Format::Csv => render::csv(&report),
-        Format::Ndjson => render::ndjson(&report),
-        Format::Html => render::html(&report),
+        Format::Text => render::text(report, color),
+        Format::Json => render::json(report) + "\n",
+        Format::Markdown => render::markdown(report),
+        Format::Csv => render::csv(report),
+        Format::Ndjson => render::ndjson(report),
+        Format::Html => render::html(report),
     };
     if ctx.ui.format == Format::Markdown {
         ctx.write_summary(&body)?;

@@ -92,7 +92,33 @@ pub async fn run(args: NotifyArgs, ctx: &Context) -> Result<()> {
     if let Some(s) = args.severity {
         vars.set("severity", crate::message::Severity::from(s).as_str());
     }
+    let message = build_message(&args, &vars)?;
+    let mut outgoing = Outgoing {
+        message: message.clone(),
+        slack: None,
+        discord: None,
+        thread_ts: args.thread.as_ref().map(|t| t.trim().to_string()),
+    };
+    if let Some(path) = &args.payload {
+        let (slack, discord) = load_payload(&args, path, &vars, message.as_ref())?;
+        outgoing.slack = slack;
+        outgoing.discord = discord;
+    }
+    let deliveries = deliver(&args, ctx, &outgoing).await?;
+    print_result(ctx, &deliveries);
+    if deliveries.is_empty() && ctx.strict && !ctx.slack_disabled() {
+        anyhow::bail!(
+            "notify: nothing was sent (--strict): no Slack or Discord destination is configured for this message"
+        );
+    }
+    report_failures(ctx, &deliveries).context("notify")
+}
 
+/// The message from the flags, with templates rendered and every value
+/// checked (bad input is exit 2 before anything is sent). `None` when only
+/// a payload file is sent.
+fn build_message(args: &NotifyArgs, vars: &Vars) -> Result<Option<Message>> {
+    let vars = vars.clone();
     let title = match &args.title {
         Some(t) if t.trim().is_empty() => return usage("--title must not be empty"),
         Some(t) => Some(render(t, &vars, "--title")?),
@@ -132,7 +158,7 @@ pub async fn run(args: NotifyArgs, ctx: &Context) -> Result<()> {
         }
     }
 
-    let message = title.map(|title| {
+    Ok(title.map(|title| {
         let mut msg = Message {
             title,
             text: text.clone(),
@@ -163,44 +189,48 @@ pub async fn run(args: NotifyArgs, ctx: &Context) -> Result<()> {
             }
         }
         msg
-    });
+    }))
+}
 
-    let mut outgoing = Outgoing {
-        message: message.clone(),
-        slack: None,
-        discord: None,
-        thread_ts: args.thread.as_ref().map(|t| t.trim().to_string()),
-    };
-    if let Some(path) = &args.payload {
-        let raw = std::fs::read_to_string(path).map_err(|e| {
-            UsageError(format!("--payload {}: cannot read it: {e}", path.display()))
-        })?;
-        let value: Value = serde_json::from_str(&raw).map_err(|e| {
-            UsageError(format!("--payload {}: not valid JSON: {e}", path.display()))
-        })?;
-        let file = payload::parse(value)
-            .map_err(|e| UsageError(format!("--payload {}: {e}", path.display())))?;
-        let mut pvars = vars.clone();
-        if let Some(m) = &message {
-            pvars.set("title", m.title.clone());
-            pvars.set("text", m.text.clone());
-        }
-        let ids = mentions(&args.mentions);
-        let what = format!("--payload {}", path.display());
-        if let Some(mut s) = file.slack {
-            payload::substitute(&mut s, &pvars, Target::Slack, args.include_emails)
-                .map_err(|e| UsageError(format!("{what}: {e}")))?;
-            payload::finish_slack(&mut s, message.as_ref().map(|m| m.title.as_str()));
-            outgoing.slack = Some(s);
-        }
-        if let Some(mut d) = file.discord {
-            payload::substitute(&mut d, &pvars, Target::Discord, args.include_emails)
-                .map_err(|e| UsageError(format!("{what}: {e}")))?;
-            payload::finish_discord(&mut d, &ids);
-            outgoing.discord = Some(d);
-        }
+/// `--payload FILE`: the Slack and Discord payloads it holds, with the
+/// template variables substituted and escaped for each target.
+fn load_payload(
+    args: &NotifyArgs,
+    path: &std::path::Path,
+    vars: &Vars,
+    message: Option<&Message>,
+) -> Result<(Option<Value>, Option<Value>)> {
+    let (mut slack, mut discord) = (None, None);
+    let raw = std::fs::read_to_string(path)
+        .map_err(|e| UsageError(format!("--payload {}: cannot read it: {e}", path.display())))?;
+    let value: Value = serde_json::from_str(&raw)
+        .map_err(|e| UsageError(format!("--payload {}: not valid JSON: {e}", path.display())))?;
+    let file = payload::parse(value)
+        .map_err(|e| UsageError(format!("--payload {}: {e}", path.display())))?;
+    let mut pvars = vars.clone();
+    if let Some(m) = message {
+        pvars.set("title", m.title.clone());
+        pvars.set("text", m.text.clone());
     }
+    let ids = mentions(&args.mentions);
+    let what = format!("--payload {}", path.display());
+    if let Some(mut s) = file.slack {
+        payload::substitute(&mut s, &pvars, Target::Slack, args.include_emails)
+            .map_err(|e| UsageError(format!("{what}: {e}")))?;
+        payload::finish_slack(&mut s, message.map(|m| m.title.as_str()));
+        slack = Some(s);
+    }
+    if let Some(mut d) = file.discord {
+        payload::substitute(&mut d, &pvars, Target::Discord, args.include_emails)
+            .map_err(|e| UsageError(format!("{what}: {e}")))?;
+        payload::finish_discord(&mut d, &ids);
+        discord = Some(d);
+    }
+    Ok((slack, discord))
+}
 
+/// Send to `--channel`, else to the routes of the message's event and severity.
+async fn deliver(args: &NotifyArgs, ctx: &Context, outgoing: &Outgoing) -> Result<Vec<Delivery>> {
     let notifier = Notifier::from_context(ctx)?;
     // Routing looks at event and severity only: a stand-in when the
     // payload file replaces the message.
@@ -209,10 +239,10 @@ pub async fn run(args: NotifyArgs, ctx: &Context) -> Result<()> {
         event: args.event.map(Into::into),
         ..Message::default()
     };
-    let deliveries = match args.channel.as_deref().map(str::trim) {
+    Ok(match args.channel.as_deref().map(str::trim) {
         Some(ch) if !ch.is_empty() => {
             match Route::parse(ch).or_else(|| notifier.route_of_channel(ch)) {
-                Some(r) => send(&notifier, &outgoing, &[r]).await,
+                Some(r) => send(&notifier, outgoing, &[r]).await,
                 None if notifier.is_empty() => Vec::new(),
                 None if !notifier.has_slack_bot() => {
                     return usage(format!(
@@ -221,20 +251,12 @@ pub async fn run(args: NotifyArgs, ctx: &Context) -> Result<()> {
                          webhooks post to the fixed channel they were made for)"
                     ));
                 }
-                None => notifier.send_to_channel(&outgoing, ch).await,
+                None => notifier.send_to_channel(outgoing, ch).await,
             }
         }
         Some(_) => return usage("--channel must not be empty"),
-        None => send(&notifier, &outgoing, &route(&routing_msg)).await,
-    };
-
-    print_result(ctx, &deliveries);
-    if deliveries.is_empty() && ctx.strict && !ctx.slack_disabled() {
-        anyhow::bail!(
-            "notify: nothing was sent (--strict): no Slack or Discord destination is configured for this message"
-        );
-    }
-    report_failures(ctx, &deliveries).context("notify")
+        None => send(&notifier, outgoing, &route(&routing_msg)).await,
+    })
 }
 
 async fn send(notifier: &Notifier, out: &Outgoing, routes: &[Route]) -> Vec<Delivery> {

@@ -15,8 +15,8 @@ use serde::Serialize;
 
 use crate::cli::{NotesMode, ReleaseCreateArgs};
 use crate::commands::dry_run_text;
-use crate::context::{Context, Repo, UsageError, usage};
-use crate::git::{CommitInfo, Git, GitError, PreviousTag, Walk};
+use crate::context::{Context, GithubConfig, Repo, SentryConfig, UsageError, usage};
+use crate::git::{CommitInfo, Git, GitError, Walk};
 use crate::http::{HttpError, PlannedRequest};
 use crate::message::{Event, Message, Route, Severity};
 use crate::notes::{self, Links, NotesInput};
@@ -25,15 +25,14 @@ use crate::providers::github::GitHub;
 use crate::providers::github::releases::{GithubStatus, ReleaseSpec};
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::releases::{self as sentry_releases, SentryStatus};
-use crate::release::{choose_tag, validate_version};
+use crate::release::{
+    self, PreviousLookup, RangeFacts, RangeStart, choose_range, choose_tag, validate_version,
+};
 use crate::text;
 use obsctl_core::series::TagPatterns;
 
-/// Commits taken for a first release (no earlier tag, no `--previous`).
-pub const FIRST_RELEASE_DEPTH: usize = 100;
-
-const SHALLOW_FIX: &str = "fetch the full history (actions/checkout with `fetch-depth: 0`, \
-     or `git fetch --unshallow`), or pass --allow-shallow to go on with the commits that are here";
+pub use crate::release::FIRST_RELEASE_DEPTH;
+use crate::release::SHALLOW_FIX;
 
 /// What git says about the release, read once.
 #[derive(Debug)]
@@ -163,66 +162,21 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
     };
     let generate_notes = args.notes_file.is_none() && args.notes == NotesMode::Github;
 
-    let sentry_job = async {
-        let cfg = sentry_cfg.clone()?;
-        let repo_slug = sentry_repository(ctx, repository.as_ref());
-        let batch = sentry_releases::commit_payload(commits, repo_slug.as_deref());
-        if batch.omitted > 0 {
-            ctx.ui.notice(&format!(
-                "Sentry: sending the newest {} of {} commits (Sentry replaces a release's commit list \
-                 on every call, so obsctl caps it at {} commits and {} MiB instead of batching)",
-                batch.commits.len(),
-                commits.len(),
-                sentry_releases::MAX_COMMITS,
-                sentry_releases::MAX_BODY_BYTES / (1024 * 1024)
-            ));
-        }
-        let sentry = Sentry::new(ctx.http.clone(), cfg);
-        let released_at = (!args.no_finalize).then(Utc::now);
-        let result = sentry
-            .create_release(&plan.version, &batch.commits, released_at)
-            .await
-            .map(|r| SentryReport {
-                status: r.status,
-                commits: batch.commits.len(),
-                commits_omitted: batch.omitted,
-                finalized: !args.no_finalize,
-                url: r.url,
-            });
-        Some(result)
-    };
-    let github_job = async {
-        let cfg = github_cfg.clone()?;
-        let github = GitHub::new(ctx.http.clone(), cfg);
-        let result = async {
-            let body = if generate_notes {
-                Some(
-                    github
-                        .generate_notes(&plan.tag, Some(&plan.target), plan.previous_tag.as_deref())
-                        .await?,
-                )
-            } else {
-                body.clone()
-            };
-            let spec = ReleaseSpec {
-                tag: plan.tag.clone(),
-                name: plan.version.clone(),
-                body,
-                draft: args.draft,
-                prerelease: args.prerelease,
-                target_commitish: Some(plan.target.clone()),
-                replace: args.notes == NotesMode::Replace,
-            };
-            let (status, release) = github.publish_release(&spec).await?;
-            Ok::<_, HttpError>(GithubReport {
-                status,
-                url: release.html_url,
-                tag: plan.tag.clone(),
-            })
-        }
-        .await;
-        Some(result)
-    };
+    let sentry_job = record_sentry(
+        ctx,
+        sentry_cfg.clone(),
+        repository.as_ref(),
+        &plan,
+        args.no_finalize,
+    );
+    let github_job = record_github(
+        ctx,
+        github_cfg.clone(),
+        &plan,
+        body.clone(),
+        generate_notes,
+        &args,
+    );
     let (sentry, github) = tokio::join!(sentry_job, github_job);
 
     let failed = matches!(sentry, Some(Err(_))) || matches!(github, Some(Err(_)));
@@ -247,6 +201,92 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
         notifications,
         requests: ctx.dry_run.then(|| ctx.http.planned()),
     };
+    print_report(ctx, &report, &plan, body.as_deref())
+}
+
+/// The Sentry release with its commits (capped, newest first), finalized
+/// unless `--no-finalize`. `None` when Sentry is not configured.
+async fn record_sentry(
+    ctx: &Context,
+    cfg: Option<SentryConfig>,
+    repository: Option<&Repo>,
+    plan: &Plan,
+    no_finalize: bool,
+) -> Option<Result<SentryReport, HttpError>> {
+    let commits = &plan.walk.commits;
+    let cfg = cfg?;
+    let repo_slug = sentry_repository(ctx, repository);
+    let batch = sentry_releases::commit_payload(commits, repo_slug.as_deref());
+    if batch.omitted > 0 {
+        ctx.ui.notice(&format!(
+            "Sentry: sending the newest {} of {} commits (Sentry replaces a release's commit list \
+                 on every call, so obsctl caps it at {} commits and {} MiB instead of batching)",
+            batch.commits.len(),
+            commits.len(),
+            sentry_releases::MAX_COMMITS,
+            sentry_releases::MAX_BODY_BYTES / (1024 * 1024)
+        ));
+    }
+    let sentry = Sentry::new(ctx.http.clone(), cfg);
+    let released_at = (!no_finalize).then(Utc::now);
+    let result = sentry
+        .create_release(&plan.version, &batch.commits, released_at)
+        .await
+        .map(|r| SentryReport {
+            status: r.status,
+            commits: batch.commits.len(),
+            commits_omitted: batch.omitted,
+            finalized: !no_finalize,
+            url: r.url,
+        });
+    Some(result)
+}
+
+/// The GitHub release with its notes (GitHub's generator when asked).
+/// `None` when GitHub is not configured.
+async fn record_github(
+    ctx: &Context,
+    cfg: Option<GithubConfig>,
+    plan: &Plan,
+    body: Option<String>,
+    generate_notes: bool,
+    args: &ReleaseCreateArgs,
+) -> Option<Result<GithubReport, HttpError>> {
+    let cfg = cfg?;
+    let github = GitHub::new(ctx.http.clone(), cfg);
+    let result = async {
+        let body = if generate_notes {
+            Some(
+                github
+                    .generate_notes(&plan.tag, Some(&plan.target), plan.previous_tag.as_deref())
+                    .await?,
+            )
+        } else {
+            body.clone()
+        };
+        let spec = ReleaseSpec {
+            tag: plan.tag.clone(),
+            name: plan.version.clone(),
+            body,
+            draft: args.draft,
+            prerelease: args.prerelease,
+            target_commitish: Some(plan.target.clone()),
+            replace: args.notes == NotesMode::Replace,
+        };
+        let (status, release) = github.publish_release(&spec).await?;
+        Ok::<_, HttpError>(GithubReport {
+            status,
+            url: release.html_url,
+            tag: plan.tag.clone(),
+        })
+    }
+    .await;
+    Some(result)
+}
+
+/// Print the result (or, under `--dry-run`, the plan), then the Actions
+/// outputs and step summary.
+fn print_report(ctx: &Context, report: &Report, plan: &Plan, body: Option<&str>) -> Result<()> {
     if ctx.dry_run {
         // Nothing was recorded: the plan, not an outcome.
         let text = format!(
@@ -256,11 +296,11 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
             report.commits,
             report.range
         );
-        ctx.ui.result(&text, &report);
+        ctx.ui.result(&text, report);
         return Ok(());
     }
-    let text = report_text(&report, &plan);
-    ctx.ui.result(&text, &report);
+    let text = report_text(report, plan);
+    ctx.ui.result(&text, report);
     let release_url = report
         .github
         .as_ref()
@@ -271,7 +311,7 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
         ("version", report.version.clone()),
         ("release_url", release_url),
     ])?;
-    ctx.write_summary(&summary_markdown(&report, body.as_deref()))?;
+    ctx.write_summary(&summary_markdown(report, body))?;
     Ok(())
 }
 
@@ -493,131 +533,53 @@ fn plan(input: GitInput) -> Result<Plan> {
         )?,
         (None, None) => git.head_sha()?,
     };
-    let short = &target[..7.min(target.len())];
+    let short = text::short_sha(&target);
 
-    let tags_here = git.tags_at(&target, None)?;
-    // The workflow's tag counts only for the commit the workflow runs on.
-    let ci_tag = input.ci_tag.as_deref().filter(|_| input.target.is_none());
-    let tag = choose_tag(&tags_here, ci_tag, input.version.as_deref());
-    let version = match (&input.version, &tag) {
-        (Some(v), _) => v.clone(),
-        (None, Some(t)) => t.clone(),
-        (None, None) => {
-            return usage(format!(
-                "no VERSION given and no tag points at the target commit {short}: \
-                 pass the version (`obsctl release create 1.2.3`) or tag the commit"
-            ));
-        }
-    };
-    validate_version(&version).map_err(UsageError)?;
-    if tags_here.len() > 1 {
-        if let Some(t) = &tag {
-            notices.push(format!(
-                "several tags point at {short} ({}): using {t} for the release (pass VERSION to choose)",
-                tags_here.join(", ")
-            ));
-        }
-    }
-    let tag = match tag {
-        Some(t) => t,
-        None => {
-            // GitHub creates the tag from the version: check it here, before
-            // Sentry records a release that GitHub would then refuse.
-            if input.needs_tag && !git2::Reference::is_valid_name(&format!("refs/tags/{version}")) {
-                return usage(format!(
-                    "version {version:?} cannot be a git tag name (no spaces, `~`, `^`, `:`, `?`, `*`, `[`, `..`, `@{{`, and no trailing `.` or `.lock`), and no tag points at {short} for the GitHub release: tag the commit, pass a version that is a valid tag name, or pass --no-github"
-                ));
-            }
-            version.clone()
-        }
-    };
+    let (version, tag) = version_and_tag(&git, &input, &target, &mut notices)?;
 
-    // The start of the range.
-    let mut limit = None;
-    let mut since = None;
-    let mut previous_tag = None;
-    let previous;
-    let range;
-    match &input.previous {
-        Some(spec) => {
-            previous = Some(spec.clone());
-            if git.is_tag(spec) {
-                previous_tag = Some(spec.clone());
-            }
-            match git.resolve(spec) {
-                Ok(sha) => {
-                    range = format!("{}..{short}", text::display_ref(spec));
-                    since = Some(sha);
-                }
-                Err(GitError::Missing { sha, .. }) => {
-                    if !input.allow_shallow {
-                        return Err(missing_previous(&git, spec, &sha));
-                    }
-                    notices.push(format!(
-                        "the previous release's commit {} is not in this clone: going on with \
-                         the commits that are here (--allow-shallow)",
-                        label(spec, &sha)
-                    ));
-                    range = format!(
-                        "{}..{short}, previous release missing from this clone: the commits present",
-                        text::display_ref(spec)
-                    );
-                    if !git.is_shallow() {
-                        limit = Some(FIRST_RELEASE_DEPTH);
-                    }
-                }
-                Err(GitError::UnknownRef { .. }) if git.is_shallow() => {
-                    return Err(anyhow!(
-                        "--previous {spec}: not found in this clone, which is shallow: {SHALLOW_FIX}"
-                    ));
-                }
-                Err(e @ GitError::UnknownRef { .. }) => {
-                    return usage(format!("--previous: {e}"));
-                }
+    // The start of the range: git's facts here, the choice in the core.
+    let start = match &input.previous {
+        Some(spec) => RangeStart::Given {
+            spec: spec.clone(),
+            is_tag: git.is_tag(spec),
+            lookup: match git.resolve(spec) {
+                Ok(sha) => PreviousLookup::Found(sha),
+                Err(GitError::Missing { sha, .. }) => PreviousLookup::Missing(sha),
+                Err(e @ GitError::UnknownRef { .. }) => PreviousLookup::Unknown(e.to_string()),
                 Err(e) => return Err(e.into()),
-            }
-        }
-        None => match git.previous_release(&target, &version, &input.tag_patterns)? {
-            PreviousTag::Found { name, sha } => {
-                range = format!("{name}..{short}");
-                previous = Some(name.clone());
-                previous_tag = Some(name);
-                since = Some(sha);
-            }
-            PreviousTag::NotFound {
-                shallow_boundary: Some(b),
-            } => {
-                previous = None;
-                if !input.allow_shallow {
-                    return Err(anyhow!(
-                        "no earlier tag in this shallow clone: its history stops at commit {b}, so \
-                         the previous release cannot be found: {SHALLOW_FIX} (or name it with --previous)"
-                    ));
-                }
-                notices.push(format!(
-                    "shallow clone: no earlier tag in the history present (it stops at {b}); going \
-                     on with the commits that are here (--allow-shallow)"
-                ));
-                range = format!(
-                    "no earlier tag in this shallow clone: the commits present up to {short}"
-                );
-            }
-            PreviousTag::NotFound {
-                shallow_boundary: None,
-            } => {
-                previous = None;
-                limit = Some(FIRST_RELEASE_DEPTH);
-                range = format!(
-                    "first release: no earlier tag, at most the latest {FIRST_RELEASE_DEPTH} commits up to {short}"
-                );
-            }
+            },
         },
-    }
+        None => RangeStart::Nearest(git.previous_release(&target, &version, &input.tag_patterns)?),
+    };
+    let choice = choose_range(&RangeFacts {
+        target_short: short.to_string(),
+        start,
+        shallow: git.is_shallow(),
+        allow_shallow: input.allow_shallow,
+    })
+    .map_err(|e| -> anyhow::Error {
+        if e.is_usage() {
+            UsageError(e.to_string()).into()
+        } else {
+            anyhow!("{e}")
+        }
+    })?;
+    notices.extend(choice.notices);
+    let (previous, previous_tag, since, limit, range) = (
+        choice.previous,
+        choice.previous_tag,
+        choice.since,
+        choice.limit,
+        choice.range,
+    );
 
     let mut walk = match git.walk(&target, since.as_deref(), limit) {
         Ok(w) => w,
         Err(GitError::Missing { spec, sha }) => {
-            return Err(missing_previous(&git, &spec, &sha));
+            return Err(anyhow!(
+                "{}",
+                release::missing_previous(&spec, &sha, git.is_shallow())
+            ));
         }
         Err(e) => return Err(e.into()),
     };
@@ -664,6 +626,55 @@ fn plan(input: GitInput) -> Result<Plan> {
     })
 }
 
+/// The release's version (VERSION, else the tag at the target, else the
+/// workflow's tag) and the tag the GitHub release is for.
+fn version_and_tag(
+    git: &Git,
+    input: &GitInput,
+    target: &str,
+    notices: &mut Vec<String>,
+) -> Result<(String, String)> {
+    let short = text::short_sha(target);
+    let tags_here = git.tags_at(target, None)?;
+    // The workflow's tag counts only for the commit the workflow runs on.
+    let ci_tag = input.ci_tag.as_deref().filter(|_| input.target.is_none());
+    let tag = choose_tag(&tags_here, ci_tag, input.version.as_deref());
+    let version = match (&input.version, &tag) {
+        (Some(v), _) => v.clone(),
+        (None, Some(t)) => t.clone(),
+        (None, None) => {
+            return usage(format!(
+                "no VERSION given and no tag points at the target commit {short}: \
+                 pass the version (`obsctl release create 1.2.3`) or tag the commit"
+            ));
+        }
+    };
+    validate_version(&version).map_err(UsageError)?;
+    if tags_here.len() > 1 {
+        if let Some(t) = &tag {
+            notices.push(format!(
+                "several tags point at {short} ({}): using {t} for the release (pass VERSION to choose)",
+                tags_here.join(", ")
+            ));
+        }
+    }
+    let tag = match tag {
+        Some(t) => t,
+        None => {
+            // GitHub creates the tag from the version: check it here, before
+            // Sentry records a release that GitHub would then refuse.
+            if input.needs_tag && !git2::Reference::is_valid_name(&format!("refs/tags/{version}")) {
+                return usage(format!(
+                    "version {version:?} cannot be a git tag name (no spaces, `~`, `^`, `:`, `?`, `*`, `[`, `..`, `@{{`, and no trailing `.` or `.lock`), and no tag points at {short} for the GitHub release: tag the commit, pass a version that is a valid tag name, or pass --no-github"
+                ));
+            }
+            version.clone()
+        }
+    };
+
+    Ok((version, tag))
+}
+
 fn resolve_target(git: &Git, spec: &str, what: &str) -> Result<String> {
     match git.resolve(spec) {
         Ok(sha) => Ok(sha),
@@ -673,28 +684,5 @@ fn resolve_target(git: &Git, spec: &str, what: &str) -> Result<String> {
         )),
         Err(e @ GitError::UnknownRef { .. }) => usage(format!("{what}: {e}")),
         Err(e) => Err(e.into()),
-    }
-}
-
-fn missing_previous(git: &Git, spec: &str, sha: &str) -> anyhow::Error {
-    let what = label(spec, sha);
-    if git.is_shallow() {
-        anyhow!(
-            "the previous release's commit {what} is not in this clone, which is shallow: {SHALLOW_FIX}"
-        )
-    } else {
-        anyhow!(
-            "the previous release's commit {what} is not in this clone: fetch it \
-             (`git fetch origin {sha}`), or pass --allow-shallow to go on with the commits that are here"
-        )
-    }
-}
-
-/// `sha (name)`, or the SHA alone when it was given as one.
-fn label(spec: &str, sha: &str) -> String {
-    if spec.eq_ignore_ascii_case(sha) {
-        sha.to_string()
-    } else {
-        format!("{sha} ({spec})")
     }
 }
