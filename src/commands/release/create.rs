@@ -549,7 +549,9 @@ fn plan(input: GitInput) -> Result<Plan> {
                 Err(e) => return Err(e.into()),
             },
         },
-        None => RangeStart::Nearest(git.previous_release(&target, &version, &input.tag_patterns)?),
+        None => {
+            RangeStart::Nearest(git.previous_release(&target, &version, &input.tag_patterns)?)
+        }
     };
     let choice = choose_range(&RangeFacts {
         target_short: short.to_string(),
