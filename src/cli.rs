@@ -655,24 +655,11 @@ pub enum AlertsCommand {
     Test(AlertsTestArgs),
 }
 
-/// Where obsctl.toml is (until the global `--config` lands, each alerts command takes it).
 #[derive(Debug, Args)]
-pub struct ConfigFileArg {
-    /// The config file (default: obsctl.toml at the repository root, else the working directory).
-    #[arg(long = "config", env = "OBSCTL_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct AlertsLintArgs {
-    #[command(flatten)]
-    pub file: ConfigFileArg,
-}
+pub struct AlertsLintArgs {}
 
 #[derive(Debug, Args)]
 pub struct AlertsPlanArgs {
-    #[command(flatten)]
-    pub file: ConfigFileArg,
     /// Exit 3 when changes are pending (0 in sync, 1 failure, 2 bad input).
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -683,8 +670,6 @@ pub struct AlertsPlanArgs {
 
 #[derive(Debug, Args)]
 pub struct AlertsApplyArgs {
-    #[command(flatten)]
-    pub file: ConfigFileArg,
     /// Delete managed monitors and alerts whose key left the file.
     #[arg(long)]
     pub prune: bool,
@@ -692,8 +677,6 @@ pub struct AlertsApplyArgs {
 
 #[derive(Debug, Args)]
 pub struct AlertsImportArgs {
-    #[command(flatten)]
-    pub file: ConfigFileArg,
     /// Import the monitors of this project (repeatable; default: the projects of obsctl.toml's services).
     #[arg(long = "project", value_name = "SLUG")]
     pub projects: Vec<String>,
@@ -704,8 +687,6 @@ pub struct AlertsImportArgs {
 
 #[derive(Debug, Args)]
 pub struct AlertsInitArgs {
-    #[command(flatten)]
-    pub file: ConfigFileArg,
     /// The service's name (its key in reports and on the status page).
     #[arg(long, value_name = "NAME")]
     pub service: String,
@@ -726,9 +707,6 @@ pub struct AlertsInitArgs {
 /// `obsctl alerts test KEY`: see docs/events-test.md.
 #[derive(Debug, Args)]
 pub struct AlertsTestArgs {
-    #[command(flatten)]
-    pub file: ConfigFileArg,
-
     /// The alert's key in obsctl.toml.
     pub key: String,
 

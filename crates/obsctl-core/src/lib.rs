@@ -8,6 +8,7 @@
 //!
 //! Modules:
 //! - [`config`]: `obsctl.toml`, the team's services, alerts and SLOs.
+//! - [`alerts`]: Sentry monitors and alerts as code (lint, compile, normalise, plan, import).
 //! - [`repository`]: repository identity as a path (GitHub, GitLab nested groups, Bitbucket, Azure DevOps).
 //! - [`series`]: release series — tag patterns, versions, the previous release.
 //! - [`text`]: the one set of text helpers (truncation, short SHAs, RFC 3339,
