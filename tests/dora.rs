@@ -3,6 +3,7 @@
 //! counts), shallow clones, output formats, bad input, and the GraphQL
 //! queries checked against GitHub's full public schema.
 mod common;
+mod support;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -785,180 +786,32 @@ async fn shallow_clone_is_reported_with_the_fix() {
 }
 
 // ---------------------------------------------------------------------------
-// The GraphQL queries against GitHub's full public schema.
-
-use graphql_parser::query as q;
-use graphql_parser::schema as s;
-
-/// Field name → (argument name → type, field type).
-type Fields = HashMap<String, (HashMap<String, String>, String)>;
-
-struct Schema {
-    /// type name → field name → (argument names → type, field type name)
-    fields: HashMap<String, Fields>,
-    inputs: HashMap<String, HashMap<String, String>>,
-    enums: HashMap<String, Vec<String>>,
-}
-
-fn named(t: &s::Type<'_, String>) -> String {
-    match t {
-        s::Type::NamedType(n) => n.clone(),
-        s::Type::ListType(t) | s::Type::NonNullType(t) => named(t),
-    }
-}
-
-fn load_schema() -> Schema {
-    let text =
-        std::fs::read_to_string(common::contracts_dir().join("github/graphql-schema.graphql"))
-            .unwrap();
-    let doc = s::parse_schema::<String>(&text).expect("the schema parses");
-    let mut schema = Schema {
-        fields: HashMap::new(),
-        inputs: HashMap::new(),
-        enums: HashMap::new(),
-    };
-    for def in doc.definitions {
-        let s::Definition::TypeDefinition(t) = def else {
-            continue;
-        };
-        let mut add_fields = |name: String, fields: Vec<s::Field<'_, String>>| {
-            let entry = schema.fields.entry(name).or_default();
-            for f in fields {
-                let args = f
-                    .arguments
-                    .iter()
-                    .map(|a| (a.name.clone(), named(&a.value_type)))
-                    .collect();
-                entry.insert(f.name.clone(), (args, named(&f.field_type)));
-            }
-        };
-        match t {
-            s::TypeDefinition::Object(o) => add_fields(o.name, o.fields),
-            s::TypeDefinition::Interface(i) => add_fields(i.name, i.fields),
-            s::TypeDefinition::InputObject(i) => {
-                schema.inputs.entry(i.name).or_default().extend(
-                    i.fields
-                        .iter()
-                        .map(|f| (f.name.clone(), named(&f.value_type))),
-                );
-            }
-            s::TypeDefinition::Enum(e) => {
-                schema
-                    .enums
-                    .insert(e.name, e.values.iter().map(|v| v.name.clone()).collect());
-            }
-            _ => {}
-        }
-    }
-    schema
-}
-
-fn check_value(
-    schema: &Schema,
-    ty: &str,
-    value: &q::Value<'_, String>,
-    at: &str,
-    errors: &mut Vec<String>,
-) {
-    match value {
-        q::Value::Object(obj) => match schema.inputs.get(ty) {
-            Some(fields) => {
-                for (k, v) in obj {
-                    match fields.get(k) {
-                        Some(t) => check_value(schema, t, v, &format!("{at}.{k}"), errors),
-                        None => errors.push(format!("{at}: input {ty} has no field {k}")),
-                    }
-                }
-            }
-            None => errors.push(format!("{at}: {ty} is not an input object")),
-        },
-        q::Value::Enum(e) if !schema.enums.get(ty).is_some_and(|vals| vals.contains(e)) => {
-            errors.push(format!("{at}: {e} is not a value of {ty}"));
-        }
-        _ => {}
-    }
-}
-
-fn check_selection(
-    schema: &Schema,
-    ty: &str,
-    set: &q::SelectionSet<'_, String>,
-    at: &str,
-    errors: &mut Vec<String>,
-) {
-    for sel in &set.items {
-        let q::Selection::Field(f) = sel else {
-            errors.push(format!("{at}: fragments are not used"));
-            continue;
-        };
-        let here = format!("{at}.{}", f.name);
-        let Some((args, field_ty)) = schema.fields.get(ty).and_then(|fs| fs.get(&f.name)) else {
-            errors.push(format!("{here}: {ty} has no field {}", f.name));
-            continue;
-        };
-        for (name, value) in &f.arguments {
-            match args.get(name) {
-                Some(arg_ty) => {
-                    check_value(schema, arg_ty, value, &format!("{here}({name})"), errors)
-                }
-                None => errors.push(format!("{here}: no argument {name}")),
-            }
-        }
-        if !f.selection_set.items.is_empty() {
-            check_selection(schema, field_ty, &f.selection_set, &here, errors);
-        } else if schema.fields.contains_key(field_ty) {
-            errors.push(format!("{here}: {field_ty} needs a selection"));
-        }
-    }
-}
-
-fn validate(schema: &Schema, query: &str) -> Vec<String> {
-    let doc = q::parse_query::<String>(query).expect("the query parses");
-    let mut errors = Vec::new();
-    for def in &doc.definitions {
-        let q::Definition::Operation(q::OperationDefinition::Query(op)) = def else {
-            errors.push("only named queries".into());
-            continue;
-        };
-        for v in &op.variable_definitions {
-            let t = match &v.var_type {
-                q::Type::NamedType(n) => n.clone(),
-                q::Type::ListType(t) | q::Type::NonNullType(t) => match t.as_ref() {
-                    q::Type::NamedType(n) => n.clone(),
-                    q::Type::ListType(t) | q::Type::NonNullType(t) => {
-                        format!("{t}").trim_matches(['[', ']', '!']).to_string()
-                    }
-                },
-            };
-            let scalar = ["String", "Int", "Boolean", "ID", "Float"].contains(&t.as_str());
-            if !scalar
-                && !schema.inputs.contains_key(&t)
-                && !schema.enums.contains_key(&t)
-                && t != "DateTime"
-            {
-                errors.push(format!("${}: unknown type {t}", v.name));
-            }
-        }
-        check_selection(schema, "Query", &op.selection_set, "Query", &mut errors);
-    }
-    errors
-}
+// The GraphQL queries against GitHub's full public schema (the validator is
+// the GitHub fake's: tests/support/github/graphql.rs).
 
 #[test]
 fn graphql_queries_match_githubs_schema() {
-    let schema = load_schema();
+    use support::github::graphql::{schema, validate};
+    let Some(schema) = schema() else {
+        return; // no contracts: said once by support::contract
+    };
     for query in [DEPLOYMENTS_QUERY, INCIDENTS_QUERY] {
-        let errors = validate(&schema, query);
+        let errors = validate(schema, query, None);
         assert!(errors.is_empty(), "{}", errors.join("\n"));
     }
     // The validator can fail.
     let bad = DEPLOYMENTS_QUERY
         .replace("commitOid", "commitSha")
         .replace("CREATED_AT", "UPDATED_AT");
-    let errors = validate(&schema, &bad);
+    let errors = validate(schema, &bad, None);
     assert_eq!(errors.len(), 2, "{errors:?}");
     let bad = INCIDENTS_QUERY.replace("filterBy: {since: $since}", "filterBy: {after: $since}");
-    assert_eq!(validate(&schema, &bad).len(), 1);
+    assert_eq!(validate(schema, &bad, None).len(), 1);
+    // A required variable that is not sent.
+    let vars = json!({"owner": "acme", "environments": ["production"]});
+    let errors = validate(schema, DEPLOYMENTS_QUERY, Some(&vars));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("$name"), "{errors:?}");
 }
 
 #[test]
