@@ -148,7 +148,7 @@ fn slack_error(code: &str) -> ResponseTemplate {
 }
 
 /// The channel id for what was sent, or Slack's error.
-fn channel_id(r: &Records, channel: &str) -> Result<String, ResponseTemplate> {
+fn channel_id(r: &Records, channel: &str) -> Result<String, &'static str> {
     let name = channel.trim_start_matches('#');
     if let Some(id) = r.channels.get(name) {
         return Ok(id.clone());
@@ -157,7 +157,7 @@ fn channel_id(r: &Records, channel: &str) -> Result<String, ResponseTemplate> {
         return Ok(channel.to_string());
     }
     if r.not_member.iter().any(|n| n == name) {
-        return Err(slack_error("not_in_channel"));
+        return Err("not_in_channel");
     }
     if r.open && !channel.is_empty() {
         return Ok(if channel.starts_with('#') {
@@ -166,13 +166,13 @@ fn channel_id(r: &Records, channel: &str) -> Result<String, ResponseTemplate> {
             channel.to_string()
         });
     }
-    Err(slack_error("channel_not_found"))
+    Err("channel_not_found")
 }
 
 fn post_message(s: &mut State, c: &Call) -> ResponseTemplate {
     let id = match channel_id(&s.slack, c.body["channel"].as_str().unwrap_or("")) {
         Ok(id) => id,
-        Err(e) => return e,
+        Err(e) => return slack_error(e),
     };
     let ts = format!("1700000000.{:06}", s.id());
     let mut m = c.body.clone();
