@@ -10,7 +10,7 @@
 use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
 
-use super::{Call, DISCORD_ID, Route, State, json_reply, now};
+use super::{Call, DISCORD_ID, Route, State, contract, json_reply, now};
 
 /// What the Discord fake keeps.
 #[derive(Default)]
@@ -19,6 +19,9 @@ pub struct Records {
     pub posts: Vec<Value>,
     /// Accepted edit bodies, in order, with the edited message's id in `_id`.
     pub edits: Vec<Value>,
+    /// Every accepted call in order: the body with `_method` (`POST`,
+    /// `PATCH`) and the message's `_id`.
+    pub accepted: Vec<Value>,
     /// The webhook was deleted: every call is `404 10015`.
     pub deleted: bool,
 }
@@ -31,19 +34,30 @@ pub fn routes() -> Vec<Route> {
             "/api/webhooks/{id}/{token}",
             execute,
         )
-        .contract("discord/execute-webhook.json", "request")
-        .contract_root("discord/webhook-message.json")
-        .check(|_, c| message_problems(&c.body)),
+        .check(|_, c| problems(&c.body, false)),
         Route::new(
             "discord.edit",
             "PATCH",
             "/api/webhooks/{id}/{token}/messages/{message_id}",
             edit,
         )
-        .contract("discord/update-webhook-message.json", "request")
-        .contract_root("discord/webhook-message.json")
-        .check(|_, c| message_problems(&c.body)),
+        .check(|_, c| problems(&c.body, true)),
     ]
+}
+
+/// Everything Discord rejects in an execute (`edit: false`) or edit body:
+/// the request schema, the strict message subset and [`message_problems`].
+/// Also for tests that check payloads without sending them.
+pub fn problems(body: &Value, edit: bool) -> Vec<String> {
+    let file = if edit {
+        "discord/update-webhook-message.json"
+    } else {
+        "discord/execute-webhook.json"
+    };
+    let mut errs = contract::errors(file, Some("request"), body);
+    errs.extend(contract::errors("discord/webhook-message.json", None, body));
+    errs.extend(message_problems(body));
+    errs
 }
 
 /// Discord's checks beyond the schemas: the 6000-character embed total and
@@ -107,6 +121,10 @@ fn execute(s: &mut State, c: &Call) -> ResponseTemplate {
     let mut m = c.body.clone();
     m["id"] = json!(id);
     s.discord.posts.push(m);
+    let mut a = c.body.clone();
+    a["_method"] = json!("POST");
+    a["_id"] = json!(id);
+    s.discord.accepted.push(a);
     if c.query("wait") != Some("true") {
         return ResponseTemplate::new(204);
     }
@@ -126,6 +144,8 @@ fn edit(s: &mut State, c: &Call) -> ResponseTemplate {
     }
     let mut e = c.body.clone();
     e["_id"] = json!(id);
-    s.discord.edits.push(e);
+    s.discord.edits.push(e.clone());
+    e["_method"] = json!("PATCH");
+    s.discord.accepted.push(e);
     json_reply(200, message(&id, &c.body))
 }

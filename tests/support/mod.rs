@@ -342,9 +342,11 @@ fn warm_up() {
             }
         }
         contract::errors("slack/block-kit-message.json", None, &Value::Null);
-        for file in ["slack/chat.postMessage.json", "slack/chat.update.json"] {
-            contract::errors(file, Some("request"), &Value::Null);
-        }
+        slack::web_api_problems(&Value::Null, "chat.postMessage");
+        slack::web_api_problems(&Value::Null, "chat.update");
+        slack::webhook_problems(&Value::Null);
+        discord::problems(&Value::Null, false);
+        discord::problems(&Value::Null, true);
     });
 }
 
@@ -411,6 +413,11 @@ impl State {
             .iter()
             .filter(|s| s.method == method && at.matches(s))
             .count()
+    }
+
+    /// How many requests went to `api` (refused ones included).
+    pub fn count_api(&self, api: Api) -> usize {
+        self.seen.iter().filter(|s| s.api == api).count()
     }
 
     /// The requests that matched `at`.

@@ -30,6 +30,11 @@ pub struct Records {
     /// Accepted `chat.postMessage` bodies, as updated since, with the
     /// channel id in `channel` and the message's `ts`.
     pub posts: Vec<Value>,
+    /// Every accepted Web API call in order: the body with `_method`
+    /// (`chat.postMessage` / `chat.update`), `_channel` (the id) and `_ts`.
+    pub accepted: Vec<Value>,
+    /// Message timestamps handed out so far (`1700000000.000001`, ...).
+    pub seq: u64,
     /// Accepted `chat.update` bodies, in order.
     pub updates: Vec<Value>,
     /// Messages posted before the test (by another process): see [`Records::seed_post`].
@@ -48,6 +53,8 @@ impl Default for Records {
             not_member: vec![],
             posts: vec![],
             updates: vec![],
+            accepted: vec![],
+            seq: 0,
             earlier: vec![],
             hook_posts: vec![],
             revoked: vec![],
@@ -70,6 +77,13 @@ impl Records {
     pub fn seed_post(&mut self, channel_id: &str, ts: &str, text: &str) {
         self.earlier
             .push(json!({"channel": channel_id, "ts": ts, "text": text}));
+        // Later posts get later timestamps.
+        let n = ts
+            .rsplit('.')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        self.seq = self.seq.max(n);
     }
 }
 
@@ -81,25 +95,38 @@ pub fn routes() -> Vec<Route> {
             "/api/chat.postMessage",
             post_message,
         )
-        .check(|_, c| web_api_form(c, "slack/chat.postMessage.json"))
-        .check(|_, c| message_problems(&c.body)),
+        .check(|_, c| web_api_problems(&c.body, "chat.postMessage")),
         Route::new("slack.update", "POST", "/api/chat.update", update)
-            .check(|_, c| web_api_form(c, "slack/chat.update.json"))
-            .check(|_, c| message_problems(&c.body)),
+            .check(|_, c| web_api_problems(&c.body, "chat.update")),
         Route::new("slack.webhook", "POST", "/services/{*hook}", webhook)
-            .contract_root("slack/incoming-webhook.json")
-            .check(|_, c| message_problems(&c.body)),
+            .check(|_, c| webhook_problems(&c.body)),
         Route::new("slack.webhook", "POST", "/hooks/{*hook}", webhook)
-            .contract_root("slack/incoming-webhook.json")
-            .check(|_, c| message_problems(&c.body)),
+            .check(|_, c| webhook_problems(&c.body)),
     ]
+}
+
+/// Everything Slack rejects in a Web API call of `method`
+/// (`chat.postMessage`, `chat.update`): its arguments as the spec declares
+/// them, and the message ([`message_problems`]). Also for tests that check
+/// payloads without sending them.
+pub fn web_api_problems(body: &Value, method: &str) -> Vec<String> {
+    let mut errs = web_api_form(body, &format!("slack/{method}.json"));
+    errs.extend(message_problems(body));
+    errs
+}
+
+/// Everything Slack rejects in an incoming-webhook payload.
+pub fn webhook_problems(body: &Value) -> Vec<String> {
+    let mut errs = contract::errors("slack/incoming-webhook.json", None, body);
+    errs.extend(message_problems(body));
+    errs
 }
 
 /// The Web API spec declares form arguments, where `blocks` and
 /// `attachments` are JSON-encoded strings; over JSON they travel as arrays.
 /// Check the body as declared, those two encoded as the spec expects.
-fn web_api_form(c: &Call, file: &str) -> Vec<String> {
-    let mut args = c.body.clone();
+fn web_api_form(body: &Value, file: &str) -> Vec<String> {
+    let mut args = body.clone();
     for k in ["blocks", "attachments"] {
         if let Some(v) = args.get(k).filter(|v| !v.is_string()).cloned() {
             args[k] = Value::String(v.to_string());
@@ -174,11 +201,17 @@ fn post_message(s: &mut State, c: &Call) -> ResponseTemplate {
         Ok(id) => id,
         Err(e) => return slack_error(e),
     };
-    let ts = format!("1700000000.{:06}", s.id());
+    s.slack.seq += 1;
+    let ts = format!("1700000000.{:06}", s.slack.seq);
     let mut m = c.body.clone();
     m["channel"] = json!(id);
     m["ts"] = json!(ts);
     s.slack.posts.push(m);
+    let mut a = c.body.clone();
+    a["_method"] = json!("chat.postMessage");
+    a["_channel"] = json!(id);
+    a["_ts"] = json!(ts);
+    s.slack.accepted.push(a);
     json_reply(
         200,
         json!({
@@ -210,6 +243,11 @@ fn update(s: &mut State, c: &Call) -> ResponseTemplate {
         m[k] = v.clone();
     }
     s.slack.updates.push(c.body.clone());
+    let mut a = c.body.clone();
+    a["_method"] = json!("chat.update");
+    a["_channel"] = json!(channel);
+    a["_ts"] = ts.clone();
+    s.slack.accepted.push(a);
     json_reply(
         200,
         json!({"ok": true, "channel": channel, "ts": ts, "text": c.body["text"]}),
