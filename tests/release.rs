@@ -163,9 +163,16 @@ impl Fakes {
 }
 
 fn example(file: &str, code: &str, name: &str) -> Value {
-    contract(file).map_or(json!({}), |c| {
-        c["x-operation"]["responses"][code]["examples"][name].clone()
-    })
+    match contract(file) {
+        Some(c) => c["x-operation"]["responses"][code]["examples"][name].clone(),
+        // No contracts (a fresh clone): GitHub's documented example where a
+        // test needs its content, else null (callers fill in what they use).
+        None if file == "github/generate-release-notes.json" => json!({
+            "name": "Release v1.0.0 is now available!",
+            "body": "##Changes in Release v1.0.0 ... ##Contributors @monalisa"
+        }),
+        None => Value::Null,
+    }
 }
 
 /// Sentry's release as its API returns it (the contract's example).
