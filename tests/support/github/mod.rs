@@ -219,9 +219,15 @@ fn generate_notes(_: &mut State, c: &Call) -> ResponseTemplate {
     if let Some(r) = other_repo(c) {
         return r;
     }
+    // The shape of GitHub's documented example.
+    let tag = c.body["tag_name"].as_str().unwrap_or("");
+    let previous = c.body["previous_tag_name"].as_str().unwrap_or(tag);
     json_reply(
         200,
-        json!({"name": c.body["tag_name"], "body": "## What's Changed"}),
+        json!({
+            "name": format!("Release {tag} is now available!"),
+            "body": format!("##Changes in Release {previous} ... ##Contributors @monalisa"),
+        }),
     )
 }
 
