@@ -9,8 +9,6 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use common::{GitRepo, obsctl};
 use obsctl::providers::github::dora::{DEPLOYMENTS_QUERY, INCIDENTS_QUERY};
@@ -452,42 +450,36 @@ fn bad_input_exits_2() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-/// A GraphQL fake answering from fixed lists, 100 per page, cursors are
-/// offsets; it checks every request against the queries obsctl defines.
-struct Fake {
-    deployments: Vec<Value>,
-    issues: Vec<Value>,
+/// The GitHub fake of `tests/support/` with these GraphQL nodes (newest
+/// first): 100 a page, cursors are offsets; every query is checked against
+/// GitHub's schema on receipt.
+async fn github_fake(deployments: Vec<Value>, issues: Vec<Value>) -> support::Fake {
+    let fake = support::Fake::start().await;
+    {
+        let mut s = fake.state();
+        s.github.gql_deployments = deployments;
+        s.github.gql_issues = issues;
+    }
+    fake
 }
 
-impl Respond for Fake {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&req.body).expect("JSON body");
-        let query = body["query"].as_str().expect("query");
-        let vars = &body["variables"];
+/// Every GraphQL request was one of obsctl's two queries, with the
+/// variables `dora report` must send.
+fn assert_queries(fake: &support::Fake) {
+    for r in fake.state().seen.iter() {
+        assert_eq!(r.path, "/graphql");
+        let query = r.body["query"].as_str().expect("query");
+        let vars = &r.body["variables"];
         assert_eq!(vars["owner"], "acme");
         assert_eq!(vars["name"], "web");
-        let (list, field) = if query == DEPLOYMENTS_QUERY {
+        if query == DEPLOYMENTS_QUERY {
             assert_eq!(vars["environments"], json!(["production"]));
-            (&self.deployments, "deployments")
         } else if query == INCIDENTS_QUERY {
             assert_eq!(vars["labels"], json!(["incident"]));
             assert!(vars["since"].is_string());
-            (&self.issues, "issues")
         } else {
             panic!("unexpected query {query}");
-        };
-        let after: usize = vars["after"]
-            .as_str()
-            .map(|c| c.parse().unwrap())
-            .unwrap_or(0);
-        let page: Vec<Value> = list.iter().skip(after).take(100).cloned().collect();
-        let end = after + page.len();
-        ResponseTemplate::new(200).set_body_json(json!({
-            "data": {"repository": {field: {
-                "pageInfo": {"hasNextPage": end < list.len(), "endCursor": end.to_string()},
-                "nodes": page,
-            }}}
-        }))
+        }
     }
 }
 
@@ -505,23 +497,10 @@ fn deployment_node(n: u64, sha: &str, created: i64, statuses: &[(&str, i64)]) ->
     })
 }
 
-async fn github_fake(fake: Fake) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/graphql"))
-        .respond_with(fake)
-        .mount(&server)
-        .await;
-    server
-}
-
-fn github_env(server: &MockServer) -> Vec<(&'static str, String)> {
-    vec![
-        ("GITHUB_TOKEN", "ghs_test".into()),
-        ("GITHUB_REPOSITORY", "acme/web".into()),
-        ("GITHUB_API_URL", server.uri()),
-        ("OBSCTL_RETRY_BUDGET", "2".into()),
-    ]
+fn github_env(fake: &support::Fake) -> Vec<(&'static str, String)> {
+    let mut env = fake.github_env();
+    env.push(("OBSCTL_RETRY_BUDGET", "2".into()));
+    env
 }
 
 async fn run_async(
@@ -595,11 +574,7 @@ async fn github_source_pages_deployments_and_incidents() {
         issues.push(json!({"number": i + 1, "createdAt": iso(at), "closedAt": iso(at + 600)}));
     }
     issues.sort_by(|a, b| b["createdAt"].as_str().cmp(&a["createdAt"].as_str()));
-    let server = github_fake(Fake {
-        deployments: nodes,
-        issues,
-    })
-    .await;
+    let server = github_fake(nodes, issues).await;
 
     let args: Vec<String> = [
         "-C",
@@ -620,7 +595,7 @@ async fn github_source_pages_deployments_and_incidents() {
     .collect();
     let (code, v, stderr) = run_async(args, github_env(&server)).await;
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(!stderr.contains("ghs_test"));
+    assert!(!stderr.contains(support::GH_TOKEN));
     assert_eq!(v["source"], "github");
     assert_eq!(v["repository"], "acme/web");
     assert_eq!(v["deployment_frequency"]["deployments"], in_window_success);
@@ -641,18 +616,17 @@ async fn github_source_pages_deployments_and_incidents() {
     );
 
     // ⌈250 ÷ 100⌉ deployment pages + 2 incident pages.
-    let requests = server.received_requests().await.unwrap();
-    let count = |q: &str| {
-        requests
-            .iter()
-            .filter(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["query"] == q)
-            .count()
-    };
+    assert_queries(&server);
+    let requests = server.state().seen.clone();
+    let count = |q: &str| requests.iter().filter(|r| r.body["query"] == q).count();
     assert_eq!(count(DEPLOYMENTS_QUERY), 3);
     assert_eq!(count(INCIDENTS_QUERY), 2);
     assert_eq!(requests.len(), 5);
     for r in &requests {
-        assert_eq!(r.headers.get("authorization").unwrap(), "Bearer ghs_test");
+        assert_eq!(
+            r.auth.as_deref(),
+            Some(format!("Bearer {}", support::GH_TOKEN).as_str())
+        );
     }
 }
 
@@ -681,11 +655,7 @@ async fn shallow_clone_is_reported_with_the_fix() {
         deploy(2, &c[2], T0 + 2 * 86_400),
         deploy(1, &c[0], T0 + 86_400),
     ];
-    let server = github_fake(Fake {
-        deployments: nodes,
-        issues: vec![],
-    })
-    .await;
+    let server = github_fake(nodes, vec![]).await;
     let args: Vec<String> = [
         "-C",
         clone.to_str().unwrap(),
@@ -741,6 +711,7 @@ async fn shallow_clone_is_reported_with_the_fix() {
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(v["lead_time"]["changes"], 5);
     assert_eq!(v["diagnostics"].get("shallow_clone"), None);
+    assert_queries(&server);
 
     // A full clone where the only earlier deployment's commit is gone (a
     // deleted branch): nothing bounds the next one, so its changes are
@@ -750,11 +721,7 @@ async fn shallow_clone_is_reported_with_the_fix() {
         deploy(2, &c[2], T0 + 2 * 86_400),
         deploy(1, "0123456789abcdef0123456789abcdef01234567", T0 + 86_400),
     ];
-    let server = github_fake(Fake {
-        deployments: nodes,
-        issues: vec![],
-    })
-    .await;
+    let server = github_fake(nodes, vec![]).await;
     let args: Vec<String> = [
         "-C",
         repo.path().to_str().unwrap(),
@@ -783,6 +750,7 @@ async fn shallow_clone_is_reported_with_the_fix() {
     // c4..c6 after c3.
     assert_eq!(v["deployments"][2]["changes"], 3);
     assert_eq!(v["lead_time"]["changes"], 3);
+    assert_queries(&server);
 }
 
 // ---------------------------------------------------------------------------
@@ -855,19 +823,15 @@ async fn auto_source_and_dry_run() {
     assert_eq!(v["deployment_frequency"]["deployments"], 3);
 
     // Token and repository: auto is GitHub; --dry-run sends nothing.
-    let server = github_fake(Fake {
-        deployments: vec![],
-        issues: vec![],
-    })
-    .await;
+    let server = github_fake(vec![], vec![]).await;
     let mut dry = args.clone();
     dry.insert(0, "--dry-run".into());
     let (code, v, stderr) = run_async(dry, github_env(&server)).await;
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(v["source"], "github");
     assert!(stderr.contains("dry run"), "{stderr}");
-    assert!(!stderr.contains("ghs_test"), "{stderr}");
-    assert!(server.received_requests().await.unwrap().is_empty());
+    assert!(!stderr.contains(support::GH_TOKEN), "{stderr}");
+    assert!(server.state().seen.is_empty());
 
     let (code, v, stderr) = run_async(args, github_env(&server)).await;
     assert_eq!(code, Some(0), "{stderr}");
@@ -875,7 +839,8 @@ async fn auto_source_and_dry_run() {
     assert_eq!(v["deployment_frequency"]["deployments"], 0);
     assert_eq!(v["deployment_frequency"]["per_day"], Value::Null);
     assert_eq!(v["diagnostics"]["no_deployments_found"], 1);
-    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    assert_eq!(server.state().seen.len(), 2);
+    assert_queries(&server);
 }
 
 #[test]
@@ -946,14 +911,11 @@ fn git_rollback_redeploy_and_merges() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn github_errors_name_the_fix() {
     let (repo, _) = tagged_repo();
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/graphql"))
-        .respond_with(
-            ResponseTemplate::new(401).set_body_json(json!({"message": "Bad credentials"})),
-        )
-        .mount(&server)
-        .await;
+    let server = github_fake(vec![], vec![]).await;
+    server.rules(vec![support::always(
+        support::At::Route("github.graphql"),
+        support::Act::status(401, json!({"message": "Bad credentials"})),
+    )]);
     let args: Vec<String> = [
         "-C",
         repo.path().to_str().unwrap(),
@@ -971,18 +933,20 @@ async fn github_errors_name_the_fix() {
         stderr.contains("GitHub") && stderr.contains("GITHUB_TOKEN is invalid"),
         "{stderr}"
     );
-    assert!(!stderr.contains("ghs_test"), "{stderr}");
+    assert!(!stderr.contains(support::GH_TOKEN), "{stderr}");
 
     // A repository the token cannot see: GraphQL answers 200 with null.
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/graphql"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "data": {"repository": null},
-            "errors": [{"type": "NOT_FOUND", "message": "Could not resolve to a Repository with the name 'acme/web'."}]
-        })))
-        .mount(&server)
-        .await;
+    let server = github_fake(vec![], vec![]).await;
+    server.rules(vec![support::always(
+        support::At::Route("github.graphql"),
+        support::Act::status(
+            200,
+            json!({
+                "data": {"repository": null},
+                "errors": [{"type": "NOT_FOUND", "message": "Could not resolve to a Repository with the name 'acme/web'."}]
+            }),
+        ),
+    )]);
     let (code, _, stderr) = run_async(args, github_env(&server)).await;
     assert_eq!(code, Some(1), "{stderr}");
     assert!(
@@ -995,24 +959,9 @@ async fn github_errors_name_the_fix() {
 /// delayed, the run takes about one delay, not two.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deployments_and_incidents_are_fetched_concurrently() {
-    struct Slow(Fake);
-    impl Respond for Slow {
-        fn respond(&self, req: &Request) -> ResponseTemplate {
-            self.0
-                .respond(req)
-                .set_delay(std::time::Duration::from_millis(1500))
-        }
-    }
     let (repo, _) = tagged_repo();
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/graphql"))
-        .respond_with(Slow(Fake {
-            deployments: vec![],
-            issues: vec![],
-        }))
-        .mount(&server)
-        .await;
+    let server = github_fake(vec![], vec![]).await;
+    server.state().delay = Some(std::time::Duration::from_millis(1500));
     let args: Vec<String> = [
         "-C",
         repo.path().to_str().unwrap(),
@@ -1030,7 +979,8 @@ async fn deployments_and_incidents_are_fetched_concurrently() {
     let (code, _, stderr) = run_async(args, github_env(&server)).await;
     let took = started.elapsed();
     assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    assert_eq!(server.state().seen.len(), 2);
+    assert_queries(&server);
     assert!(
         took < std::time::Duration::from_millis(2900),
         "took {took:?}: the two queries ran one after the other"
