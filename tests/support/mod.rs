@@ -298,7 +298,8 @@ impl Route {
         self
     }
 
-    fn matches(&self, method: &str, path: &str) -> Option<HashMap<String, String>> {
+    /// The path parameters, when `method` and `path` match this route.
+    pub fn matches(&self, method: &str, path: &str) -> Option<HashMap<String, String>> {
         if self.method != method {
             return None;
         }
@@ -670,18 +671,24 @@ impl Fake {
     }
 }
 
-impl Drop for Fake {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            return;
-        }
-        let v = std::mem::take(&mut self.state().violations);
+impl Fake {
+    /// Panics listing every contract violation so far (what `drop` does).
+    pub fn assert_no_violations(&self) {
+        let v = self.take_violations();
         assert!(
             v.is_empty(),
             "obsctl sent {} request(s) that break the contracts:\n{}",
             v.len(),
             v.join("\n")
         );
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.assert_no_violations();
+        }
     }
 }
 
