@@ -102,11 +102,12 @@ async fn records_auth_faults_and_unknown_endpoints() {
     assert_eq!(post(gh.clone(), GH_TOKEN, deployment.clone()).await.0, 500);
     fake.rules(vec![]);
     assert_eq!(post(gh, GH_TOKEN, deployment).await.0, 201);
-    let s = fake.state();
-    assert_eq!(s.github.deployments.len(), 1);
-    assert_eq!(s.count("POST", At::Route("sentry.create_release")), 6);
-    assert_eq!(s.count_api(Api::GitHub), 2);
-    drop(s);
+    {
+        let s = fake.state();
+        assert_eq!(s.github.deployments.len(), 1);
+        assert_eq!(s.count("POST", At::Route("sentry.create_release")), 6);
+        assert_eq!(s.count_api(Api::GitHub), 2);
+    }
     // An unknown endpoint: 404, listed.
     let (status, _) = post(
         format!("{}/repos/acme/web/nope", fake.uri()),
