@@ -16,7 +16,10 @@ fn r2(v: f64) -> f64 {
 
 #[test]
 fn the_contract_example_scores_as_published() {
-    let c = common::contract("dora/quickcheck-2025.json");
+    // Without the contracts (a fresh clone) the check is skipped with one notice.
+    let Some(c) = common::contract("dora/quickcheck-2025.json") else {
+        return;
+    };
     let ex = &c["x-examples"]["elite-ish"]["value"];
     let inputs = &ex["inputs"];
     let s = |k: &str| ex["scores"][k].as_f64().unwrap();
@@ -76,7 +79,10 @@ fn the_contract_example_scores_as_published() {
 
 #[test]
 fn compiled_benchmarks_match_the_contract() {
-    let c = common::contract("dora/quickcheck-2025.json");
+    // Without the contracts (a fresh clone) the check is skipped with one notice.
+    let Some(c) = common::contract("dora/quickcheck-2025.json") else {
+        return;
+    };
     let b = &c["x-benchmarks-2025"];
     for (group, table) in [
         ("industry", INDUSTRIES),
