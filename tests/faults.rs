@@ -546,10 +546,7 @@ async fn retries_and_uncertain_creates_are_reported() {
 
 /// A rule for the next `n` matching requests.
 fn times(at: At, n: usize, act: Act) -> Rule {
-    Rule {
-        times: n,
-        ..once(at, act)
-    }
+    once(at, act).times(n)
 }
 
 /// Issue 11: one create-once mechanism for every create — look up, then
@@ -562,20 +559,20 @@ async fn creates_that_fail_repeatedly_are_looked_up_and_retried() {
             Cmd::DeployStart,
             Dest::None,
             vec![times(
-                At::GhCreateDeployment,
+                At::Route("github.create_deployment"),
                 2,
                 gh_error(502, "Bad Gateway"),
             )],
         )
         .records("deployment", 1)
         .records("status", 1)
-        .requests("POST", At::GhCreateDeployment, 3),
+        .requests("POST", At::Route("github.create_deployment"), 3),
         case(
             "deploy start: GitHub 502 three times on create",
             Cmd::DeployStart,
             Dest::None,
             vec![times(
-                At::GhCreateDeployment,
+                At::Route("github.create_deployment"),
                 3,
                 gh_error(502, "Bad Gateway"),
             )],
@@ -584,37 +581,37 @@ async fn creates_that_fail_repeatedly_are_looked_up_and_retried() {
         .arg("--retry-budget")
         .arg("10")
         .records("deployment", 1)
-        .requests("POST", At::GhCreateDeployment, 4),
+        .requests("POST", At::Route("github.create_deployment"), 4),
         case(
             "deploy start: answer lost (not recorded), then 502",
             Cmd::DeployStart,
             Dest::None,
             vec![
-                once(At::GhCreateDeployment, Act::Hang),
-                once(At::GhCreateDeployment, gh_error(502, "Bad Gateway")),
+                once(At::Route("github.create_deployment"), Act::Hang),
+                once(At::Route("github.create_deployment"), gh_error(502, "Bad Gateway")),
             ],
         )
         .arg("--retry-budget")
         .arg("10")
         .records("deployment", 1)
-        .requests("POST", At::GhCreateDeployment, 3),
+        .requests("POST", At::Route("github.create_deployment"), 3),
         case(
             "deploy start: 502, the look-up fails once, then it is created",
             Cmd::DeployStart,
             Dest::None,
             vec![
-                once(At::GhCreateDeployment, gh_error(502, "Bad Gateway")),
+                once(At::Route("github.create_deployment"), gh_error(502, "Bad Gateway")),
                 // The next GitHub request (the first rule took the POST) is the look-up.
-                once(At::GhAny, gh_error(500, "Server Error")),
+                once(At::Api(Api::GitHub), gh_error(500, "Server Error")),
             ],
         )
         .records("deployment", 1)
-        .requests("POST", At::GhCreateDeployment, 2),
+        .requests("POST", At::Route("github.create_deployment"), 2),
         case(
             "deploy start: 502 until the budget is spent",
             Cmd::DeployStart,
             Dest::None,
-            vec![always(At::GhCreateDeployment, gh_error(502, "Bad Gateway"))],
+            vec![always(At::Route("github.create_deployment"), gh_error(502, "Bad Gateway"))],
         )
         .exit(1)
         .says("it was not recorded")
@@ -624,16 +621,16 @@ async fn creates_that_fail_repeatedly_are_looked_up_and_retried() {
             "release: GitHub release 502 twice",
             Cmd::Release,
             Dest::None,
-            vec![times(At::GhCreateRelease, 2, gh_error(502, "Bad Gateway"))],
+            vec![times(At::Route("github.create_release"), 2, gh_error(502, "Bad Gateway"))],
         )
         .records("github release", 1)
-        .requests("POST", At::GhCreateRelease, 3),
+        .requests("POST", At::Route("github.create_release"), 3),
         case(
             "deploy finish: Sentry deploy 502 twice",
             Cmd::DeployFinish,
             Dest::None,
             vec![times(
-                At::SentryCreateDeploy,
+                At::Route("sentry.create_deploy"),
                 2,
                 sentry_error(502, "Bad Gateway"),
             )],
