@@ -57,6 +57,9 @@ pub enum Command {
     #[command(subcommand)]
     Incident(IncidentCommand),
 
+    /// Performance trends, user impact and DORA for every [[service]] of obsctl.toml, in one dashboard.
+    Report(ReportArgs),
+
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         #[arg(value_enum)]
@@ -560,6 +563,43 @@ pub struct DoraReportArgs {
     pub devlake_compat: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Start of the window: `30d`, `12w`, YYYY-MM-DD or RFC 3339 (default 30 days before --until).
+    #[arg(long, value_name = "30d|YYYY-MM-DD")]
+    pub since: Option<String>,
+
+    /// End of the window, exclusive: YYYY-MM-DD (midnight UTC) or RFC 3339 (default now).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub until: Option<String>,
+
+    /// Only this [[service]] (repeatable; default: every service in obsctl.toml).
+    #[arg(long = "service", value_name = "NAME")]
+    pub services: Vec<String>,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Where DORA deployments come from (as `dora report --source`).
+    #[arg(long, value_enum, default_value_t = DoraSource::Auto)]
+    pub dora_source: DoraSource,
+
+    /// Tags that are deployments (git source): a glob, repeatable; `!GLOB` excludes.
+    #[arg(long = "tag-pattern", value_name = "GLOB", default_value = "v*")]
+    pub tag_patterns: Vec<String>,
+
+    /// Label of incident issues (GitHub source).
+    #[arg(long, value_name = "LABEL", default_value = "incident")]
+    pub incident_label: String,
+
+    /// The DORA 2025 benchmark the Quick Check scores are compared with:
+    /// an industry (`all`, `technology`, `financial_services`, ...) or an
+    /// organisation size (`fewer_than_100`, `more_than_9999`, ...).
+    #[arg(long, value_name = "KEY", default_value = "all")]
+    pub benchmark: String,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum EventsCommand {
     /// Send a test error event (or a spike) to Sentry and wait until it is visible.
@@ -615,24 +655,11 @@ pub enum AlertsCommand {
     Test(AlertsTestArgs),
 }
 
-/// Where obsctl.toml is (until the global `--config` lands, each alerts command takes it).
 #[derive(Debug, Args)]
-pub struct ConfigFileArg {
-    /// The config file (default: obsctl.toml at the repository root, else the working directory).
-    #[arg(long = "config", env = "OBSCTL_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct AlertsLintArgs {
-    #[command(flatten)]
-    pub file: ConfigFileArg,
-}
+pub struct AlertsLintArgs {}
 
 #[derive(Debug, Args)]
 pub struct AlertsPlanArgs {
-    #[command(flatten)]
-    pub file: ConfigFileArg,
     /// Exit 3 when changes are pending (0 in sync, 1 failure, 2 bad input).
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -643,8 +670,6 @@ pub struct AlertsPlanArgs {
 
 #[derive(Debug, Args)]
 pub struct AlertsApplyArgs {
-    #[command(flatten)]
-    pub file: ConfigFileArg,
     /// Delete managed monitors and alerts whose key left the file.
     #[arg(long)]
     pub prune: bool,
@@ -652,8 +677,6 @@ pub struct AlertsApplyArgs {
 
 #[derive(Debug, Args)]
 pub struct AlertsImportArgs {
-    #[command(flatten)]
-    pub file: ConfigFileArg,
     /// Import the monitors of this project (repeatable; default: the projects of obsctl.toml's services).
     #[arg(long = "project", value_name = "SLUG")]
     pub projects: Vec<String>,
@@ -664,8 +687,6 @@ pub struct AlertsImportArgs {
 
 #[derive(Debug, Args)]
 pub struct AlertsInitArgs {
-    #[command(flatten)]
-    pub file: ConfigFileArg,
     /// The service's name (its key in reports and on the status page).
     #[arg(long, value_name = "NAME")]
     pub service: String,
@@ -686,9 +707,6 @@ pub struct AlertsInitArgs {
 /// `obsctl alerts test KEY`: see docs/events-test.md.
 #[derive(Debug, Args)]
 pub struct AlertsTestArgs {
-    #[command(flatten)]
-    pub file: ConfigFileArg,
-
     /// The alert's key in obsctl.toml.
     pub key: String,
 

@@ -107,7 +107,11 @@ fn lint_lists_every_problem_with_its_place_and_needs_no_token() {
     let bad = CONFIG
         .replace("threshold = 0.01\n", "threshold = 1\n")
         .replace("window = \"1m\"", "window = \"15m\"")
-        .replace("key = \"web-p95\"", "key = \"web-error-rate\"");
+        .replace("key = \"web-p95\"", "key = \"web-error-rate\"")
+        .replace(
+            "service = \"web\"\nkind = \"uptime\"",
+            "service = \"api\"\nkind = \"uptime\"",
+        );
     let path = write_config(dir.path(), &bad);
     let out = common::obsctl()
         .args(["alerts", "lint", "--config"])
@@ -120,6 +124,7 @@ fn lint_lists_every_problem_with_its_place_and_needs_no_token() {
     // The duplicate key at its second occurrence (line 20), the window, the unit.
     for needle in [
         format!("{file}:20:7: alert key \"web-error-rate\" is used twice"),
+        format!("{file}:29:11: alert \"web-uptime\" names service \"api\""),
         format!("{file}:31:10: window \"15m\" is not an uptime check interval"),
     ] {
         assert!(err.contains(&needle), "missing {needle:?} in:\n{err}");
@@ -180,6 +185,24 @@ async fn plan_apply_change_prune_end_to_end() {
         .map(|(k, a)| (k.to_string(), a.to_string()))
     );
     assert!(fake.with(|s| s.writes().is_empty()), "plan wrote");
+    // In Actions: the plan as a step summary, and outputs.
+    let summary = dir.path().join("summary.md");
+    let outputs = dir.path().join("outputs.txt");
+    let (code, _, err) = run(
+        cmd(&fake, &config)
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .env("GITHUB_OUTPUT", &outputs),
+        &["alerts", "plan"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.contains("| web-error-rate | create |"), "{md}");
+    assert!(
+        std::fs::read_to_string(&outputs)
+            .unwrap()
+            .contains("alerts_pending")
+    );
     assert!(
         fake.with(|s| s
             .seen
@@ -466,4 +489,34 @@ fn fake_rejects_what_sentry_rejects() {
     assert!(!sentry_alerts::detector_problems(&unknown, false).is_empty());
     unknown["dataSources"][0]["dataset"] = json!("transactions");
     assert!(!sentry_alerts::detector_problems(&unknown, false).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_with_a_lost_answer_is_looked_up_not_repeated() {
+    let fake = fake_with_slack().await;
+    fake.with(|s| s.lose_create_answers = 1);
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), CONFIG);
+    let (code, out, err) = run(&mut cmd(&fake, &config), &["alerts", "apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    fake.with(|s| {
+        assert_eq!(s.detectors.len(), 3, "a monitor was duplicated");
+        let posts = s
+            .seen
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/detectors/"))
+            .count();
+        assert_eq!(posts, 3, "a create was repeated blindly");
+        assert_eq!(s.workflows.len(), 3);
+        // The alert of the monitor whose answer was lost references it.
+        for w in &s.workflows {
+            let id = &w["detectorIds"][0];
+            assert!(s.detectors.iter().any(|d| d["id"] == *id), "{w}");
+        }
+    });
+    let (code, _, _) = run(
+        &mut cmd(&fake, &config),
+        &["alerts", "plan", "--detailed-exitcode"],
+    );
+    assert_eq!(code, 0);
 }

@@ -10,12 +10,11 @@
 //! workflow-command injection) is a second table: it must succeed, without a
 //! panic, an injected workflow command or an oversized request body.
 mod common;
-#[path = "support/fake.rs"]
-mod fake;
+mod support;
 
 use std::path::PathBuf;
 
-use fake::{Dest, World};
+use support::{Dest, World};
 
 /// One bad input: what to run and what the error must say.
 struct Bad {
@@ -676,7 +675,7 @@ async fn check(b: Bad) -> Result<(), String> {
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
-    let err = fake::stderr(&out);
+    let err = support::stderr(&out);
     let mut problems = vec![];
     if out.status.code() != Some(2) {
         problems.push(format!("exit {:?}, expected 2", out.status.code()));
@@ -715,7 +714,7 @@ async fn check(b: Bad) -> Result<(), String> {
             "[{}] {}\n--- stderr:\n{err}--- stdout:\n{}",
             b.name,
             problems.join("; "),
-            fake::stdout(&out)
+            support::stdout(&out)
         ))
     }
 }
@@ -806,15 +805,15 @@ async fn hostile_commit_messages_are_data() {
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
-    let stdout = fake::stdout(&out);
-    let stderr = fake::stderr(&out);
+    let stdout = support::stdout(&out);
+    let stderr = support::stderr(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     for text in [
         &stdout,
         &stderr,
-        &fake::read(&w.summary_file()),
-        &fake::read(&w.output_file()),
+        &support::read(&w.summary_file()),
+        &support::read(&w.output_file()),
     ] {
         for line in text.lines() {
             assert!(
@@ -860,7 +859,10 @@ async fn hostile_commit_messages_are_data() {
         longest <= 65_537,
         "a commit message of {longest} characters sent whole"
     );
-    let notes = s.gh_releases[0]["body"].as_str().unwrap_or("").to_string();
+    let notes = s.github.releases[0]["body"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     assert!(
         notes.len() <= 125_000,
         "GitHub notes of {} bytes",
@@ -939,9 +941,9 @@ async fn hostile_dora_data_is_escaped() {
     let mut failures = vec![];
     while let Some(r) = set.join_next().await {
         let (format, out) = r.unwrap();
-        let stdout = fake::stdout(&out);
-        let stderr = fake::stderr(&out);
-        let summary = fake::read(&w.dir.path().join(format!("summary-{format}")));
+        let stdout = support::stdout(&out);
+        let stderr = support::stderr(&out);
+        let summary = support::read(&w.dir.path().join(format!("summary-{format}")));
         let mut problems = vec![];
         if !out.status.success() {
             problems.push(format!("exit {:?}", out.status.code()));
@@ -1062,7 +1064,7 @@ async fn hostile_github_data_is_not_printed_raw() {
             ),
             ("DE_2", "\u{1b}[31mdeadbeef"),
         ] {
-            s.gql_deployments.insert(
+            s.github.gql_deployments.insert(
                 0,
                 serde_json::json!({
                     "id": id, "databaseId": null, "createdAt": at, "commitOid": sha,
@@ -1076,8 +1078,8 @@ async fn hostile_github_data_is_not_printed_raw() {
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
-    let stdout = fake::stdout(&out);
-    let stderr = fake::stderr(&out);
+    let stdout = support::stdout(&out);
+    let stderr = support::stderr(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(
         !stdout.contains('\u{1b}') && !stdout.contains('\u{7}') && !stderr.contains('\u{1b}'),

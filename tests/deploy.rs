@@ -1,372 +1,23 @@
-//! `deploy start` / `deploy finish` against a stateful loopback fake of
-//! GitHub (deployments, statuses), Sentry (releases, deploys) and Slack
-//! (chat.postMessage, chat.update). start and finish run as separate
-//! processes: whatever finish knows, it found through the fake's APIs.
+//! `deploy start` / `deploy finish` against the one fake per API
+//! (`tests/support/`): GitHub (deployments, statuses), Sentry (releases,
+//! deploys), Slack (chat.postMessage, chat.update, incoming webhooks) and
+//! Discord. start and finish run as separate processes: whatever finish
+//! knows, it found through the fake's APIs. Every body sent is validated
+//! against the contracts by the fake itself.
 mod common;
-
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+mod support;
 
 use serde_json::{Value, json};
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-const GH_TOKEN: &str = "ghp_fake_token_for_tests_0123456789";
-const SENTRY_TOKEN: &str = "sntrys_abcdefghijklmnopqrstuvwxyz0123456789";
-const SLACK_TOKEN: &str = "xoxb-test-0123-abcdefghijkl";
-const DISCORD_TOKEN: &str = "dIsCoRdWeBhOoKtOkEn_0123456789";
+use support::{
+    Act, Api, At, DISCORD_ID, DISCORD_SECRET, Fake, GH_TOKEN, HOOK_SECRET, SENTRY_TOKEN,
+    SLACK_TOKEN, Seen, State, always, once,
+};
+
 const RUN_URL: &str = "https://github.com/acme/web/actions/runs/42/attempts/1";
 
-/// One request the fake received.
-#[derive(Clone, Debug)]
-struct Seen {
-    method: String,
-    path: String,
-    query: HashMap<String, String>,
-    body: Value,
-    /// When the request arrived (its answer leaves `State::delay` later).
-    at: std::time::Instant,
-}
-
-#[derive(Default)]
-struct State {
-    seen: Vec<Seen>,
-    next_id: u64,
-    deployments: Vec<Value>,
-    statuses: HashMap<u64, Vec<Value>>,
-    releases: HashMap<String, Value>,
-    sentry_deploys: HashMap<String, Vec<Value>>,
-    /// Slack messages by (channel, ts).
-    slack: Vec<Value>,
-    slack_updates: Vec<Value>,
-    webhook_posts: Vec<Value>,
-    // Faults.
-    create_deployment_status: Option<(u16, Value)>,
-    /// Record the deployment but answer 502 (an ambiguous failure), once.
-    create_deployment_502_once: bool,
-    github_down: bool,
-    sentry_down: bool,
-    slack_down: bool,
-    /// Injected latency for every answer (critical-path measurements).
-    delay: Option<std::time::Duration>,
-}
-
-#[derive(Clone)]
-struct Fake(Arc<Mutex<State>>);
-
-fn json_resp(status: u16, body: Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(body)
-}
-
-fn user() -> Value {
-    json!({
-        "login": "octocat", "id": 1, "node_id": "MDQ6VXNlcjE=",
-        "avatar_url": "https://github.com/images/error/octocat_happy.gif", "gravatar_id": "",
-        "url": "https://api.github.com/users/octocat", "html_url": "https://github.com/octocat",
-        "followers_url": "https://api.github.com/users/octocat/followers",
-        "following_url": "https://api.github.com/users/octocat/following{/other_user}",
-        "gists_url": "https://api.github.com/users/octocat/gists{/gist_id}",
-        "starred_url": "https://api.github.com/users/octocat/starred{/owner}{/repo}",
-        "subscriptions_url": "https://api.github.com/users/octocat/subscriptions",
-        "organizations_url": "https://api.github.com/users/octocat/orgs",
-        "repos_url": "https://api.github.com/users/octocat/repos",
-        "events_url": "https://api.github.com/users/octocat/events{/privacy}",
-        "received_events_url": "https://api.github.com/users/octocat/received_events",
-        "type": "User", "site_admin": false
-    })
-}
-
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-impl Respond for Fake {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let answer = self.answer(req);
-        match self.0.lock().unwrap().delay {
-            Some(d) => answer.set_delay(d),
-            None => answer,
-        }
-    }
-}
-
-impl Fake {
-    fn answer(&self, req: &Request) -> ResponseTemplate {
-        let mut s = self.0.lock().unwrap();
-        let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
-        let path = req.url.path().to_string();
-        let query: HashMap<String, String> = req.url.query_pairs().into_owned().collect();
-        let method = req.method.to_string();
-        s.seen.push(Seen {
-            method: method.clone(),
-            path: path.clone(),
-            query: query.clone(),
-            body: body.clone(),
-            at: std::time::Instant::now(),
-        });
-        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-        match (method.as_str(), parts.as_slice()) {
-            // ---------------- GitHub
-            (_, ["repos", ..]) if s.github_down => {
-                json_resp(503, json!({"message": "Service Unavailable"}))
-            }
-            ("POST", ["repos", "acme", "web", "deployments"]) => {
-                if let Some((code, body)) = s.create_deployment_status.clone() {
-                    return json_resp(code, body);
-                }
-                s.next_id += 1;
-                let id = 1000 + s.next_id;
-                let d = json!({
-                    "url": format!("https://api.github.com/repos/acme/web/deployments/{id}"),
-                    "id": id, "node_id": "MDEwOkRlcGxveW1lbnQx",
-                    "sha": body["ref"], "ref": body["ref"],
-                    "task": body.get("task").cloned().unwrap_or(json!("deploy")),
-                    "payload": body.get("payload").cloned().unwrap_or(json!({})),
-                    "original_environment": body["environment"],
-                    "environment": body["environment"],
-                    "description": body.get("description").cloned().unwrap_or(Value::Null),
-                    "creator": user(),
-                    "created_at": now(), "updated_at": now(),
-                    "statuses_url": format!("https://api.github.com/repos/acme/web/deployments/{id}/statuses"),
-                    "repository_url": "https://api.github.com/repos/acme/web",
-                    "transient_environment": body["transient_environment"],
-                    "production_environment": body["production_environment"],
-                });
-                s.deployments.push(d.clone());
-                if s.create_deployment_502_once {
-                    s.create_deployment_502_once = false;
-                    return json_resp(502, json!({"message": "Bad Gateway"}));
-                }
-                json_resp(201, d)
-            }
-            ("GET", ["repos", "acme", "web", "deployments"]) => {
-                let mut list: Vec<Value> = s
-                    .deployments
-                    .iter()
-                    .filter(|d| query.get("sha").is_none_or(|v| d["sha"] == *v))
-                    .filter(|d| {
-                        query
-                            .get("environment")
-                            .is_none_or(|v| d["environment"] == *v)
-                    })
-                    .cloned()
-                    .collect();
-                list.reverse(); // newest first, as GitHub answers
-                json_resp(200, Value::Array(list))
-            }
-            ("GET", ["repos", "acme", "web", "deployments", id]) => {
-                let id: u64 = id.parse().unwrap_or(0);
-                match s.deployments.iter().find(|d| d["id"] == id) {
-                    Some(d) => json_resp(200, d.clone()),
-                    None => json_resp(404, json!({"message": "Not Found"})),
-                }
-            }
-            ("POST", ["repos", "acme", "web", "deployments", id, "statuses"]) => {
-                let id: u64 = id.parse().unwrap_or(0);
-                if !s.deployments.iter().any(|d| d["id"] == id) {
-                    return json_resp(404, json!({"message": "Not Found"}));
-                }
-                s.next_id += 1;
-                let sid = s.next_id;
-                let st = json!({
-                    "url": format!("https://api.github.com/repos/acme/web/deployments/{id}/statuses/{sid}"),
-                    "id": sid, "node_id": "MDE2OkRlcGxveW1lbnRTdGF0dXMx",
-                    "state": body["state"], "creator": user(),
-                    "description": body.get("description").cloned().unwrap_or(json!("")),
-                    "environment": "production",
-                    "target_url": body.get("log_url").cloned().unwrap_or(json!("")),
-                    "log_url": body.get("log_url").cloned().unwrap_or(json!("")),
-                    "environment_url": body.get("environment_url").cloned().unwrap_or(json!("")),
-                    "created_at": now(), "updated_at": now(),
-                    "deployment_url": format!("https://api.github.com/repos/acme/web/deployments/{id}"),
-                    "repository_url": "https://api.github.com/repos/acme/web",
-                });
-                s.statuses.entry(id).or_default().push(st.clone());
-                json_resp(201, st)
-            }
-            ("GET", ["repos", "acme", "web", "deployments", id, "statuses"]) => {
-                let id: u64 = id.parse().unwrap_or(0);
-                let mut list = s.statuses.get(&id).cloned().unwrap_or_default();
-                list.reverse();
-                json_resp(200, Value::Array(list))
-            }
-            // ---------------- Sentry
-            (_, ["api", "0", ..]) if s.sentry_down => {
-                json_resp(500, json!({"detail": "Internal Error"}))
-            }
-            ("POST", ["api", "0", "organizations", "acme", "releases"]) => {
-                let version = body["version"].as_str().unwrap_or("").to_string();
-                let release =
-                    json!({"version": version, "projects": body["projects"], "deployCount": 0});
-                match s.releases.entry(version) {
-                    std::collections::hash_map::Entry::Occupied(_) => json_resp(208, release),
-                    std::collections::hash_map::Entry::Vacant(v) => {
-                        v.insert(release.clone());
-                        json_resp(201, release)
-                    }
-                }
-            }
-            (
-                "GET",
-                [
-                    "api",
-                    "0",
-                    "organizations",
-                    "acme",
-                    "releases",
-                    version,
-                    "deploys",
-                ],
-            ) => {
-                let version = urldecode(version);
-                if !s.releases.contains_key(&version) {
-                    return json_resp(
-                        404,
-                        json!({"detail": "The requested resource does not exist"}),
-                    );
-                }
-                let list = s.sentry_deploys.get(&version).cloned().unwrap_or_default();
-                json_resp(200, Value::Array(list))
-            }
-            (
-                "POST",
-                [
-                    "api",
-                    "0",
-                    "organizations",
-                    "acme",
-                    "releases",
-                    version,
-                    "deploys",
-                ],
-            ) => {
-                let version = urldecode(version);
-                if !s.releases.contains_key(&version) {
-                    return json_resp(
-                        404,
-                        json!({"detail": "The requested resource does not exist"}),
-                    );
-                }
-                s.next_id += 1;
-                let d = json!({
-                    "id": s.next_id.to_string(),
-                    "environment": body["environment"],
-                    "name": body.get("name").cloned().unwrap_or(Value::Null),
-                    "url": body.get("url").cloned().unwrap_or(Value::Null),
-                    "dateStarted": body.get("dateStarted").cloned().unwrap_or(Value::Null),
-                    "dateFinished": body.get("dateFinished").cloned().unwrap_or(json!(now())),
-                });
-                s.sentry_deploys.entry(version).or_default().push(d.clone());
-                json_resp(201, d)
-            }
-            // ---------------- Slack
-            (_, ["api", "chat.postMessage" | "chat.update"]) if s.slack_down => {
-                ResponseTemplate::new(503)
-            }
-            ("POST", ["api", "chat.postMessage"]) => {
-                let channel = body["channel"].as_str().unwrap_or("").to_string();
-                let id = if channel.starts_with('#') {
-                    format!("C{}", channel.trim_start_matches('#').to_uppercase())
-                } else {
-                    channel
-                };
-                s.next_id += 1;
-                let ts = format!("1700000000.{:06}", s.next_id);
-                let mut m = body.clone();
-                m["channel"] = json!(id);
-                m["ts"] = json!(ts);
-                s.slack.push(m);
-                json_resp(
-                    200,
-                    json!({"ok": true, "channel": id, "ts": ts, "message": {"type": "message", "text": body["text"], "ts": ts}}),
-                )
-            }
-            ("POST", ["api", "chat.update"]) => {
-                let (ch, ts) = (body["channel"].clone(), body["ts"].clone());
-                let Some(m) = s
-                    .slack
-                    .iter_mut()
-                    .find(|m| m["channel"] == ch && m["ts"] == ts)
-                else {
-                    return json_resp(200, json!({"ok": false, "error": "message_not_found"}));
-                };
-                for (k, v) in body.as_object().unwrap() {
-                    m[k] = v.clone();
-                }
-                s.slack_updates.push(body.clone());
-                json_resp(
-                    200,
-                    json!({"ok": true, "channel": ch, "ts": ts, "text": body["text"]}),
-                )
-            }
-            ("POST", ["api", "webhooks", _, _]) => {
-                if s.slack_down {
-                    return ResponseTemplate::new(503);
-                }
-                s.next_id += 1;
-                let id = (900_000_000_000_000_000u64 + s.next_id).to_string();
-                let mut m = body.clone();
-                m["id"] = json!(id);
-                s.webhook_posts.push(m.clone());
-                json_resp(
-                    200,
-                    json!({"id": id, "type": 0, "channel_id": "1", "content": body.get("content").cloned().unwrap_or(json!("")), "embeds": body["embeds"]}),
-                )
-            }
-            ("PATCH", ["api", "webhooks", _, _, "messages", mid]) => {
-                let mid = mid.to_string();
-                let Some(m) = s.webhook_posts.iter_mut().find(|m| m["id"] == mid.as_str()) else {
-                    return json_resp(404, json!({"message": "Unknown Message", "code": 10008}));
-                };
-                for (k, v) in body.as_object().unwrap() {
-                    m[k] = v.clone();
-                }
-                s.slack_updates.push(body.clone());
-                json_resp(
-                    200,
-                    json!({"id": mid, "type": 0, "channel_id": "1", "embeds": body["embeds"]}),
-                )
-            }
-            ("POST", ["hooks", ..]) => {
-                if s.slack_down {
-                    return ResponseTemplate::new(503);
-                }
-                s.webhook_posts.push(body.clone());
-                ResponseTemplate::new(200).set_body_string("ok")
-            }
-            _ => json_resp(
-                404,
-                json!({"message": format!("fake: no route for {method} {path}")}),
-            ),
-        }
-    }
-}
-
-fn urldecode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let hex = (b[i] == b'%' && i + 2 < b.len() + 1 && i + 3 <= b.len())
-            .then(|| u8::from_str_radix(&s[i + 1..i + 3], 16).ok())
-            .flatten();
-        match hex {
-            Some(v) => {
-                out.push(v);
-                i += 3;
-            }
-            None => {
-                out.push(b[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 struct World {
-    server: MockServer,
-    state: Arc<Mutex<State>>,
+    fake: Fake,
     repo: common::GitRepo,
     sha: String,
     out_dir: tempfile::TempDir,
@@ -374,12 +25,7 @@ struct World {
 
 impl World {
     async fn new() -> Self {
-        let server = MockServer::start().await;
-        let state = Arc::new(Mutex::new(State::default()));
-        Mock::given(any())
-            .respond_with(Fake(state.clone()))
-            .mount(&server)
-            .await;
+        let fake = Fake::start().await;
         let repo = common::GitRepo::new();
         repo.commit("README.md", "hello\n", "Initial commit");
         let sha = repo.commit(
@@ -389,8 +35,7 @@ impl World {
         );
         repo.annotated_tag("v1.2.0", "release 1.2.0");
         World {
-            server,
-            state,
+            fake,
             repo,
             sha,
             out_dir: tempfile::tempdir().unwrap(),
@@ -398,7 +43,44 @@ impl World {
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap()
+        self.fake.state()
+    }
+
+    /// Set the fault rule of one place, replacing an earlier one (see
+    /// `tests/support/faults.rs`).
+    fn fault(&self, rule: support::Rule) {
+        let mut s = self.state();
+        s.rules.retain(|r| r.at != rule.at);
+        s.rules.push(rule);
+    }
+
+    /// `POST /deployments` answers this, recording nothing.
+    fn create_deployment_answers(&self, code: u16, body: Value) {
+        self.fault(always(
+            At::Route("github.create_deployment"),
+            Act::status(code, body),
+        ));
+    }
+
+    fn github_down(&self) {
+        self.fault(always(
+            At::Api(Api::GitHub),
+            Act::status(503, json!({"message": "Service Unavailable"})),
+        ));
+    }
+
+    fn sentry_down(&self) {
+        self.fault(always(
+            At::Api(Api::Sentry),
+            Act::status(500, json!({"detail": "Internal Error"})),
+        ));
+    }
+
+    /// Slack (Web API and webhooks) and Discord answer 503.
+    fn slack_down(&self) {
+        for api in [Api::Slack, Api::SlackWebhook, Api::Discord] {
+            self.fault(always(At::Api(api), Act::text(503, "")));
+        }
     }
 
     fn output_file(&self, name: &str) -> std::path::PathBuf {
@@ -410,14 +92,10 @@ impl World {
         let mut c = common::obsctl();
         c.arg("-C").arg(self.repo.path());
         c.args(args);
-        c.env("GITHUB_TOKEN", GH_TOKEN)
-            .env("GITHUB_REPOSITORY", "acme/web")
-            .env("GITHUB_API_URL", self.server.uri())
+        c.envs(self.fake.github_env())
+            .envs(self.fake.sentry_env())
             .env("GITHUB_SERVER_URL", "https://github.com")
-            .env("SENTRY_AUTH_TOKEN", SENTRY_TOKEN)
-            .env("SENTRY_ORG", "acme")
             .env("SENTRY_PROJECT", "web,api")
-            .env("SENTRY_URL", self.server.uri())
             .env("OBSCTL_RETRY_BUDGET", "2")
             .env("OBSCTL_TIMEOUT", "10");
         c.args(["--run-url", RUN_URL, "--actor", "octocat"]);
@@ -427,8 +105,7 @@ impl World {
     /// Like [`cmd`], with a Slack bot pointed at the fake.
     fn cmd_slack(&self, args: &[&str]) -> assert_cmd::Command {
         let mut c = self.cmd(args);
-        c.env("SLACK_BOT_TOKEN", SLACK_TOKEN)
-            .env("SLACK_API_URL", format!("{}/api", self.server.uri()))
+        c.envs(self.fake.slack_env())
             .env("OBSCTL_SLACK_CHANNEL_DEPLOYMENTS", "#deployments")
             .env("OBSCTL_SLACK_CHANNEL_INCIDENTS", "#incidents");
         c
@@ -437,23 +114,18 @@ impl World {
     /// Like [`cmd`], with only a Slack incoming webhook.
     fn cmd_webhook(&self, args: &[&str]) -> assert_cmd::Command {
         let mut c = self.cmd(args);
-        c.env(
-            "SLACK_WEBHOOK_URL",
-            format!("{}/hooks/services/T000/B000/XXXX", self.server.uri()),
-        );
+        c.env("SLACK_WEBHOOK_URL", self.fake.slack_hook_url(HOOK_SECRET));
         c
     }
 
     /// Like [`cmd`], with only a Discord webhook.
     fn cmd_discord(&self, args: &[&str]) -> assert_cmd::Command {
         let mut c = self.cmd(args);
-        c.env(
-            "DISCORD_WEBHOOK_URL",
-            format!("{}/api/webhooks/123/{DISCORD_TOKEN}", self.server.uri()),
-        );
+        c.env("DISCORD_WEBHOOK_URL", self.fake.discord_url());
         c
     }
 
+    /// The `chat.postMessage` bodies as sent.
     fn slack_posts(&self) -> Vec<Value> {
         self.seen("POST", "/api/chat.postMessage")
             .into_iter()
@@ -461,53 +133,12 @@ impl World {
             .collect()
     }
 
+    /// The `chat.update` bodies as sent.
     fn slack_updates(&self) -> Vec<Value> {
         self.seen("POST", "/api/chat.update")
             .into_iter()
             .map(|r| r.body)
             .collect()
-    }
-
-    /// Every body sent must satisfy the contracts.
-    fn validate_bodies(&self) {
-        for r in &self.state().seen {
-            let p: Vec<&str> = r.path.trim_matches('/').split('/').collect();
-            let contract = match (r.method.as_str(), p.as_slice()) {
-                ("POST", ["repos", _, _, "deployments"]) => "github/create-deployment.json",
-                ("POST", ["repos", _, _, "deployments", _, "statuses"]) => {
-                    "github/create-deployment-status.json"
-                }
-                ("POST", ["api", "0", "organizations", _, "releases"]) => {
-                    "sentry/create-release.json"
-                }
-                ("POST", [.., "deploys"]) => "sentry/create-release-deploy.json",
-                ("POST", ["api", "chat.postMessage"]) => "slack/chat.postMessage.json",
-                ("POST", ["api", "chat.update"]) => "slack/chat.update.json",
-                ("POST", ["api", "webhooks", ..]) => {
-                    common::assert_valid("discord/webhook-message.json", None, &r.body);
-                    continue;
-                }
-                ("PATCH", ["api", "webhooks", ..]) => {
-                    common::assert_valid("discord/webhook-message.json", None, &r.body);
-                    continue;
-                }
-                ("POST", ["hooks", ..]) => {
-                    common::assert_valid("slack/incoming-webhook.json", None, &r.body);
-                    continue;
-                }
-                ("GET", _) => continue,
-                _ => continue,
-            };
-            common::assert_valid(contract, Some("request"), &slack_form(contract, &r.body));
-            if contract.starts_with("slack/") {
-                // The Block Kit content itself, top level and in the colour bar.
-                common::assert_valid("slack/block-kit-message.json", None, &r.body);
-                for att in r.body["attachments"].as_array().into_iter().flatten() {
-                    let inner = json!({"blocks": att["blocks"]});
-                    common::assert_valid("slack/block-kit-message.json", None, &inner);
-                }
-            }
-        }
     }
 
     fn seen(&self, method: &str, suffix: &str) -> Vec<Seen> {
@@ -520,22 +151,6 @@ impl World {
     }
 }
 
-/// The Slack contracts declare `blocks` / `attachments` as the form-encoded
-/// strings; over JSON Slack takes them as arrays. Validate the JSON form by
-/// encoding those two fields as the contract expects.
-fn slack_form(contract: &str, body: &Value) -> Value {
-    if !contract.starts_with("slack/") {
-        return body.clone();
-    }
-    let mut b = body.clone();
-    for key in ["blocks", "attachments"] {
-        if let Some(v) = b.get(key).filter(|v| !v.is_string()).cloned() {
-            b[key] = Value::String(v.to_string());
-        }
-    }
-    b
-}
-
 /// Secrets never appear in anything obsctl prints.
 fn assert_no_secrets(out: &std::process::Output) {
     for stream in [&out.stdout, &out.stderr] {
@@ -544,8 +159,8 @@ fn assert_no_secrets(out: &std::process::Output) {
             GH_TOKEN,
             SENTRY_TOKEN,
             SLACK_TOKEN,
-            DISCORD_TOKEN,
-            "T000/B000/XXXX",
+            DISCORD_SECRET,
+            HOOK_SECRET,
         ] {
             assert!(!text.contains(secret), "secret printed: {text}");
         }
@@ -693,7 +308,6 @@ async fn start_then_finish_in_separate_processes() {
     let outputs = read_outputs(&out_file);
     assert!(outputs.contains("status=success"), "{outputs}");
     assert!(outputs.contains("duration="), "{outputs}");
-    w.validate_bodies();
 }
 
 #[tokio::test]
@@ -727,8 +341,7 @@ async fn finish_twice_records_one_sentry_deploy() {
         );
     }
     assert_eq!(w.seen("POST", "/releases/v1.2.0/deploys/").len(), 1);
-    assert_eq!(w.state().sentry_deploys["v1.2.0"].len(), 1);
-    w.validate_bodies();
+    assert_eq!(w.state().sentry.deploys["v1.2.0"].len(), 1);
 }
 
 #[tokio::test]
@@ -765,7 +378,6 @@ async fn cancelled_is_inactive_and_exits_zero() {
         w.seen("POST", "/deploys/").is_empty(),
         "no Sentry deploy unless success"
     );
-    w.validate_bodies();
 }
 
 #[tokio::test]
@@ -784,16 +396,12 @@ async fn failure_and_error_are_recorded_and_exit_zero() {
         assert_eq!(st.last().unwrap().body["state"], state);
     }
     assert!(w.seen("POST", "/deploys/").is_empty());
-    w.validate_bodies();
 }
 
 #[tokio::test]
 async fn conflict_409_is_explained() {
     let w = World::new().await;
-    w.state().create_deployment_status = Some((
-        409,
-        json!({"message": "Conflict: Commit status checks failed for main.", "documentation_url": "https://docs.github.com/rest"}),
-    ));
+    w.create_deployment_answers(409, json!({"message": "Conflict: Commit status checks failed for main.", "documentation_url": "https://docs.github.com/rest"}));
     let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "production"]));
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("Commit status checks failed"), "{text}");
@@ -804,10 +412,10 @@ async fn conflict_409_is_explained() {
 #[tokio::test]
 async fn accepted_202_is_not_a_deployment() {
     let w = World::new().await;
-    w.state().create_deployment_status = Some((
+    w.create_deployment_answers(
         202,
         json!({"message": "Auto-merged master into topic-branch on deployment."}),
-    ));
+    );
     let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "production"]));
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("auto-merge"), "{text}");
@@ -817,10 +425,10 @@ async fn accepted_202_is_not_a_deployment() {
 #[tokio::test]
 async fn unauthorized_401_and_forbidden_403_are_explained() {
     let w = World::new().await;
-    w.state().create_deployment_status = Some((
+    w.create_deployment_answers(
         401,
         json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}),
-    ));
+    );
     let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "production"]));
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("Bad credentials"), "{text}");
@@ -829,10 +437,7 @@ async fn unauthorized_401_and_forbidden_403_are_explained() {
         "{text}"
     );
 
-    w.state().create_deployment_status = Some((
-        403,
-        json!({"message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest"}),
-    ));
+    w.create_deployment_answers(403, json!({"message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest"}));
     let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "production"]));
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("deployments: write"), "{text}");
@@ -841,7 +446,7 @@ async fn unauthorized_401_and_forbidden_403_are_explained() {
 #[tokio::test]
 async fn github_down_fails_the_command() {
     let w = World::new().await;
-    w.state().github_down = true;
+    w.github_down();
     let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "production"]));
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("GitHub"), "{text}");
@@ -865,20 +470,27 @@ async fn github_down_fails_the_command() {
 #[tokio::test]
 async fn ambiguous_create_is_looked_up_not_duplicated() {
     let w = World::new().await;
-    w.state().create_deployment_502_once = true;
+    w.fault(once(
+        At::Route("github.create_deployment"),
+        Act::RecordThenStatus(502),
+    ));
     let (code, json, text) =
         run(w.cmd(&["deploy", "start", "-e", "production", "--format", "json"]));
     assert_eq!(code, 0, "{text}");
-    assert_eq!(w.state().deployments.len(), 1, "no duplicate deployment");
+    assert_eq!(
+        w.state().github.deployments.len(),
+        1,
+        "no duplicate deployment"
+    );
     assert_eq!(w.seen("POST", "/repos/acme/web/deployments").len(), 1);
-    assert_eq!(json["deployment_id"], w.state().deployments[0]["id"]);
+    assert_eq!(json["deployment_id"], w.state().github.deployments[0]["id"]);
     assert_eq!(w.seen("POST", "/statuses").len(), 1);
 }
 
 #[tokio::test]
 async fn sentry_down_is_a_warning_unless_strict() {
     let w = World::new().await;
-    w.state().sentry_down = true;
+    w.sentry_down();
     let (code, json, text) =
         run(w.cmd(&["deploy", "start", "-e", "production", "--format", "json"]));
     assert_eq!(code, 0, "{text}");
@@ -1090,15 +702,14 @@ async fn slack_message_is_posted_once_and_updated_in_place() {
     assert!(upd_text.contains("Duration"), "{upd_text}");
     assert!(upd_text.contains("#2EB67D"), "success colour: {upd_text}");
     let state = w.state();
-    assert_eq!(state.slack.len(), 1);
+    assert_eq!(state.slack.posts.len(), 1);
     assert!(
-        state.slack[0]
+        state.slack.posts[0]
             .to_string()
             .contains("Deployed web v1.2.0 to production")
     );
     drop(state);
     assert_eq!(w.seen("POST", "/deploys/").len(), 1);
-    w.validate_bodies();
 }
 
 #[tokio::test]
@@ -1148,7 +759,6 @@ async fn production_failure_replies_in_thread_and_cross_posts_to_incidents() {
     assert_eq!(w.slack_updates().len(), 2);
     assert!(w.slack_updates()[0].to_string().contains("failure"));
     assert!(w.seen("POST", "/deploys/").is_empty());
-    w.validate_bodies();
 }
 
 #[tokio::test]
@@ -1162,7 +772,6 @@ async fn staging_failure_does_not_go_to_incidents() {
     let posts = w.slack_posts();
     assert_eq!(posts.len(), 2, "start + thread reply: {posts:#?}");
     assert!(posts.iter().all(|p| p["channel"] != "#incidents"));
-    w.validate_bodies();
 }
 
 #[tokio::test]
@@ -1172,7 +781,7 @@ async fn webhook_only_posts_a_second_message_once() {
         run(w.cmd_webhook(&["deploy", "start", "-e", "production", "--format", "json"]));
     assert_eq!(code, 0, "{text}");
     assert_eq!(json["slack_ts"], Value::Null);
-    assert_eq!(w.state().webhook_posts.len(), 1);
+    assert_eq!(w.state().slack.hook_posts.len(), 1);
     let dep = w.seen("POST", "/repos/acme/web/deployments")[0]
         .body
         .clone();
@@ -1181,7 +790,7 @@ async fn webhook_only_posts_a_second_message_once() {
         json!([{"kind": "slack_webhook", "route": "deployments"}])
     );
     assert!(
-        !dep.to_string().contains("/hooks/"),
+        !dep.to_string().contains(HOOK_SECRET) && !dep.to_string().contains("/services/"),
         "the webhook URL is a secret: {dep}"
     );
     for _ in 0..2 {
@@ -1195,7 +804,7 @@ async fn webhook_only_posts_a_second_message_once() {
         ]));
         assert_eq!(code, 0, "{text}");
     }
-    let posts = w.state().webhook_posts.clone();
+    let posts = w.state().slack.hook_posts.clone();
     assert_eq!(
         posts.len(),
         2,
@@ -1209,7 +818,6 @@ async fn webhook_only_posts_a_second_message_once() {
         posts[1]
     );
     assert!(w.slack_posts().is_empty() && w.slack_updates().is_empty());
-    w.validate_bodies();
 }
 
 #[tokio::test]
@@ -1217,24 +825,26 @@ async fn discord_message_is_edited_in_place() {
     let w = World::new().await;
     let (code, _, text) = run(w.cmd_discord(&["deploy", "start", "-e", "staging"]));
     assert_eq!(code, 0, "{text}");
-    assert_eq!(w.state().webhook_posts.len(), 1);
-    let posts = w.seen("POST", &format!("/api/webhooks/123/{DISCORD_TOKEN}"));
+    assert_eq!(w.state().discord.posts.len(), 1);
+    let posts = w.seen(
+        "POST",
+        &format!("/api/webhooks/{DISCORD_ID}/{DISCORD_SECRET}"),
+    );
     assert_eq!(posts[0].query.get("wait").map(String::as_str), Some("true"));
     let (code, _, text) =
         run(w.cmd_discord(&["deploy", "finish", "-e", "staging", "--status", "success"]));
     assert_eq!(code, 0, "{text}");
     let state = w.state();
-    assert_eq!(state.webhook_posts.len(), 1, "edited, not posted again");
-    assert_eq!(state.slack_updates.len(), 1, "one PATCH");
-    assert!(state.webhook_posts[0].to_string().contains("success"));
+    assert_eq!(state.discord.posts.len(), 1, "edited, not posted again");
+    assert_eq!(state.discord.edits.len(), 1, "one PATCH");
+    assert!(state.discord.posts[0].to_string().contains("success"));
     drop(state);
-    w.validate_bodies();
 }
 
 #[tokio::test]
 async fn slack_down_is_a_warning_unless_strict() {
     let w = World::new().await;
-    w.state().slack_down = true;
+    w.slack_down();
     let (code, json, text) =
         run(w.cmd_slack(&["deploy", "start", "-e", "production", "--format", "json"]));
     assert_eq!(code, 0, "{text}");
@@ -1268,7 +878,7 @@ async fn slack_down_is_a_warning_unless_strict() {
     ]));
     assert_eq!(code, 1, "{text}");
     // The GitHub record is there regardless.
-    assert_eq!(w.state().deployments.len(), 2);
+    assert_eq!(w.state().github.deployments.len(), 2);
     assert_eq!(w.seen("POST", "/statuses").len(), 4);
 }
 
@@ -1320,7 +930,7 @@ async fn in_github_actions_the_run_and_commit_come_from_the_environment() {
         .env("GITHUB_ACTOR", "hubot")
         .env("GITHUB_SERVER_URL", "https://github.com")
         .env("GITHUB_TOKEN", GH_TOKEN)
-        .env("GITHUB_API_URL", w.server.uri())
+        .env("GITHUB_API_URL", w.fake.uri())
         .env("OBSCTL_RETRY_BUDGET", "2")
         .env("GITHUB_OUTPUT", w.output_file("out"));
     let out = c.output().unwrap();
@@ -1363,10 +973,7 @@ async fn an_abbreviated_sha_is_expanded_locally() {
 #[tokio::test]
 async fn a_refused_deployment_is_said_in_the_message() {
     let w = World::new().await;
-    w.state().create_deployment_status = Some((
-        409,
-        json!({"message": "Conflict: Commit status checks failed for main.", "documentation_url": "https://docs.github.com/rest"}),
-    ));
+    w.create_deployment_answers(409, json!({"message": "Conflict: Commit status checks failed for main.", "documentation_url": "https://docs.github.com/rest"}));
     let (code, _, text) = run(w.cmd_slack(&["deploy", "start", "-e", "production"]));
     assert_eq!(code, 1, "{text}");
     assert_eq!(w.slack_posts().len(), 1);
@@ -1375,7 +982,6 @@ async fn a_refused_deployment_is_said_in_the_message() {
     let t = updates[0].to_string();
     assert!(t.contains("not recorded"), "{t}");
     assert!(t.contains("HTTP 409"), "{t}");
-    w.validate_bodies();
 }
 
 #[tokio::test]
@@ -1397,8 +1003,7 @@ async fn finish_creates_the_sentry_release_when_start_could_not() {
     assert_eq!(code, 0, "{text}");
     assert_eq!(json["sentry"], "created");
     assert_eq!(w.seen("POST", "/organizations/acme/releases/").len(), 1);
-    assert_eq!(w.state().sentry_deploys["v1.2.0"].len(), 1);
-    w.validate_bodies();
+    assert_eq!(w.state().sentry.deploys["v1.2.0"].len(), 1);
 }
 
 /// Sequential round trips on the critical path: the longest chain of

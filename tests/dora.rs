@@ -3,13 +3,12 @@
 //! counts), shallow clones, output formats, bad input, and the GraphQL
 //! queries checked against GitHub's full public schema.
 mod common;
+mod support;
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use common::{GitRepo, obsctl};
 use obsctl::providers::github::dora::{DEPLOYMENTS_QUERY, INCIDENTS_QUERY};
@@ -176,8 +175,10 @@ fn git_source_end_to_end_json() {
         "diagnostics",
         "environment",
         "lead_time",
+        "quick_check",
         "recovery_time",
         "repository",
+        "rework_rate",
         "source",
         "window",
     ];
@@ -387,7 +388,11 @@ fn formats_and_output_file() {
     assert_eq!(stdout, "", "--output writes to the file, not stdout");
     let html = std::fs::read_to_string(&html_path).unwrap();
     assert!(html.starts_with("<!doctype html>"));
-    assert_eq!(html.matches("<svg").count(), 4, "four charts");
+    assert_eq!(
+        html.matches("<figure class=\"chart\"").count(),
+        4,
+        "four charts"
+    );
     for external in ["src=", "href=", "http://", "https://", "@import", "<script"] {
         assert!(!html.contains(external), "self-contained: found {external}");
     }
@@ -451,42 +456,36 @@ fn bad_input_exits_2() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-/// A GraphQL fake answering from fixed lists, 100 per page, cursors are
-/// offsets; it checks every request against the queries obsctl defines.
-struct Fake {
-    deployments: Vec<Value>,
-    issues: Vec<Value>,
+/// The GitHub fake of `tests/support/` with these GraphQL nodes (newest
+/// first): 100 a page, cursors are offsets; every query is checked against
+/// GitHub's schema on receipt.
+async fn github_fake(deployments: Vec<Value>, issues: Vec<Value>) -> support::Fake {
+    let fake = support::Fake::start().await;
+    {
+        let mut s = fake.state();
+        s.github.gql_deployments = deployments;
+        s.github.gql_issues = issues;
+    }
+    fake
 }
 
-impl Respond for Fake {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&req.body).expect("JSON body");
-        let query = body["query"].as_str().expect("query");
-        let vars = &body["variables"];
+/// Every GraphQL request was one of obsctl's two queries, with the
+/// variables `dora report` must send.
+fn assert_queries(fake: &support::Fake) {
+    for r in fake.state().seen.iter() {
+        assert_eq!(r.path, "/graphql");
+        let query = r.body["query"].as_str().expect("query");
+        let vars = &r.body["variables"];
         assert_eq!(vars["owner"], "acme");
         assert_eq!(vars["name"], "web");
-        let (list, field) = if query == DEPLOYMENTS_QUERY {
+        if query == DEPLOYMENTS_QUERY {
             assert_eq!(vars["environments"], json!(["production"]));
-            (&self.deployments, "deployments")
         } else if query == INCIDENTS_QUERY {
             assert_eq!(vars["labels"], json!(["incident"]));
             assert!(vars["since"].is_string());
-            (&self.issues, "issues")
         } else {
             panic!("unexpected query {query}");
-        };
-        let after: usize = vars["after"]
-            .as_str()
-            .map(|c| c.parse().unwrap())
-            .unwrap_or(0);
-        let page: Vec<Value> = list.iter().skip(after).take(100).cloned().collect();
-        let end = after + page.len();
-        ResponseTemplate::new(200).set_body_json(json!({
-            "data": {"repository": {field: {
-                "pageInfo": {"hasNextPage": end < list.len(), "endCursor": end.to_string()},
-                "nodes": page,
-            }}}
-        }))
+        }
     }
 }
 
@@ -504,23 +503,10 @@ fn deployment_node(n: u64, sha: &str, created: i64, statuses: &[(&str, i64)]) ->
     })
 }
 
-async fn github_fake(fake: Fake) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/graphql"))
-        .respond_with(fake)
-        .mount(&server)
-        .await;
-    server
-}
-
-fn github_env(server: &MockServer) -> Vec<(&'static str, String)> {
-    vec![
-        ("GITHUB_TOKEN", "ghs_test".into()),
-        ("GITHUB_REPOSITORY", "acme/web".into()),
-        ("GITHUB_API_URL", server.uri()),
-        ("OBSCTL_RETRY_BUDGET", "2".into()),
-    ]
+fn github_env(fake: &support::Fake) -> Vec<(&'static str, String)> {
+    let mut env = fake.github_env();
+    env.push(("OBSCTL_RETRY_BUDGET", "2".into()));
+    env
 }
 
 async fn run_async(
@@ -594,11 +580,7 @@ async fn github_source_pages_deployments_and_incidents() {
         issues.push(json!({"number": i + 1, "createdAt": iso(at), "closedAt": iso(at + 600)}));
     }
     issues.sort_by(|a, b| b["createdAt"].as_str().cmp(&a["createdAt"].as_str()));
-    let server = github_fake(Fake {
-        deployments: nodes,
-        issues,
-    })
-    .await;
+    let server = github_fake(nodes, issues).await;
 
     let args: Vec<String> = [
         "-C",
@@ -619,7 +601,7 @@ async fn github_source_pages_deployments_and_incidents() {
     .collect();
     let (code, v, stderr) = run_async(args, github_env(&server)).await;
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(!stderr.contains("ghs_test"));
+    assert!(!stderr.contains(support::GH_TOKEN));
     assert_eq!(v["source"], "github");
     assert_eq!(v["repository"], "acme/web");
     assert_eq!(v["deployment_frequency"]["deployments"], in_window_success);
@@ -640,18 +622,17 @@ async fn github_source_pages_deployments_and_incidents() {
     );
 
     // ⌈250 ÷ 100⌉ deployment pages + 2 incident pages.
-    let requests = server.received_requests().await.unwrap();
-    let count = |q: &str| {
-        requests
-            .iter()
-            .filter(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["query"] == q)
-            .count()
-    };
+    assert_queries(&server);
+    let requests = server.state().seen.clone();
+    let count = |q: &str| requests.iter().filter(|r| r.body["query"] == q).count();
     assert_eq!(count(DEPLOYMENTS_QUERY), 3);
     assert_eq!(count(INCIDENTS_QUERY), 2);
     assert_eq!(requests.len(), 5);
     for r in &requests {
-        assert_eq!(r.headers.get("authorization").unwrap(), "Bearer ghs_test");
+        assert_eq!(
+            r.auth.as_deref(),
+            Some(format!("Bearer {}", support::GH_TOKEN).as_str())
+        );
     }
 }
 
@@ -680,11 +661,7 @@ async fn shallow_clone_is_reported_with_the_fix() {
         deploy(2, &c[2], T0 + 2 * 86_400),
         deploy(1, &c[0], T0 + 86_400),
     ];
-    let server = github_fake(Fake {
-        deployments: nodes,
-        issues: vec![],
-    })
-    .await;
+    let server = github_fake(nodes, vec![]).await;
     let args: Vec<String> = [
         "-C",
         clone.to_str().unwrap(),
@@ -740,6 +717,7 @@ async fn shallow_clone_is_reported_with_the_fix() {
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(v["lead_time"]["changes"], 5);
     assert_eq!(v["diagnostics"].get("shallow_clone"), None);
+    assert_queries(&server);
 
     // A full clone where the only earlier deployment's commit is gone (a
     // deleted branch): nothing bounds the next one, so its changes are
@@ -749,11 +727,7 @@ async fn shallow_clone_is_reported_with_the_fix() {
         deploy(2, &c[2], T0 + 2 * 86_400),
         deploy(1, "0123456789abcdef0123456789abcdef01234567", T0 + 86_400),
     ];
-    let server = github_fake(Fake {
-        deployments: nodes,
-        issues: vec![],
-    })
-    .await;
+    let server = github_fake(nodes, vec![]).await;
     let args: Vec<String> = [
         "-C",
         repo.path().to_str().unwrap(),
@@ -782,183 +756,36 @@ async fn shallow_clone_is_reported_with_the_fix() {
     // c4..c6 after c3.
     assert_eq!(v["deployments"][2]["changes"], 3);
     assert_eq!(v["lead_time"]["changes"], 3);
+    assert_queries(&server);
 }
 
 // ---------------------------------------------------------------------------
-// The GraphQL queries against GitHub's full public schema.
-
-use graphql_parser::query as q;
-use graphql_parser::schema as s;
-
-/// Field name → (argument name → type, field type).
-type Fields = HashMap<String, (HashMap<String, String>, String)>;
-
-struct Schema {
-    /// type name → field name → (argument names → type, field type name)
-    fields: HashMap<String, Fields>,
-    inputs: HashMap<String, HashMap<String, String>>,
-    enums: HashMap<String, Vec<String>>,
-}
-
-fn named(t: &s::Type<'_, String>) -> String {
-    match t {
-        s::Type::NamedType(n) => n.clone(),
-        s::Type::ListType(t) | s::Type::NonNullType(t) => named(t),
-    }
-}
-
-fn load_schema() -> Schema {
-    let text =
-        std::fs::read_to_string(common::contracts_dir().join("github/graphql-schema.graphql"))
-            .unwrap();
-    let doc = s::parse_schema::<String>(&text).expect("the schema parses");
-    let mut schema = Schema {
-        fields: HashMap::new(),
-        inputs: HashMap::new(),
-        enums: HashMap::new(),
-    };
-    for def in doc.definitions {
-        let s::Definition::TypeDefinition(t) = def else {
-            continue;
-        };
-        let mut add_fields = |name: String, fields: Vec<s::Field<'_, String>>| {
-            let entry = schema.fields.entry(name).or_default();
-            for f in fields {
-                let args = f
-                    .arguments
-                    .iter()
-                    .map(|a| (a.name.clone(), named(&a.value_type)))
-                    .collect();
-                entry.insert(f.name.clone(), (args, named(&f.field_type)));
-            }
-        };
-        match t {
-            s::TypeDefinition::Object(o) => add_fields(o.name, o.fields),
-            s::TypeDefinition::Interface(i) => add_fields(i.name, i.fields),
-            s::TypeDefinition::InputObject(i) => {
-                schema.inputs.entry(i.name).or_default().extend(
-                    i.fields
-                        .iter()
-                        .map(|f| (f.name.clone(), named(&f.value_type))),
-                );
-            }
-            s::TypeDefinition::Enum(e) => {
-                schema
-                    .enums
-                    .insert(e.name, e.values.iter().map(|v| v.name.clone()).collect());
-            }
-            _ => {}
-        }
-    }
-    schema
-}
-
-fn check_value(
-    schema: &Schema,
-    ty: &str,
-    value: &q::Value<'_, String>,
-    at: &str,
-    errors: &mut Vec<String>,
-) {
-    match value {
-        q::Value::Object(obj) => match schema.inputs.get(ty) {
-            Some(fields) => {
-                for (k, v) in obj {
-                    match fields.get(k) {
-                        Some(t) => check_value(schema, t, v, &format!("{at}.{k}"), errors),
-                        None => errors.push(format!("{at}: input {ty} has no field {k}")),
-                    }
-                }
-            }
-            None => errors.push(format!("{at}: {ty} is not an input object")),
-        },
-        q::Value::Enum(e) if !schema.enums.get(ty).is_some_and(|vals| vals.contains(e)) => {
-            errors.push(format!("{at}: {e} is not a value of {ty}"));
-        }
-        _ => {}
-    }
-}
-
-fn check_selection(
-    schema: &Schema,
-    ty: &str,
-    set: &q::SelectionSet<'_, String>,
-    at: &str,
-    errors: &mut Vec<String>,
-) {
-    for sel in &set.items {
-        let q::Selection::Field(f) = sel else {
-            errors.push(format!("{at}: fragments are not used"));
-            continue;
-        };
-        let here = format!("{at}.{}", f.name);
-        let Some((args, field_ty)) = schema.fields.get(ty).and_then(|fs| fs.get(&f.name)) else {
-            errors.push(format!("{here}: {ty} has no field {}", f.name));
-            continue;
-        };
-        for (name, value) in &f.arguments {
-            match args.get(name) {
-                Some(arg_ty) => {
-                    check_value(schema, arg_ty, value, &format!("{here}({name})"), errors)
-                }
-                None => errors.push(format!("{here}: no argument {name}")),
-            }
-        }
-        if !f.selection_set.items.is_empty() {
-            check_selection(schema, field_ty, &f.selection_set, &here, errors);
-        } else if schema.fields.contains_key(field_ty) {
-            errors.push(format!("{here}: {field_ty} needs a selection"));
-        }
-    }
-}
-
-fn validate(schema: &Schema, query: &str) -> Vec<String> {
-    let doc = q::parse_query::<String>(query).expect("the query parses");
-    let mut errors = Vec::new();
-    for def in &doc.definitions {
-        let q::Definition::Operation(q::OperationDefinition::Query(op)) = def else {
-            errors.push("only named queries".into());
-            continue;
-        };
-        for v in &op.variable_definitions {
-            let t = match &v.var_type {
-                q::Type::NamedType(n) => n.clone(),
-                q::Type::ListType(t) | q::Type::NonNullType(t) => match t.as_ref() {
-                    q::Type::NamedType(n) => n.clone(),
-                    q::Type::ListType(t) | q::Type::NonNullType(t) => {
-                        format!("{t}").trim_matches(['[', ']', '!']).to_string()
-                    }
-                },
-            };
-            let scalar = ["String", "Int", "Boolean", "ID", "Float"].contains(&t.as_str());
-            if !scalar
-                && !schema.inputs.contains_key(&t)
-                && !schema.enums.contains_key(&t)
-                && t != "DateTime"
-            {
-                errors.push(format!("${}: unknown type {t}", v.name));
-            }
-        }
-        check_selection(schema, "Query", &op.selection_set, "Query", &mut errors);
-    }
-    errors
-}
+// The GraphQL queries against GitHub's full public schema (the validator is
+// the GitHub fake's: tests/support/github/graphql.rs).
 
 #[test]
 fn graphql_queries_match_githubs_schema() {
-    let schema = load_schema();
+    use support::github::graphql::{schema, validate};
+    let Some(schema) = schema() else {
+        return; // no contracts: said once by support::contract
+    };
     for query in [DEPLOYMENTS_QUERY, INCIDENTS_QUERY] {
-        let errors = validate(&schema, query);
+        let errors = validate(schema, query, None);
         assert!(errors.is_empty(), "{}", errors.join("\n"));
     }
     // The validator can fail.
     let bad = DEPLOYMENTS_QUERY
         .replace("commitOid", "commitSha")
         .replace("CREATED_AT", "UPDATED_AT");
-    let errors = validate(&schema, &bad);
+    let errors = validate(schema, &bad, None);
     assert_eq!(errors.len(), 2, "{errors:?}");
     let bad = INCIDENTS_QUERY.replace("filterBy: {since: $since}", "filterBy: {after: $since}");
-    assert_eq!(validate(&schema, &bad).len(), 1);
+    assert_eq!(validate(schema, &bad, None).len(), 1);
+    // A required variable that is not sent.
+    let vars = json!({"owner": "acme", "environments": ["production"]});
+    let errors = validate(schema, DEPLOYMENTS_QUERY, Some(&vars));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("$name"), "{errors:?}");
 }
 
 #[test]
@@ -1002,19 +829,15 @@ async fn auto_source_and_dry_run() {
     assert_eq!(v["deployment_frequency"]["deployments"], 3);
 
     // Token and repository: auto is GitHub; --dry-run sends nothing.
-    let server = github_fake(Fake {
-        deployments: vec![],
-        issues: vec![],
-    })
-    .await;
+    let server = github_fake(vec![], vec![]).await;
     let mut dry = args.clone();
     dry.insert(0, "--dry-run".into());
     let (code, v, stderr) = run_async(dry, github_env(&server)).await;
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(v["source"], "github");
     assert!(stderr.contains("dry run"), "{stderr}");
-    assert!(!stderr.contains("ghs_test"), "{stderr}");
-    assert!(server.received_requests().await.unwrap().is_empty());
+    assert!(!stderr.contains(support::GH_TOKEN), "{stderr}");
+    assert!(server.state().seen.is_empty());
 
     let (code, v, stderr) = run_async(args, github_env(&server)).await;
     assert_eq!(code, Some(0), "{stderr}");
@@ -1022,7 +845,8 @@ async fn auto_source_and_dry_run() {
     assert_eq!(v["deployment_frequency"]["deployments"], 0);
     assert_eq!(v["deployment_frequency"]["per_day"], Value::Null);
     assert_eq!(v["diagnostics"]["no_deployments_found"], 1);
-    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    assert_eq!(server.state().seen.len(), 2);
+    assert_queries(&server);
 }
 
 #[test]
@@ -1093,14 +917,11 @@ fn git_rollback_redeploy_and_merges() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn github_errors_name_the_fix() {
     let (repo, _) = tagged_repo();
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/graphql"))
-        .respond_with(
-            ResponseTemplate::new(401).set_body_json(json!({"message": "Bad credentials"})),
-        )
-        .mount(&server)
-        .await;
+    let server = github_fake(vec![], vec![]).await;
+    server.rules(vec![support::always(
+        support::At::Route("github.graphql"),
+        support::Act::status(401, json!({"message": "Bad credentials"})),
+    )]);
     let args: Vec<String> = [
         "-C",
         repo.path().to_str().unwrap(),
@@ -1118,18 +939,20 @@ async fn github_errors_name_the_fix() {
         stderr.contains("GitHub") && stderr.contains("GITHUB_TOKEN is invalid"),
         "{stderr}"
     );
-    assert!(!stderr.contains("ghs_test"), "{stderr}");
+    assert!(!stderr.contains(support::GH_TOKEN), "{stderr}");
 
     // A repository the token cannot see: GraphQL answers 200 with null.
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/graphql"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "data": {"repository": null},
-            "errors": [{"type": "NOT_FOUND", "message": "Could not resolve to a Repository with the name 'acme/web'."}]
-        })))
-        .mount(&server)
-        .await;
+    let server = github_fake(vec![], vec![]).await;
+    server.rules(vec![support::always(
+        support::At::Route("github.graphql"),
+        support::Act::status(
+            200,
+            json!({
+                "data": {"repository": null},
+                "errors": [{"type": "NOT_FOUND", "message": "Could not resolve to a Repository with the name 'acme/web'."}]
+            }),
+        ),
+    )]);
     let (code, _, stderr) = run_async(args, github_env(&server)).await;
     assert_eq!(code, Some(1), "{stderr}");
     assert!(
@@ -1142,24 +965,9 @@ async fn github_errors_name_the_fix() {
 /// delayed, the run takes about one delay, not two.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deployments_and_incidents_are_fetched_concurrently() {
-    struct Slow(Fake);
-    impl Respond for Slow {
-        fn respond(&self, req: &Request) -> ResponseTemplate {
-            self.0
-                .respond(req)
-                .set_delay(std::time::Duration::from_millis(1500))
-        }
-    }
     let (repo, _) = tagged_repo();
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/graphql"))
-        .respond_with(Slow(Fake {
-            deployments: vec![],
-            issues: vec![],
-        }))
-        .mount(&server)
-        .await;
+    let server = github_fake(vec![], vec![]).await;
+    server.state().delay = Some(std::time::Duration::from_millis(1500));
     let args: Vec<String> = [
         "-C",
         repo.path().to_str().unwrap(),
@@ -1177,7 +985,8 @@ async fn deployments_and_incidents_are_fetched_concurrently() {
     let (code, _, stderr) = run_async(args, github_env(&server)).await;
     let took = started.elapsed();
     assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    assert_eq!(server.state().seen.len(), 2);
+    assert_queries(&server);
     assert!(
         took < std::time::Duration::from_millis(2900),
         "took {took:?}: the two queries ran one after the other"

@@ -12,13 +12,12 @@
 //! Cases run concurrently (each with its own fake and repository), so the
 //! whole matrix takes about as long as its slowest case.
 mod common;
-#[path = "support/fake.rs"]
-mod fake;
+mod support;
 
 use std::time::{Duration, Instant};
 
-use fake::{Act, At, Cmd, Dest, Rule, State, World, always, closed_port, once};
 use serde_json::json;
+use support::{Act, Api, At, Cmd, Dest, Rule, State, World, always, closed_port, once};
 
 type Check = Box<dyn Fn(&State) -> Result<(), String> + Send + Sync>;
 
@@ -99,14 +98,14 @@ impl Case {
     fn records(self, what: &'static str, n: usize) -> Self {
         self.check(move |s| {
             let got = match what {
-                "github release" => s.gh_releases.len(),
-                "deployment" => s.deployments.len(),
+                "github release" => s.github.releases.len(),
+                "deployment" => s.github.deployments.len(),
                 "status" => s.statuses_count(),
-                "sentry release" => s.sentry_releases.len(),
+                "sentry release" => s.sentry.releases.len(),
                 "sentry deploy" => s.sentry_deploy_count(),
-                "slack message" => s.slack_posts.len(),
-                "webhook message" => s.hook_posts.len(),
-                "discord message" => s.discord_posts.len(),
+                "slack message" => s.slack.posts.len(),
+                "webhook message" => s.slack.hook_posts.len(),
+                "discord message" => s.discord.posts.len(),
                 other => panic!("unknown record kind {other}"),
             };
             if got == n {
@@ -129,9 +128,9 @@ impl Case {
             );
             let want = (
                 Some("github"),
-                Some(fake::DORA_DEPLOYMENTS),
-                Some(fake::DORA_TOTAL),
-                Some(fake::DORA_FAILED),
+                Some(support::DORA_DEPLOYMENTS),
+                Some(support::DORA_TOTAL),
+                Some(support::DORA_FAILED),
             );
             if got == want {
                 Ok(())
@@ -179,11 +178,11 @@ async fn run_case(c: Case) -> Result<(), String> {
         let url = format!("http://127.0.0.1:{}", closed_port());
         let url = match var {
             "SLACK_API_URL" => format!("{url}/api"),
-            "SLACK_WEBHOOK_URL" => format!("{url}/services/T000/B000/{}", fake::HOOK_SECRET),
+            "SLACK_WEBHOOK_URL" => format!("{url}/services/T000/B000/{}", support::HOOK_SECRET),
             "DISCORD_WEBHOOK_URL" => format!(
                 "{url}/api/webhooks/{}/{}",
-                fake::DISCORD_ID,
-                fake::DISCORD_SECRET
+                support::DISCORD_ID,
+                support::DISCORD_SECRET
             ),
             _ => url,
         };
@@ -195,7 +194,7 @@ async fn run_case(c: Case) -> Result<(), String> {
         .await
         .unwrap();
     let took = started.elapsed();
-    let err = fake::stderr(&out);
+    let err = support::stderr(&out);
     let mut problems = vec![];
     if out.status.code() != Some(c.code) {
         problems.push(format!("exit {:?}, expected {}", out.status.code(), c.code));
@@ -221,7 +220,7 @@ async fn run_case(c: Case) -> Result<(), String> {
             c.max.as_secs_f64()
         ));
     }
-    let out_text = fake::stdout(&out);
+    let out_text = support::stdout(&out);
     for check in &c.out_checks {
         if let Err(e) = check(&out_text) {
             problems.push(e);
@@ -242,7 +241,7 @@ async fn run_case(c: Case) -> Result<(), String> {
             "[{}] {}\n--- stderr:\n{err}--- stdout:\n{}--- requests: {:?}",
             c.name,
             problems.join("; "),
-            fake::stdout(&out),
+            support::stdout(&out),
             w.state()
                 .seen
                 .iter()
@@ -298,7 +297,10 @@ async fn server_errors_once_are_retried_without_duplicates() {
             "release: GitHub 502 on create",
             Cmd::Release,
             Dest::None,
-            vec![once(At::GhCreateRelease, gh_error(502, "Bad Gateway"))],
+            vec![once(
+                At::Route("github.create_release"),
+                gh_error(502, "Bad Gateway"),
+            )],
         )
         .records("github release", 1)
         .records("sentry release", 1),
@@ -306,26 +308,32 @@ async fn server_errors_once_are_retried_without_duplicates() {
             "release: GitHub create recorded but answered 500",
             Cmd::Release,
             Dest::None,
-            vec![once(At::GhCreateRelease, Act::RecordThenStatus(500))],
+            vec![once(
+                At::Route("github.create_release"),
+                Act::RecordThenStatus(500),
+            )],
         )
         .records("github release", 1)
-        .requests("POST", At::GhCreateRelease, 1),
+        .requests("POST", At::Route("github.create_release"), 1),
         case(
             "release: Sentry 503 once",
             Cmd::Release,
             Dest::None,
             vec![once(
-                At::SentryCreateRelease,
+                At::Route("sentry.create_release"),
                 sentry_error(503, "Service Unavailable"),
             )],
         )
         .records("sentry release", 1)
-        .requests("POST", At::SentryCreateRelease, 2),
+        .requests("POST", At::Route("sentry.create_release"), 2),
         case(
             "release: Sentry create recorded but answered 502",
             Cmd::Release,
             Dest::None,
-            vec![once(At::SentryCreateRelease, Act::RecordThenStatus(502))],
+            vec![once(
+                At::Route("sentry.create_release"),
+                Act::RecordThenStatus(502),
+            )],
         )
         .records("sentry release", 1),
         case(
@@ -333,7 +341,7 @@ async fn server_errors_once_are_retried_without_duplicates() {
             Cmd::DeployStart,
             Dest::None,
             vec![once(
-                At::GhCreateDeployment,
+                At::Route("github.create_deployment"),
                 gh_error(503, "Service Unavailable"),
             )],
         )
@@ -343,16 +351,22 @@ async fn server_errors_once_are_retried_without_duplicates() {
             "deploy start: deployment recorded but answered 502",
             Cmd::DeployStart,
             Dest::None,
-            vec![once(At::GhCreateDeployment, Act::RecordThenStatus(502))],
+            vec![once(
+                At::Route("github.create_deployment"),
+                Act::RecordThenStatus(502),
+            )],
         )
         .records("deployment", 1)
         .records("status", 1)
-        .requests("POST", At::GhCreateDeployment, 1),
+        .requests("POST", At::Route("github.create_deployment"), 1),
         case(
             "deploy start: status 500 once",
             Cmd::DeployStart,
             Dest::None,
-            vec![once(At::GhCreateStatus, gh_error(500, "Server Error"))],
+            vec![once(
+                At::Route("github.create_deployment_status"),
+                gh_error(500, "Server Error"),
+            )],
         )
         .records("deployment", 1)
         .records("status", 1),
@@ -361,7 +375,7 @@ async fn server_errors_once_are_retried_without_duplicates() {
             Cmd::DeployStart,
             Dest::None,
             vec![once(
-                At::SentryCreateRelease,
+                At::Route("sentry.create_release"),
                 sentry_error(502, "Bad Gateway"),
             )],
         )
@@ -372,7 +386,7 @@ async fn server_errors_once_are_retried_without_duplicates() {
             Cmd::DeployFinish,
             Dest::None,
             vec![once(
-                At::GhCreateStatus,
+                At::Route("github.create_deployment_status"),
                 gh_error(503, "Service Unavailable"),
             )],
         )
@@ -383,7 +397,7 @@ async fn server_errors_once_are_retried_without_duplicates() {
             Cmd::DeployFinish,
             Dest::None,
             vec![once(
-                At::SentryCreateDeploy,
+                At::Route("sentry.create_deploy"),
                 sentry_error(503, "Service Unavailable"),
             )],
         )
@@ -393,10 +407,13 @@ async fn server_errors_once_are_retried_without_duplicates() {
             "deploy finish: Sentry deploy recorded but answered 502",
             Cmd::DeployFinish,
             Dest::None,
-            vec![once(At::SentryCreateDeploy, Act::RecordThenStatus(502))],
+            vec![once(
+                At::Route("sentry.create_deploy"),
+                Act::RecordThenStatus(502),
+            )],
         )
         .records("sentry deploy", 1)
-        .requests("POST", At::SentryCreateDeploy, 1),
+        .requests("POST", At::Route("sentry.create_deploy"), 1),
         // Slack/Discord posts cannot be looked up: a 5xx on a post is not
         // repeated (a duplicate message is never sent); a warning says it
         // may not have been posted, and the command still succeeds.
@@ -404,10 +421,13 @@ async fn server_errors_once_are_retried_without_duplicates() {
             "notify: Slack bot post recorded but answered 500",
             Cmd::Notify,
             Dest::SlackBot,
-            vec![once(At::SlackPost, Act::RecordThenStatus(500))],
+            vec![once(
+                At::Route("slack.post_message"),
+                Act::RecordThenStatus(500),
+            )],
         )
         .records("slack message", 1)
-        .requests("POST", At::SlackPost, 1)
+        .requests("POST", At::Route("slack.post_message"), 1)
         .says("warning")
         .says("Slack")
         .says("may or may not"),
@@ -415,30 +435,33 @@ async fn server_errors_once_are_retried_without_duplicates() {
             "notify: webhook recorded but answered 502",
             Cmd::Notify,
             Dest::SlackHook,
-            vec![once(At::SlackHook, Act::RecordThenStatus(502))],
+            vec![once(At::Api(Api::SlackWebhook), Act::RecordThenStatus(502))],
         )
         .records("webhook message", 1)
-        .requests("POST", At::SlackHook, 1)
+        .requests("POST", At::Api(Api::SlackWebhook), 1)
         .says("Slack"),
         case(
             "notify: Discord recorded but answered 503",
             Cmd::Notify,
             Dest::Discord,
-            vec![once(At::DiscordPost, Act::RecordThenStatus(503))],
+            vec![once(
+                At::Route("discord.execute"),
+                Act::RecordThenStatus(503),
+            )],
         )
         .records("discord message", 1)
-        .requests("POST", At::DiscordPost, 1)
+        .requests("POST", At::Route("discord.execute"), 1)
         .says("Discord"),
         // chat.update is safe to repeat: retried.
         case(
             "deploy finish: Slack update 502 once is retried",
             Cmd::DeployFinish,
             Dest::SlackBot,
-            vec![once(At::SlackAny, Act::text(502, "upstream error"))],
+            vec![once(At::Api(Api::Slack), Act::text(502, "upstream error"))],
         )
         .never_says("warning")
         .records("slack message", 0)
-        .check(|s| match s.slack_updates.len() {
+        .check(|s| match s.slack.updates.len() {
             1 => Ok(()),
             n => Err(format!("1 chat.update expected, the fake has {n}")),
         }),
@@ -457,7 +480,7 @@ async fn retries_and_uncertain_creates_are_reported() {
             Cmd::Release,
             Dest::None,
             vec![once(
-                At::SentryCreateRelease,
+                At::Route("sentry.create_release"),
                 sentry_error(503, "Service Unavailable"),
             )],
         )
@@ -469,8 +492,11 @@ async fn retries_and_uncertain_creates_are_reported() {
             Cmd::Release,
             Dest::None,
             vec![
-                once(At::GhCreateRelease, Act::RecordThenStatus(502)),
-                always(At::GhAny, gh_error(503, "Service Unavailable")),
+                once(
+                    At::Route("github.create_release"),
+                    Act::RecordThenStatus(502),
+                ),
+                always(At::Api(Api::GitHub), gh_error(503, "Service Unavailable")),
             ],
         )
         .exit(1)
@@ -482,9 +508,16 @@ async fn retries_and_uncertain_creates_are_reported() {
             Cmd::DeployFinish,
             Dest::None,
             vec![
-                once(At::SentryCreateDeploy, Act::RecordThenStatus(502)),
+                once(
+                    At::Route("sentry.create_deploy"),
+                    Act::RecordThenStatus(502),
+                ),
                 // The first list (before the create) answers; the look-up does not.
-                always(At::SentryAny, sentry_error(503, "Service Unavailable")).after(1),
+                always(
+                    At::Api(Api::Sentry),
+                    sentry_error(503, "Service Unavailable"),
+                )
+                .after(1),
             ],
         )
         .says("warning")
@@ -495,8 +528,11 @@ async fn retries_and_uncertain_creates_are_reported() {
             Cmd::DeployStart,
             Dest::None,
             vec![
-                once(At::GhCreateDeployment, Act::RecordThenStatus(502)),
-                always(At::GhAny, gh_error(503, "Service Unavailable")),
+                once(
+                    At::Route("github.create_deployment"),
+                    Act::RecordThenStatus(502),
+                ),
+                always(At::Api(Api::GitHub), gh_error(503, "Service Unavailable")),
             ],
         )
         .exit(1)
@@ -510,10 +546,7 @@ async fn retries_and_uncertain_creates_are_reported() {
 
 /// A rule for the next `n` matching requests.
 fn times(at: At, n: usize, act: Act) -> Rule {
-    Rule {
-        times: n,
-        ..once(at, act)
-    }
+    once(at, act).times(n)
 }
 
 /// Issue 11: one create-once mechanism for every create — look up, then
@@ -526,20 +559,20 @@ async fn creates_that_fail_repeatedly_are_looked_up_and_retried() {
             Cmd::DeployStart,
             Dest::None,
             vec![times(
-                At::GhCreateDeployment,
+                At::Route("github.create_deployment"),
                 2,
                 gh_error(502, "Bad Gateway"),
             )],
         )
         .records("deployment", 1)
         .records("status", 1)
-        .requests("POST", At::GhCreateDeployment, 3),
+        .requests("POST", At::Route("github.create_deployment"), 3),
         case(
             "deploy start: GitHub 502 three times on create",
             Cmd::DeployStart,
             Dest::None,
             vec![times(
-                At::GhCreateDeployment,
+                At::Route("github.create_deployment"),
                 3,
                 gh_error(502, "Bad Gateway"),
             )],
@@ -548,37 +581,37 @@ async fn creates_that_fail_repeatedly_are_looked_up_and_retried() {
         .arg("--retry-budget")
         .arg("10")
         .records("deployment", 1)
-        .requests("POST", At::GhCreateDeployment, 4),
+        .requests("POST", At::Route("github.create_deployment"), 4),
         case(
             "deploy start: answer lost (not recorded), then 502",
             Cmd::DeployStart,
             Dest::None,
             vec![
-                once(At::GhCreateDeployment, Act::Hang),
-                once(At::GhCreateDeployment, gh_error(502, "Bad Gateway")),
+                once(At::Route("github.create_deployment"), Act::Hang),
+                once(At::Route("github.create_deployment"), gh_error(502, "Bad Gateway")),
             ],
         )
         .arg("--retry-budget")
         .arg("10")
         .records("deployment", 1)
-        .requests("POST", At::GhCreateDeployment, 3),
+        .requests("POST", At::Route("github.create_deployment"), 3),
         case(
             "deploy start: 502, the look-up fails once, then it is created",
             Cmd::DeployStart,
             Dest::None,
             vec![
-                once(At::GhCreateDeployment, gh_error(502, "Bad Gateway")),
+                once(At::Route("github.create_deployment"), gh_error(502, "Bad Gateway")),
                 // The next GitHub request (the first rule took the POST) is the look-up.
-                once(At::GhAny, gh_error(500, "Server Error")),
+                once(At::Api(Api::GitHub), gh_error(500, "Server Error")),
             ],
         )
         .records("deployment", 1)
-        .requests("POST", At::GhCreateDeployment, 2),
+        .requests("POST", At::Route("github.create_deployment"), 2),
         case(
             "deploy start: 502 until the budget is spent",
             Cmd::DeployStart,
             Dest::None,
-            vec![always(At::GhCreateDeployment, gh_error(502, "Bad Gateway"))],
+            vec![always(At::Route("github.create_deployment"), gh_error(502, "Bad Gateway"))],
         )
         .exit(1)
         .says("it was not recorded")
@@ -588,16 +621,16 @@ async fn creates_that_fail_repeatedly_are_looked_up_and_retried() {
             "release: GitHub release 502 twice",
             Cmd::Release,
             Dest::None,
-            vec![times(At::GhCreateRelease, 2, gh_error(502, "Bad Gateway"))],
+            vec![times(At::Route("github.create_release"), 2, gh_error(502, "Bad Gateway"))],
         )
         .records("github release", 1)
-        .requests("POST", At::GhCreateRelease, 3),
+        .requests("POST", At::Route("github.create_release"), 3),
         case(
             "deploy finish: Sentry deploy 502 twice",
             Cmd::DeployFinish,
             Dest::None,
             vec![times(
-                At::SentryCreateDeploy,
+                At::Route("sentry.create_deploy"),
                 2,
                 sentry_error(502, "Bad Gateway"),
             )],
@@ -618,7 +651,10 @@ async fn server_errors_always_fail_within_the_budget() {
             "release: GitHub always 503",
             Cmd::Release,
             Dest::None,
-            vec![always(At::GhAny, gh_error(503, "Service Unavailable"))],
+            vec![always(
+                At::Api(Api::GitHub),
+                gh_error(503, "Service Unavailable"),
+            )],
         )
         .exit(1)
         .says("GitHub: NOT recorded")
@@ -629,7 +665,10 @@ async fn server_errors_always_fail_within_the_budget() {
             "release: Sentry always 500",
             Cmd::Release,
             Dest::None,
-            vec![always(At::SentryAny, sentry_error(500, "Internal Error"))],
+            vec![always(
+                At::Api(Api::Sentry),
+                sentry_error(500, "Internal Error"),
+            )],
         )
         .exit(1)
         .says("Sentry: NOT recorded")
@@ -640,7 +679,7 @@ async fn server_errors_always_fail_within_the_budget() {
             "deploy start: GitHub always 502",
             Cmd::DeployStart,
             Dest::None,
-            vec![always(At::GhAny, gh_error(502, "Bad Gateway"))],
+            vec![always(At::Api(Api::GitHub), gh_error(502, "Bad Gateway"))],
         )
         .exit(1)
         .says("GitHub")
@@ -650,7 +689,10 @@ async fn server_errors_always_fail_within_the_budget() {
             "deploy finish: GitHub always 503",
             Cmd::DeployFinish,
             Dest::None,
-            vec![always(At::GhAny, gh_error(503, "Service Unavailable"))],
+            vec![always(
+                At::Api(Api::GitHub),
+                gh_error(503, "Service Unavailable"),
+            )],
         )
         .exit(1)
         .says("GitHub")
@@ -660,7 +702,10 @@ async fn server_errors_always_fail_within_the_budget() {
             "deploy start: Sentry always 500",
             Cmd::DeployStart,
             Dest::None,
-            vec![always(At::SentryAny, sentry_error(500, "Internal Error"))],
+            vec![always(
+                At::Api(Api::Sentry),
+                sentry_error(500, "Internal Error"),
+            )],
         )
         .says("warning: ensuring the Sentry release failed: Sentry")
         .records("deployment", 1),
@@ -668,7 +713,10 @@ async fn server_errors_always_fail_within_the_budget() {
             "deploy finish: Sentry always 500",
             Cmd::DeployFinish,
             Dest::None,
-            vec![always(At::SentryAny, sentry_error(500, "Internal Error"))],
+            vec![always(
+                At::Api(Api::Sentry),
+                sentry_error(500, "Internal Error"),
+            )],
         )
         .says("warning: recording the Sentry deploy failed: Sentry")
         .records("status", 1),
@@ -676,7 +724,10 @@ async fn server_errors_always_fail_within_the_budget() {
             "deploy finish: Sentry always 500 --strict",
             Cmd::DeployFinish,
             Dest::None,
-            vec![always(At::SentryAny, sentry_error(500, "Internal Error"))],
+            vec![always(
+                At::Api(Api::Sentry),
+                sentry_error(500, "Internal Error"),
+            )],
         )
         .arg("--strict")
         .exit(1)
@@ -687,7 +738,7 @@ async fn server_errors_always_fail_within_the_budget() {
             "deploy start: Slack always 503",
             Cmd::DeployStart,
             Dest::SlackBot,
-            vec![always(At::SlackAny, Act::text(503, ""))],
+            vec![always(At::Api(Api::Slack), Act::text(503, ""))],
         )
         .says("warning")
         .says("Slack")
@@ -697,7 +748,7 @@ async fn server_errors_always_fail_within_the_budget() {
             "deploy start: Slack always 503 --strict",
             Cmd::DeployStart,
             Dest::SlackBot,
-            vec![always(At::SlackAny, Act::text(503, ""))],
+            vec![always(At::Api(Api::Slack), Act::text(503, ""))],
         )
         .arg("--strict")
         .exit(1)
@@ -707,7 +758,7 @@ async fn server_errors_always_fail_within_the_budget() {
             "notify: Slack bot always 503",
             Cmd::Notify,
             Dest::SlackBot,
-            vec![always(At::SlackAny, Act::text(503, ""))],
+            vec![always(At::Api(Api::Slack), Act::text(503, ""))],
         )
         .says("warning")
         .says("Slack")
@@ -716,7 +767,10 @@ async fn server_errors_always_fail_within_the_budget() {
             "notify: webhook always 500",
             Cmd::Notify,
             Dest::SlackHook,
-            vec![always(At::SlackHook, Act::text(500, "internal_error"))],
+            vec![always(
+                At::Api(Api::SlackWebhook),
+                Act::text(500, "internal_error"),
+            )],
         )
         .says("warning")
         .says("Slack")
@@ -725,7 +779,7 @@ async fn server_errors_always_fail_within_the_budget() {
             "notify: Discord always 502 --strict",
             Cmd::Notify,
             Dest::Discord,
-            vec![always(At::DiscordAny, Act::text(502, "bad gateway"))],
+            vec![always(At::Api(Api::Discord), Act::text(502, "bad gateway"))],
         )
         .arg("--strict")
         .exit(1)
@@ -734,7 +788,7 @@ async fn server_errors_always_fail_within_the_budget() {
             "notify: Discord always 502",
             Cmd::Notify,
             Dest::Discord,
-            vec![always(At::DiscordAny, Act::text(502, "bad gateway"))],
+            vec![always(At::Api(Api::Discord), Act::text(502, "bad gateway"))],
         )
         .says("warning")
         .says("Discord"),
@@ -780,40 +834,40 @@ async fn rate_limits_are_waited_out_within_the_budget() {
     };
     run_all(vec![
         case("release: GitHub 429 Retry-After 1", Cmd::Release, Dest::None,
-             vec![once(At::GhCreateRelease, r429("1"))])
-            .at_least(1.0).records("github release", 1).requests("POST", At::GhCreateRelease, 2),
+             vec![once(At::Route("github.create_release"), r429("1"))])
+            .at_least(1.0).records("github release", 1).requests("POST", At::Route("github.create_release"), 2),
         case("release: Sentry 429 Retry-After 1", Cmd::Release, Dest::None,
-             vec![once(At::SentryCreateRelease, r429("1"))])
+             vec![once(At::Route("sentry.create_release"), r429("1"))])
             .at_least(1.0).records("sentry release", 1),
         case("release: Sentry 429 Retry-After 600 gives up at once", Cmd::Release, Dest::None,
-             vec![always(At::SentryAny, r429("600"))])
+             vec![always(At::Api(Api::Sentry), r429("600"))])
             .exit(1).within(5.0).says("Sentry").says("rate limited").says("OBSCTL_RETRY_BUDGET")
             .records("github release", 1),
         case("deploy start: GitHub primary rate limit, reset now", Cmd::DeployStart, Dest::None,
-             vec![once(At::GhCreateDeployment, primary(&now))])
-            .records("deployment", 1).requests("POST", At::GhCreateDeployment, 2),
+             vec![once(At::Route("github.create_deployment"), primary(&now))])
+            .records("deployment", 1).requests("POST", At::Route("github.create_deployment"), 2),
         case("deploy start: GitHub primary rate limit, reset in an hour", Cmd::DeployStart,
-             Dest::None, vec![always(At::GhAny, primary(&later))])
+             Dest::None, vec![always(At::Api(Api::GitHub), primary(&later))])
             .exit(1).within(5.0).says("GitHub").says("rate limit").says("retry budget")
             .records("deployment", 0),
         case("release: GitHub secondary rate limit with Retry-After", Cmd::Release, Dest::None,
-             vec![once(At::GhCreateRelease, secondary(Some("1")))])
+             vec![once(At::Route("github.create_release"), secondary(Some("1")))])
             .at_least(1.0).records("github release", 1),
         case("deploy finish: GitHub secondary rate limit, no Retry-After", Cmd::DeployFinish,
-             Dest::None, vec![always(At::GhAny, secondary(None))])
+             Dest::None, vec![always(At::Api(Api::GitHub), secondary(None))])
             .exit(1).within(5.0).says("GitHub").says("secondary rate limit").says("retry budget")
             .records("status", 0),
         case("notify: Slack bot 429 Retry-After 1", Cmd::Notify, Dest::SlackBot,
-             vec![once(At::SlackPost, r429("1"))])
+             vec![once(At::Route("slack.post_message"), r429("1"))])
             .at_least(1.0).records("slack message", 1).never_says("warning"),
         case("notify: Slack webhook 429 Retry-After 1", Cmd::Notify, Dest::SlackHook,
-             vec![once(At::SlackHook, Act::with_headers(429, &[("retry-after", "1")], json!("rate_limited")))])
+             vec![once(At::Api(Api::SlackWebhook), Act::with_headers(429, &[("retry-after", "1")], json!("rate_limited")))])
             .at_least(1.0).records("webhook message", 1).never_says("warning"),
         case("notify: Discord 429 retry_after in the body", Cmd::Notify, Dest::Discord,
-             vec![once(At::DiscordPost, Act::status(429, json!({"message": "You are being rate limited.", "retry_after": 0.5, "global": false})))])
+             vec![once(At::Route("discord.execute"), Act::status(429, json!({"message": "You are being rate limited.", "retry_after": 0.5, "global": false})))])
             .records("discord message", 1).never_says("warning"),
         case("notify: Discord 429 beyond the budget", Cmd::Notify, Dest::Discord,
-             vec![always(At::DiscordPost, Act::with_headers(429, &[("retry-after", "60")], json!({"message": "You are being rate limited.", "retry_after": 60.0, "global": false})))])
+             vec![always(At::Route("discord.execute"), Act::with_headers(429, &[("retry-after", "60")], json!({"message": "You are being rate limited.", "retry_after": 60.0, "global": false})))])
             .within(5.0).says("warning").says("Discord").says("rate limited"),
     ])
     .await;
@@ -828,7 +882,7 @@ async fn hangs_and_lost_answers_never_duplicate() {
             "release: GitHub create hangs (not recorded)",
             Cmd::Release,
             Dest::None,
-            vec![once(At::GhCreateRelease, Act::Hang)],
+            vec![once(At::Route("github.create_release"), Act::Hang)],
         )
         .at_least(1.0)
         .records("github release", 1),
@@ -836,31 +890,40 @@ async fn hangs_and_lost_answers_never_duplicate() {
             "release: GitHub create recorded, answer lost",
             Cmd::Release,
             Dest::None,
-            vec![once(At::GhCreateRelease, Act::RecordThenHang)],
+            vec![once(
+                At::Route("github.create_release"),
+                Act::RecordThenHang,
+            )],
         )
         .records("github release", 1)
-        .requests("POST", At::GhCreateRelease, 1),
+        .requests("POST", At::Route("github.create_release"), 1),
         case(
             "release: Sentry create recorded, answer lost",
             Cmd::Release,
             Dest::None,
-            vec![once(At::SentryCreateRelease, Act::RecordThenHang)],
+            vec![once(
+                At::Route("sentry.create_release"),
+                Act::RecordThenHang,
+            )],
         )
         .records("sentry release", 1),
         case(
             "deploy start: deployment recorded, answer lost",
             Cmd::DeployStart,
             Dest::None,
-            vec![once(At::GhCreateDeployment, Act::RecordThenHang)],
+            vec![once(
+                At::Route("github.create_deployment"),
+                Act::RecordThenHang,
+            )],
         )
         .records("deployment", 1)
         .records("status", 1)
-        .requests("POST", At::GhCreateDeployment, 1),
+        .requests("POST", At::Route("github.create_deployment"), 1),
         case(
             "deploy start: deployment hangs (not recorded)",
             Cmd::DeployStart,
             Dest::None,
-            vec![once(At::GhCreateDeployment, Act::Hang)],
+            vec![once(At::Route("github.create_deployment"), Act::Hang)],
         )
         .records("deployment", 1)
         .records("status", 1),
@@ -868,26 +931,29 @@ async fn hangs_and_lost_answers_never_duplicate() {
             "deploy finish: Sentry deploy recorded, answer lost",
             Cmd::DeployFinish,
             Dest::None,
-            vec![once(At::SentryCreateDeploy, Act::RecordThenHang)],
+            vec![once(At::Route("sentry.create_deploy"), Act::RecordThenHang)],
         )
         .records("sentry deploy", 1)
-        .requests("POST", At::SentryCreateDeploy, 1)
+        .requests("POST", At::Route("sentry.create_deploy"), 1)
         .never_says("warning"),
         case(
             "deploy finish: status hangs once",
             Cmd::DeployFinish,
             Dest::None,
-            vec![once(At::GhCreateStatus, Act::Hang)],
+            vec![once(
+                At::Route("github.create_deployment_status"),
+                Act::Hang,
+            )],
         )
         .records("status", 1),
         case(
             "notify: Slack post recorded, answer lost",
             Cmd::Notify,
             Dest::SlackBot,
-            vec![once(At::SlackPost, Act::RecordThenHang)],
+            vec![once(At::Route("slack.post_message"), Act::RecordThenHang)],
         )
         .records("slack message", 1)
-        .requests("POST", At::SlackPost, 1)
+        .requests("POST", At::Route("slack.post_message"), 1)
         .says("warning")
         .says("timed out")
         .says("may or may not"),
@@ -895,26 +961,26 @@ async fn hangs_and_lost_answers_never_duplicate() {
             "notify: webhook recorded, answer lost",
             Cmd::Notify,
             Dest::SlackHook,
-            vec![once(At::SlackHook, Act::RecordThenHang)],
+            vec![once(At::Api(Api::SlackWebhook), Act::RecordThenHang)],
         )
         .records("webhook message", 1)
-        .requests("POST", At::SlackHook, 1)
+        .requests("POST", At::Api(Api::SlackWebhook), 1)
         .says("warning"),
         case(
             "notify: Discord recorded, answer lost",
             Cmd::Notify,
             Dest::Discord,
-            vec![once(At::DiscordPost, Act::RecordThenHang)],
+            vec![once(At::Route("discord.execute"), Act::RecordThenHang)],
         )
         .records("discord message", 1)
-        .requests("POST", At::DiscordPost, 1)
+        .requests("POST", At::Route("discord.execute"), 1)
         .says("warning"),
         // Hanging for good: bounded by the timeout and the budget.
         case(
             "deploy start: GitHub hangs always",
             Cmd::DeployStart,
             Dest::None,
-            vec![always(At::GhAny, Act::Hang)],
+            vec![always(At::Api(Api::GitHub), Act::Hang)],
         )
         .exit(1)
         .says("GitHub")
@@ -924,7 +990,7 @@ async fn hangs_and_lost_answers_never_duplicate() {
             "release: Sentry hangs always",
             Cmd::Release,
             Dest::None,
-            vec![always(At::SentryAny, Act::Hang)],
+            vec![always(At::Api(Api::Sentry), Act::Hang)],
         )
         .exit(1)
         .says("Sentry: NOT recorded")
@@ -935,7 +1001,7 @@ async fn hangs_and_lost_answers_never_duplicate() {
             "notify: Slack hangs always",
             Cmd::Notify,
             Dest::SlackBot,
-            vec![always(At::SlackAny, Act::Hang)],
+            vec![always(At::Api(Api::Slack), Act::Hang)],
         )
         .within(5.0)
         .says("warning")
@@ -1045,83 +1111,83 @@ async fn permanent_errors_name_the_provider_and_the_fix() {
     run_all(vec![
         // Malformed JSON.
         case("release: GitHub answers HTML", Cmd::Release, Dest::None,
-             vec![always(At::GhCreateRelease, Act::text(201, "<html>proxy</html>"))])
+             vec![always(At::Route("github.create_release"), Act::text(201, "<html>proxy</html>"))])
             .exit(1).says("GitHub").says("not the JSON expected").records("sentry release", 1),
         case("release: Sentry answers garbage", Cmd::Release, Dest::None,
-             vec![always(At::SentryCreateRelease, Act::text(201, "{\"version\": "))])
+             vec![always(At::Route("sentry.create_release"), Act::text(201, "{\"version\": "))])
             .exit(1).says("Sentry").says("not the JSON expected"),
         case("deploy start: deployment answer is not JSON", Cmd::DeployStart, Dest::None,
-             vec![always(At::GhCreateDeployment, Act::text(201, "ok"))])
+             vec![always(At::Route("github.create_deployment"), Act::text(201, "ok"))])
             .exit(1).says("GitHub").says("not the JSON expected"),
         case("notify: Slack answers HTML", Cmd::Notify, Dest::SlackBot,
-             vec![always(At::SlackAny, Act::text(200, "<html>login</html>"))])
+             vec![always(At::Api(Api::Slack), Act::text(200, "<html>login</html>"))])
             .says("warning").says("SLACK_API_URL"),
         case("notify: Discord answers garbage", Cmd::Notify, Dest::Discord,
-             vec![always(At::DiscordAny, Act::text(200, "[[["))])
+             vec![always(At::Api(Api::Discord), Act::text(200, "[[["))])
             .says("warning").says("Discord"),
         // 401.
         case("release: GitHub 401", Cmd::Release, Dest::None,
-             vec![always(At::GhAny, gh_error(401, "Bad credentials"))])
+             vec![always(At::Api(Api::GitHub), gh_error(401, "Bad credentials"))])
             .exit(1).says("GITHUB_TOKEN is invalid").records("sentry release", 1),
         case("release: Sentry 401", Cmd::Release, Dest::None,
-             vec![always(At::SentryAny, sentry_error(401, "Invalid token"))])
+             vec![always(At::Api(Api::Sentry), sentry_error(401, "Invalid token"))])
             .exit(1).says("SENTRY_AUTH_TOKEN is invalid").records("github release", 1),
         case("deploy start: GitHub 401", Cmd::DeployStart, Dest::None,
-             vec![always(At::GhAny, gh_error(401, "Bad credentials"))])
+             vec![always(At::Api(Api::GitHub), gh_error(401, "Bad credentials"))])
             .exit(1).says("GITHUB_TOKEN is invalid"),
         case("notify: Discord 401", Cmd::Notify, Dest::Discord,
-             vec![always(At::DiscordAny, Act::status(401, json!({"message": "Invalid Webhook Token", "code": 50027})))])
+             vec![always(At::Api(Api::Discord), Act::status(401, json!({"message": "Invalid Webhook Token", "code": 50027})))])
             .says("warning").says("DISCORD_WEBHOOK_URL"),
         case("notify: Slack invalid_auth", Cmd::Notify, Dest::SlackBot,
-             vec![always(At::SlackAny, slack_error("invalid_auth"))])
+             vec![always(At::Api(Api::Slack), slack_error("invalid_auth"))])
             .says("warning").says("SLACK_BOT_TOKEN is invalid"),
         // 403.
         case("release: GitHub 403", Cmd::Release, Dest::None,
-             vec![always(At::GhCreateRelease, gh_error(403, "Resource not accessible by integration"))])
+             vec![always(At::Route("github.create_release"), gh_error(403, "Resource not accessible by integration"))])
             .exit(1).says("contents: write").within(5.0),
         case("release: Sentry 403", Cmd::Release, Dest::None,
-             vec![always(At::SentryAny, sentry_error(403, "You do not have permission to perform this action."))])
+             vec![always(At::Api(Api::Sentry), sentry_error(403, "You do not have permission to perform this action."))])
             .exit(1).says("project:releases"),
         case("deploy start: GitHub 403 on create", Cmd::DeployStart, Dest::None,
-             vec![always(At::GhCreateDeployment, gh_error(403, "Resource not accessible by integration"))])
+             vec![always(At::Route("github.create_deployment"), gh_error(403, "Resource not accessible by integration"))])
             .exit(1).says("deployments: write").records("deployment", 0),
         case("deploy finish: Sentry 403 is a warning", Cmd::DeployFinish, Dest::None,
-             vec![always(At::SentryCreateDeploy, sentry_error(403, "You do not have permission to perform this action."))])
+             vec![always(At::Route("sentry.create_deploy"), sentry_error(403, "You do not have permission to perform this action."))])
             .says("warning").says("project:releases").records("status", 1),
         case("notify: webhook 403 action_prohibited", Cmd::Notify, Dest::SlackHook,
-             vec![always(At::SlackHook, Act::text(403, "action_prohibited"))])
+             vec![always(At::Api(Api::SlackWebhook), Act::text(403, "action_prohibited"))])
             .says("warning").says("does not allow"),
         // 404.
         case("release: GitHub 404", Cmd::Release, Dest::None,
-             vec![always(At::GhAny, gh_error(404, "Not Found"))])
+             vec![always(At::Api(Api::GitHub), gh_error(404, "Not Found"))])
             .exit(1).says("GITHUB_REPOSITORY"),
         case("release: Sentry 404", Cmd::Release, Dest::None,
-             vec![always(At::SentryAny, sentry_error(404, "The requested resource does not exist"))])
+             vec![always(At::Api(Api::Sentry), sentry_error(404, "The requested resource does not exist"))])
             .exit(1).says("SENTRY_ORG"),
         case("deploy finish: deployment id unknown", Cmd::DeployFinish, Dest::None, vec![])
             .arg("--deployment-id").arg("424242").exit(1).says("--deployment-id"),
         case("notify: webhook 404 no_service", Cmd::Notify, Dest::SlackHook,
-             vec![always(At::SlackHook, Act::text(404, "no_service"))])
+             vec![always(At::Api(Api::SlackWebhook), Act::text(404, "no_service"))])
             .says("warning").says("revoked").says("SLACK_WEBHOOK_URL"),
         case("notify: Discord 404 unknown webhook", Cmd::Notify, Dest::Discord,
-             vec![always(At::DiscordAny, Act::status(404, json!({"message": "Unknown Webhook", "code": 10015})))])
+             vec![always(At::Api(Api::Discord), Act::status(404, json!({"message": "Unknown Webhook", "code": 10015})))])
             .arg("--strict").exit(1).says("deleted").says("DISCORD_WEBHOOK_URL"),
         // 422.
         case("release: GitHub 422 bad tag", Cmd::Release, Dest::None,
-             vec![always(At::GhCreateRelease, Act::status(422, json!({"message": "Validation Failed", "errors": [{"resource": "Release", "code": "invalid", "field": "tag_name"}]})))])
-            .exit(1).says("tag name").requests("POST", At::GhCreateRelease, 1),
+             vec![always(At::Route("github.create_release"), Act::status(422, json!({"message": "Validation Failed", "errors": [{"resource": "Release", "code": "invalid", "field": "tag_name"}]})))])
+            .exit(1).says("tag name").requests("POST", At::Route("github.create_release"), 1),
         case("deploy start: GitHub 422", Cmd::DeployStart, Dest::None,
-             vec![always(At::GhCreateDeployment, Act::status(422, json!({"message": "No ref found for: abc"})))])
-            .exit(1).says("GitHub rejected the deployment").requests("POST", At::GhCreateDeployment, 1),
+             vec![always(At::Route("github.create_deployment"), Act::status(422, json!({"message": "No ref found for: abc"})))])
+            .exit(1).says("GitHub rejected the deployment").requests("POST", At::Route("github.create_deployment"), 1),
         // Slack ok:false.
         case("notify: Slack channel_not_found", Cmd::Notify, Dest::SlackBot,
-             vec![always(At::SlackAny, slack_error("channel_not_found"))])
+             vec![always(At::Api(Api::Slack), slack_error("channel_not_found"))])
             .says("warning").says("invite the bot"),
         case("notify: Slack not_in_channel --strict", Cmd::Notify, Dest::SlackBot,
-             vec![always(At::SlackAny, slack_error("not_in_channel"))])
+             vec![always(At::Api(Api::Slack), slack_error("not_in_channel"))])
             .arg("--strict").exit(1).says("invite the bot"),
         case("deploy start: Slack ok:false, deploy recorded", Cmd::DeployStart, Dest::SlackBot,
-             vec![always(At::SlackAny, slack_error("is_archived"))])
+             vec![always(At::Api(Api::Slack), slack_error("is_archived"))])
             .says("warning").says("archived").records("deployment", 1),
     ])
     .await;
@@ -1152,17 +1218,17 @@ async fn dropped_connection_on_a_webhook_post_is_not_repeated() {
             "SLACK_WEBHOOK_URL",
             format!(
                 "http://127.0.0.1:{port}/services/T000/B000/{}",
-                fake::HOOK_SECRET
+                support::HOOK_SECRET
             ),
         )
         .args(Cmd::Notify.args(&w))
         .output()
         .unwrap();
-    let err = fake::stderr(&out);
+    let err = support::stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("warning") && err.contains("Slack"), "{err}");
     assert!(err.contains("may or may not"), "{err}");
-    assert!(!err.contains(fake::HOOK_SECRET), "{err}");
+    assert!(!err.contains(support::HOOK_SECRET), "{err}");
     assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
 
@@ -1249,65 +1315,65 @@ async fn dora_report_under_faults() {
     run_all(vec![
         dora("no fault", vec![])
             .report_is_right()
-            .requests("POST", At::GhGqlDeployments, 1)
-            .requests("POST", At::GhGqlIncidents, 1)
+            .requests("POST", At::Graphql("ObsctlDoraDeployments"), 1)
+            .requests("POST", At::Graphql("ObsctlDoraIncidents"), 1)
             .never_says("warning"),
         // 5xx once: retried, the report is right.
-        dora("deployments 500 once", vec![once(At::GhGqlDeployments, gh_error(500, "Server Error"))])
+        dora("deployments 500 once", vec![once(At::Graphql("ObsctlDoraDeployments"), gh_error(500, "Server Error"))])
             .report_is_right()
-            .requests("POST", At::GhGqlDeployments, 2),
-        dora("deployments 502 once", vec![once(At::GhGqlDeployments, Act::text(502, "<html>Bad Gateway</html>"))])
+            .requests("POST", At::Graphql("ObsctlDoraDeployments"), 2),
+        dora("deployments 502 once", vec![once(At::Graphql("ObsctlDoraDeployments"), Act::text(502, "<html>Bad Gateway</html>"))])
             .report_is_right()
-            .requests("POST", At::GhGqlDeployments, 2),
-        dora("incidents 503 once", vec![once(At::GhGqlIncidents, gh_error(503, "Service Unavailable"))])
+            .requests("POST", At::Graphql("ObsctlDoraDeployments"), 2),
+        dora("incidents 503 once", vec![once(At::Graphql("ObsctlDoraIncidents"), gh_error(503, "Service Unavailable"))])
             .report_is_right()
-            .requests("POST", At::GhGqlIncidents, 2),
-        dora("500 once, -v says it retried", vec![once(At::GhGqlDeployments, gh_error(500, "Server Error"))])
+            .requests("POST", At::Graphql("ObsctlDoraIncidents"), 2),
+        dora("500 once, -v says it retried", vec![once(At::Graphql("ObsctlDoraDeployments"), gh_error(500, "Server Error"))])
             .arg("-v")
             .says("HTTP 500 from the server; retrying in")
             .report_is_right(),
         // 5xx always: bounded by the budget, exit 1 naming GitHub.
-        dora("always 502", vec![always(At::GhGraphql, gh_error(502, "Bad Gateway"))])
+        dora("always 502", vec![always(At::Route("github.graphql"), gh_error(502, "Bad Gateway"))])
             .exit(1)
             .says("GitHub")
             .says("list deployments (GraphQL)")
             .says("retry budget")
             .no_report(),
-        dora("always 503", vec![always(At::GhGraphql, gh_error(503, "Service Unavailable"))])
+        dora("always 503", vec![always(At::Route("github.graphql"), gh_error(503, "Service Unavailable"))])
             .exit(1)
             .says("GitHub")
             .says("OBSCTL_RETRY_BUDGET")
             .no_report(),
         // A fault on the incidents query alone fails the run: a report
         // without its incidents would understate the change failure rate.
-        dora("incidents always 500, deployments fine", vec![always(At::GhGqlIncidents, gh_error(500, "Server Error"))])
+        dora("incidents always 500, deployments fine", vec![always(At::Graphql("ObsctlDoraIncidents"), gh_error(500, "Server Error"))])
             .exit(1)
             .says("GitHub: list incident issues (GraphQL) failed")
             .says("--incidents")
             .no_report(),
-        dora("incidents 401, deployments fine", vec![always(At::GhGqlIncidents, gh_error(401, "Bad credentials"))])
+        dora("incidents 401, deployments fine", vec![always(At::Graphql("ObsctlDoraIncidents"), gh_error(401, "Bad credentials"))])
             .exit(1)
             .says("list incident issues")
             .says("GITHUB_TOKEN is invalid")
             .no_report(),
         // Rate limits.
-        dora("429 Retry-After 1", vec![once(At::GhGqlDeployments, Act::with_headers(429, &[("retry-after", "1")], json!({"message": "Too Many Requests"})))])
+        dora("429 Retry-After 1", vec![once(At::Graphql("ObsctlDoraDeployments"), Act::with_headers(429, &[("retry-after", "1")], json!({"message": "Too Many Requests"})))])
             .at_least(1.0)
             .report_is_right(),
-        dora("403 primary rate limit, reset now", vec![once(At::GhGqlDeployments, rate_limited_403(&now))])
+        dora("403 primary rate limit, reset now", vec![once(At::Graphql("ObsctlDoraDeployments"), rate_limited_403(&now))])
             .report_is_right()
-            .requests("POST", At::GhGqlDeployments, 2),
-        dora("403 primary rate limit, reset in an hour", vec![always(At::GhGraphql, rate_limited_403(&later))])
+            .requests("POST", At::Graphql("ObsctlDoraDeployments"), 2),
+        dora("403 primary rate limit, reset in an hour", vec![always(At::Route("github.graphql"), rate_limited_403(&later))])
             .exit(1)
             .within(5.0)
             .says("GitHub")
             .says("rate limit")
             .says("retry budget")
             .no_report(),
-        dora("secondary rate limit, Retry-After 1", vec![once(At::GhGqlIncidents, secondary)])
+        dora("secondary rate limit, Retry-After 1", vec![once(At::Graphql("ObsctlDoraIncidents"), secondary)])
             .at_least(1.0)
             .report_is_right(),
-        dora("secondary rate limit always, no Retry-After", vec![always(At::GhGraphql, Act::status(403, json!({"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."})))])
+        dora("secondary rate limit always, no Retry-After", vec![always(At::Route("github.graphql"), Act::status(403, json!({"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."})))])
             .exit(1)
             .within(5.0)
             .says("secondary rate limit")
@@ -1315,10 +1381,10 @@ async fn dora_report_under_faults() {
             .no_report(),
         // GraphQL's own rate limit: HTTP 200 with an `errors` entry.
         // GitHub's GraphQL quota (HTTP 200, RATE_LIMITED) resetting now: retried.
-        dora("GraphQL RATE_LIMITED, reset now", vec![once(At::GhGraphql, Act::with_headers(200, &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &soon)],
+        dora("GraphQL RATE_LIMITED, reset now", vec![once(At::Route("github.graphql"), Act::with_headers(200, &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &soon)],
             json!({"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]})))])
             .report_is_right(),
-        dora("GraphQL RATE_LIMITED", vec![always(At::GhGraphql, Act::with_headers(200, &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &later)],
+        dora("GraphQL RATE_LIMITED", vec![always(At::Route("github.graphql"), Act::with_headers(200, &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &later)],
             json!({"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]})))])
             .exit(1)
             .within(5.0)
@@ -1327,10 +1393,10 @@ async fn dora_report_under_faults() {
             .never_says("HTTP 200")
             .no_report(),
         // Hangs past OBSCTL_TIMEOUT.
-        dora("deployments hang once", vec![once(At::GhGqlDeployments, Act::Hang)])
+        dora("deployments hang once", vec![once(At::Graphql("ObsctlDoraDeployments"), Act::Hang)])
             .at_least(1.0)
             .report_is_right(),
-        dora("everything hangs", vec![always(At::GhGraphql, Act::Hang)])
+        dora("everything hangs", vec![always(At::Route("github.graphql"), Act::Hang)])
             .exit(1)
             .says("GitHub")
             .says("timed out")
@@ -1343,46 +1409,46 @@ async fn dora_report_under_faults() {
             .says("could not connect")
             .no_report(),
         // Malformed answers.
-        dora("HTML instead of JSON", vec![always(At::GhGqlDeployments, Act::text(200, "<html>proxy login</html>"))])
+        dora("HTML instead of JSON", vec![always(At::Graphql("ObsctlDoraDeployments"), Act::text(200, "<html>proxy login</html>"))])
             .exit(1)
             .says("GitHub")
             .says("not the JSON expected")
             .no_report(),
-        dora("truncated JSON", vec![always(At::GhGqlIncidents, Act::text(200, "{\"data\": {\"repository\": "))])
+        dora("truncated JSON", vec![always(At::Graphql("ObsctlDoraIncidents"), Act::text(200, "{\"data\": {\"repository\": "))])
             .exit(1)
             .says("not the JSON expected")
             .no_report(),
-        dora("an answer without data", vec![always(At::GhGqlDeployments, Act::status(200, json!({"data": {}})))])
+        dora("an answer without data", vec![always(At::Graphql("ObsctlDoraDeployments"), Act::status(200, json!({"data": {}})))])
             .exit(1)
             .says("not the JSON expected")
             .says("GITHUB_REPOSITORY")
             .no_report(),
         // HTTP 200 with GraphQL errors.
-        dora("GraphQL NOT_FOUND", vec![always(At::GhGraphql, graphql_errors(json!([{"type": "NOT_FOUND", "path": ["repository"],
+        dora("GraphQL NOT_FOUND", vec![always(At::Route("github.graphql"), graphql_errors(json!([{"type": "NOT_FOUND", "path": ["repository"],
             "message": "Could not resolve to a Repository with the name 'acme/web'."}])))])
             .exit(1)
             .says("Could not resolve to a Repository")
             .says("GITHUB_REPOSITORY")
             .never_says("HTTP 200")
             .no_report(),
-        dora("GraphQL FORBIDDEN", vec![always(At::GhGqlIncidents, graphql_errors(json!([{"type": "FORBIDDEN", "path": ["repository", "issues"],
+        dora("GraphQL FORBIDDEN", vec![always(At::Graphql("ObsctlDoraIncidents"), graphql_errors(json!([{"type": "FORBIDDEN", "path": ["repository", "issues"],
             "message": "Resource not accessible by integration"}])))])
             .exit(1)
             .says("Resource not accessible")
             .says("Issues: read")
             .no_report(),
         // 401, 403, 404.
-        dora("401", vec![always(At::GhGraphql, gh_error(401, "Bad credentials"))])
+        dora("401", vec![always(At::Route("github.graphql"), gh_error(401, "Bad credentials"))])
             .exit(1)
             .says("GitHub")
             .says("GITHUB_TOKEN is invalid")
-            .requests("POST", At::GhGqlDeployments, 1)
+            .requests("POST", At::Graphql("ObsctlDoraDeployments"), 1)
             .no_report(),
-        dora("403 without rate limit", vec![always(At::GhGraphql, gh_error(403, "Resource not accessible by integration"))])
+        dora("403 without rate limit", vec![always(At::Route("github.graphql"), gh_error(403, "Resource not accessible by integration"))])
             .exit(1)
             .says("GITHUB_TOKEN lacks permission")
             .no_report(),
-        dora("404 (GHES without GraphQL at this URL)", vec![always(At::GhGraphql, gh_error(404, "Not Found"))])
+        dora("404 (GHES without GraphQL at this URL)", vec![always(At::Route("github.graphql"), gh_error(404, "Not Found"))])
             .exit(1)
             .says("GitHub")
             .says("GITHUB_GRAPHQL_URL")

@@ -1,19 +1,17 @@
 //! `obsctl release create` end to end: real git repositories in temp dirs,
-//! real HTTP over loopback against fakes that answer as Sentry and GitHub do,
-//! every request body checked against the contracts.
+//! real HTTP over loopback against the one fake per API (`tests/support/`),
+//! which answers as Sentry and GitHub do and checks every request body
+//! against the contracts.
 mod common;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{GitRepo, assert_valid, contract, obsctl};
+use common::{GitRepo, assert_valid, obsctl};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
-
-const GH_TOKEN: &str = "sekrit-gh-token-1234";
-const SENTRY_TOKEN: &str = "sekrit-sentry-token-5678";
+use support::{Act, At, Fake, GH_TOKEN, SENTRY_TOKEN, always, once};
 const RELEASES: &str = "/api/0/organizations/acme/releases/";
 
 /// The SHAs of the standard repository.
@@ -74,16 +72,14 @@ fn standard_repo() -> (GitRepo, Shas) {
 }
 
 struct Fakes {
-    github: MockServer,
-    sentry: MockServer,
+    fake: Fake,
     dir: tempfile::TempDir,
 }
 
 impl Fakes {
     async fn new() -> Self {
         Fakes {
-            github: MockServer::start().await,
-            sentry: MockServer::start().await,
+            fake: Fake::start().await,
             dir: tempfile::tempdir().unwrap(),
         }
     }
@@ -99,14 +95,10 @@ impl Fakes {
     /// The binary, configured for both fakes, run in `repo`.
     fn cmd(&self, repo: &Path) -> assert_cmd::Command {
         let mut cmd = obsctl();
-        cmd.env("GITHUB_TOKEN", GH_TOKEN)
-            .env("GITHUB_REPOSITORY", "acme/web")
-            .env("GITHUB_API_URL", self.github.uri())
+        cmd.envs(self.fake.github_env())
+            .envs(self.fake.sentry_env())
             .env("GITHUB_SERVER_URL", "https://github.example")
-            .env("SENTRY_AUTH_TOKEN", SENTRY_TOKEN)
-            .env("SENTRY_ORG", "acme")
             .env("SENTRY_PROJECT", "web,api")
-            .env("SENTRY_URL", self.sentry.uri())
             .env("OBSCTL_RETRY_BUDGET", "2")
             .env("GITHUB_OUTPUT", self.output_file())
             .env("GITHUB_STEP_SUMMARY", self.summary_file())
@@ -116,39 +108,44 @@ impl Fakes {
         cmd
     }
 
-    async fn requests(&self) -> Vec<(String, String, Value)> {
-        let mut all = Vec::new();
-        for server in [&self.sentry, &self.github] {
-            for r in server.received_requests().await.unwrap_or_default() {
-                let body = if r.body.is_empty() {
-                    Value::Null
-                } else {
-                    serde_json::from_slice(&r.body).expect("request bodies are JSON")
-                };
-                all.push((r.method.to_string(), r.url.path().to_string(), body));
-            }
-        }
-        all
+    /// Faults (see `tests/support/faults.rs`).
+    fn rules(&self, rules: Vec<support::Rule>) {
+        self.fake.rules(rules);
     }
 
-    /// Every body sent, validated against its contract.
+    /// Every request, in order: method, path, JSON body (null for none).
+    async fn requests(&self) -> Vec<(String, String, Value)> {
+        self.fake
+            .state()
+            .seen
+            .iter()
+            .map(|r| {
+                let body = if r.raw.is_empty() {
+                    Value::Null
+                } else {
+                    serde_json::from_slice(&r.raw).expect("request bodies are JSON")
+                };
+                (r.method.clone(), r.path.clone(), body)
+            })
+            .collect()
+    }
+
+    /// How many requests with `method` went to the fake's route `route`.
+    fn count(&self, method: &str, route: &'static str) -> usize {
+        self.fake.state().count(method, At::Route(route))
+    }
+
+    /// Every request went to an endpoint the fake knows (whose contract
+    /// it checked on receipt), and no GET had a body.
     async fn validate_all(&self) {
-        for (m, p, body) in self.requests().await {
-            let file = match (m.as_str(), p.as_str()) {
-                ("POST", RELEASES) => "sentry/create-release.json",
-                ("PUT", p) if p.starts_with(RELEASES) => "sentry/update-release.json",
-                ("POST", "/repos/acme/web/releases") => "github/create-release.json",
-                ("POST", "/repos/acme/web/releases/generate-notes") => {
-                    "github/generate-release-notes.json"
-                }
-                ("PATCH", _) => "github/update-release.json",
-                ("GET", _) => {
-                    assert_eq!(body, Value::Null, "GET {p} has no body");
-                    continue;
-                }
-                other => panic!("unexpected request {other:?}"),
-            };
-            assert_valid(file, Some("request"), &body);
+        let s = self.fake.state();
+        assert!(
+            s.unrouted.is_empty(),
+            "unexpected requests {:?}",
+            s.unrouted
+        );
+        for r in s.seen.iter().filter(|r| r.method == "GET") {
+            assert!(r.raw.is_empty(), "GET {} has a body", r.path);
         }
     }
 
@@ -162,47 +159,27 @@ impl Fakes {
     }
 }
 
-fn example(file: &str, code: &str, name: &str) -> Value {
-    contract(file)["x-operation"]["responses"][code]["examples"][name].clone()
-}
-
-/// Sentry's release as its API returns it (the contract's example).
+/// Sentry's release as its API returns it.
 fn sentry_release(version: &str, date_released: Option<&str>) -> Value {
-    let mut r = example("sentry/create-release.json", "201", "CreateARelease");
-    r["version"] = json!(version);
-    r["shortVersion"] = json!(version);
-    r["dateReleased"] = json!(date_released);
-    r
+    json!({
+        "version": version, "shortVersion": version, "ref": null, "url": null,
+        "projects": [{"slug": "web", "name": "web"}, {"slug": "api", "name": "api"}],
+        "deployCount": 0, "commitCount": 0,
+        "dateCreated": "2024-01-01T00:00:00Z", "dateReleased": date_released,
+    })
 }
 
-/// GitHub's release as its API returns it (the contract's example).
+/// GitHub's release as its API returns it.
 fn github_release(tag: &str, id: u64) -> Value {
-    let mut r = example("github/create-release.json", "201", "default");
-    r["id"] = json!(id);
-    r["tag_name"] = json!(tag);
-    r["html_url"] = json!(format!(
-        "https://github.example/acme/web/releases/tag/{tag}"
-    ));
-    r
-}
-
-async fn mount_sentry_created(f: &Fakes) {
-    Mock::given(method("POST"))
-        .and(path(RELEASES))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_json(sentry_release("v1.1.0", Some("2024-01-01T00:00:00Z"))),
-        )
-        .mount(&f.sentry)
-        .await;
-}
-
-async fn mount_github_created(f: &Fakes, tag: &str) {
-    Mock::given(method("POST"))
-        .and(path("/repos/acme/web/releases"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(github_release(tag, 1)))
-        .mount(&f.github)
-        .await;
+    json!({
+        "url": format!("https://api.github.com/repos/acme/web/releases/{id}"),
+        "html_url": format!("https://github.example/acme/web/releases/tag/{tag}"),
+        "id": id, "node_id": "MDc6UmVsZWFzZTE=", "tag_name": tag,
+        "target_commitish": "main", "name": tag, "body": "",
+        "draft": false, "prerelease": false, "author": support::github::user(),
+        "created_at": "2024-01-01T00:00:00Z", "published_at": "2024-01-01T00:00:00Z",
+        "assets": [],
+    })
 }
 
 fn stdout_json(out: &std::process::Output) -> Value {
@@ -244,8 +221,6 @@ fn by_id<'a>(commits: &'a [Value], sha: &str) -> &'a Value {
 async fn creates_both_releases_from_the_tag_range() {
     let (repo, shas) = standard_repo();
     let f = Fakes::new().await;
-    mount_sentry_created(&f).await;
-    mount_github_created(&f, "v1.1.0").await;
 
     let out = f
         .cmd(repo.path())
@@ -371,53 +346,17 @@ async fn rerun_finds_existing_releases_and_updates_them() {
     let (repo, _) = standard_repo();
     let f = Fakes::new().await;
     // Sentry: the release exists and was never finalized.
-    Mock::given(method("POST"))
-        .and(path(RELEASES))
-        .respond_with(ResponseTemplate::new(208).set_body_json(sentry_release("v1.1.0", None)))
-        .expect(1)
-        .mount(&f.sentry)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path(format!("{RELEASES}v1.1.0/")))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(sentry_release("v1.1.0", Some("2024-01-01T00:00:00Z"))),
-        )
-        .expect(1)
-        .mount(&f.sentry)
-        .await;
-    // GitHub: the tag has a release.
-    let mut exists = example("github/create-release.json", "422", "default");
-    if exists.is_null() {
-        exists = json!({
-            "message": "Validation Failed",
-            "errors": [{"resource": "Release", "code": "already_exists", "field": "tag_name"}],
-            "documentation_url": "https://docs.github.com/rest/releases/releases#create-a-release"
-        });
-    }
-    assert_valid("github/create-release.json", Some("response_422"), &exists);
-    Mock::given(method("POST"))
-        .and(path("/repos/acme/web/releases"))
-        .respond_with(ResponseTemplate::new(422).set_body_json(&exists))
-        .expect(1)
-        .mount(&f.github)
-        .await;
-    // A release obsctl wrote before: its title is the version, its notes in obsctl's section.
+    f.fake
+        .state()
+        .sentry
+        .releases
+        .insert("v1.1.0".into(), sentry_release("v1.1.0", None));
+    // GitHub: the tag has a release (a create answers 422 already_exists),
+    // one obsctl wrote before: its title is the version, its notes in obsctl's section.
     let mut ours = github_release("v1.1.0", 77);
     ours["name"] = json!("v1.1.0");
     ours["body"] = json!("<!-- obsctl:notes -->\n- old\n<!-- /obsctl:notes -->");
-    Mock::given(method("GET"))
-        .and(path("/repos/acme/web/releases/tags/v1.1.0"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(ours))
-        .expect(1)
-        .mount(&f.github)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path("/repos/acme/web/releases/77"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(github_release("v1.1.0", 77)))
-        .expect(1)
-        .mount(&f.github)
-        .await;
+    f.fake.state().github.releases.push(ours);
 
     let out = f
         .cmd(repo.path())
@@ -429,6 +368,15 @@ async fn rerun_finds_existing_releases_and_updates_them() {
     assert_eq!(report["sentry"]["status"], "existed");
     assert_eq!(report["github"]["status"], "updated");
     f.validate_all().await;
+    for (method, route) in [
+        ("POST", "sentry.create_release"),
+        ("PUT", "sentry.update_release"),
+        ("POST", "github.create_release"),
+        ("GET", "github.get_release_by_tag"),
+        ("PATCH", "github.update_release"),
+    ] {
+        assert_eq!(f.count(method, route), 1, "{method} {route}");
+    }
     let put = f.bodies("PUT", &format!("{RELEASES}v1.1.0/")).await;
     assert!(put[0]["dateReleased"].is_string(), "{}", put[0]);
     let patch = f.bodies("PATCH", "/repos/acme/web/releases/77").await;
@@ -446,28 +394,11 @@ async fn rerun_finds_existing_releases_and_updates_them() {
 async fn a_hand_written_github_release_is_kept_unless_replace() {
     let (repo, _) = standard_repo();
     let f = Fakes::new().await;
-    let exists = json!({
-        "message": "Validation Failed",
-        "errors": [{"resource": "Release", "code": "already_exists", "field": "tag_name"}],
-    });
-    Mock::given(method("POST"))
-        .and(path("/repos/acme/web/releases"))
-        .respond_with(ResponseTemplate::new(422).set_body_json(&exists))
-        .mount(&f.github)
-        .await;
+    // The tag has a release written by hand: a create answers 422 already_exists.
     let mut by_hand = github_release("v1.1.0", 78);
     by_hand["name"] = json!("v1.1.0 – Spring release");
     by_hand["body"] = json!("Hand-written notes.");
-    Mock::given(method("GET"))
-        .and(path("/repos/acme/web/releases/tags/v1.1.0"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(&by_hand))
-        .mount(&f.github)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path("/repos/acme/web/releases/78"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(&by_hand))
-        .mount(&f.github)
-        .await;
+    f.fake.state().github.releases.push(by_hand);
     for notes in ["auto", "none"] {
         let out = f
             .cmd(repo.path())
@@ -514,14 +445,10 @@ async fn a_hand_written_github_release_is_kept_unless_replace() {
 async fn finalized_release_is_not_finalized_again_and_no_finalize_leaves_it_open() {
     let (repo, _) = standard_repo();
     let f = Fakes::new().await;
-    Mock::given(method("POST"))
-        .and(path(RELEASES))
-        .respond_with(
-            ResponseTemplate::new(208)
-                .set_body_json(sentry_release("v1.1.0", Some("2024-01-01T00:00:00Z"))),
-        )
-        .mount(&f.sentry)
-        .await;
+    f.fake.state().sentry.releases.insert(
+        "v1.1.0".into(),
+        sentry_release("v1.1.0", Some("2024-01-01T00:00:00Z")),
+    );
     let out = f.cmd(repo.path()).arg("--no-github").output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let out = f
@@ -541,24 +468,12 @@ async fn finalized_release_is_not_finalized_again_and_no_finalize_leaves_it_open
 async fn github_notes_mode_uses_generate_notes_with_the_previous_tag() {
     let (repo, _) = standard_repo();
     let f = Fakes::new().await;
-    Mock::given(method("POST"))
-        .and(path("/repos/acme/web/releases/generate-notes"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(example(
-            "github/generate-release-notes.json",
-            "200",
-            "default",
-        )))
-        .expect(1)
-        .mount(&f.github)
-        .await;
-    mount_github_created(&f, "v1.1.0").await;
-    Mock::given(method("GET"))
-        .and(path("/repos/acme/web/releases"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!([github_release("v1.0.0", 5)])),
-        )
-        .mount(&f.github)
-        .await;
+    // The previous release, listed by GET /releases.
+    f.fake
+        .state()
+        .github
+        .releases
+        .push(github_release("v1.0.0", 5));
     let out = f
         .cmd(repo.path())
         .args([
@@ -577,6 +492,7 @@ async fn github_notes_mode_uses_generate_notes_with_the_previous_tag() {
         .await[0];
     assert_eq!(gen_body["tag_name"], "v1.1.0");
     assert_eq!(gen_body["previous_tag_name"], "v1.0.0");
+    assert_eq!(f.count("POST", "github.generate_release_notes"), 1);
     let create = &f.bodies("POST", "/repos/acme/web/releases").await[0];
     assert_eq!(
         create["body"],
@@ -607,7 +523,6 @@ async fn github_notes_mode_uses_generate_notes_with_the_previous_tag() {
 async fn notes_file_and_notes_none() {
     let (repo, _) = standard_repo();
     let f = Fakes::new().await;
-    mount_github_created(&f, "v1.1.0").await;
     let notes = f.dir.path().join("NOTES.md");
     std::fs::write(&notes, "Hand-written notes.\n").unwrap();
     let out = f
@@ -653,11 +568,6 @@ async fn first_release_takes_a_bounded_depth_and_says_so() {
         );
     }
     let f = Fakes::new().await;
-    Mock::given(method("POST"))
-        .and(path(RELEASES))
-        .respond_with(ResponseTemplate::new(201).set_body_json(sentry_release("1.0.0", None)))
-        .mount(&f.sentry)
-        .await;
     let out = f
         .cmd(repo.path())
         .args(["1.0.0", "--no-github", "--no-finalize"])
@@ -681,11 +591,6 @@ async fn root_commit_is_diffed_against_the_empty_tree() {
     let repo = GitRepo::new();
     let root = repo.commit("a.txt", "a\n", "chore: start");
     let f = Fakes::new().await;
-    Mock::given(method("POST"))
-        .and(path(RELEASES))
-        .respond_with(ResponseTemplate::new(201).set_body_json(sentry_release("0.1.0", None)))
-        .mount(&f.sentry)
-        .await;
     let out = f
         .cmd(repo.path())
         .args(["0.1.0", "--no-github", "--no-finalize"])
@@ -710,7 +615,6 @@ async fn path_filter_keeps_commits_touching_the_paths() {
     let both = repo.commit("svc/a/lib.rs", "3", "feat: a lib");
     repo.tag("v2");
     let f = Fakes::new().await;
-    mount_sentry_created(&f).await;
     let out = f
         .cmd(repo.path())
         .args(["--no-github", "--path", "./svc/a/", "--format", "json"])
@@ -798,7 +702,6 @@ async fn shallow_clone_with_allow_shallow_goes_on_and_says_so() {
     let dir = shallow_clone(&origin);
     let clone = dir.path().join("clone");
     let f = Fakes::new().await;
-    mount_sentry_created(&f).await;
     let out = f
         .cmd(&clone)
         .args([
@@ -920,12 +823,10 @@ async fn bad_input_exits_2_before_any_request() {
 async fn sentry_401_names_the_variable_and_github_still_records() {
     let (repo, _) = standard_repo();
     let f = Fakes::new().await;
-    Mock::given(method("POST"))
-        .and(path(RELEASES))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"detail": "Invalid token"})))
-        .mount(&f.sentry)
-        .await;
-    mount_github_created(&f, "v1.1.0").await;
+    f.rules(vec![always(
+        At::Route("sentry.create_release"),
+        Act::status(401, json!({"detail": "Invalid token"})),
+    )]);
     let out = f.cmd(repo.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
@@ -939,15 +840,13 @@ async fn sentry_401_names_the_variable_and_github_still_records() {
 async fn github_401_names_the_variable_and_sentry_still_records() {
     let (repo, _) = standard_repo();
     let f = Fakes::new().await;
-    mount_sentry_created(&f).await;
-    Mock::given(method("POST"))
-        .and(path("/repos/acme/web/releases"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
-            "message": "Bad credentials",
-            "documentation_url": "https://docs.github.com/rest"
-        })))
-        .mount(&f.github)
-        .await;
+    f.rules(vec![always(
+        At::Route("github.create_release"),
+        Act::status(
+            401,
+            json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}),
+        ),
+    )]);
     let out = f.cmd(repo.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
@@ -963,14 +862,13 @@ async fn github_401_names_the_variable_and_sentry_still_records() {
 async fn github_403_hints_at_contents_write() {
     let (repo, _) = standard_repo();
     let f = Fakes::new().await;
-    Mock::given(method("POST"))
-        .and(path("/repos/acme/web/releases"))
-        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
-            "message": "Resource not accessible by integration",
-            "documentation_url": "https://docs.github.com/rest"
-        })))
-        .mount(&f.github)
-        .await;
+    f.rules(vec![always(
+        At::Route("github.create_release"),
+        Act::status(
+            403,
+            json!({"message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest"}),
+        ),
+    )]);
     let out = f.cmd(repo.path()).arg("--no-sentry").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("contents: write"), "{}", stderr(&out));
@@ -980,16 +878,16 @@ async fn github_403_hints_at_contents_write() {
 async fn malformed_json_from_a_server_is_an_error() {
     let (repo, _) = standard_repo();
     let f = Fakes::new().await;
-    Mock::given(method("POST"))
-        .and(path(RELEASES))
-        .respond_with(ResponseTemplate::new(201).set_body_string("<html>oops</html>"))
-        .mount(&f.sentry)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/repos/acme/web/releases"))
-        .respond_with(ResponseTemplate::new(201).set_body_string("{\"id\": "))
-        .mount(&f.github)
-        .await;
+    f.rules(vec![
+        always(
+            At::Route("sentry.create_release"),
+            Act::text(201, "<html>oops</html>"),
+        ),
+        always(
+            At::Route("github.create_release"),
+            Act::text(201, "{\"id\": "),
+        ),
+    ]);
     let out = f.cmd(repo.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
@@ -1002,35 +900,12 @@ async fn malformed_json_from_a_server_is_an_error() {
 async fn transient_5xx_is_retried_without_duplicates() {
     let (repo, _) = standard_repo();
     let f = Fakes::new().await;
-    // Sentry's create is idempotent: retried as is.
-    Mock::given(method("POST"))
-        .and(path(RELEASES))
-        .respond_with(ResponseTemplate::new(502))
-        .up_to_n_times(1)
-        .mount(&f.sentry)
-        .await;
-    mount_sentry_created(&f).await;
-    // GitHub's create could duplicate: look for the release, then try again.
-    Mock::given(method("POST"))
-        .and(path("/repos/acme/web/releases"))
-        .respond_with(ResponseTemplate::new(502))
-        .up_to_n_times(1)
-        .mount(&f.github)
-        .await;
-    mount_github_created(&f, "v1.1.0").await;
-    Mock::given(method("GET"))
-        .and(path("/repos/acme/web/releases/tags/v1.1.0"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
-            "message": "Not Found",
-            "documentation_url": "https://docs.github.com/rest"
-        })))
-        .mount(&f.github)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/repos/acme/web/releases"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&f.github)
-        .await;
+    // Sentry's create is idempotent: retried as is. GitHub's create could
+    // duplicate: obsctl looks for the release (none), then tries again.
+    f.rules(vec![
+        once(At::Route("sentry.create_release"), Act::text(502, "")),
+        once(At::Route("github.create_release"), Act::text(502, "")),
+    ]);
     let out = f
         .cmd(repo.path())
         .args(["--format", "json"])
@@ -1084,11 +959,11 @@ async fn dry_run_sends_nothing_and_prints_the_requests() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains(&format!("POST {}{RELEASES}", f.sentry.uri())),
+        text.contains(&format!("POST {}{RELEASES}", f.fake.uri())),
         "{text}"
     );
     assert!(
-        text.contains(&format!("POST {}/repos/acme/web/releases", f.github.uri())),
+        text.contains(&format!("POST {}/repos/acme/web/releases", f.fake.uri())),
         "{text}"
     );
     assert!(text.contains("\"tag_name\": \"v1.1.0\""), "{text}");
@@ -1132,8 +1007,6 @@ async fn secrets_never_printed_with_verbose() {
     repo.commit("leak.txt", "x", &format!("fix: oops {GH_TOKEN}"));
     repo.tag("v1.2.0");
     let f = Fakes::new().await;
-    mount_sentry_created(&f).await;
-    mount_github_created(&f, "v1.2.0").await;
     let out = f.cmd(repo.path()).args(["-vv"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let output = std::fs::read_to_string(f.output_file()).unwrap();
@@ -1156,7 +1029,6 @@ async fn secrets_never_printed_with_verbose() {
 async fn version_defaults_to_the_workflow_tag() {
     let (repo, _) = standard_repo();
     let f = Fakes::new().await;
-    mount_sentry_created(&f).await;
     let out = f
         .cmd(repo.path())
         .args(["--no-github", "--format", "json"])
@@ -1329,23 +1201,26 @@ fn git_layer_reports_renames_merges_tags_and_shallow_edges() {
 async fn sentry_409_and_github_422_name_the_fix() {
     let (repo, shas) = standard_repo();
     let f = Fakes::new().await;
-    Mock::given(method("POST"))
-        .and(path(RELEASES))
-        .respond_with(
-            ResponseTemplate::new(409)
-                .set_body_json(json!({"detail": "Release commits are currently being processed"})),
-        )
-        .mount(&f.sentry)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/repos/acme/web/releases"))
-        .respond_with(ResponseTemplate::new(422).set_body_json(json!({
-            "message": "Validation Failed",
-            "errors": [{"resource": "Release", "code": "invalid", "field": "target_commitish"}],
-            "documentation_url": "https://docs.github.com/rest"
-        })))
-        .mount(&f.github)
-        .await;
+    f.rules(vec![
+        always(
+            At::Route("sentry.create_release"),
+            Act::status(
+                409,
+                json!({"detail": "Release commits are currently being processed"}),
+            ),
+        ),
+        always(
+            At::Route("github.create_release"),
+            Act::status(
+                422,
+                json!({
+                    "message": "Validation Failed",
+                    "errors": [{"resource": "Release", "code": "invalid", "field": "target_commitish"}],
+                    "documentation_url": "https://docs.github.com/rest"
+                }),
+            ),
+        ),
+    ]);
     let out = f.cmd(repo.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
@@ -1361,20 +1236,11 @@ async fn sentry_409_and_github_422_name_the_fix() {
 async fn the_release_is_announced_in_deployments_and_a_slack_failure_is_a_warning() {
     let (repo, _) = standard_repo();
     let f = Fakes::new().await;
-    mount_sentry_created(&f).await;
-    mount_github_created(&f, "v1.1.0").await;
-    let slack = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/hooks/deployments"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
-        .expect(1)
-        .mount(&slack)
-        .await;
     let out = f
         .cmd(repo.path())
         .env(
             "SLACK_WEBHOOK_URL_DEPLOYMENTS",
-            format!("{}/hooks/deployments", slack.uri()),
+            f.fake.slack_hook_url("deployments"),
         )
         .args(["--format", "json"])
         .output()
@@ -1382,8 +1248,12 @@ async fn the_release_is_announced_in_deployments_and_a_slack_failure_is_a_warnin
     assert!(out.status.success(), "{}", stderr(&out));
     let report = stdout_json(&out);
     assert_eq!(report["notifications"][0]["ok"], true, "{report}");
-    let sent = slack.received_requests().await.unwrap();
-    let body: Value = serde_json::from_slice(&sent[0].body).unwrap();
+    let sent = f.fake.state().slack.hook_posts.clone();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["_hook"], "deployments");
+    let body = f.fake.state().requests(At::Route("slack.webhook"))[0]
+        .body
+        .clone();
     assert_valid("slack/incoming-webhook.json", None, &body);
     let text = body.to_string();
     assert!(text.contains("Released v1.1.0"), "{text}");
@@ -1394,16 +1264,10 @@ async fn the_release_is_announced_in_deployments_and_a_slack_failure_is_a_warnin
 
     // Slack down: the releases are recorded, the announcement is a warning.
     let f = Fakes::new().await;
-    mount_sentry_created(&f).await;
-    mount_github_created(&f, "v1.1.0").await;
-    let down = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(404).set_body_string("no_service"))
-        .mount(&down)
-        .await;
+    f.fake.state().slack.revoked = vec!["x".into()];
     let out = f
         .cmd(repo.path())
-        .env("SLACK_WEBHOOK_URL", format!("{}/hooks/x", down.uri()))
+        .env("SLACK_WEBHOOK_URL", f.fake.slack_hook_url("x"))
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -1411,7 +1275,7 @@ async fn the_release_is_announced_in_deployments_and_a_slack_failure_is_a_warnin
     // With --strict the failed announcement fails the command.
     let out = f
         .cmd(repo.path())
-        .env("SLACK_WEBHOOK_URL", format!("{}/hooks/x", down.uri()))
+        .env("SLACK_WEBHOOK_URL", f.fake.slack_hook_url("x"))
         .arg("--strict")
         .output()
         .unwrap();

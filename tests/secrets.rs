@@ -8,12 +8,11 @@
 //! stdout, stderr, the outputs file or the step summary, except on the
 //! `::add-mask::` lines that register them with the runner.
 mod common;
-#[path = "support/fake.rs"]
-mod fake;
+mod support;
 
 use std::sync::Arc;
 
-use fake::{Act, At, Cmd, Dest, World, always, closed_port};
+use support::{Act, Api, At, Cmd, Dest, World, always, closed_port};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Scenario {
@@ -53,12 +52,12 @@ const DESTS: [Dest; 2] = [Dest::All, Dest::SlackHook];
 
 fn secrets() -> Vec<(&'static str, &'static str)> {
     vec![
-        ("GITHUB_TOKEN", fake::GH_TOKEN),
-        ("SENTRY_AUTH_TOKEN", fake::SENTRY_TOKEN),
-        ("SLACK_BOT_TOKEN", fake::SLACK_TOKEN),
-        ("SLACK_WEBHOOK_URL secret", fake::HOOK_SECRET),
-        ("DISCORD_WEBHOOK_URL token", fake::DISCORD_SECRET),
-        ("SENTRY_DSN key", fake::DSN_KEY),
+        ("GITHUB_TOKEN", support::GH_TOKEN),
+        ("SENTRY_AUTH_TOKEN", support::SENTRY_TOKEN),
+        ("SLACK_BOT_TOKEN", support::SLACK_TOKEN),
+        ("SLACK_WEBHOOK_URL secret", support::HOOK_SECRET),
+        ("DISCORD_WEBHOOK_URL token", support::DISCORD_SECRET),
+        ("SENTRY_DSN key", support::DSN_KEY),
     ]
 }
 
@@ -90,15 +89,15 @@ async fn run(
     match scenario {
         Scenario::Ok | Scenario::Refused => {}
         Scenario::EchoLong => w.rules(vec![
-            always(At::GhAny, Act::EchoLong(401)),
-            always(At::SentryAny, Act::EchoLong(401)),
-            always(At::SlackAny, Act::EchoLong(200)),
-            always(At::SlackHook, Act::EchoLong(401)),
-            always(At::DiscordAny, Act::EchoLong(401)),
+            always(At::Api(Api::GitHub), Act::EchoLong(401)),
+            always(At::Api(Api::Sentry), Act::EchoLong(401)),
+            always(At::Api(Api::Slack), Act::EchoLong(200)),
+            always(At::Api(Api::SlackWebhook), Act::EchoLong(401)),
+            always(At::Api(Api::Discord), Act::EchoLong(401)),
         ]),
         Scenario::EchoPrimary => w.rules(vec![
-            always(At::GhAny, Act::Echo(401)),
-            always(At::SentryAny, Act::Echo(401)),
+            always(At::Api(Api::GitHub), Act::Echo(401)),
+            always(At::Api(Api::Sentry), Act::Echo(401)),
         ]),
         Scenario::Echo401 | Scenario::Echo500 => {
             let code = if scenario == Scenario::Echo401 {
@@ -107,12 +106,15 @@ async fn run(
                 500
             };
             w.rules(vec![
-                always(At::GhAny, Act::Echo(code)),
-                always(At::SentryAny, Act::Echo(code)),
+                always(At::Api(Api::GitHub), Act::Echo(code)),
+                always(At::Api(Api::Sentry), Act::Echo(code)),
                 // Slack's Web API says no with HTTP 200 and `ok: false`.
-                always(At::SlackAny, Act::Echo(if code == 401 { 200 } else { 500 })),
-                always(At::SlackHook, Act::Echo(code)),
-                always(At::DiscordAny, Act::Echo(code)),
+                always(
+                    At::Api(Api::Slack),
+                    Act::Echo(if code == 401 { 200 } else { 500 }),
+                ),
+                always(At::Api(Api::SlackWebhook), Act::Echo(code)),
+                always(At::Api(Api::Discord), Act::Echo(code)),
             ]);
         }
     }
@@ -127,14 +129,14 @@ async fn run(
             .env("SLACK_API_URL", format!("{base}/api"))
             .env(
                 "SLACK_WEBHOOK_URL",
-                format!("{base}/services/T000/B000/{}", fake::HOOK_SECRET),
+                format!("{base}/services/T000/B000/{}", support::HOOK_SECRET),
             )
             .env(
                 "DISCORD_WEBHOOK_URL",
                 format!(
                     "{base}/api/webhooks/{}/{}",
-                    fake::DISCORD_ID,
-                    fake::DISCORD_SECRET
+                    support::DISCORD_ID,
+                    support::DISCORD_SECRET
                 ),
             );
     }
@@ -146,13 +148,13 @@ async fn run(
         "[{cmd_kind:?} {flags:?} {scenario:?} {dest:?} exit {:?}]",
         out.status.code()
     );
-    let stdout = fake::stdout(&out);
-    let stderr = fake::stderr(&out);
+    let stdout = support::stdout(&out);
+    let stderr = support::stderr(&out);
     let mut problems = vec![];
     problems.extend(leaks("stdout", &stdout));
     problems.extend(leaks("stderr", &stderr));
-    problems.extend(leaks("$GITHUB_OUTPUT", &fake::read(&w.output_file())));
-    problems.extend(leaks("step summary", &fake::read(&w.summary_file())));
+    problems.extend(leaks("$GITHUB_OUTPUT", &support::read(&w.output_file())));
+    problems.extend(leaks("step summary", &support::read(&w.summary_file())));
     // Nor is a secret ever sent in a body (a Slack message saying why the
     // GitHub deployment failed, a deployment payload, release notes).
     for seen in w.state().seen.iter() {
@@ -182,10 +184,10 @@ async fn run(
         }
     }
     if !dry && scenario == Scenario::Ok && cmd_kind != Cmd::Notify {
-        if fake::read(&w.output_file()).is_empty() {
+        if support::read(&w.output_file()).is_empty() {
             problems.push("nothing was written to $GITHUB_OUTPUT".into());
         }
-        if fake::read(&w.summary_file()).is_empty() {
+        if support::read(&w.summary_file()).is_empty() {
             problems.push("nothing was written to the step summary".into());
         }
     }
@@ -270,24 +272,25 @@ async fn run_dora(flags: &'static [&'static str], scenario: Scenario) -> Vec<Str
         let mut s = w.state();
         let at = (chrono::Utc::now() - chrono::Duration::days(2))
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        s.gql_deployments.insert(
+        s.github.gql_deployments.insert(
             0,
             serde_json::json!({
-                "id": format!("DE_{}", fake::GH_TOKEN), "databaseId": null,
+                "id": format!("DE_{}", support::GH_TOKEN), "databaseId": null,
                 "createdAt": at, "commitOid": w.head,
                 "statuses": {"totalCount": 1, "nodes": [{"state": "SUCCESS", "createdAt": at}]},
             }),
         );
-        s.gql_issues[0]["title"] = serde_json::json!(format!("token {} leaked", fake::GH_TOKEN));
+        s.github.gql_issues[0]["title"] =
+            serde_json::json!(format!("token {} leaked", support::GH_TOKEN));
     }
     let dry = flags.contains(&"--dry-run");
     match scenario {
         Scenario::Ok | Scenario::Refused => {}
-        Scenario::EchoLong => w.rules(vec![always(At::GhAny, Act::EchoLong(401))]),
+        Scenario::EchoLong => w.rules(vec![always(At::Api(Api::GitHub), Act::EchoLong(401))]),
         Scenario::Echo401 | Scenario::EchoPrimary => {
-            w.rules(vec![always(At::GhAny, Act::Echo(401))])
+            w.rules(vec![always(At::Api(Api::GitHub), Act::Echo(401))])
         }
-        Scenario::Echo500 => w.rules(vec![always(At::GhAny, Act::Echo(500))]),
+        Scenario::Echo500 => w.rules(vec![always(At::Api(Api::GitHub), Act::Echo(500))]),
     }
     let mut cmd = w.cmd();
     for (k, v) in w.actions_env() {
@@ -311,19 +314,19 @@ async fn run_dora(flags: &'static [&'static str], scenario: Scenario) -> Vec<Str
         "[dora report {flags:?} {scenario:?} exit {:?}]",
         out.status.code()
     );
-    let stdout = fake::stdout(&out);
-    let stderr = fake::stderr(&out);
-    let summary = fake::read(&w.summary_file());
-    let report = fake::read(&report_file);
+    let stdout = support::stdout(&out);
+    let stderr = support::stderr(&out);
+    let summary = support::read(&w.summary_file());
+    let report = support::read(&report_file);
     let mut problems = vec![];
     problems.extend(leaks("stdout", &stdout));
     problems.extend(leaks("stderr", &stderr));
-    problems.extend(leaks("$GITHUB_OUTPUT", &fake::read(&w.output_file())));
+    problems.extend(leaks("$GITHUB_OUTPUT", &support::read(&w.output_file())));
     problems.extend(leaks("step summary", &summary));
     problems.extend(leaks("--output file", &report));
     if !stderr
         .lines()
-        .any(|l| l.starts_with("::add-mask::") && l.contains(fake::GH_TOKEN))
+        .any(|l| l.starts_with("::add-mask::") && l.contains(support::GH_TOKEN))
     {
         problems.push("GITHUB_TOKEN was not masked with ::add-mask::".into());
     }

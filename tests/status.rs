@@ -63,7 +63,7 @@ impl World {
         let gh = MockServer::start().await;
         let fake = Fake {
             state: Arc::new(Mutex::new(State::default())),
-            schema: Some(Arc::new(graphql_schema::load_schema())),
+            schema: graphql_schema::load_schema().map(Arc::new),
         };
         Mock::given(any())
             .respond_with(fake.clone())
@@ -895,7 +895,10 @@ fn chromium_check(site: &Path, services: &[&str]) {
 
 #[test]
 fn the_issue_queries_match_githubs_schema() {
-    let schema = graphql_schema::load_schema();
+    // Without the contracts (a fresh clone) there is no schema to check against.
+    let Some(schema) = graphql_schema::load_schema() else {
+        return;
+    };
     let q = obsctl::providers::github::issues::ISSUES_QUERY;
     let errors = graphql_schema::validate(&schema, q);
     assert!(errors.is_empty(), "{errors:?}");

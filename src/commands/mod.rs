@@ -10,6 +10,7 @@ pub mod events;
 pub mod incident;
 pub mod notify;
 pub mod release;
+pub mod report;
 pub mod status;
 
 use anyhow::Result;
@@ -63,6 +64,10 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         Command::Dora(DoraCommand::Report(args)) => {
             formats(ctx, "dora report", REPORT_FORMATS)?;
             dora::report::report(args, ctx).await
+        }
+        Command::Report(args) => {
+            formats(ctx, "report", report::FORMATS)?;
+            report::run(args, ctx).await
         }
         Command::Completions { shell } => completions::completions(shell),
         Command::Man(args) => completions::man(args),

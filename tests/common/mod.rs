@@ -1,62 +1,25 @@
-//! Shared test support: contract validation against `../shared/contracts/`,
-//! real git repositories in temp dirs, and the obsctl binary with a clean
-//! environment. Each integration test file does `mod common;` and uses what
-//! it needs.
+//! Shared test support: real git repositories in temp dirs, the obsctl
+//! binary with a clean environment, and contract validation
+//! ([`contract`], the one implementation, in `tests/support/contract.rs`).
+//! Each integration test file does `mod common;` (and `mod support;` for the
+//! fakes of the remote APIs) and uses what it needs.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
-/// `../shared/contracts/` seen from the repository root.
-pub fn contracts_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/contracts")
-}
+#[path = "../support/contract.rs"]
+pub mod contract;
 
-/// Load a contract file (e.g. `"sentry/create-release.json"`).
-pub fn contract(file: &str) -> Value {
-    let path = contracts_dir().join(file);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("reading contract {}: {e}", path.display()));
-    serde_json::from_str(&text).expect("contract is JSON")
-}
+#[allow(unused_imports)]
+pub use contract::{assert_valid, is_valid};
 
-/// Validate `instance` against a contract: `def` names one of the file's
-/// `$defs` (`"request"`, `"response_201"`), or `None` for the file's root
-/// schema (Block Kit and Discord message files). Panics with every
-/// violation listed.
-pub fn assert_valid(file: &str, def: Option<&str>, instance: &Value) {
-    let mut schema = contract(file);
-    let obj = schema.as_object_mut().expect("schema object");
-    obj.remove("$id");
-    if let Some(def) = def {
-        assert!(
-            obj.get("$defs").and_then(|d| d.get(def)).is_some(),
-            "{file} has no $defs/{def}"
-        );
-        for key in ["type", "properties", "anyOf", "required", "allOf", "oneOf"] {
-            obj.remove(key);
-        }
-        obj.insert("$ref".into(), Value::String(format!("#/$defs/{def}")));
-    }
-    let validator =
-        jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("compiling {file}: {e}"));
-    let errors: Vec<String> = validator
-        .iter_errors(instance)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "{file}#{def:?} rejects the body:\n{}\nbody: {}",
-        errors.join("\n"),
-        serde_json::to_string_pretty(instance).unwrap()
-    );
-}
-
-/// Like [`assert_valid`], but returns whether it is valid (for negative tests).
-pub fn is_valid(file: &str, def: Option<&str>, instance: &Value) -> bool {
-    std::panic::catch_unwind(|| assert_valid(file, def, instance)).is_ok()
+/// Load a contract file (e.g. `"sentry/create-release.json"`); `None` when
+/// the contracts are absent (see [`contract`]).
+pub fn contract(file: &str) -> Option<Value> {
+    contract::load(file)
 }
 
 /// The obsctl binary with an empty environment (PATH and HOME kept), so that

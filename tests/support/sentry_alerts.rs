@@ -84,6 +84,9 @@ pub struct State {
     /// Items per page of every list.
     pub page_size: usize,
     pub rejected: Vec<String>,
+    /// The next this many monitor creates are stored, then answered 502
+    /// (the answer is lost: the caller cannot know it worked).
+    pub lose_create_answers: usize,
     next_id: u64,
 }
 
@@ -400,8 +403,14 @@ fn page(s: &State, items: Vec<Value>, uri: &str, query: &str) -> ResponseTemplat
     let size = s.page_size.max(1);
     let chunk: Vec<Value> = items.iter().skip(offset).take(size).cloned().collect();
     let more = offset + size < items.len();
+    // Sentry's links keep the other query parameters (`project=…`).
+    let keep: String = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("cursor="))
+        .map(|p| format!("{p}&"))
+        .collect();
     let link = format!(
-        "<{uri}?cursor=0:{prev}:1>; rel=\"previous\"; results=\"{}\"; cursor=\"0:{prev}:1\", <{uri}?cursor=0:{next}:0>; rel=\"next\"; results=\"{more}\"; cursor=\"0:{next}:0\"",
+        "<{uri}?{keep}cursor=0:{prev}:1>; rel=\"previous\"; results=\"{}\"; cursor=\"0:{prev}:1\", <{uri}?{keep}cursor=0:{next}:0>; rel=\"next\"; results=\"{more}\"; cursor=\"0:{next}:0\"",
         offset > 0,
         prev = offset.saturating_sub(size),
         next = offset + size
@@ -470,7 +479,12 @@ impl Respond for Handler {
                 }
                 let teams =
                     vec![json!({"id": "456", "slug": format!("{p}-team"), "name": "Web team"})];
-                return page(&s, teams, &format!("http://x{path}"), &query);
+                return page(
+                    &s,
+                    teams,
+                    &format!("{}{path}", req.url.origin().ascii_serialization()),
+                    &query,
+                );
             }
             return ResponseTemplate::new(404).set_body_json(json!({"detail": "Not found"}));
         };
@@ -485,7 +499,7 @@ impl Respond for Handler {
             );
         }
         let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
-        let uri = format!("http://x{path}");
+        let uri = format!("{}{path}", req.url.origin().ascii_serialization());
         match (method.as_str(), parts.as_slice()) {
             ("GET", ["detectors"]) => {
                 let project = query
@@ -513,6 +527,10 @@ impl Respond for Handler {
                 let id = s.id();
                 let stored = store_detector(&mut s, &id, project, &body);
                 s.detectors.push(stored.clone());
+                if s.lose_create_answers > 0 {
+                    s.lose_create_answers -= 1;
+                    return ResponseTemplate::new(502).set_body_string("Bad Gateway");
+                }
                 let mut out = stored;
                 out.as_object_mut().unwrap().remove("_project");
                 ResponseTemplate::new(201).set_body_json(out)

@@ -301,12 +301,16 @@ impl ConfigError {
 }
 
 impl Config {
-    /// Parse `source` (the text of `file`) and check what every command
-    /// relies on: unique service names, alerts naming known services.
-    /// Alert-specific checks (kinds, windows, units) are `alerts lint`'s.
+    /// Parse `source` (the text of `file`) and check it: unique service
+    /// names, alerts naming known services, and the alert checks of
+    /// [`crate::alerts::lint`] (kinds, windows, units, duplicate keys).
     pub fn parse(file: &str, source: &str) -> Result<Config, ConfigError> {
         let config = Config::parse_syntax(file, source)?;
-        let problems = config.check(source);
+        let mut problems = config.check(source);
+        // The alert checks too (`alerts lint`): the file is checked once,
+        // every problem listed, in file order.
+        problems.extend(crate::alerts::lint::alert_problems(&config, source));
+        problems.sort_by_key(|p| p.position.map(|p| (p.line, p.column)));
         if problems.is_empty() {
             Ok(config)
         } else {
@@ -436,7 +440,7 @@ severity = "critical"
 
     #[test]
     fn duplicate_service_at_second_occurrence_and_unknown_service() {
-        let src = "[[service]]\nname = \"web\"\n[[service]]\nname = \"web\"\n[[alert]]\nkey = \"k\"\nservice = \"api\"\nkind = \"error-rate\"\nwindow = \"5m\"\nseverity = \"warning\"\n";
+        let src = "[[service]]\nname = \"web\"\n[[service]]\nname = \"web\"\n[[alert]]\nkey = \"k\"\nservice = \"api\"\nkind = \"error-rate\"\nthreshold = 0.01\nwindow = \"5m\"\nseverity = \"warning\"\n";
         let e = Config::parse("o.toml", src).unwrap_err();
         assert_eq!(e.problems.len(), 2);
         assert_eq!(e.problems[0].position.unwrap().line, 4);

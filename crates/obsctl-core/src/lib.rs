@@ -8,6 +8,7 @@
 //!
 //! Modules:
 //! - [`config`]: `obsctl.toml`, the team's services, alerts and SLOs.
+//! - [`alerts`]: Sentry monitors and alerts as code (lint, compile, normalise, plan, import).
 //! - [`repository`]: repository identity as a path (GitHub, GitLab nested groups, Bitbucket, Azure DevOps).
 //! - [`series`]: release series — tag patterns, versions, the previous release.
 //! - [`text`]: the one set of text helpers (truncation, short SHAs, RFC 3339,
@@ -23,12 +24,16 @@
 //! - [`verify`]: `deploy verify`'s windows, checks, verdict and report.
 //! - [`status`]: health verdicts, incidents as issues, the status roll-up,
 //!   uptime and the static status site.
+//! - [`chart`]: SVG charts (plotters) and the HTML page shell of the reports.
+//! - [`quickcheck`]: DORA Quick Check (2025) scores and benchmarks.
+//! - [`report`]: `obsctl report`'s model and renderers.
 //! - [`alerts`]: Sentry monitors and alerts as code (lint, compile, normalise, plan, import).
 //! - [`events`]: test events, envelopes, DSNs and ingestion outcomes.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod alerts;
+pub mod chart;
 pub mod commit;
 pub mod config;
 pub mod deploy;
@@ -37,8 +42,10 @@ pub mod error;
 pub mod events;
 pub mod message;
 pub mod notes;
+pub mod quickcheck;
 pub mod redact;
 pub mod release;
+pub mod report;
 pub mod repository;
 pub mod series;
 pub mod status;

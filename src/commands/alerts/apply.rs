@@ -14,7 +14,7 @@ use crate::context::Context;
 use crate::providers::sentry::monitors::Monitors;
 
 pub async fn run(args: AlertsApplyArgs, ctx: &Context) -> Result<()> {
-    let (m, plan) = super::make_plan(ctx, &args.file, args.prune, "alerts:write").await?;
+    let (m, plan) = super::make_plan(ctx, args.prune, "alerts:write").await?;
     let writes = execute(&m, &plan).await?;
     if ctx.dry_run {
         let planned = ctx.http.planned();

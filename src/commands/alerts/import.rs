@@ -12,17 +12,10 @@ use crate::context::{Context, usage};
 use crate::providers::sentry::monitors::Monitors;
 
 pub async fn run(args: AlertsImportArgs, ctx: &Context) -> Result<()> {
-    super::check_format(ctx)?;
-    let config = match super::load_linted(ctx, &args.file) {
-        Ok(l) => l.config,
-        // Importing into a project that has no obsctl.toml yet is fine.
-        Err(e) if e.to_string().starts_with("no obsctl.toml") && !args.projects.is_empty() => {
-            Config::default()
-        }
-        Err(e) => return Err(e),
-    };
+    // Importing for a project that has no obsctl.toml yet is fine (--project).
+    let config: &Config = &ctx.config.config;
     let projects = if args.projects.is_empty() {
-        super::alert_projects(&config)
+        super::alert_projects(config)
     } else {
         args.projects.clone()
     };
@@ -33,7 +26,7 @@ pub async fn run(args: AlertsImportArgs, ctx: &Context) -> Result<()> {
     }
     let m = Monitors::new(
         &ctx.http,
-        super::sentry(ctx, &config, projects.clone(), "alerts:read")?,
+        super::sentry(ctx, projects.clone(), "alerts:read")?,
     );
     let lists = futures::future::try_join_all(projects.iter().map(|p| m.list_detectors(p))).await?;
     let mut detectors = Vec::new();
@@ -54,7 +47,7 @@ pub async fn run(args: AlertsImportArgs, ctx: &Context) -> Result<()> {
             });
         }
     }
-    let toml = import_toml(&config, &detectors);
+    let toml = import_toml(config, &detectors);
     ctx.ui
         .result(&toml, &json!({ "monitors": detectors.len(), "toml": toml }));
     Ok(())

@@ -13,25 +13,15 @@ use crate::cli::AlertsInitArgs;
 use crate::context::{Context, usage};
 
 pub fn run(args: AlertsInitArgs, ctx: &Context) -> Result<()> {
-    super::check_format(ctx)?;
     if let Some(u) = &args.health_url {
         crate::context::parse_url("--health-url", u)?;
     }
-    let dirs = super::search_dirs(ctx);
-    let dir_refs: Vec<&std::path::Path> = dirs.iter().map(|d| d.as_path()).collect();
-    let existing = crate::config_file::read_source(
-        args.file.config.as_deref().filter(|p| p.exists()),
-        &dir_refs,
-    )?;
-    let (path, source) = existing.unwrap_or_else(|| {
-        (
-            args.file
-                .config
-                .clone()
-                .unwrap_or_else(|| dirs[0].join(FILE_NAME)),
-            String::new(),
-        )
-    });
+    // The file the context read (`--config`, else at the repository root),
+    // else a new obsctl.toml at the repository root.
+    let (path, source) = match &ctx.config.path {
+        Some(p) => (p.clone(), ctx.config.source.clone()),
+        None => (super::search_dirs(ctx)[0].join(FILE_NAME), String::new()),
+    };
     let known = obsctl_core::config::Config::parse_syntax(&path.display().to_string(), &source)?
         .service(&args.service)
         .is_some();

@@ -1,5 +1,9 @@
-//! `obsctl alerts lint`: offline, no token. Exit 2 listing every problem
-//! as `file:line:column: message`.
+//! `obsctl alerts lint`: offline, no token. The file is checked when obsctl
+//! starts (`obsctl_core::config::Config::parse`, which includes the alert
+//! checks of `obsctl_core::alerts::lint`): any problem stops it there with
+//! exit 2, every problem listed as `file:line:column: message` (and as an
+//! `::error file=…,line=…::` annotation in Actions). Reaching this command
+//! means the file is clean.
 
 use anyhow::Result;
 use serde_json::json;
@@ -7,9 +11,8 @@ use serde_json::json;
 use crate::cli::AlertsLintArgs;
 use crate::context::Context;
 
-pub fn run(args: AlertsLintArgs, ctx: &Context) -> Result<()> {
-    super::check_format(ctx)?;
-    let linted = super::load_linted(ctx, &args.file)?;
+pub fn run(_args: AlertsLintArgs, ctx: &Context) -> Result<()> {
+    let linted = super::load_linted(ctx)?;
     let c = &linted.config;
     let file = linted.path.display().to_string();
     ctx.ui.result(

@@ -16,30 +16,17 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow};
 use obsctl_core::alerts::compile::{self, Target};
 use obsctl_core::alerts::plan::{Plan, RemoteDetector, RemoteWorkflow};
-use obsctl_core::config::{Config, ConfigError};
+use obsctl_core::config::Config;
 
-use crate::cli::ConfigFileArg;
 use crate::context::{Context, SentryConfig, usage};
 use crate::providers::sentry::monitors::Monitors;
 use crate::providers::slack::SlackBot;
-use crate::ui::Format;
 
 /// The config file as found, its text and the linted model.
 pub struct Linted {
     pub path: PathBuf,
     pub source: String,
     pub config: Config,
-}
-
-/// `text` and `json` only: any other `--format` is a usage error.
-pub fn check_format(ctx: &Context) -> Result<()> {
-    match ctx.ui.format {
-        Format::Text | Format::Json => Ok(()),
-        other => usage(format!(
-            "--format {}: obsctl alerts supports text and json",
-            serde_json::to_value(other)?.as_str().unwrap_or("?")
-        )),
-    }
 }
 
 /// Where to look for obsctl.toml: the repository root, then `-C`/the working directory.
@@ -55,61 +42,28 @@ pub fn search_dirs(ctx: &Context) -> Vec<PathBuf> {
     dirs
 }
 
-/// Find, read and lint the config. No file is a usage error; problems are
-/// a [`ConfigError`] (exit 2) after one annotation each in Actions.
-pub fn load_linted(ctx: &Context, arg: &ConfigFileArg) -> Result<Linted> {
-    let dirs = search_dirs(ctx);
-    let dir_refs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
-    let Some((path, source)) = crate::config_file::read_source(arg.config.as_deref(), &dir_refs)?
-    else {
+/// The config file as the context loaded it (already checked: a file with
+/// problems stops obsctl before any command, exit 2, every problem listed
+/// with its place). No file is a usage error here.
+pub fn load_linted(ctx: &Context) -> Result<Linted> {
+    let Some(path) = ctx.config.path.clone() else {
         return usage(
             "no obsctl.toml found at the repository root or in the working directory: \
              create one (`obsctl alerts init --service NAME --write`) or name it with --config",
         );
     };
-    match obsctl_core::alerts::lint::lint(&path.display().to_string(), &source) {
-        Ok(config) => Ok(Linted {
-            path,
-            source,
-            config,
-        }),
-        Err(e) => {
-            annotate(ctx, &e);
-            Err(e.into())
-        }
-    }
+    Ok(Linted {
+        path,
+        source: ctx.config.source.clone(),
+        config: ctx.config.config.clone(),
+    })
 }
 
-/// `::error file=…,line=…,col=…::` per problem when running in Actions.
-fn annotate(ctx: &Context, e: &ConfigError) {
-    if !ctx.ui.actions {
-        return;
-    }
-    use crate::actions::{escape_data, escape_property};
-    for p in &e.problems {
-        let pos = p
-            .position
-            .map(|p| format!(",line={},col={}", p.line, p.column))
-            .unwrap_or_default();
-        eprintln!(
-            "::error file={}{pos}::{}",
-            escape_property(&e.file),
-            escape_data(&ctx.ui.redactor.redact(&p.message))
-        );
-    }
-}
-
-/// Sentry for alerts: the token (flag/env), the org (flag/env, else
-/// `[sentry] org`), the URL (flag/env, else `[sentry] url`, else sentry.io).
-/// The projects are the services' (`projects`).
-pub fn sentry(
-    ctx: &Context,
-    config: &Config,
-    projects: Vec<String>,
-    scope: &str,
-) -> Result<SentryConfig> {
-    // Context::new folds `[sentry] org`/`url` under the flags and environment.
-    let _ = config;
+/// Sentry for `obsctl alerts`: token, organization (`[sentry] org` under
+/// `SENTRY_ORG`) and URL from the context, with the projects of
+/// `obsctl.toml` (whatever `SENTRY_PROJECT` says). A usage error naming
+/// `scope` when there is no token.
+pub fn sentry(ctx: &Context, projects: Vec<String>, scope: &str) -> Result<SentryConfig> {
     let Some(cfg) = ctx.sentry_api()? else {
         return usage(format!(
             "Sentry: SENTRY_AUTH_TOKEN is not set: create an auth token with the `{scope}` scope"
@@ -286,17 +240,11 @@ impl Routing {
 }
 
 /// Everything plan and apply share: lint, read Sentry, route, compile, plan.
-pub async fn make_plan(
-    ctx: &Context,
-    file: &ConfigFileArg,
-    prune: bool,
-    scope: &str,
-) -> Result<(Monitors, Plan)> {
-    check_format(ctx)?;
-    let linted = load_linted(ctx, file)?;
+pub async fn make_plan(ctx: &Context, prune: bool, scope: &str) -> Result<(Monitors, Plan)> {
+    let linted = load_linted(ctx)?;
     let config = &linted.config;
     let projects = alert_projects(config);
-    let m = Monitors::new(&ctx.http, sentry(ctx, config, projects.clone(), scope)?);
+    let m = Monitors::new(&ctx.http, sentry(ctx, projects.clone(), scope)?);
     let (remote, routing) =
         futures::future::join(read_remote(&m, &projects), routing(ctx, &m, config)).await;
     let ((detectors, workflows), routing) = (remote?, routing?);

@@ -4,10 +4,10 @@
 use anyhow::Result;
 
 use crate::cli::AlertsPlanArgs;
-use crate::context::{Context, ExitWith};
+use crate::context::{Context, ExitStatus};
 
 pub async fn run(args: AlertsPlanArgs, ctx: &Context) -> Result<()> {
-    let (_, plan) = super::make_plan(ctx, &args.file, args.prune, "alerts:read").await?;
+    let (_, plan) = super::make_plan(ctx, args.prune, "alerts:read").await?;
     ctx.ui.result(&plan.render_text(), &plan);
     ctx.write_summary(&plan.render_markdown("obsctl alerts plan"))?;
     ctx.write_outputs(&[
@@ -15,11 +15,7 @@ pub async fn run(args: AlertsPlanArgs, ctx: &Context) -> Result<()> {
         ("alerts_summary", plan.summary()),
     ])?;
     if args.detailed_exitcode && plan.pending() {
-        return Err(ExitWith {
-            code: 3,
-            message: String::new(),
-        }
-        .into());
+        return Err(ExitStatus(3).into());
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ use obsctl_core::events::spike::{self, SpikePlan, monitor_poll_delay, parse_dura
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{check_format, id_of, load_linted};
+use super::{id_of, load_linted};
 use crate::cli::AlertsTestArgs;
 use crate::commands::events::{self as ev, given_dsn, project_dsn, random_bytes, run_id};
 use crate::context::{Context, SentryConfig, usage};
@@ -44,10 +44,9 @@ pub struct Report {
 }
 
 pub async fn run(args: AlertsTestArgs, ctx: &Context) -> Result<()> {
-    check_format(ctx)?;
     let max_latency =
         parse_duration(&args.max_latency).or_else(|e| usage(format!("--max-latency: {e}")))?;
-    let linted = load_linted(ctx, &args.file)?;
+    let linted = load_linted(ctx)?;
     let config = &linted.config;
     let Some(alert) = config.alerts.iter().find(|a| a.key.get_ref() == &args.key) else {
         let known: Vec<&str> = config
@@ -66,7 +65,7 @@ pub async fn run(args: AlertsTestArgs, ctx: &Context) -> Result<()> {
         .service(alert.service.get_ref())
         .ok_or_else(|| anyhow!("alert {} names an unknown service", args.key))?;
     let project = service.project().to_string();
-    let cfg = super::sentry(ctx, config, vec![project.clone()], "alerts:read")?;
+    let cfg = super::sentry(ctx, vec![project.clone()], "alerts:read")?;
     let mut report = Report {
         key: args.key.clone(),
         kind: alert.kind.get_ref().clone(),

@@ -180,6 +180,7 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
         repository,
         environment: args.environment.clone(),
         source: c.source.into(),
+        quick_check: render::quick_check_of(&current, "all"),
         current,
         previous,
         change,

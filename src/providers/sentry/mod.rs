@@ -6,9 +6,11 @@ pub mod events;
 pub mod explore;
 pub mod keys;
 pub mod monitors;
+pub mod recent_deploys;
 pub mod releases;
 pub mod sessions;
 pub mod stats;
+pub mod timeseries;
 
 use reqwest::{Method, Url};
 

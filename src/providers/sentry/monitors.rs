@@ -19,10 +19,7 @@ use serde_json::{Value, json};
 
 use super::Sentry;
 use crate::context::SentryConfig;
-use crate::http::{self, Http, HttpError, Request, Response};
-
-/// Pages read at most per list (100 objects a page): a reported bound.
-pub const MAX_PAGES: usize = 100;
+use crate::http::{self, Created, Http, HttpError, Request, Response};
 
 /// Which scope an operation needs, for the 403 hint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,8 +115,11 @@ impl Monitors {
         }
     }
 
-    /// Every item of a paginated list, following `Link` cursors to the end
-    /// (at most [`MAX_PAGES`]: more is an error saying so).
+    /// Every item of a paginated list, following the `Link` header's
+    /// `cursor` to the end, as Sentry documents it (`?cursor=<cursor>` on the
+    /// same URL: the link's own URL can name an internal host behind a
+    /// proxy). More than [`http::MAX_PAGES`] pages is an error, not a cut
+    /// list: planning against part of the monitors would create duplicates.
     async fn list(
         &self,
         op: &str,
@@ -129,7 +129,7 @@ impl Monitors {
     ) -> Result<Vec<Value>, HttpError> {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
-        for _ in 0..MAX_PAGES {
+        for _ in 0..http::MAX_PAGES {
             let mut q: Vec<(&str, &str)> = query.to_vec();
             q.push(("per_page", "100"));
             if let Some(c) = &cursor {
@@ -147,7 +147,10 @@ impl Monitors {
         Err(HttpError::GaveUp {
             provider: http::Provider::Sentry,
             op: op.to_string(),
-            detail: format!("more than {MAX_PAGES} pages of 100: stopped reading"),
+            detail: format!(
+                "more than {} pages of 100: stopped reading",
+                http::MAX_PAGES
+            ),
         })
     }
 
@@ -215,8 +218,9 @@ impl Monitors {
         .await
     }
 
-    /// Create a monitor in `project`. On an unclear answer, the monitor is
-    /// looked up by `key`'s marker; only when it is not there is it sent once more.
+    /// Create a monitor in `project`, once ([`Http::create_once`]): on an
+    /// unclear answer the monitor is looked up by `key`'s marker, and sent
+    /// again only when it is not there.
     pub async fn create_detector(
         &self,
         project: &str,
@@ -230,26 +234,24 @@ impl Monitors {
             self.write
                 .request(Method::POST, &format!("create monitor {key}"), url.clone())
                 .json(body)
-                .create_once()
                 .dry_run_reply(json!({"id": format!("(new {key})")}))
         };
-        match self.send(&self.write, make(), Scope::AlertsWrite).await {
-            Err(HttpError::Unconfirmed { .. }) => {
-                let found = self.list_detectors(project).await?.into_iter().find(|d| {
-                    obsctl_core::alerts::managed_detector_key(
-                        d["name"].as_str().unwrap_or(""),
-                        d["description"].as_str(),
-                    ) == Some(key)
-                });
-                match found {
-                    Some(d) => Ok(d),
-                    None => self
-                        .send(&self.write, make(), Scope::AlertsWrite)
-                        .await?
-                        .json(),
-                }
-            }
-            other => other?.json(),
+        let lookup = || async {
+            Ok(self.list_detectors(project).await?.into_iter().find(|d| {
+                obsctl_core::alerts::managed_detector_key(
+                    d["name"].as_str().unwrap_or(""),
+                    d["description"].as_str(),
+                ) == Some(key)
+            }))
+        };
+        self.created(self.write.http.create_once(make, lookup).await?)
+    }
+
+    fn created(&self, c: Created<Value>) -> Result<Value, HttpError> {
+        match c {
+            Created::Found(v) => Ok(v),
+            Created::Answered(resp) if resp.is_success() => resp.json(),
+            Created::Answered(resp) => Err(resp.error(hint(&resp, Scope::AlertsWrite))),
         }
     }
 
@@ -283,8 +285,8 @@ impl Monitors {
         self.delete(url, &format!("delete monitor {key}")).await
     }
 
-    /// Create an alert (workflow). On an unclear answer, it is looked up by
-    /// its marker (in its name) before one more try.
+    /// Create an alert (workflow), once: on an unclear answer it is looked
+    /// up by the marker in its name before it is sent again.
     pub async fn create_workflow(&self, key: &str, body: &Value) -> Result<Value, HttpError> {
         let make = || {
             self.write
@@ -294,25 +296,15 @@ impl Monitors {
                     self.write.org_url("workflows/"),
                 )
                 .json(body)
-                .create_once()
                 .dry_run_reply(json!({"id": format!("(new {key})")}))
         };
-        match self.send(&self.write, make(), Scope::AlertsWrite).await {
-            Err(HttpError::Unconfirmed { .. }) => {
-                let found = self.list_workflows().await?.into_iter().find(|w| {
-                    obsctl_core::alerts::managed_workflow_key(w["name"].as_str().unwrap_or(""))
-                        == Some(key)
-                });
-                match found {
-                    Some(w) => Ok(w),
-                    None => self
-                        .send(&self.write, make(), Scope::AlertsWrite)
-                        .await?
-                        .json(),
-                }
-            }
-            other => other?.json(),
-        }
+        let lookup = || async {
+            Ok(self.list_workflows().await?.into_iter().find(|w| {
+                obsctl_core::alerts::managed_workflow_key(w["name"].as_str().unwrap_or(""))
+                    == Some(key)
+            }))
+        };
+        self.created(self.write.http.create_once(make, lookup).await?)
     }
 
     /// Replace an alert's settings.

@@ -12,6 +12,14 @@ use super::normalize;
 use super::plan::RemoteDetector;
 use crate::config::Config;
 
+/// Text from Sentry made safe for a TOML comment: no line breaks or other
+/// control characters (a monitor name could otherwise start a table).
+fn comment(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 fn q(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
@@ -135,7 +143,9 @@ fn entry(
     }
     let mut s = format!(
         "# {} (id {}, project {})\n[[alert]]\n",
-        name, d.id, d.project
+        comment(name),
+        comment(&d.id),
+        comment(&d.project)
     );
     s.push_str(&format!(
         "key = {}\nservice = {}\nkind = {}\n",
@@ -190,8 +200,8 @@ pub fn import_toml(config: &Config, detectors: &[RemoteDetector]) -> String {
             Ok(s) => out.push_str(&s),
             Err(why) => out.push_str(&format!(
                 "# skipped: {} (id {}): {why}\n",
-                d.body["name"].as_str().unwrap_or("?").replace('\n', " "),
-                d.id
+                comment(d.body["name"].as_str().unwrap_or("?")),
+                comment(&d.id)
             )),
         }
     }
@@ -361,6 +371,37 @@ mod tests {
         );
         let full = format!("[[service]]\nname = \"web\"\n{text}");
         lint("o.toml", &full).unwrap();
+    }
+
+    #[test]
+    fn names_cannot_break_out_of_comments() {
+        let config = lint("o.toml", "[[service]]\nname = \"web\"\n").unwrap();
+        let evil = json!({"name": "x\n[[alert]]\nkey = \"evil\"\r", "type": "metric_issue",
+            "dataSources": [{"queryObj": {"snubaQuery": {"aggregate": "apdex()", "dataset": "events_analytics_platform", "timeWindow": 300}}}],
+            "conditionGroup": {"conditions": [{"type": "gt", "comparison": 1, "conditionResult": 75}]},
+            "config": {"detectionType": "static"}});
+        let mut p95 = evil.clone();
+        p95["dataSources"][0]["queryObj"]["snubaQuery"]["aggregate"] = json!("p95(span.duration)");
+        p95["conditionGroup"]["conditions"][0]["comparison"] = json!(500);
+        let text = import_toml(
+            &config,
+            &[
+                RemoteDetector {
+                    id: "1".into(),
+                    project: "web".into(),
+                    body: evil,
+                },
+                RemoteDetector {
+                    id: "2".into(),
+                    project: "web".into(),
+                    body: p95,
+                },
+            ],
+        );
+        let full = format!("[[service]]\nname = \"web\"\n{text}");
+        let back = lint("o.toml", &full).unwrap();
+        assert_eq!(back.alerts.len(), 1, "{text}");
+        assert_eq!(back.alerts[0].key.get_ref(), "x-alert-key-evil");
     }
 
     #[test]

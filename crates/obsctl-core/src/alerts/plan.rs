@@ -255,10 +255,26 @@ pub fn plan(
             wfs.get(d.key.as_str()).map(|l| l[0]),
         ));
     }
+    // Alerts are listed for the whole organization: a managed alert whose
+    // key left the file is ours to delete only when it references a monitor
+    // of our projects (other repositories manage theirs with their own file).
+    let ours: BTreeSet<&str> = detectors.iter().map(|d| d.id.as_str()).collect();
+    let references_ours = |w: &RemoteWorkflow| {
+        w.body["detectorIds"].as_array().is_some_and(|ids| {
+            ids.iter().any(|i| match i {
+                Value::String(s) => ours.contains(s.as_str()),
+                other => ours.contains(other.to_string().as_str()),
+            })
+        })
+    };
     let leftover: BTreeSet<&str> = dets
         .keys()
-        .chain(wfs.keys())
         .copied()
+        .chain(
+            wfs.iter()
+                .filter(|(_, list)| list.iter().any(|w| references_ours(w)))
+                .map(|(k, _)| *k),
+        )
         .filter(|k| !wanted.contains(k))
         .collect();
     if prune {
@@ -515,6 +531,32 @@ severity = "warning"
         assert_eq!(ops.len(), 2);
         assert!(matches!(ops[0], Op::DeleteWorkflow { id, .. } if id == "201"));
         assert!(matches!(ops[1], Op::DeleteDetector { id, .. } if id == "101"));
+    }
+
+    #[test]
+    fn prune_leaves_other_projects_alerts_alone() {
+        let d = desired(CONFIG);
+        let (dets, mut wfs) = remote(&d);
+        // Another repository's managed alert on a monitor of another project.
+        let mut other = wfs[0].body.clone();
+        other["name"] = json!("[obsctl] api: error-rate (critical) · obsctl:key=api-error-rate");
+        other["detectorIds"] = json!(["777"]);
+        wfs.push(RemoteWorkflow {
+            id: "300".into(),
+            body: other,
+        });
+        let p = plan(&d, &dets, &wfs, true);
+        assert!(!p.pending(), "{p:#?}");
+        // A stale managed alert on one of our monitors is deleted.
+        let mut stale = wfs[0].body.clone();
+        stale["name"] = json!("[obsctl] web: old · obsctl:key=web-old");
+        wfs.push(RemoteWorkflow {
+            id: "301".into(),
+            body: stale,
+        });
+        let p = plan(&d, &dets, &wfs, true);
+        assert_eq!(p.counts(), (0, 0, 1, 2));
+        assert!(matches!(p.ops()[..], [Op::DeleteWorkflow { id, .. }] if id == "301"));
     }
 
     #[test]

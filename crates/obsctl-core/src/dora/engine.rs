@@ -147,6 +147,9 @@ pub struct Record {
     pub incidents: Vec<usize>,
     /// The failure's recovery (`None` for a success).
     pub recovery: Recovery,
+    /// Deployment rework: made while an earlier deployment was failed and
+    /// not yet recovered, or had an open incident ([`rework_flags`]).
+    pub rework: bool,
 }
 
 impl Record {
@@ -255,6 +258,7 @@ pub fn analyze(
             negative_lead_times: 0,
             incidents: Vec::new(),
             recovery: Recovery::None,
+            rework: false,
         };
         if outcome == Outcome::Success {
             let seed = earlier.is_empty();
@@ -380,12 +384,49 @@ pub fn analyze(
         };
     }
 
-    Analysis {
+    let mut analysis = Analysis {
         options,
         records,
         excluded,
         incidents: attributed,
+    };
+    let flags = rework_flags(&analysis.records, &analysis.incidents);
+    for (rec, flag) in analysis.records.iter_mut().zip(flags) {
+        rec.rework = flag;
     }
+    analysis
+}
+
+/// Deployment rework (DORA's fifth software-delivery metric, 2024), per
+/// record: a deployment is rework when it is made while an earlier
+/// deployment of the environment is failed and not yet recovered (up to and
+/// including the deployment that recovers it), or while an incident
+/// attributed to an earlier deployment is open (created at or before it,
+/// resolved at or after it, or still open). Times are compared to the
+/// second; "earlier" is the deploy-time order of the records.
+pub fn rework_flags(records: &[Record], incidents: &[AttributedIncident]) -> Vec<bool> {
+    let t = |r: &Record| r.time.timestamp();
+    records
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let at = t(d);
+            let failed_open = records[..i].iter().any(|f| {
+                f.outcome == Outcome::Failure
+                    && match f.recovery {
+                        Recovery::Recovered(s) => t(f) + s >= at,
+                        Recovery::Unrecovered => true,
+                        Recovery::None => false,
+                    }
+            });
+            let incident_open = incidents.iter().any(|inc| {
+                inc.deployment.is_some_and(|e| e < i)
+                    && inc.incident.created_at.timestamp() <= at
+                    && inc.incident.resolved_at.is_none_or(|r| r.timestamp() >= at)
+            });
+            failed_open || incident_open
+        })
+        .collect()
 }
 
 /// The successful deployment an incident names: by id, else by SHA (or an
@@ -608,6 +649,18 @@ pub struct RecoveryTime {
     pub band: Option<Band>,
 }
 
+#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Deployment rework rate (DORA, since 2024): rework deployments over all
+/// deployments in the window ([`rework_flags`]).
+pub struct ReworkRate {
+    /// Rework deployments.
+    pub rework: u64,
+    /// All deployments with an outcome (as the change failure rate's).
+    pub total: u64,
+    /// `rework / total`, a ratio 0–1; `null` when `total` is 0.
+    pub rate: Option<f64>,
+}
+
 /// One row per deployment in the window.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Row {
@@ -627,6 +680,8 @@ pub struct Row {
     pub incidents: u64,
     /// Seconds to recover, for a failure that recovered.
     pub recovery_seconds: Option<i64>,
+    /// Made while an earlier deployment was failed or had an open incident.
+    pub rework: bool,
 }
 
 /// The four metrics of one window.
@@ -642,6 +697,8 @@ pub struct Metrics {
     pub change_failure_rate: ChangeFailureRate,
     /// Failed deployment recovery time.
     pub recovery_time: RecoveryTime,
+    /// Deployment rework rate.
+    pub rework_rate: ReworkRate,
     /// What qualifies the numbers ([`Diagnostic`]).
     pub diagnostics: Diagnostics,
     /// One row per deployment in the window.
@@ -901,8 +958,17 @@ pub fn metrics(a: &Analysis, window: Window) -> Metrics {
                 Recovery::Recovered(s) => Some(s),
                 _ => None,
             },
+            rework: r.rework,
         })
         .collect();
+    let rework = in_window.iter().filter(|r| r.rework).count() as u64;
+    let all = in_window.len() as u64;
+    let rework_rate = ReworkRate {
+        rework,
+        total: all,
+        // Rework is read from failures and incidents: none known, no rate.
+        rate: (all > 0 && !a.options.no_failure_data).then(|| rework as f64 / all as f64),
+    };
 
     Metrics {
         window: WindowOut {
@@ -913,6 +979,7 @@ pub fn metrics(a: &Analysis, window: Window) -> Metrics {
         lead_time,
         change_failure_rate,
         recovery_time,
+        rework_rate,
         diagnostics: diag,
         deployments,
     }
@@ -931,6 +998,8 @@ pub struct Delta {
     pub change_failure_rate: Option<f64>,
     /// Difference in median recovery time, seconds.
     pub recovery_median_seconds: Option<f64>,
+    /// Difference in rework rate (ratio 0–1).
+    pub rework_rate: Option<f64>,
 }
 
 /// Current minus previous for the headline numbers.
@@ -949,6 +1018,7 @@ pub fn delta(cur: &Metrics, prev: &Metrics) -> Delta {
             cur.recovery_time.median_seconds,
             prev.recovery_time.median_seconds,
         ),
+        rework_rate: d(cur.rework_rate.rate, prev.rework_rate.rate),
     }
 }
 

@@ -678,3 +678,76 @@ fn compare_previous_window() {
     assert_eq!(d.recovery_median_seconds, None);
     let _ = Duration::zero();
 }
+
+#[test]
+fn rework_rate_counts_fixes_of_failures_and_deployments_during_open_incidents() {
+    use crate::dora::model::{ChangeSet, Deployment, Incident};
+    let deps = [
+        Deployment::success("v1", "c1", t("2026-03-01T10:00:00Z")),
+        Deployment::failed("v2", "c2", t("2026-03-02T10:00:00Z")),
+        // A second attempt while v2 is failed: rework (and failed).
+        Deployment::failed("v2b", "c2", t("2026-03-02T11:00:00Z")),
+        // The fix: rework, and v2's recovery.
+        Deployment::success("v3", "c3", t("2026-03-02T12:00:00Z")),
+        Deployment::success("v4", "c4", t("2026-03-03T10:00:00Z")),
+        // v4's incident is open: rework.
+        Deployment::success("v5", "c5", t("2026-03-04T10:00:00Z")),
+        // Resolved before it: planned work again.
+        Deployment::success("v6", "c6", t("2026-03-06T10:00:00Z")),
+    ];
+    let incidents = [Incident {
+        id: "i1".into(),
+        created_at: t("2026-03-03T12:00:00Z"),
+        resolved_at: Some(t("2026-03-05T00:00:00Z")),
+        deployment: Some("v4".into()),
+    }];
+    let mut none = |_: &str, _: &[String], _: bool| ChangeSet::Known(vec![]);
+    let a = analyze(
+        &deps,
+        &incidents,
+        Options::default(),
+        t("2026-03-01"),
+        &mut none,
+    );
+    let ids: Vec<&str> = a
+        .records
+        .iter()
+        .filter(|r| r.rework)
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(ids, ["v2b", "v3", "v5"]);
+    let m = metrics(
+        &a,
+        Window {
+            since: t("2026-03-01"),
+            until: t("2026-03-08"),
+        },
+    );
+    assert_eq!(
+        m.rework_rate,
+        ReworkRate {
+            rework: 3,
+            total: 7,
+            rate: Some(3.0 / 7.0)
+        }
+    );
+    assert_eq!(m.deployments.iter().filter(|r| r.rework).count(), 3);
+    // No deployments in the window: no rate, not 0.
+    let empty = metrics(
+        &a,
+        Window {
+            since: t("2026-04-01"),
+            until: t("2026-04-08"),
+        },
+    );
+    assert_eq!(empty.rework_rate.rate, None);
+    // Deployments, none rework: 0.
+    let calm = metrics(
+        &a,
+        Window {
+            since: t("2026-03-06"),
+            until: t("2026-03-08"),
+        },
+    );
+    assert_eq!(calm.rework_rate.rate, Some(0.0));
+}

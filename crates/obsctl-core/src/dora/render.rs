@@ -12,6 +12,9 @@ use crate::text::human_duration_coarse as human;
 use super::engine::{Band, Delta, Metrics, Row};
 use super::input::parse_time;
 use super::model::Outcome;
+use crate::chart::page::{card, escape, page, score_bar};
+use crate::chart::{Scale, Series, Style, TimeChart, ValueFormat};
+use crate::quickcheck::{self, Measured, QuickCheck};
 
 /// The whole report. JSON field order is part of the contract.
 #[derive(Clone, Debug, Serialize)]
@@ -25,6 +28,9 @@ pub struct Report {
     #[serde(flatten)]
     /// The metrics of the window.
     pub current: Metrics,
+    /// The DORA Quick Check (2025) scores of the window: the headline
+    /// ([`quick_check_of`]); `null` without deployments.
+    pub quick_check: Option<QuickCheck>,
     /// `--compare-previous`: the preceding window of equal length.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous: Option<Metrics>,
@@ -60,8 +66,29 @@ fn paint(text: &str, b: Option<Band>, color: bool) -> String {
     format!("\x1b[{code}m{text}\x1b[0m")
 }
 
-/// The four headline values as text, `n/a` where there is no data.
-pub fn headline(m: &Metrics) -> [(&'static str, String, Option<Band>); 4] {
+/// The Quick Check scores of one window, compared with `benchmark`
+/// (`all`: every industry). `None` without deployments.
+pub fn quick_check_of(m: &Metrics, benchmark: &str) -> Option<QuickCheck> {
+    quickcheck::quick_check(
+        &Measured {
+            lead_time_secs: m.lead_time.median_seconds,
+            deploys_per_day: m.deployment_frequency.per_day,
+            recovery_secs: m.recovery_time.median_seconds,
+            change_failure_rate: m.change_failure_rate.rate,
+            rework_rate: m.rework_rate.rate,
+        },
+        benchmark,
+    )
+}
+
+/// One headline row: metric, value, Quick Check score (0–10), 2023 band.
+pub type HeadlineRow = (&'static str, String, Option<f64>, Option<Band>);
+
+/// The five headline values as text (`n/a` where there is no data), each
+/// with its Quick Check score and DORA 2023 band (rework has no band).
+pub fn headline(m: &Metrics) -> [HeadlineRow; 5] {
+    let q = quick_check_of(m, "all");
+    let sc = |f: fn(&QuickCheck) -> Option<f64>| q.as_ref().and_then(f);
     let f = &m.deployment_frequency;
     let freq = match f.per_day {
         Some(pd) => format!(
@@ -100,12 +127,59 @@ pub fn headline(m: &Metrics) -> [(&'static str, String, Option<Band>); 4] {
         None if r.failures > 0 => format!("n/a (0/{} recovered)", r.failures),
         None => "n/a (no failures)".into(),
     };
+    let w = &m.rework_rate;
+    let rework = match w.rate {
+        Some(rate) => format!("{:.1}% ({}/{})", rate * 100.0, w.rework, w.total),
+        None if no_failure_data => "n/a (git tags record no failures: pass --incidents)".into(),
+        None => "n/a (no deployments)".into(),
+    };
     [
-        ("Deployment frequency", freq, f.band),
-        ("Lead time for changes", lead, l.band),
-        ("Change failure rate", cfr, c.band),
-        ("Failed-deployment recovery time", rec, r.band),
+        (
+            "Deployment frequency",
+            freq,
+            sc(|q| q.scores.deployfreq),
+            f.band,
+        ),
+        (
+            "Lead time for changes",
+            lead,
+            sc(|q| q.scores.leadtime),
+            l.band,
+        ),
+        (
+            "Change failure rate",
+            cfr,
+            sc(|q| q.scores.changefailure),
+            c.band,
+        ),
+        (
+            "Failed-deployment recovery time",
+            rec,
+            sc(|q| q.scores.failurerecovery),
+            r.band,
+        ),
+        (
+            "Deployment rework rate",
+            rework,
+            sc(|q| q.scores.rework),
+            None,
+        ),
     ]
+}
+
+fn score(s: Option<f64>) -> String {
+    s.map(|s| format!("{s:.1}")).unwrap_or_else(|| "n/a".into())
+}
+
+/// `DORA Quick Check (2025): 7.2/10 (throughput 6.0, stability 8.4)`.
+fn qc_line(q: &Option<QuickCheck>) -> String {
+    match q {
+        Some(q) => format!(
+            "DORA Quick Check (2025): {:.1}/10 (throughput {:.1}, stability {:.1})",
+            q.scores.performance, q.scores.throughput, q.scores.stability
+        ),
+        None => "DORA Quick Check (2025): n/a (no deployments)".into(),
+    }
 }
 
 fn title(r: &Report) -> String {
@@ -132,33 +206,42 @@ pub fn text(r: &Report, color: bool) -> String {
     let m = &r.current;
     let mut out = String::new();
     let _ = writeln!(out, "{}", title(r));
-    let _ = writeln!(out, "window: {} → {}\n", m.window.since, m.window.until);
+    let _ = writeln!(out, "window: {} → {}", m.window.since, m.window.until);
+    let _ = writeln!(out, "{}\n", qc_line(&r.quick_check));
     let rows = headline(m);
     let w0 = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
     let w1 = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
     let prev = r.previous.as_ref().map(headline);
     let _ = writeln!(
         out,
-        "{:w0$}  {:w1$}  {:6}{}",
+        "{:w0$}  {:w1$}  {:5}  {:9}{}",
         "Metric",
         "Value",
-        "Band",
+        "Score",
+        "2023 band",
         if prev.is_some() {
             "  Previous window"
         } else {
             ""
         }
     );
-    for (i, (name, value, b)) in rows.iter().enumerate() {
+    for (i, (name, value, sc, b)) in rows.iter().enumerate() {
         let pad = " ".repeat(w1 - value.chars().count());
-        let band_text = format!("{:6}", band(*b));
+        let band_text = format!("{:9}", band(*b));
         let _ = write!(
             out,
-            "{name:w0$}  {value}{pad}  {}",
+            "{name:w0$}  {value}{pad}  {:5}  {}",
+            score(*sc),
             paint(&band_text, *b, color)
         );
         if let Some(p) = &prev {
-            let _ = write!(out, "  {} ({})", p[i].1, band(p[i].2));
+            let _ = write!(
+                out,
+                "  {} (score {}, {})",
+                p[i].1,
+                score(p[i].2),
+                band(p[i].3)
+            );
         }
         out.push('\n');
     }
@@ -191,18 +274,34 @@ pub fn markdown(r: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## {}\n", md_escape(&title(r)));
     let _ = writeln!(out, "Window: `{}` → `{}`\n", m.window.since, m.window.until);
+    let _ = writeln!(out, "**{}**\n", qc_line(&r.quick_check));
     let prev = r.previous.as_ref().map(headline);
     if prev.is_some() {
-        let _ = writeln!(out, "| Metric | Value | Band | Previous window | Band |");
-        let _ = writeln!(out, "|---|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "| Metric | Value | Score (0–10) | 2023 band | Previous window | Score | 2023 band |"
+        );
+        let _ = writeln!(out, "|---|---|---:|---|---|---:|---|");
     } else {
-        let _ = writeln!(out, "| Metric | Value | Band |");
-        let _ = writeln!(out, "|---|---|---|");
+        let _ = writeln!(out, "| Metric | Value | Score (0–10) | 2023 band |");
+        let _ = writeln!(out, "|---|---|---:|---|");
     }
-    for (i, (name, value, b)) in headline(m).iter().enumerate() {
-        let _ = write!(out, "| {name} | {} | {} |", md_escape(value), band(*b));
+    for (i, (name, value, sc, b)) in headline(m).iter().enumerate() {
+        let _ = write!(
+            out,
+            "| {name} | {} | {} | {} |",
+            md_escape(value),
+            score(*sc),
+            band(*b)
+        );
         if let Some(p) = &prev {
-            let _ = write!(out, " {} | {} |", md_escape(&p[i].1), band(p[i].2));
+            let _ = write!(
+                out,
+                " {} | {} | {} |",
+                md_escape(&p[i].1),
+                score(p[i].2),
+                band(p[i].3)
+            );
         }
         out.push('\n');
     }
@@ -283,255 +382,302 @@ pub fn ndjson(r: &Report) -> String {
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+    escape(s)
 }
 
-const W: f64 = 640.0;
-const H: f64 = 200.0;
-const PAD: f64 = 36.0;
+fn unix(s: &str) -> i64 {
+    parse_time(s).map(|t| t.timestamp()).unwrap_or(0)
+}
 
-/// A bar chart: labels under bars, values above.
-fn svg_bars(title: &str, bars: &[(String, f64)], unit: &str) -> String {
-    let mut s = format!(
-        "<figure><figcaption>{}</figcaption><svg viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\">",
-        html_escape(title),
-        html_escape(title)
-    );
-    let max = bars.iter().map(|b| b.1).fold(0.0_f64, f64::max).max(1e-9);
-    let n = bars.len().max(1) as f64;
-    let bw = (W - 2.0 * PAD) / n;
-    let _ = write!(
-        s,
-        "<line x1=\"{PAD}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" class=\"axis\"/>",
-        H - PAD,
-        W - PAD,
-        H - PAD
-    );
-    for (i, (label, v)) in bars.iter().enumerate() {
-        let h = (H - 2.0 * PAD) * v / max;
-        let x = PAD + i as f64 * bw;
-        let _ = write!(
-            s,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"><title>{}: {}{}</title></rect>",
-            x + bw * 0.1,
-            H - PAD - h,
-            bw * 0.8,
-            h,
-            html_escape(label),
-            trim_num(*v),
-            unit
-        );
-        if bars.len() <= 20 || i % (bars.len() / 10).max(1) == 0 {
-            let _ = write!(
-                s,
-                "<text x=\"{:.1}\" y=\"{}\" class=\"label\">{}</text>",
-                x + bw / 2.0,
-                H - PAD + 14.0,
-                html_escape(label)
-            );
+/// The charts of one window; `shift` moves another window's points onto
+/// this one's time axis (`--compare-previous`: the previous window, shifted
+/// by its length, drawn as a second series).
+fn charts(r: &Report) -> Vec<TimeChart> {
+    let m = &r.current;
+    let (since, until) = (unix(&m.window.since), unix(&m.window.until));
+    let len = until - since;
+    let week = 7 * 86_400;
+    let bucket = if len > 21 * 86_400 { week } else { 86_400 };
+    let per = if bucket == week { "week" } else { "day" };
+    let origin = if bucket == week { 4 * 86_400 } else { 0 };
+    let starts: Vec<i64> = {
+        let mut t = (since - origin).div_euclid(bucket) * bucket + origin;
+        let mut v = Vec::new();
+        while t < until {
+            v.push(t);
+            t += bucket;
         }
-    }
-    let _ = write!(
-        s,
-        "<text x=\"4\" y=\"{}\" class=\"label start\">{}{}</text>",
-        PAD - 8.0,
-        trim_num(max),
-        unit
-    );
-    s.push_str("</svg></figure>");
-    s
-}
-
-/// A scatter-and-line chart of (unix time, value) points.
-fn svg_points(title: &str, points: &[(i64, f64, String)], x0: i64, x1: i64, unit: &str) -> String {
-    let mut s = format!(
-        "<figure><figcaption>{}</figcaption><svg viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\">",
-        html_escape(title),
-        html_escape(title)
-    );
-    let _ = write!(
-        s,
-        "<line x1=\"{PAD}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" class=\"axis\"/>",
-        H - PAD,
-        W - PAD,
-        H - PAD
-    );
-    if points.is_empty() {
-        let _ = write!(
-            s,
-            "<text x=\"{}\" y=\"{}\" class=\"label\">no data</text>",
-            W / 2.0,
-            H / 2.0
-        );
-    }
-    let max = points.iter().map(|p| p.1).fold(0.0_f64, f64::max).max(1e-9);
-    let span = (x1 - x0).max(1) as f64;
-    let xy = |t: i64, v: f64| {
-        (
-            PAD + (W - 2.0 * PAD) * (t - x0) as f64 / span,
-            H - PAD - (H - 2.0 * PAD) * v / max,
-        )
+        v
     };
-    if points.len() > 1 {
-        let path: Vec<String> = points
-            .iter()
-            .map(|p| {
-                let (x, y) = xy(p.0, p.1);
-                format!("{x:.1},{y:.1}")
-            })
-            .collect();
-        let _ = write!(s, "<polyline points=\"{}\"/>", path.join(" "));
-    }
-    for p in points {
-        let (x, y) = xy(p.0, p.1);
-        let _ = write!(
-            s,
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\"><title>{}: {}{}</title></circle>",
-            html_escape(&p.2),
-            trim_num(p.1),
-            unit
-        );
-    }
-    let _ = write!(
-        s,
-        "<text x=\"4\" y=\"{}\" class=\"label start\">{}{}</text>",
-        PAD - 8.0,
-        trim_num(max),
-        unit
+    let windows: Vec<(&str, &Metrics, i64)> = std::iter::once(("this window", m, 0))
+        .chain(
+            r.previous
+                .as_ref()
+                .map(|p| ("previous window (shifted)", p, len)),
+        )
+        .collect();
+    let base = |id: &str, title: String, y: String, format| TimeChart {
+        id: format!("dora-{id}"),
+        title,
+        y_title: y,
+        format,
+        scale: Scale::Linear,
+        style: Style::Bars,
+        bucket_secs: bucket,
+        since,
+        until,
+        series: Vec::new(),
+        markers: Vec::new(),
+        empty_reason: "no deployments in the window".into(),
+        y_max: None,
+    };
+    let mut freq = base(
+        "deploys",
+        format!("Successful deployments per {per}"),
+        format!("Deployments per {per}"),
+        ValueFormat::Number(""),
     );
-    s.push_str("</svg></figure>");
-    s
+    let mut cfr = base(
+        "cfr",
+        format!("Change failure rate per {per}"),
+        "Change failure rate (%)".into(),
+        ValueFormat::Number(" %"),
+    );
+    cfr.y_max = Some(100.0);
+    cfr.empty_reason =
+        "no deployments in the window (a period without deployments has no rate)".into();
+    let mut lead = base(
+        "lead-time",
+        "Lead time per deployment (median of its changes, log scale)".into(),
+        "Lead time (log scale)".into(),
+        ValueFormat::Duration,
+    );
+    lead.scale = Scale::Log;
+    lead.style = Style::Points;
+    lead.empty_reason = "no lead time: no deployment with known changes in the window".into();
+    let mut rec = base(
+        "recovery",
+        "Recovery time per failure (log scale)".into(),
+        "Recovery time (log scale)".into(),
+        ValueFormat::Duration,
+    );
+    rec.scale = Scale::Log;
+    rec.style = Style::Points;
+    rec.empty_reason = "no recovered failure in the window".into();
+    for (name, w, shift) in windows {
+        let rows: Vec<(i64, &Row)> = w
+            .deployments
+            .iter()
+            .map(|d| (unix(&d.deployed_at) + shift, d))
+            .collect();
+        let any = !rows.is_empty();
+        let in_bucket = |t0: i64| {
+            rows.iter()
+                .filter(move |(t, _)| *t >= t0 && *t < t0 + bucket)
+        };
+        freq.series.push(Series {
+            name: name.into(),
+            points: starts
+                .iter()
+                .map(|&t0| {
+                    (
+                        t0.max(since),
+                        any.then(|| {
+                            in_bucket(t0)
+                                .filter(|(_, d)| d.status == Outcome::Success)
+                                .count() as f64
+                        }),
+                    )
+                })
+                .collect(),
+        });
+        cfr.series.push(Series {
+            name: name.into(),
+            points: starts
+                .iter()
+                .map(|&t0| {
+                    let all = in_bucket(t0).count();
+                    let failed = in_bucket(t0)
+                        .filter(|(_, d)| d.status == Outcome::Failure || d.incidents > 0)
+                        .count();
+                    // A period without deployments has no rate: a gap, not 0 %.
+                    (
+                        t0.max(since),
+                        (all > 0).then(|| failed as f64 * 100.0 / all as f64),
+                    )
+                })
+                .collect(),
+        });
+        lead.series.push(Series {
+            name: name.into(),
+            points: rows
+                .iter()
+                .map(|(t, d)| (*t, d.median_lead_time_seconds))
+                .collect(),
+        });
+        rec.series.push(Series {
+            name: name.into(),
+            points: rows
+                .iter()
+                .map(|(t, d)| (*t, d.recovery_seconds.map(|s| s as f64)))
+                .collect(),
+        });
+    }
+    vec![freq, lead, cfr, rec]
 }
 
-fn trim_num(v: f64) -> String {
-    let s = format!("{v:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-/// One self-contained page: no scripts, fonts or images from anywhere.
+/// One self-contained page (the same chart module and page shell as
+/// `obsctl report`): no scripts, fonts or images from anywhere. With
+/// `--compare-previous`, the previous window's values, scores and change
+/// are in the table and its series in the charts.
 pub fn html(r: &Report) -> String {
     let m = &r.current;
-    let since = parse_time(&m.window.since)
-        .map(|t| t.timestamp())
-        .unwrap_or(0);
-    let until = parse_time(&m.window.until)
-        .map(|t| t.timestamp())
-        .unwrap_or(since + 1);
-    let weeks = (((until - since) as f64) / 604_800.0).ceil().max(1.0) as usize;
-    let mut per_week = vec![0.0; weeks];
-    let mut failed_week = vec![(0u64, 0u64); weeks];
-    let mut lead = Vec::new();
-    let mut recovery = Vec::new();
-    for row in &m.deployments {
-        let t = parse_time(&row.deployed_at)
-            .map(|t| t.timestamp())
-            .unwrap_or(since);
-        let w = (((t - since) / 604_800) as usize).min(weeks - 1);
-        failed_week[w].1 += 1;
-        match row.status {
-            Outcome::Success => {
-                per_week[w] += 1.0;
-                if row.incidents > 0 {
-                    failed_week[w].0 += 1;
-                }
-            }
-            Outcome::Failure => failed_week[w].0 += 1,
-        }
-        if let Some(l) = row.median_lead_time_seconds {
-            lead.push((t, l / 3600.0, row.id.clone()));
-        }
-        if let Some(rs) = row.recovery_seconds {
-            recovery.push((t, rs as f64 / 3600.0, row.id.clone()));
-        }
-    }
-    let week_label = |i: usize| {
-        chrono::DateTime::from_timestamp(since + i as i64 * 604_800, 0)
-            .map(|d| d.format("%m-%d").to_string())
-            .unwrap_or_default()
-    };
-    let freq_bars: Vec<(String, f64)> = per_week
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (week_label(i), *v))
-        .collect();
-    let cfr_bars: Vec<(String, f64)> = failed_week
-        .iter()
-        .enumerate()
-        .map(|(i, (f, t))| {
-            (
-                week_label(i),
-                if *t > 0 {
-                    *f as f64 * 100.0 / *t as f64
-                } else {
-                    0.0
-                },
-            )
-        })
-        .collect();
-
-    let mut s = String::from(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
-    );
-    let _ = write!(s, "<title>{}</title>", html_escape(&title(r)));
-    s.push_str(
-        "<style>body{font:14px system-ui,sans-serif;margin:2em auto;max-width:720px;color:#222}\
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}\
-.elite{color:#1a7f37}.high{color:#0969da}.medium{color:#9a6700}.low{color:#cf222e}\
-svg{width:100%;height:auto;background:#fafafa}rect{fill:#0969da}polyline{fill:none;stroke:#0969da}\
-circle{fill:#cf222e}.axis{stroke:#888}.label{font-size:10px;text-anchor:middle;fill:#555}.start{text-anchor:start}\
-figure{margin:1.5em 0}figcaption{font-weight:600;margin-bottom:4px}.warn{background:#fff8c5;padding:8px}</style></head><body>",
-    );
-    let _ = write!(s, "<h1>{}</h1>", html_escape(&title(r)));
+    let mut s = String::new();
+    let _ = write!(s, "<header><h1>{}</h1>", html_escape(&title(r)));
     let _ = write!(
         s,
-        "<p>Window: {} → {}</p>",
+        "<p class=\"muted\">Window {} → {} (UTC){}</p></header>",
         html_escape(&m.window.since),
-        html_escape(&m.window.until)
+        html_escape(&m.window.until),
+        r.previous
+            .as_ref()
+            .map(|p| format!(
+                " · compared with {} → {}",
+                html_escape(&p.window.since),
+                html_escape(&p.window.until)
+            ))
+            .unwrap_or_default()
     );
     for w in &r.warnings {
-        let _ = write!(s, "<p class=\"warn\">Warning: {}</p>", html_escape(w));
+        let _ = write!(s, "<p class=\"note\">Warning: {}</p>", html_escape(w));
     }
-    s.push_str("<table><tr><th>Metric</th><th>Value</th><th>Band</th></tr>");
-    for (name, value, b) in headline(m) {
+    let q = &r.quick_check;
+    let pq = r.previous.as_ref().and_then(|p| quick_check_of(p, "all"));
+    s.push_str("<div class=\"cards\">");
+    let qv = |q: &Option<QuickCheck>, f: fn(&QuickCheck) -> f64| {
+        q.as_ref()
+            .map(|q| format!("{:.1}/10", f(q)))
+            .unwrap_or_else(|| "n/a".into())
+    };
+    let was = |f: fn(&QuickCheck) -> f64| {
+        pq.as_ref()
+            .map(|p| format!("previous window {:.1}", f(p)))
+            .unwrap_or_default()
+    };
+    s.push_str(&card(
+        "DORA Quick Check (2025)",
+        &qv(q, |q| q.scores.performance),
+        &was(|q| q.scores.performance),
+    ));
+    s.push_str(&card(
+        "Throughput",
+        &qv(q, |q| q.scores.throughput),
+        &was(|q| q.scores.throughput),
+    ));
+    s.push_str(&card(
+        "Stability",
+        &qv(q, |q| q.scores.stability),
+        &was(|q| q.scores.stability),
+    ));
+    if let Some(b) = q.as_ref().and_then(|q| q.benchmark.as_ref()) {
+        let z = b.z.get("performance").copied().unwrap_or(0.0);
+        s.push_str(&card(
+            "Against the 2025 benchmark",
+            &format!("{z:+.2} σ"),
+            &b.name,
+        ));
+    }
+    s.push_str("</div>");
+    let prev = r.previous.as_ref().map(headline);
+    s.push_str("<div class=\"tw\"><table><tr><th>Metric</th><th>Value</th><th>Score (0–10)</th><th>2023 band</th>");
+    if prev.is_some() {
+        s.push_str("<th>Previous window</th><th>Score</th><th>2023 band</th>");
+    }
+    s.push_str("</tr>");
+    for (i, (name, value, sc, b)) in headline(m).into_iter().enumerate() {
         let _ = write!(
             s,
-            "<tr><td>{name}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
+            "<tr><td>{name}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td>",
             html_escape(&value),
+            sc.map(score_bar).unwrap_or_else(|| "n/a".into()),
             band(b),
             band(b)
         );
+        if let Some(p) = &prev {
+            let _ = write!(
+                s,
+                "<td>{}</td><td>{}</td><td class=\"{}\">{}</td>",
+                html_escape(&p[i].1),
+                p[i].2.map(score_bar).unwrap_or_else(|| "n/a".into()),
+                band(p[i].3),
+                band(p[i].3)
+            );
+        }
+        s.push_str("</tr>");
     }
-    s.push_str("</table>");
-    s.push_str(&svg_bars("Deployments per week", &freq_bars, ""));
-    s.push_str(&svg_points(
-        "Lead time trend (median per deployment, hours)",
-        &lead,
-        since,
-        until,
-        " h",
-    ));
-    s.push_str(&svg_bars(
-        "Change failure rate per week (%)",
-        &cfr_bars,
-        " %",
-    ));
-    s.push_str(&svg_points(
-        "Recovery time per failure (hours)",
-        &recovery,
-        since,
-        until,
-        " h",
-    ));
+    s.push_str("</table></div>");
+    if let Some(c) = &r.change {
+        let pct = |v: Option<f64>| {
+            v.map(|v| format!("{:+.1} pp", v * 100.0))
+                .unwrap_or_else(|| "n/a".into())
+        };
+        let dur = |v: Option<f64>| {
+            v.map(|v| format!("{}{}", if v < 0.0 { "−" } else { "+" }, human(v.abs())))
+                .unwrap_or_else(|| "n/a".into())
+        };
+        let _ = write!(
+            s,
+            "<p class=\"muted\">Change against the previous window: deployments {:+}, lead time {}, change failure rate {}, recovery {}, rework rate {}.</p>",
+            c.deployments,
+            dur(c.lead_time_median_seconds),
+            pct(c.change_failure_rate),
+            dur(c.recovery_median_seconds),
+            pct(c.rework_rate)
+        );
+    }
+    s.push_str("<div class=\"charts\">");
+    for c in charts(r) {
+        s.push_str(&c.render());
+    }
+    s.push_str("</div>");
+    if !m.deployments.is_empty() {
+        let _ = write!(
+            s,
+            "<details><summary>{} deployment(s) in the window</summary><div class=\"tw\"><table><tr><th>Deployment</th><th>Commit</th>\
+<th>Deployed (UTC)</th><th>Status</th><th class=\"n\">Changes</th><th class=\"n\">Median lead time</th><th class=\"n\">Incidents</th>\
+<th class=\"n\">Recovery</th><th>Rework</th></tr>",
+            m.deployments.len()
+        );
+        for d in &m.deployments {
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                html_escape(&d.id),
+                html_escape(crate::text::short_sha(&d.sha)),
+                html_escape(&d.deployed_at),
+                status(d.status),
+                d.changes
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                d.median_lead_time_seconds
+                    .map(human)
+                    .unwrap_or_else(|| "-".into()),
+                d.incidents,
+                d.recovery_seconds
+                    .map(|r| human(r as f64))
+                    .unwrap_or_else(|| "-".into()),
+                if d.rework { "yes" } else { "" }
+            );
+        }
+        s.push_str("</table></div></details>");
+    }
     if let Some(d) = diagnostics_line(m) {
-        let _ = write!(s, "<p>Diagnostics: {}</p>", html_escape(&d));
+        let _ = write!(s, "<p class=\"muted\">Diagnostics: {}</p>", html_escape(&d));
     }
-    s.push_str("</body></html>\n");
-    s
+    s.push_str(
+        "<footer>Made by obsctl dora report. Scores: DORA Quick Check (2025 edition, 0–10, higher is better); bands: DORA 2023 (elite/high/medium/low). A period without deployments has no rate: a gap, never 0 %.</footer>",
+    );
+    page(&title(r), &s)
 }
 
 #[cfg(test)]
@@ -566,6 +712,7 @@ mod tests {
             repository: Some("acme/web".into()),
             environment: "production".into(),
             source: "git".into(),
+            quick_check: quick_check_of(&metrics(&a, w), "all"),
             current: metrics(&a, w),
             previous: None,
             change: None,
@@ -591,7 +738,7 @@ mod tests {
             "html"
         );
         assert!(h.contains("a &lt;warning&gt;"));
-        assert_eq!(h.matches("<svg").count(), 4);
+        assert_eq!(h.matches("<figure class=\"chart\"").count(), 4);
         let c = csv(&r);
         assert!(c.contains(",\"v3,\"\"x\"\"\","), "{c}");
         assert_eq!(c.lines().count(), 4);
@@ -608,5 +755,89 @@ mod tests {
         assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
         assert_eq!(html_escape("<script>&'"), "&lt;script&gt;&amp;&#39;");
         assert_eq!(md_escape("a|b\n*c*"), "a\\|b \\*c\\*");
+    }
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::*;
+    use crate::dora::engine::{Window, analyze, delta, metrics};
+    use crate::dora::input::parse_time;
+    use crate::dora::model::{Change, ChangeSet, Deployment, Incident};
+
+    /// 120 days of deployments (some failed, one incident), both windows.
+    fn compared() -> Report {
+        let start = parse_time("2025-10-01").unwrap();
+        let mut deps = Vec::new();
+        let mut when = std::collections::HashMap::new();
+        for i in 0..70 {
+            let at = start + chrono::Duration::hours(i * 41 + (i % 5) * 7);
+            let id = format!("v1.{i}");
+            let sha = format!("{:040x}", i + 1);
+            when.insert(sha.clone(), (at, i));
+            deps.push(if i % 11 == 5 {
+                Deployment::failed(&id, &sha, at)
+            } else {
+                Deployment::success(&id, &sha, at)
+            });
+        }
+        let incidents = [Incident {
+            id: "inc-1".into(),
+            created_at: start + chrono::Duration::days(100),
+            resolved_at: Some(start + chrono::Duration::days(101)),
+            deployment: None,
+        }];
+        let mut source = |sha: &str, _: &[String], _: bool| {
+            let (at, i) = when[sha];
+            ChangeSet::Known(vec![Change {
+                sha: format!("c{sha}"),
+                author_time: at - chrono::Duration::minutes(30 + 97 * (i % 13) * (i % 4 + 1)),
+                is_merge: false,
+            }])
+        };
+        let w = Window {
+            since: parse_time("2025-12-10").unwrap(),
+            until: parse_time("2026-01-31").unwrap(),
+        };
+        let a = analyze(
+            &deps,
+            &incidents,
+            Default::default(),
+            w.previous().since,
+            &mut source,
+        );
+        let cur = metrics(&a, w);
+        let prev = metrics(&a, w.previous());
+        Report {
+            repository: Some("acme/web".into()),
+            environment: "production".into(),
+            source: "git".into(),
+            quick_check: quick_check_of(&cur, "all"),
+            change: Some(delta(&cur, &prev)),
+            current: cur,
+            previous: Some(prev),
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn compare_previous_is_in_the_page() {
+        let r = compared();
+        let h = html(&r);
+        assert!(h.contains("Previous window"));
+        assert!(h.contains("previous window (shifted)"));
+        assert!(h.contains("Change against the previous window"));
+        assert!(h.contains("DORA Quick Check (2025)"));
+        assert!(
+            h.contains(">2025-12-"),
+            "ticks carry the year across new year"
+        );
+        assert!(r.current.rework_rate.rate.is_some());
+        let md = markdown(&r);
+        assert!(
+            md.contains("| Previous window | Score | 2023 band |"),
+            "{md}"
+        );
+        assert!(text(&r, false).contains("2023 band"));
     }
 }
