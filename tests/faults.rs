@@ -588,7 +588,10 @@ async fn creates_that_fail_repeatedly_are_looked_up_and_retried() {
             Dest::None,
             vec![
                 once(At::Route("github.create_deployment"), Act::Hang),
-                once(At::Route("github.create_deployment"), gh_error(502, "Bad Gateway")),
+                once(
+                    At::Route("github.create_deployment"),
+                    gh_error(502, "Bad Gateway"),
+                ),
             ],
         )
         .arg("--retry-budget")
@@ -600,7 +603,10 @@ async fn creates_that_fail_repeatedly_are_looked_up_and_retried() {
             Cmd::DeployStart,
             Dest::None,
             vec![
-                once(At::Route("github.create_deployment"), gh_error(502, "Bad Gateway")),
+                once(
+                    At::Route("github.create_deployment"),
+                    gh_error(502, "Bad Gateway"),
+                ),
                 // The next GitHub request (the first rule took the POST) is the look-up.
                 once(At::Api(Api::GitHub), gh_error(500, "Server Error")),
             ],
@@ -611,7 +617,10 @@ async fn creates_that_fail_repeatedly_are_looked_up_and_retried() {
             "deploy start: 502 until the budget is spent",
             Cmd::DeployStart,
             Dest::None,
-            vec![always(At::Route("github.create_deployment"), gh_error(502, "Bad Gateway"))],
+            vec![always(
+                At::Route("github.create_deployment"),
+                gh_error(502, "Bad Gateway"),
+            )],
         )
         .exit(1)
         .says("it was not recorded")
@@ -621,7 +630,11 @@ async fn creates_that_fail_repeatedly_are_looked_up_and_retried() {
             "release: GitHub release 502 twice",
             Cmd::Release,
             Dest::None,
-            vec![times(At::Route("github.create_release"), 2, gh_error(502, "Bad Gateway"))],
+            vec![times(
+                At::Route("github.create_release"),
+                2,
+                gh_error(502, "Bad Gateway"),
+            )],
         )
         .records("github release", 1)
         .requests("POST", At::Route("github.create_release"), 3),

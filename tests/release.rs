@@ -1282,25 +1282,6 @@ async fn the_release_is_announced_in_deployments_and_a_slack_failure_is_a_warnin
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
 
-/// Answers after `delay` and logs when each request arrived, for counting
-/// sequential round trips.
-#[derive(Clone)]
-struct Timed {
-    answer: ResponseTemplate,
-    delay: Duration,
-    log: std::sync::Arc<std::sync::Mutex<Vec<(String, Instant)>>>,
-}
-
-impl wiremock::Respond for Timed {
-    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
-        self.log
-            .lock()
-            .unwrap()
-            .push((format!("{} {}", req.method, req.url.path()), Instant::now()));
-        self.answer.clone().set_delay(self.delay)
-    }
-}
-
 /// The longest chain of requests each sent after the previous one's
 /// answer (every answer takes `delay`).
 fn round_trips(log: &[(String, Instant)], delay: Duration) -> usize {
@@ -1327,59 +1308,16 @@ fn round_trips(log: &[(String, Instant)], delay: Duration) -> usize {
 #[tokio::test(flavor = "multi_thread")]
 async fn release_create_round_trips_new_and_existing() {
     let delay = Duration::from_millis(300);
-    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let timed = |answer: ResponseTemplate| Timed {
-        answer,
-        delay,
-        log: log.clone(),
-    };
     for existing in [false, true] {
         let (repo, _) = standard_repo();
         let f = Fakes::new().await;
-        log.lock().unwrap().clear();
-        Mock::given(method("POST"))
-            .and(path(RELEASES))
-            .respond_with(timed(ResponseTemplate::new(201).set_body_json(
-                sentry_release("v1.1.0", Some("2024-01-01T00:00:00Z")),
-            )))
-            .mount(&f.sentry)
-            .await;
-        let mut ours = github_release("v1.1.0", 77);
-        ours["name"] = json!("v1.1.0");
-        ours["body"] = json!("<!-- obsctl:notes -->\n- old\n<!-- /obsctl:notes -->");
-        let (create, by_tag) = if existing {
-            (
-                ResponseTemplate::new(422).set_body_json(json!({
-                    "message": "Validation Failed",
-                    "errors": [{"resource": "Release", "code": "already_exists", "field": "tag_name"}],
-                    "documentation_url": "https://docs.github.com/rest/releases/releases#create-a-release"
-                })),
-                ResponseTemplate::new(200).set_body_json(ours),
-            )
-        } else {
-            (
-                ResponseTemplate::new(201).set_body_json(github_release("v1.1.0", 77)),
-                ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})),
-            )
-        };
-        Mock::given(method("POST"))
-            .and(path("/repos/acme/web/releases"))
-            .respond_with(timed(create))
-            .mount(&f.github)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/repos/acme/web/releases/tags/v1.1.0"))
-            .respond_with(timed(by_tag))
-            .mount(&f.github)
-            .await;
-        Mock::given(method("PATCH"))
-            .and(path("/repos/acme/web/releases/77"))
-            .respond_with(timed(
-                ResponseTemplate::new(200).set_body_json(github_release("v1.1.0", 77)),
-            ))
-            .expect(u64::from(existing))
-            .mount(&f.github)
-            .await;
+        if existing {
+            // A release obsctl wrote before: a create answers 422 already_exists.
+            let mut ours = github_release("v1.1.0", 77);
+            ours["body"] = json!("<!-- obsctl:notes -->\n- old\n<!-- /obsctl:notes -->");
+            f.fake.state().github.releases.push(ours);
+        }
+        f.fake.state().delay = Some(delay);
         let out = f
             .cmd(repo.path())
             .args(["--format", "json"])
@@ -1389,12 +1327,20 @@ async fn release_create_round_trips_new_and_existing() {
         let report = stdout_json(&out);
         let want = if existing { "updated" } else { "created" };
         assert_eq!(report["github"]["status"], want);
-        let log = log.lock().unwrap().clone();
+        let seen = f.fake.state().seen.clone();
+        let log: Vec<(String, Instant)> = seen
+            .iter()
+            .map(|r| (format!("{} {}", r.method, r.path), r.at))
+            .collect();
         let names: Vec<&str> = log.iter().map(|e| e.0.as_str()).collect();
         assert_eq!(
             round_trips(&log, delay),
             if existing { 2 } else { 1 },
             "existing: {existing}: {names:?}"
+        );
+        assert_eq!(
+            names.iter().filter(|n| n.starts_with("PATCH")).count(),
+            usize::from(existing)
         );
         f.validate_all().await;
     }

@@ -458,7 +458,11 @@ impl Respond for Responder {
 }
 
 impl SentryFake {
-    pub async fn start(seed: Seed, delay: Duration, contracts: impl Fn(&str) -> Option<Value>) -> Self {
+    pub async fn start(
+        seed: Seed,
+        delay: Duration,
+        contracts: impl Fn(&str) -> Option<Value>,
+    ) -> Self {
         let server = MockServer::start().await;
         let seed = Arc::new(seed);
         let requests = Arc::new(Mutex::new(HashMap::new()));
