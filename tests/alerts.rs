@@ -4,12 +4,80 @@
 //! `--dry-run` writing nothing; e-mail routing without Slack.
 
 mod common;
-#[path = "support/sentry_alerts.rs"]
-mod sentry_alerts;
+mod support;
 
 use std::path::Path;
 
-use sentry_alerts::{AlertsFake, SLACK_TOKEN, TOKEN};
+use support::sentry::monitors::{self, Monitors};
+use support::{Act, At, Fake, SENTRY_TOKEN as TOKEN, SLACK_TOKEN, once};
+
+/// A read-only snapshot of what the fake holds and saw.
+struct Snap {
+    detectors: Vec<Value>,
+    workflows: Vec<Value>,
+    seen: Vec<Req>,
+    writes: Vec<String>,
+}
+
+struct Req {
+    method: String,
+    path: String,
+    cursor: Option<String>,
+    body: Value,
+}
+
+impl Snap {
+    fn writes(&self) -> Vec<String> {
+        self.writes.clone()
+    }
+}
+
+/// The monitors/alerts view of the one fake.
+trait AlertsFake {
+    fn with<R>(&self, f: impl FnOnce(&Snap) -> R) -> R;
+    fn seed_detector(&self, project: &str, body: Value) -> String;
+    fn seed_workflow(&self, body: Value) -> String;
+    fn set_scopes(&self, scopes: &[&str]);
+}
+
+impl AlertsFake for Fake {
+    fn with<R>(&self, f: impl FnOnce(&Snap) -> R) -> R {
+        let snap = {
+            let mut s = self.state();
+            let seen = s
+                .seen
+                .iter()
+                .map(|r| Req {
+                    method: r.method.clone(),
+                    path: r.path.clone(),
+                    cursor: r.query.get("cursor").cloned(),
+                    body: r.body.clone(),
+                })
+                .collect();
+            let writes = s.writes();
+            let m = s.area::<Monitors>();
+            Snap {
+                detectors: m.detectors.clone(),
+                workflows: m.workflows.clone(),
+                seen,
+                writes,
+            }
+        };
+        f(&snap)
+    }
+
+    fn seed_detector(&self, project: &str, body: Value) -> String {
+        Monitors::seed_detector(&mut self.state(), project, body)
+    }
+
+    fn seed_workflow(&self, body: Value) -> String {
+        Monitors::seed_workflow(&mut self.state(), body)
+    }
+
+    fn set_scopes(&self, scopes: &[&str]) {
+        self.state().area::<Monitors>().scopes = scopes.iter().map(|s| s.to_string()).collect();
+    }
+}
 use serde_json::{Value, json};
 
 const CONFIG: &str = r#"[sentry]
@@ -52,12 +120,12 @@ fn write_config(dir: &Path, text: &str) -> std::path::PathBuf {
     p
 }
 
-fn cmd(fake: &AlertsFake, config: &Path) -> assert_cmd::Command {
+fn cmd(fake: &Fake, config: &Path) -> assert_cmd::Command {
     let mut c = common::obsctl();
     c.env("SENTRY_AUTH_TOKEN", TOKEN)
         .env("SENTRY_URL", fake.uri())
         .env("SLACK_BOT_TOKEN", SLACK_TOKEN)
-        .env("SLACK_API_URL", format!("{}/api", fake.uri()))
+        .env("SLACK_API_URL", fake.slack_api_url())
         .env("OBSCTL_CONFIG", config)
         .env("OBSCTL_RETRY_BUDGET", "2")
         .current_dir(config.parent().unwrap());
@@ -73,16 +141,14 @@ fn run(c: &mut assert_cmd::Command, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-async fn fake_with_slack() -> AlertsFake {
-    let fake = AlertsFake::start().await;
-    fake.slack_integration();
-    fake.with(|s| {
-        s.channels = vec![
-            json!({"id": "C0GENERAL1", "name": "general"}),
-            json!({"id": "C0INCIDENT", "name": "incidents"}),
-            json!({"id": "C0MONITOR1", "name": "monitoring"}),
-        ]
-    });
+async fn fake_with_slack() -> Fake {
+    let fake = Fake::start().await;
+    fake.state().area::<Monitors>().slack_integration();
+    fake.state().slack.only_channels(&[
+        ("general", "C0GENERAL1"),
+        ("incidents", "C0INCIDENT"),
+        ("monitoring", "C0MONITOR1"),
+    ]);
     fake
 }
 
@@ -229,7 +295,7 @@ async fn plan_apply_change_prune_end_to_end() {
             .all(|w| w == "POST /api/0/organizations/acme/workflows/"),
         "{writes:#?}"
     );
-    assert!(fake.with(|s| s.rejected.is_empty()));
+    assert!(fake.state().violations.is_empty());
     // The fake's own answers have Sentry's documented shape.
     fake.with(|s| {
         let dets: Vec<Value> = s
@@ -241,13 +307,13 @@ async fn plan_apply_change_prune_end_to_end() {
                 d
             })
             .collect();
-        let v = sentry_alerts::violations(
+        let v = common::contract::errors(
             "sentry/list-organization-detectors.json",
             Some("response_200"),
             &json!(dets),
         );
         assert!(v.is_empty(), "{v:#?}");
-        let v = sentry_alerts::violations(
+        let v = common::contract::errors(
             "sentry/list-organization-workflows.json",
             Some("response_200"),
             &json!(s.workflows),
@@ -305,15 +371,12 @@ async fn plan_apply_change_prune_end_to_end() {
         "{out}"
     );
     // Pagination: 2 per page, 5 monitors and 4 alerts → every page was read.
-    for (list, last) in [
-        ("/detectors/", "cursor=0%3A4%3A0"),
-        ("/workflows/", "cursor=0%3A2%3A0"),
-    ] {
+    for (list, last) in [("/detectors/", "0:4:0"), ("/workflows/", "0:2:0")] {
         assert!(
             fake.with(|s| s
                 .seen
                 .iter()
-                .any(|r| r.path.ends_with(list) && r.query.contains(last))),
+                .any(|r| r.path.ends_with(list) && r.cursor.as_deref() == Some(last))),
             "{list}: the last page was not read"
         );
     }
@@ -399,7 +462,7 @@ async fn dry_run_prints_the_writes_and_sends_none() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_403_names_the_missing_scope() {
     let fake = fake_with_slack().await;
-    fake.with(|s| s.scopes = vec!["alerts:read".into(), "org:read".into()]);
+    fake.set_scopes(&["alerts:read", "org:read"]);
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), CONFIG);
     let (code, _, err) = run(&mut cmd(&fake, &config), &["alerts", "apply"]);
@@ -408,7 +471,7 @@ async fn a_403_names_the_missing_scope() {
         err.contains("HTTP 403") && err.contains("`alerts:write`"),
         "{err}"
     );
-    fake.with(|s| s.scopes = vec!["org:read".into()]);
+    fake.set_scopes(&["org:read"]);
     let (code, _, err) = run(&mut cmd(&fake, &config), &["alerts", "plan"]);
     assert_eq!(code, 1);
     assert!(err.contains("`alerts:read`"), "{err}");
@@ -417,7 +480,7 @@ async fn a_403_names_the_missing_scope() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_slack_alerts_email_the_project_team_with_a_warning() {
-    let fake = AlertsFake::start().await;
+    let fake = Fake::start().await;
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), CONFIG);
     let (code, _, err) = run(&mut cmd(&fake, &config), &["alerts", "apply"]);
@@ -435,7 +498,7 @@ async fn without_slack_alerts_email_the_project_team_with_a_warning() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn import_prints_alerts_that_lint_clean() {
-    let fake = AlertsFake::start().await;
+    let fake = Fake::start().await;
     fake.seed_detector("web", json!({
         "name": "Checkout slow", "type": "metric_issue", "description": null,
         "dataSources": [{"aggregate": "p95(transaction.duration)", "dataset": "events_analytics_platform",
@@ -465,36 +528,47 @@ async fn import_prints_alerts_that_lint_clean() {
 
 #[test]
 fn fake_rejects_what_sentry_rejects() {
+    if !common::contract::available() {
+        eprintln!(
+            "skipped: the contracts (../shared/contracts, OBSCTL_CONTRACTS_DIR) are not there"
+        );
+        return;
+    }
     // The contract's own invalid examples (minute windows, no resolve
     // condition, four conditions, …) are refused; its valid ones accepted.
     let schema: Value = serde_json::from_str(
         &std::fs::read_to_string(
-            sentry_alerts::contracts_dir().join("sentry/metric-detector-request.derived.json"),
+            common::contract::dir()
+                .expect("contracts")
+                .join("sentry/metric-detector-request.derived.json"),
         )
         .unwrap(),
     )
     .unwrap();
     for (name, ex) in schema["x-invalid-examples"].as_object().unwrap() {
         assert!(
-            !sentry_alerts::detector_problems(&ex["value"], false).is_empty(),
+            !monitors::detector_problems(&ex["value"], false).is_empty(),
             "accepted invalid {name}"
         );
     }
     for (name, ex) in schema["x-examples"].as_object().unwrap() {
-        let p = sentry_alerts::detector_problems(&ex["value"], false);
+        let p = monitors::detector_problems(&ex["value"], false);
         assert!(p.is_empty(), "rejected valid {name}: {p:?}");
     }
     let mut unknown = schema["x-examples"]["p95-latency-over-1s"]["value"].clone();
     unknown["dataSources"][0]["dataset"] = json!("spans");
-    assert!(!sentry_alerts::detector_problems(&unknown, false).is_empty());
+    assert!(!monitors::detector_problems(&unknown, false).is_empty());
     unknown["dataSources"][0]["dataset"] = json!("transactions");
-    assert!(!sentry_alerts::detector_problems(&unknown, false).is_empty());
+    assert!(!monitors::detector_problems(&unknown, false).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_create_with_a_lost_answer_is_looked_up_not_repeated() {
     let fake = fake_with_slack().await;
-    fake.with(|s| s.lose_create_answers = 1);
+    fake.rules(vec![once(
+        At::Route("sentry.create_detector"),
+        Act::RecordThenStatus(502),
+    )]);
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), CONFIG);
     let (code, out, err) = run(&mut cmd(&fake, &config), &["alerts", "apply"]);

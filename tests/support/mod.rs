@@ -80,6 +80,7 @@ pub mod faults;
 pub mod github;
 pub mod sentry;
 pub mod slack;
+pub mod slack_conversations;
 pub mod world;
 
 use std::any::{Any, TypeId};
@@ -357,6 +358,7 @@ pub fn all_routes() -> Vec<Route> {
     r.extend(github::routes());
     r.extend(sentry::routes());
     r.extend(slack::routes());
+    r.extend(slack_conversations::routes());
     r
 }
 

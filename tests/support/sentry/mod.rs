@@ -8,6 +8,7 @@
 //! with `state.area::<T>()`), then add `pub mod <area>;` and one
 //! `r.extend(<area>::routes());` line below.
 
+pub mod monitors;
 pub mod releases;
 
 use std::collections::HashMap;
@@ -31,6 +32,7 @@ pub struct Records {
 pub fn routes() -> Vec<Route> {
     let mut r = Vec::new();
     r.extend(releases::routes());
+    r.extend(monitors::routes());
     r
 }
 
