@@ -930,6 +930,12 @@ pub struct ProviderArgs {
     #[arg(long, global = true, env = "SENTRY_URL", value_name = "URL")]
     pub sentry_url: Option<String>,
 
+    /// The repository as Sentry's integration names it, for the commits of
+    /// a release (default: CI_PROJECT_PATH on GitLab, GITHUB_REPOSITORY,
+    /// else the `origin` remote's full path, e.g. group/sub/web).
+    #[arg(long, global = true, env = "SENTRY_REPOSITORY", value_name = "PATH")]
+    pub sentry_repository: Option<String>,
+
     /// Slack incoming webhook (fallback for every route).
     #[arg(
         long,

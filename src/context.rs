@@ -19,6 +19,7 @@ use crate::http::{Http, Policy};
 use crate::message::Route;
 use crate::redact::Redactor;
 use crate::ui::Ui;
+use obsctl_core::repository::{RemoteRepo, validate_path};
 
 pub use obsctl_core::UsageError;
 
@@ -99,7 +100,13 @@ impl std::str::FromStr for Repo {
     type Err = UsageError;
 
     fn from_str(s: &str) -> std::result::Result<Self, UsageError> {
-        let bad = || UsageError(format!("invalid repository {s:?}: expected OWNER/NAME"));
+        let bad = || {
+            UsageError(format!(
+                "invalid repository {s:?}: expected OWNER/NAME (GITHUB_REPOSITORY names the \
+                 GitHub repository; for Sentry's name of another host's repository, e.g. \
+                 group/sub/web, set SENTRY_REPOSITORY)"
+            ))
+        };
         let (owner, name) = s.trim().split_once('/').ok_or_else(bad)?;
         let ok = |p: &str| {
             !p.is_empty()
@@ -358,6 +365,7 @@ pub struct Context {
     sentry_url_explicit: bool,
     sentry_any_project: Resolved<SentryConfig>,
     repository: std::result::Result<Option<Repo>, String>,
+    sentry_repository: std::result::Result<Option<String>, String>,
     github: Resolved<GithubConfig>,
     sentry: Resolved<SentryConfig>,
     slack: Resolved<SlackConfig>,
@@ -404,6 +412,7 @@ impl Context {
         };
         let http = Http::new(policy, ui.clone(), global.dry_run)?;
         let repository = repository(&providers, &ci, &repo_path).map_err(|e| format!("{e:#}"));
+        let sentry_repository = sentry_repository(&providers, &ci, &repo_path);
         let github = if global.no_github {
             Ok(ProviderState::Disabled)
         } else {
@@ -462,6 +471,7 @@ impl Context {
             events,
             sentry_url_explicit,
             repository,
+            sentry_repository,
             github,
             sentry,
             sentry_any_project,
@@ -474,6 +484,17 @@ impl Context {
     /// the `origin` remote. A malformed slug is a usage error.
     pub fn repository(&self) -> Result<Option<Repo>> {
         self.repository.clone().map_err(|e| UsageError(e).into())
+    }
+
+    /// The repository as Sentry's integration names it (`commits[].repository`):
+    /// `--sentry-repository`/`SENTRY_REPOSITORY`, else `CI_PROJECT_PATH` on
+    /// GitLab, else `GITHUB_REPOSITORY` (flag, or GitHub Actions'), else the
+    /// `origin` remote's full path (`group/sub/web`). `Ok(None)` when none
+    /// says; a malformed value given by the user is a usage error.
+    pub fn sentry_repository(&self) -> Result<Option<String>> {
+        self.sentry_repository
+            .clone()
+            .map_err(|e| UsageError(e).into())
     }
 
     /// GitHub as resolved; a usage error when it is misconfigured.
@@ -679,6 +700,34 @@ fn repository(providers: &ProviderArgs, ci: &CiContext, repo_path: &Path) -> Res
     Ok(origin_slug(repo_path))
 }
 
+/// See [`Context::sentry_repository`].
+fn sentry_repository(
+    providers: &ProviderArgs,
+    ci: &CiContext,
+    repo_path: &Path,
+) -> std::result::Result<Option<String>, String> {
+    if let Some(path) = &providers.sentry_repository {
+        return validate_path(path)
+            .map(Some)
+            .map_err(|e| format!("--sentry-repository / SENTRY_REPOSITORY: {e}"));
+    }
+    if ci.kind == CiKind::Gitlab {
+        if let Some(path) = &ci.repository {
+            return validate_path(path)
+                .map(Some)
+                .map_err(|e| format!("CI_PROJECT_PATH: {e} (or set SENTRY_REPOSITORY)"));
+        }
+    }
+    let github = providers.github_repository.as_ref().or(match ci.kind {
+        CiKind::GithubActions => ci.repository.as_ref(),
+        _ => None,
+    });
+    if let Some(repo) = github.and_then(|slug| slug.parse::<Repo>().ok()) {
+        return Ok(Some(repo.to_string()));
+    }
+    Ok(origin_remote(repo_path).map(|r| r.sentry_name()))
+}
+
 fn resolve_github(
     p: &ProviderArgs,
     repository: &std::result::Result<Option<Repo>, String>,
@@ -817,6 +866,7 @@ fn normalize(p: &mut ProviderArgs) {
         &mut p.sentry_org,
         &mut p.sentry_project,
         &mut p.sentry_url,
+        &mut p.sentry_repository,
         &mut p.slack_webhook_url,
         &mut p.slack_bot_token,
         &mut p.slack_api_url,
@@ -873,6 +923,13 @@ pub fn origin_slug(repo_path: &Path) -> Option<Repo> {
     let repo = git2::Repository::discover(repo_path).ok()?;
     let remote = repo.find_remote("origin").ok()?;
     parse_remote_slug(remote.url().ok()?)
+}
+
+/// The `origin` remote as a path on its host (any host, nested groups).
+pub fn origin_remote(repo_path: &Path) -> Option<RemoteRepo> {
+    let repo = git2::Repository::discover(repo_path).ok()?;
+    let remote = repo.find_remote("origin").ok()?;
+    RemoteRepo::parse(remote.url().ok()?)
 }
 
 #[cfg(test)]

@@ -1345,3 +1345,158 @@ async fn release_create_round_trips_new_and_existing() {
         f.validate_all().await;
     }
 }
+
+/// `release create` with only Sentry configured (no GitHub), in `repo`:
+/// the `repository` of every commit sent, and stderr.
+async fn sentry_repository_sent(
+    repo: &Path,
+    env: &[(&str, &str)],
+) -> (Option<Vec<Value>>, std::process::Output) {
+    let f = Fakes::new().await;
+    let out = obsctl()
+        .envs(f.fake.sentry_env())
+        .envs(env.iter().copied())
+        .arg("-C")
+        .arg(repo)
+        .args(["release", "create", "--format", "json"])
+        .output()
+        .unwrap();
+    let sent = f.bodies("POST", RELEASES).await;
+    let repos = sent.first().map(|b| {
+        b["commits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["repository"].clone())
+            .collect()
+    });
+    (repos, out)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sentry_repository_is_the_full_path_of_a_nested_gitlab_group() {
+    let (repo, _) = standard_repo();
+    repo.git(&[
+        "remote",
+        "add",
+        "origin",
+        "git@gitlab.com:group/sub/web.git",
+    ]);
+    let nested = json!("group/sub/web");
+
+    // From the `origin` remote, outside CI.
+    let (repos, out) = sentry_repository_sent(repo.path(), &[]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let repos = repos.expect("one release create");
+    assert_eq!(repos.len(), 5);
+    assert!(repos.iter().all(|r| *r == nested), "{repos:?}");
+    assert!(
+        !stderr(&out).contains("repository is unknown"),
+        "{}",
+        stderr(&out)
+    );
+
+    // From CI_PROJECT_PATH on GitLab (the remote says something else).
+    repo.git(&["remote", "set-url", "origin", "https://example.com/x/y.git"]);
+    let (repos, out) = sentry_repository_sent(
+        repo.path(),
+        &[("GITLAB_CI", "true"), ("CI_PROJECT_PATH", "group/sub/web")],
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(repos.unwrap().iter().all(|r| *r == nested));
+
+    // SENTRY_REPOSITORY wins over CI_PROJECT_PATH and the remote, and over
+    // GITHUB_REPOSITORY (which stays owner/name for GitHub).
+    for extra in [
+        ("GITLAB_CI", "true"),
+        ("CI_PROJECT_PATH", "other/path"),
+        ("GITHUB_REPOSITORY", "acme/web"),
+    ] {
+        let (repos, out) = sentry_repository_sent(
+            repo.path(),
+            &[extra, ("SENTRY_REPOSITORY", "group/sub/web")],
+        )
+        .await;
+        assert!(out.status.success(), "{extra:?}: {}", stderr(&out));
+        assert!(repos.unwrap().iter().all(|r| *r == nested), "{extra:?}");
+    }
+    // The flag too.
+    let f = Fakes::new().await;
+    let out = obsctl()
+        .envs(f.fake.sentry_env())
+        .env("SENTRY_REPOSITORY", "a/b")
+        .arg("-C")
+        .arg(repo.path())
+        .args(["release", "create", "--sentry-repository", "team/x/web"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sent = f.bodies("POST", RELEASES).await;
+    assert_eq!(sent[0]["commits"][0]["repository"], "team/x/web");
+
+    // GITHUB_REPOSITORY on GitHub, when nothing more specific is set.
+    let (repos, out) = sentry_repository_sent(
+        repo.path(),
+        &[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_REPOSITORY", "acme/web"),
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(repos.unwrap().iter().all(|r| *r == "acme/web"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_sentry_repository_names_sentry_repository() {
+    // No remote, no CI: commits go without a repository, and the notice
+    // names the variable that fixes it.
+    let (repo, _) = standard_repo();
+    let (repos, out) = sentry_repository_sent(repo.path(), &[]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        repos.unwrap().iter().all(|r| r.is_null()),
+        "no repository field"
+    );
+    let err = stderr(&out);
+    assert!(err.contains("SENTRY_REPOSITORY"), "{err}");
+    assert!(!err.contains("GITHUB_REPOSITORY"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invalid_sentry_repository_is_a_usage_error() {
+    let (repo, _) = standard_repo();
+    for (var, value) in [
+        ("SENTRY_REPOSITORY", "web"),
+        ("SENTRY_REPOSITORY", "group//web"),
+        ("SENTRY_REPOSITORY", "group/we b"),
+    ] {
+        let (repos, out) = sentry_repository_sent(repo.path(), &[(var, value)]).await;
+        assert_eq!(out.status.code(), Some(2), "{value:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("SENTRY_REPOSITORY"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(repos, None, "nothing sent for {value:?}");
+    }
+    // CI_PROJECT_PATH, malformed, on GitLab.
+    let (repos, out) = sentry_repository_sent(
+        repo.path(),
+        &[("GITLAB_CI", "true"), ("CI_PROJECT_PATH", "web")],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("CI_PROJECT_PATH"), "{}", stderr(&out));
+    assert_eq!(repos, None);
+    // GITHUB_REPOSITORY stays owner/name, and its error points at SENTRY_REPOSITORY.
+    let (_, out) =
+        sentry_repository_sent(repo.path(), &[("GITHUB_REPOSITORY", "group/sub/web")]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("SENTRY_REPOSITORY"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -232,6 +232,9 @@ pub struct Call {
     pub body: Value,
     pub raw: Vec<u8>,
     pub auth: Option<String>,
+    /// The fake's own origin (`http://127.0.0.1:PORT`), for the absolute
+    /// URLs an API puts in its answers (`Link` headers).
+    pub base: String,
 }
 
 impl Call {
@@ -494,6 +497,14 @@ impl Responder {
             body,
             raw: req.body.clone(),
             auth,
+            // wiremock's `req.url` is always `http://localhost/...`: the
+            // Host header has the port.
+            base: req
+                .headers
+                .get("host")
+                .and_then(|h| h.to_str().ok())
+                .map(|h| format!("http://{h}"))
+                .unwrap_or_else(|| req.url.origin().ascii_serialization()),
         };
         // Validation: what obsctl sent, whatever the fake answers.
         let mut problems = Vec::new();

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::cli::{NotesMode, ReleaseCreateArgs};
 use crate::commands::dry_run_text;
-use crate::context::{Context, GithubConfig, Repo, SentryConfig, UsageError, usage};
+use crate::context::{Context, GithubConfig, SentryConfig, UsageError, usage};
 use crate::git::{CommitInfo, Git, GitError, Walk};
 use crate::http::{HttpError, PlannedRequest};
 use crate::message::{Event, Message, Route, Severity};
@@ -120,7 +120,9 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
     };
     let sentry_cfg = ctx.sentry()?;
     let github_cfg = ctx.github()?;
-    let repository = ctx.repository()?;
+    // GITHUB_REPOSITORY is checked even when only Sentry is used.
+    ctx.repository()?;
+    let sentry_repository = ctx.sentry_repository()?;
 
     let input = GitInput {
         repo_path: ctx.repo_path.clone(),
@@ -170,7 +172,7 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
     let sentry_job = record_sentry(
         ctx,
         sentry_cfg.clone(),
-        repository.as_ref(),
+        sentry_repository,
         &plan,
         args.no_finalize,
     );
@@ -214,7 +216,7 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
 async fn record_sentry(
     ctx: &Context,
     cfg: Option<SentryConfig>,
-    repository: Option<&Repo>,
+    repository: Option<String>,
     plan: &Plan,
     no_finalize: bool,
 ) -> Option<Result<SentryReport, HttpError>> {
@@ -373,18 +375,19 @@ fn notes_excerpt(notes: &str) -> String {
     out
 }
 
-/// `owner/name` for Sentry's `commits[].repository` (never a remote's name).
-fn sentry_repository(ctx: &Context, repository: Option<&Repo>) -> Option<String> {
+/// The repository path for Sentry's `commits[].repository` (never a
+/// remote's name): see [`Context::sentry_repository`].
+fn sentry_repository(ctx: &Context, repository: Option<String>) -> Option<String> {
     match repository {
         None => {
             ctx.ui.notice(
-                "Sentry: the repository is unknown (set GITHUB_REPOSITORY=owner/name): \
-                 commits are sent without one",
+                "Sentry: the repository is unknown (set SENTRY_REPOSITORY=PATH as Sentry's \
+                 integration names it, e.g. owner/name or group/sub/web): commits are sent \
+                 without one",
             );
             None
         }
-        Some(r) => {
-            let slug = r.to_string();
+        Some(slug) => {
             if slug.chars().count() > 64 {
                 ctx.ui.warn(&format!(
                     "Sentry: repository {slug} is longer than the 64 characters Sentry accepts: \

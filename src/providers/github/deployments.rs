@@ -248,8 +248,8 @@ impl GitHub {
         resp.json()
     }
 
-    /// The deployments of one SHA in one environment, newest first (one
-    /// call, up to 100: a SHA is deployed to an environment a few times at most).
+    /// The deployments of one SHA in one environment, newest first (every
+    /// page, 100 a page).
     pub async fn list_deployments(
         &self,
         sha: &str,

@@ -143,7 +143,8 @@ pub fn user() -> Value {
 }
 
 /// One page of `list` as GitHub answers it: `per_page` (default 30, at most
-/// 100), `page` (from 1), and a `Link` header with `rel="next"` when more.
+/// 100), `page` (from 1), and a `Link` header with `rel="next"` when more
+/// (absolute, at the fake's own origin, as GitHub's point at its API host).
 pub fn page(c: &Call, list: Vec<Value>) -> ResponseTemplate {
     let per: usize = c
         .query("per_page")
@@ -170,11 +171,7 @@ pub fn page(c: &Call, list: Vec<Value>) -> ResponseTemplate {
         let q: Vec<String> = q.iter().map(|(k, v)| format!("{k}={v}")).collect();
         t = t.insert_header(
             "link",
-            format!(
-                "<https://api.github.com{}?{}>; rel=\"next\"",
-                c.path,
-                q.join("&")
-            ),
+            format!("<{}{}?{}>; rel=\"next\"", c.base, c.path, q.join("&")),
         );
     }
     t

@@ -36,6 +36,45 @@ pub fn routes() -> Vec<Route> {
     r
 }
 
+/// Sentry's page size for lists (its paginator's default `per_page`).
+pub const PAGE_SIZE: usize = 100;
+
+/// One page of `list` as Sentry answers it: `per_page` (default
+/// [`PAGE_SIZE`], at most 100) from the `cursor` (`0:OFFSET:IS_PREV`), and a
+/// `Link` header with `rel="previous"` and `rel="next"`, each with
+/// `results="true|false"` (a next link is always there; `results="false"`
+/// says it is empty), keeping the other query parameters.
+pub fn page(c: &Call, list: Vec<Value>) -> ResponseTemplate {
+    let size: usize = c
+        .query("per_page")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(PAGE_SIZE)
+        .clamp(1, 100);
+    let offset: usize = c
+        .query("cursor")
+        .and_then(|v| v.split(':').nth(1))
+        .and_then(|o| o.parse().ok())
+        .unwrap_or(0);
+    let more = offset + size < list.len();
+    let chunk: Vec<Value> = list.into_iter().skip(offset).take(size).collect();
+    let mut keep: Vec<String> = c
+        .query
+        .iter()
+        .filter(|(k, _)| *k != "cursor")
+        .map(|(k, v)| format!("{k}={v}&"))
+        .collect();
+    keep.sort();
+    let (keep, uri) = (keep.concat(), format!("{}{}", c.base, c.path));
+    let prev = offset.saturating_sub(size);
+    let next = offset + size;
+    let link = format!(
+        "<{uri}?{keep}cursor=0:{prev}:1>; rel=\"previous\"; results=\"{}\"; cursor=\"0:{prev}:1\", \
+         <{uri}?{keep}cursor=0:{next}:0>; rel=\"next\"; results=\"{more}\"; cursor=\"0:{next}:0\"",
+        offset > 0
+    );
+    json_reply(200, Value::Array(chunk)).insert_header("link", link.as_str())
+}
+
 /// Sentry's 404.
 pub fn not_found() -> ResponseTemplate {
     json_reply(

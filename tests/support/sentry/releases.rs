@@ -106,8 +106,10 @@ fn list_deploys(s: &mut State, c: &Call) -> ResponseTemplate {
     if !s.sentry.releases.contains_key(version) {
         return not_found();
     }
-    let list = s.sentry.deploys.get(version).cloned().unwrap_or_default();
-    json_reply(200, Value::Array(list))
+    // Newest first, paged with cursors, as Sentry answers.
+    let mut list = s.sentry.deploys.get(version).cloned().unwrap_or_default();
+    list.reverse();
+    super::page(c, list)
 }
 
 fn create_deploy(s: &mut State, c: &Call) -> ResponseTemplate {
