@@ -92,6 +92,11 @@ pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
                 gh.create_deployment_status(d.id, &status).await,
                 Ok(list.clone()),
             ),
+            // A dry run's stand-in deployment has no statuses to read.
+            None if d.id == DRY_RUN_ID => (
+                gh.create_deployment_status(d.id, &status).await,
+                Ok(Vec::new()),
+            ),
             None => tokio::join!(
                 gh.create_deployment_status(d.id, &status),
                 gh.list_deployment_statuses(d.id)
