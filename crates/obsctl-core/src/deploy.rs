@@ -375,8 +375,8 @@ pub fn validate_environment_for(name: &str, rules: NameRules) -> Result<String, 
         let skip = " (or pass --no-sentry)";
         if chars > ENVIRONMENT_MAX {
             return Err(UsageError(format!(
-                "--environment: Sentry accepts environment names of at most {ENVIRONMENT_MAX} \
-                 characters{skip}"
+                "--environment is longer than {ENVIRONMENT_MAX} characters, Sentry's limit \
+                 for environment names{skip}"
             )));
         }
         if !name
@@ -397,8 +397,8 @@ pub fn validate_environment_for(name: &str, rules: NameRules) -> Result<String, 
     if rules.github {
         if chars > GITHUB_ENVIRONMENT_MAX {
             return Err(UsageError(format!(
-                "--environment: GitHub accepts environment names of at most \
-                 {GITHUB_ENVIRONMENT_MAX} characters"
+                "--environment is longer than {GITHUB_ENVIRONMENT_MAX} characters, GitHub's \
+                 limit for environment names"
             )));
         }
         if name.chars().any(char::is_control) {
