@@ -975,7 +975,7 @@ pub struct ProviderArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "CI context")]
 pub struct CiArgs {
-    /// The commit (default: GITHUB_SHA, CI_COMMIT_SHA, else HEAD).
+    /// The commit (default: a pull/merge request's head, GITHUB_SHA, CI_COMMIT_SHA, else HEAD).
     #[arg(long, global = true, value_name = "SHA")]
     pub sha: Option<String>,
 

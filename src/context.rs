@@ -178,6 +178,59 @@ pub struct CiContext {
     pub repository: Option<String>,
     pub output_file: Option<PathBuf>,
     pub summary_file: Option<PathBuf>,
+    /// Notices about what was read (an unreadable pull-request event file),
+    /// printed once when the [`Context`] is built.
+    pub notices: Vec<String>,
+}
+
+/// The commit the environment names: a pull request's head
+/// (`pull_request.head.sha` of `GITHUB_EVENT_PATH`, not GitHub's temporary
+/// merge commit in `GITHUB_SHA`), a GitLab merge request's source commit
+/// (`CI_MERGE_REQUEST_SOURCE_BRANCH_SHA`), else `GITHUB_SHA` /
+/// `CI_COMMIT_SHA` whenever set (the running CI's first). An unreadable
+/// event file falls back to `GITHUB_SHA` with a notice in `notices`.
+fn env_sha(env: &Env, kind: CiKind, notices: &mut Vec<String>) -> Option<String> {
+    let event = env.get("GITHUB_EVENT_NAME");
+    if matches!(
+        event.as_deref(),
+        Some("pull_request" | "pull_request_target")
+    ) {
+        match pull_request_head(env) {
+            Ok(sha) => return Some(sha),
+            Err(why) => notices.push(format!(
+                "{} run: the pull request's head commit is unknown ({why}): using GITHUB_SHA \
+                 (GitHub's merge commit); pass --sha to name the commit",
+                event.unwrap_or_default()
+            )),
+        }
+    }
+    if kind == CiKind::Gitlab {
+        if let Some(sha) = env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") {
+            return Some(sha);
+        }
+    }
+    let (first, second) = match kind {
+        CiKind::Gitlab => ("CI_COMMIT_SHA", "GITHUB_SHA"),
+        _ => ("GITHUB_SHA", "CI_COMMIT_SHA"),
+    };
+    env.get(first).or_else(|| env.get(second))
+}
+
+/// `pull_request.head.sha` of the event file at `GITHUB_EVENT_PATH`.
+fn pull_request_head(env: &Env) -> std::result::Result<String, String> {
+    let path = env
+        .get("GITHUB_EVENT_PATH")
+        .ok_or("GITHUB_EVENT_PATH is not set")?;
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("reading {path}: {e}"))?;
+    let event: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{path} is not JSON: {e}"))?;
+    match event
+        .pointer("/pull_request/head/sha")
+        .and_then(|v| v.as_str())
+    {
+        Some(sha) if crate::text::is_full_sha(sha) => Ok(sha.to_ascii_lowercase()),
+        _ => Err(format!("{path} has no pull_request.head.sha")),
+    }
 }
 
 impl CiContext {
@@ -202,7 +255,7 @@ impl CiContext {
                     .is_some_and(|r| r.starts_with("refs/tags/"));
             CiContext {
                 kind: CiKind::GithubActions,
-                sha: env.get("GITHUB_SHA"),
+                sha: None,
                 tag: if is_tag { ref_name.clone() } else { None },
                 ref_name,
                 actor: env.get("GITHUB_ACTOR"),
@@ -210,11 +263,12 @@ impl CiContext {
                 repository,
                 output_file: env.get("GITHUB_OUTPUT").map(PathBuf::from),
                 summary_file: env.get("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+                notices: Vec::new(),
             }
         } else if env.is_true("GITLAB_CI") {
             CiContext {
                 kind: CiKind::Gitlab,
-                sha: env.get("CI_COMMIT_SHA"),
+                sha: None,
                 ref_name: env.get("CI_COMMIT_REF_NAME"),
                 tag: env.get("CI_COMMIT_TAG"),
                 actor: env.get("GITLAB_USER_LOGIN"),
@@ -222,6 +276,7 @@ impl CiContext {
                 repository: env.get("CI_PROJECT_PATH"),
                 output_file: None,
                 summary_file: None,
+                notices: Vec::new(),
             }
         } else {
             CiContext {
@@ -235,10 +290,12 @@ impl CiContext {
                 // Honoured outside Actions too, for scripts that emulate it.
                 output_file: env.get("GITHUB_OUTPUT").map(PathBuf::from),
                 summary_file: env.get("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+                notices: Vec::new(),
             }
         };
-        if let Some(v) = nonblank(args.sha.clone()) {
-            ci.sha = Some(v);
+        match nonblank(args.sha.clone()) {
+            Some(v) => ci.sha = Some(v),
+            None => ci.sha = env_sha(env, ci.kind, &mut ci.notices),
         }
         if let Some(v) = nonblank(args.ref_name.clone()) {
             ci.ref_name = Some(v);
@@ -405,6 +462,9 @@ impl Context {
             redactor,
         ));
         ui.mask_secrets();
+        for notice in &ci.notices {
+            ui.notice(notice);
+        }
         let policy = Policy {
             retry_budget: Duration::from_secs(global.retry_budget),
             request_timeout: Duration::from_secs(global.timeout.max(1)),
@@ -1028,5 +1088,116 @@ mod tests {
             ci.run_url.as_deref(),
             Some("https://github.com/acme/web/actions/runs/42/attempts/2")
         );
+    }
+
+    fn no_flags() -> CiArgs {
+        CiArgs {
+            sha: None,
+            ref_name: None,
+            actor: None,
+            run_url: None,
+        }
+    }
+
+    const MERGE: &str = "1111111111111111111111111111111111111111";
+    const HEAD: &str = "2222222222222222222222222222222222222222";
+
+    #[test]
+    fn a_pull_request_run_uses_the_head_not_the_merge_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let event = dir.path().join("event.json");
+        std::fs::write(
+            &event,
+            format!(r#"{{"pull_request": {{"head": {{"sha": "{HEAD}"}}}}}}"#),
+        )
+        .unwrap();
+        let event = event.display().to_string();
+        for name in ["pull_request", "pull_request_target"] {
+            let env = Env::from_pairs([
+                ("GITHUB_ACTIONS", "true"),
+                ("GITHUB_EVENT_NAME", name),
+                ("GITHUB_EVENT_PATH", event.as_str()),
+                ("GITHUB_SHA", MERGE),
+            ]);
+            let ci = CiContext::detect(&env, &no_flags());
+            assert_eq!(ci.sha.as_deref(), Some(HEAD), "{name}");
+            assert!(ci.notices.is_empty(), "{:?}", ci.notices);
+        }
+        // A push run keeps GITHUB_SHA.
+        let env = Env::from_pairs([
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_EVENT_NAME", "push"),
+            ("GITHUB_EVENT_PATH", event.as_str()),
+            ("GITHUB_SHA", MERGE),
+        ]);
+        assert_eq!(
+            CiContext::detect(&env, &no_flags()).sha.as_deref(),
+            Some(MERGE)
+        );
+        // --sha wins, without a notice.
+        let env = Env::from_pairs([
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_EVENT_NAME", "pull_request"),
+            ("GITHUB_SHA", MERGE),
+        ]);
+        let mut flags = no_flags();
+        flags.sha = Some("abc1234".into());
+        let ci = CiContext::detect(&env, &flags);
+        assert_eq!(ci.sha.as_deref(), Some("abc1234"));
+        assert!(ci.notices.is_empty());
+    }
+
+    #[test]
+    fn an_unreadable_event_file_falls_back_to_github_sha_with_one_notice() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, "not json").unwrap();
+        let missing = dir.path().join("missing.json");
+        for path in [bad, missing] {
+            let path = path.display().to_string();
+            let env = Env::from_pairs([
+                ("GITHUB_ACTIONS", "true"),
+                ("GITHUB_EVENT_NAME", "pull_request"),
+                ("GITHUB_EVENT_PATH", path.as_str()),
+                ("GITHUB_SHA", MERGE),
+            ]);
+            let ci = CiContext::detect(&env, &no_flags());
+            assert_eq!(ci.sha.as_deref(), Some(MERGE));
+            assert_eq!(ci.notices.len(), 1, "{:?}", ci.notices);
+            assert!(ci.notices[0].contains(&path), "{:?}", ci.notices);
+            assert!(ci.notices[0].contains("GITHUB_SHA"), "{:?}", ci.notices);
+        }
+    }
+
+    #[test]
+    fn a_gitlab_merge_request_uses_its_source_commit() {
+        let env = Env::from_pairs([
+            ("GITLAB_CI", "true"),
+            ("CI_COMMIT_SHA", MERGE),
+            ("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", HEAD),
+        ]);
+        assert_eq!(
+            CiContext::detect(&env, &no_flags()).sha.as_deref(),
+            Some(HEAD)
+        );
+        let env = Env::from_pairs([("GITLAB_CI", "true"), ("CI_COMMIT_SHA", MERGE)]);
+        assert_eq!(
+            CiContext::detect(&env, &no_flags()).sha.as_deref(),
+            Some(MERGE)
+        );
+    }
+
+    #[test]
+    fn github_sha_and_ci_commit_sha_are_honoured_outside_their_ci() {
+        let env = Env::from_pairs([("GITHUB_SHA", MERGE)]);
+        let ci = CiContext::detect(&env, &no_flags());
+        assert_eq!(ci.kind, CiKind::Local);
+        assert_eq!(ci.sha.as_deref(), Some(MERGE));
+        let env = Env::from_pairs([("CI_COMMIT_SHA", HEAD)]);
+        assert_eq!(
+            CiContext::detect(&env, &no_flags()).sha.as_deref(),
+            Some(HEAD)
+        );
+        assert_eq!(CiContext::detect(&Env::default(), &no_flags()).sha, None);
     }
 }

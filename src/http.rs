@@ -99,6 +99,9 @@ pub struct Request {
     pub safety: Safety,
     /// What `--dry-run` answers in place of the server.
     pub dry_run_reply: Value,
+    /// What `--dry-run` shows as the URL when the real one is not known yet
+    /// (a path with an id the server assigns on an earlier create).
+    pub dry_run_url: Option<String>,
     /// A non-JSON body (content type, bytes): a Sentry envelope. Sent as is;
     /// `--dry-run` shows it as text, redacted.
     pub raw_body: Option<(String, Bytes)>,
@@ -123,6 +126,7 @@ impl Request {
             body: None,
             safety,
             dry_run_reply: Value::Null,
+            dry_run_url: None,
             raw_body: None,
             retry_rate_limits: true,
         }
@@ -198,6 +202,13 @@ impl Request {
 
     pub fn dry_run_reply(mut self, reply: Value) -> Self {
         self.dry_run_reply = reply;
+        self
+    }
+
+    /// The URL `--dry-run` shows instead of `url` (a placeholder for an id
+    /// that only the server assigns).
+    pub fn dry_run_url(mut self, url: String) -> Self {
+        self.dry_run_url = Some(url);
         self
     }
 }
@@ -537,7 +548,10 @@ impl Http {
                 provider: req.provider,
                 op: req.op.clone(),
                 method: req.method.to_string(),
-                url: shown_url,
+                url: match &req.dry_run_url {
+                    Some(u) => redactor.redact(u),
+                    None => shown_url,
+                },
                 body: req
                     .body
                     .as_ref()

@@ -1088,3 +1088,208 @@ async fn critical_paths_stay_within_their_round_trip_budgets() {
         "deploy start, no Slack"
     );
 }
+
+/// Like [`run`] for a run in GitHub Actions: the runner's `::add-mask::`
+/// lines (which name the token on purpose) are left out of the text.
+fn run_actions(mut cmd: assert_cmd::Command) -> (i32, String) {
+    let out = cmd.output().unwrap();
+    let text: String = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+    .lines()
+    .filter(|l| !l.starts_with("::add-mask::"))
+    .map(|l| format!("{l}\n"))
+    .collect();
+    assert!(!text.contains(GH_TOKEN), "{text}");
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// obsctl in GitHub Actions (no run flags): the commit comes from the environment.
+fn actions_cmd(w: &World, args: &[&str]) -> assert_cmd::Command {
+    let mut c = common::obsctl();
+    c.arg("-C").arg(w.repo.path());
+    c.args(args);
+    c.env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_REPOSITORY", "acme/web")
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_TOKEN", GH_TOKEN)
+        .env("GITHUB_API_URL", w.fake.uri())
+        .env("OBSCTL_RETRY_BUDGET", "2");
+    c
+}
+
+const MERGE_SHA: &str = "1111111111111111111111111111111111111111";
+
+#[tokio::test]
+async fn a_pull_request_run_deploys_the_head_not_the_merge_commit() {
+    let w = World::new().await;
+    let event = w.output_file("event.json");
+    std::fs::write(
+        &event,
+        json!({"pull_request": {"head": {"sha": w.sha}}}).to_string(),
+    )
+    .unwrap();
+    let mut c = actions_cmd(&w, &["deploy", "start", "-e", "qa"]);
+    c.env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_EVENT_PATH", &event)
+        .env("GITHUB_SHA", MERGE_SHA);
+    let (code, text) = run_actions(c);
+    assert_eq!(code, 0, "{text}");
+    let dep = &w.seen("POST", "/repos/acme/web/deployments")[0].body;
+    assert_eq!(dep["ref"], w.sha.as_str(), "{dep}");
+    assert!(!text.contains(MERGE_SHA), "{text}");
+
+    // An unreadable event file: GITHUB_SHA, with one notice saying so.
+    let mut c = actions_cmd(&w, &["deploy", "start", "-e", "qa"]);
+    c.env("GITHUB_EVENT_NAME", "pull_request_target")
+        .env("GITHUB_EVENT_PATH", w.output_file("missing.json"))
+        .env("GITHUB_SHA", MERGE_SHA);
+    let (code, text) = run_actions(c);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        w.seen("POST", "/repos/acme/web/deployments")[1].body["ref"],
+        MERGE_SHA
+    );
+    assert_eq!(text.matches("missing.json").count(), 1, "{text}");
+    assert!(text.contains("using GITHUB_SHA"), "{text}");
+}
+
+#[tokio::test]
+async fn github_sha_is_honoured_outside_github_actions() {
+    let w = World::new().await;
+    let first = w.repo.git(&["rev-parse", "HEAD~1"]);
+    let mut c = w.cmd(&["deploy", "start", "-e", "qa"]);
+    c.env("GITHUB_SHA", &first);
+    let (code, json, text) = run(c);
+    assert_eq!(code, 0, "{text} {json}");
+    assert_eq!(
+        w.seen("POST", "/repos/acme/web/deployments")[0].body["ref"],
+        first.as_str()
+    );
+    let mut c = w.cmd(&["deploy", "start", "-e", "qa"]);
+    c.env("CI_COMMIT_SHA", &first);
+    let (code, _, text) = run(c);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        w.seen("POST", "/repos/acme/web/deployments")[1].body["ref"],
+        first.as_str()
+    );
+}
+
+#[tokio::test]
+async fn an_annotated_tags_object_id_is_peeled_to_its_commit() {
+    let w = World::new().await;
+    let tag_object = w.repo.git(&["rev-parse", "v1.2.0"]);
+    assert_ne!(tag_object, w.sha, "the tag must be annotated");
+    let (code, json, text) = run(w.cmd(&[
+        "deploy",
+        "start",
+        "-e",
+        "qa",
+        "--sha",
+        &tag_object,
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    let dep = &w.seen("POST", "/repos/acme/web/deployments")[0].body;
+    assert_eq!(dep["ref"], w.sha.as_str(), "{dep}");
+    assert_eq!(json["sha"], w.sha.as_str(), "{json}");
+    assert_eq!(json["version"], "v1.2.0", "{json}");
+    assert!(!text.contains(&tag_object), "{text}");
+}
+
+#[tokio::test]
+async fn a_dry_run_shows_no_made_up_deployment_id() {
+    let w = World::new().await;
+    let (code, _, text) = run(w.cmd(&["deploy", "start", "-e", "qa", "--dry-run"]));
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("the deployment id is assigned by GitHub"),
+        "{text}"
+    );
+    assert!(!text.contains("Deployment 0"), "{text}");
+    assert!(!text.contains("/deployments/0/"), "{text}");
+    assert!(
+        text.contains("/deployments/{deployment_id}/statuses"),
+        "{text}"
+    );
+    let (code, json, text) = run(w.cmd(&[
+        "deploy",
+        "start",
+        "-e",
+        "qa",
+        "--dry-run",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(json["result"]["deployment_id"], Value::Null, "{json}");
+    assert!(!json.to_string().contains("/deployments/0/"), "{json}");
+    // finish: the stand-in deployment has no id either.
+    let (code, json, text) = run(w.cmd(&[
+        "deploy",
+        "finish",
+        "-e",
+        "qa",
+        "--status",
+        "failure",
+        "--dry-run",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(json["result"]["deployment_id"], Value::Null, "{json}");
+    assert!(!json.to_string().contains("/deployments/0/"), "{json}");
+    assert!(w.state().seen.is_empty());
+}
+
+#[tokio::test]
+async fn each_providers_naming_rules_apply_only_where_it_is_used() {
+    let w = World::new().await;
+    // GitHub environments allow spaces; Sentry is not used.
+    let (code, _, text) = run(w.cmd(&[
+        "deploy",
+        "start",
+        "--environment",
+        "Production EU",
+        "--no-sentry",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        w.seen("POST", "/repos/acme/web/deployments")[0].body["environment"],
+        "Production EU"
+    );
+    // Sentry forbids slashes in versions; GitHub does not care.
+    let (code, _, text) = run(w.cmd(&[
+        "deploy",
+        "start",
+        "-e",
+        "qa",
+        "--version",
+        "rc/2026.11",
+        "--no-sentry",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        w.seen("POST", "/repos/acme/web/deployments")[1].body["payload"]["version"],
+        "rc/2026.11"
+    );
+    // With Sentry in use, its rules apply and the error names it (not GitHub).
+    let before = w.state().seen.len();
+    for args in [
+        ["--environment", "Production EU"].as_slice(),
+        ["-e", "qa", "--version", "rc/2026.11"].as_slice(),
+    ] {
+        let mut all = vec!["deploy", "start"];
+        all.extend(args);
+        let (code, _, text) = run(w.cmd(&all));
+        assert_eq!(code, 2, "{args:?}: {text}");
+        assert!(text.contains("Sentry"), "{args:?}: {text}");
+        assert!(!text.contains("GitHub refuses"), "{text}");
+        assert!(!text.contains("Sentry and GitHub"), "{text}");
+    }
+    assert_eq!(w.state().seen.len(), before, "nothing written on exit 2");
+}

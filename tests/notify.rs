@@ -1252,3 +1252,55 @@ proptest! {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn template_variables_come_from_git_outside_ci() {
+    let repo = common::GitRepo::new();
+    let sha = repo.commit("a.txt", "a\n", "Initial commit");
+    repo.git(&["checkout", "-q", "-b", "feature/x"]);
+    let f = Fakes::standard().await;
+    let api = f.api_url();
+    let dir = repo.path().display().to_string();
+    let env = [("SLACK_BOT_TOKEN", TOKEN), ("SLACK_API_URL", api.as_str())];
+    let run = obsctl(
+        &env,
+        &[
+            "-C",
+            &dir,
+            "--dry-run",
+            "--format",
+            "json",
+            "notify",
+            "--title",
+            "t",
+            "--text",
+            "{{actor}} {{short_sha}} {{ref}}",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let want = format!("Test User {} feature/x", &sha[..7]);
+    assert!(run.stdout.contains(&want), "{want}\n{}", run.stdout);
+    // The CI's values (flags here) still win over git's.
+    let run = obsctl(
+        &env,
+        &[
+            "-C",
+            &dir,
+            "--dry-run",
+            "--actor",
+            "hubot",
+            "--ref-name",
+            "main",
+            "notify",
+            "--title",
+            "t",
+            "--text",
+            "{{actor}} {{ref}}",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("hubot main"), "{}", run.stdout);
+    assert_eq!(f.requests().await, 0);
+}

@@ -231,6 +231,15 @@ impl Git {
         (!subject.is_empty()).then_some(subject)
     }
 
+    /// The branch HEAD is on (`None` when detached or unborn).
+    pub fn head_branch(&self) -> Option<String> {
+        let head = self.repo.head().ok()?;
+        if !head.is_branch() {
+            return None;
+        }
+        head.shorthand().ok().map(String::from)
+    }
+
     /// `user.name` from git's configuration (a deploy from a laptop).
     pub fn user_name(&self) -> Option<String> {
         let name = self.repo.config().ok()?.get_string("user.name").ok()?;

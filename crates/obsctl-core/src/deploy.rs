@@ -328,36 +328,91 @@ pub fn is_final_state(state: &str) -> bool {
     DeployState::from(state).is_final()
 }
 
-/// Longest environment name accepted (Sentry's limit).
+/// Longest environment name Sentry accepts, in characters.
 pub const ENVIRONMENT_MAX: usize = 64;
 
+/// Longest environment name GitHub accepts, in characters.
+pub const GITHUB_ENVIRONMENT_MAX: usize = 255;
+
+/// Which providers a deploy's names go to: each provider's naming rules
+/// apply only where that provider is used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NameRules {
+    /// The GitHub deployment is recorded (environment names: up to 255
+    /// characters, spaces allowed, no control characters).
+    pub github: bool,
+    /// The Sentry release and deploy are recorded (environment names: 1–64
+    /// letters, digits, `-`, `_`, `.`, not `None`; versions: Sentry's
+    /// release-version rules).
+    pub sentry: bool,
+}
+
+impl NameRules {
+    /// Both providers' rules (the strictest).
+    pub const ALL: NameRules = NameRules {
+        github: true,
+        sentry: true,
+    };
+}
+
 /// An environment name valid for GitHub and Sentry: 1–64 characters of
-/// letters, digits, `-`, `_`, `.`; not Sentry's reserved `None`.
+/// letters, digits, `-`, `_`, `.`; not Sentry's reserved `None`. Trimmed.
 pub fn validate_environment(name: &str) -> Result<String, UsageError> {
+    validate_environment_for(name, NameRules::ALL)
+}
+
+/// An environment name valid for the providers in `rules` (never empty);
+/// the error names the provider whose rule it breaks. Trimmed.
+pub fn validate_environment_for(name: &str, rules: NameRules) -> Result<String, UsageError> {
     let name = name.trim();
     if name.is_empty() {
         return Err(UsageError(
             "--environment is empty: name the environment, e.g. `--environment production`".into(),
         ));
     }
-    if name.chars().count() > ENVIRONMENT_MAX {
-        return Err(UsageError(format!(
-            "--environment is longer than {ENVIRONMENT_MAX} characters"
-        )));
+    let chars = name.chars().count();
+    if rules.sentry {
+        let skip = " (or pass --no-sentry)";
+        if chars > ENVIRONMENT_MAX {
+            return Err(UsageError(format!(
+                "--environment is longer than {ENVIRONMENT_MAX} characters, Sentry's limit \
+                 for environment names{skip}"
+            )));
+        }
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err(UsageError(format!(
+                "--environment {name:?} has characters Sentry does not accept in environment \
+                 names: use letters, digits, `-`, `_` and `.`{skip}"
+            )));
+        }
+        if name == "None" {
+            return Err(UsageError(format!(
+                "--environment `None` is reserved by Sentry: pick another name{skip}"
+            )));
+        }
     }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
-        return Err(UsageError(format!(
-            "--environment {name:?} has characters Sentry and GitHub do not accept in \
-             environment names: use letters, digits, `-`, `_` and `.`"
-        )));
+    if rules.github {
+        if chars > GITHUB_ENVIRONMENT_MAX {
+            return Err(UsageError(format!(
+                "--environment is longer than {GITHUB_ENVIRONMENT_MAX} characters, GitHub's \
+                 limit for environment names"
+            )));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(UsageError(format!(
+                "--environment {name:?}: GitHub does not accept control characters (line \
+                 breaks, tabs) in environment names"
+            )));
+        }
     }
-    if name == "None" {
-        return Err(UsageError(
-            "--environment `None` is reserved by Sentry: pick another name".into(),
-        ));
+    // Whatever the providers, a name is one line (outputs, messages).
+    if name.contains(['\n', '\r']) {
+        return Err(UsageError(format!(
+            "--environment {name:?} has a line break: name it on one line"
+        )));
     }
     Ok(name.to_string())
 }
@@ -375,13 +430,29 @@ pub fn is_production(environment: &str) -> bool {
     })
 }
 
-/// A version given with `--version`: trimmed, then Sentry's rules (the
-/// same as `release create`), and no white space inside: a deploy's version
-/// is also a label in messages and URLs, where `1 0` is a quoting mistake.
+/// A deploy version valid for Sentry (its release-version rules) and
+/// without white space (it is one word in outputs and messages). Trimmed.
 pub fn validate_version(version: &str) -> Result<String, UsageError> {
+    validate_version_for(version, NameRules::ALL)
+}
+
+/// A deploy version: Sentry's release-version rules only when Sentry is
+/// used (`rc/2026.11` is fine with `--no-sentry`), named as Sentry's; never
+/// empty and without white space in any case. Trimmed.
+pub fn validate_version_for(version: &str, rules: NameRules) -> Result<String, UsageError> {
     let v = version.trim();
-    crate::release::validate_version(v)
-        .map_err(|e| UsageError(format!("{e}: pass a valid one with --version")))?;
+    if v.is_empty() {
+        return Err(UsageError(
+            "--version is empty: pass a version, or leave --version out".into(),
+        ));
+    }
+    if rules.sentry {
+        crate::release::validate_version(v).map_err(|e| {
+            UsageError(format!(
+                "Sentry: {e}: pass a valid one with --version (or pass --no-sentry)"
+            ))
+        })?;
+    }
     if v.chars().any(char::is_whitespace) {
         return Err(UsageError(format!(
             "invalid deploy version {v:?}: it contains white space: pass a valid one with --version"
@@ -422,6 +493,42 @@ mod tests {
         ] {
             assert!(validate_environment(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn each_providers_rules_apply_only_where_it_is_used() {
+        let github_only = NameRules {
+            github: true,
+            sentry: false,
+        };
+        let neither = NameRules {
+            github: false,
+            sentry: false,
+        };
+        // GitHub environments allow spaces; Sentry's do not.
+        assert_eq!(
+            validate_environment_for("Production EU", github_only).unwrap(),
+            "Production EU"
+        );
+        let e = validate_environment_for("Production EU", NameRules::ALL).unwrap_err();
+        assert!(e.0.contains("Sentry") && !e.0.contains("GitHub"), "{e}");
+        let long = "x".repeat(100);
+        assert!(validate_environment_for(&long, github_only).is_ok());
+        let e = validate_environment_for(&"x".repeat(256), github_only).unwrap_err();
+        assert!(e.0.contains("GitHub") && !e.0.contains("Sentry"), "{e}");
+        assert!(validate_environment_for("None", github_only).is_ok());
+        assert!(validate_environment_for("a\tb", github_only).is_err());
+        assert!(validate_environment_for("a\nb", neither).is_err());
+        assert!(validate_environment_for(" ", neither).is_err());
+        // Sentry forbids slashes in versions; without Sentry it is fine.
+        assert_eq!(
+            validate_version_for("rc/2026.11", github_only).unwrap(),
+            "rc/2026.11"
+        );
+        let e = validate_version_for("rc/2026.11", NameRules::ALL).unwrap_err();
+        assert!(e.0.starts_with("Sentry: "), "{e}");
+        assert!(validate_version_for("a b", github_only).is_err());
+        assert!(validate_version_for("", neither).is_err());
     }
 
     #[test]

@@ -6,12 +6,13 @@ use super::*;
 // --------------------------------------------------------------- finish
 
 pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
-    let environment = deploy::validate_environment(&args.environment)?;
     check_finish_args(&mut args)?;
     let outcome = Outcome::from(args.status);
     let arg_url = url_arg(args.url.as_deref())?;
     let github = github_client(ctx, "deploy finish")?;
     let sentry = sentry_client(ctx)?;
+    let rules = name_rules(github.as_ref(), sentry.as_ref());
+    let environment = deploy::validate_environment_for(&args.environment, rules)?;
     let messenger = Messenger::new(ctx)?;
     let finished = Utc::now();
     let finished_at = text::rfc3339(finished);
@@ -42,7 +43,7 @@ pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
     };
     let version = match &payload {
         Some(p) => p.version.clone(),
-        None => default_version(ctx, &sha)?,
+        None => default_version_for(ctx, &sha, rules)?,
     };
     let started_at = payload
         .as_ref()
@@ -90,6 +91,11 @@ pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
             Some(list) => (
                 gh.create_deployment_status(d.id, &status).await,
                 Ok(list.clone()),
+            ),
+            // A dry run's stand-in deployment has no statuses to read.
+            None if d.id == DRY_RUN_ID => (
+                gh.create_deployment_status(d.id, &status).await,
+                Ok(Vec::new()),
             ),
             None => tokio::join!(
                 gh.create_deployment_status(d.id, &status),
@@ -146,7 +152,11 @@ pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
         tokio::join!(github_then_notes, sentry_fut, update_fut);
 
     let outputs = Outputs {
-        deployment_id: deployment.as_ref().map(|d| d.id),
+        // A dry run's stand-in deployment has no id of GitHub's.
+        deployment_id: deployment
+            .as_ref()
+            .map(|d| d.id)
+            .filter(|id| *id != DRY_RUN_ID),
         version: version.clone(),
         sha: sha.clone(),
         started_at: started_at.clone().unwrap_or_default(),
@@ -209,7 +219,7 @@ fn status_description(
 /// The placeholder `--dry-run` finishes when nothing was looked up.
 fn placeholder_deployment(sha: &str, environment: &str) -> Deployment {
     Deployment {
-        id: 0,
+        id: DRY_RUN_ID,
         sha: sha.to_string(),
         git_ref: sha.to_string(),
         environment: environment.to_string(),

@@ -28,7 +28,8 @@ use crate::message::{Route, Severity};
 use crate::notifier::{Delivery, MessageRef, Notifier, report_failures};
 use crate::providers::github::GitHub;
 use crate::providers::github::deployments::{
-    DeployPayload, Deployment, DeploymentStatus, NewDeployment, NewStatus, newest_obsctl,
+    DRY_RUN_ID, DeployPayload, Deployment, DeploymentStatus, NewDeployment, NewStatus,
+    newest_obsctl,
 };
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::deploys::{DeployOutcome, NewSentryDeploy, SentryDeploy};
@@ -154,25 +155,26 @@ fn url_arg(url: Option<&str>) -> Result<Option<String>> {
         .transpose()
 }
 
-/// The commit: `--sha` / the CI's, else HEAD of the local repository.
+/// The commit: `--sha` / the CI's, else HEAD of the local repository. What
+/// the local repository knows is peeled to its commit: an annotated tag's
+/// object id (`git rev-parse v1.2.0`) is the tag's commit, as in `release
+/// create`; a full SHA the clone does not have is taken as given.
 pub(crate) fn resolve_sha(ctx: &Context) -> Result<String> {
     let Some(sha) = &ctx.ci.sha else {
         return Git::open(&ctx.repo_path)
             .and_then(|git| git.head_sha())
             .context("no commit to deploy (GITHUB_SHA, CI_COMMIT_SHA or --sha)");
     };
-    if text::is_full_sha(sha) {
-        return Ok(sha.to_ascii_lowercase());
-    }
     if !sha.chars().all(|c| c.is_ascii_hexdigit()) || sha.len() < 7 {
         return usage(format!("--sha {sha:?} is not a commit SHA"));
     }
-    // A deployment is of an exact commit: expand a short SHA locally.
     match Git::open(&ctx.repo_path)
         .ok()
         .and_then(|git| git.resolve(sha).ok())
     {
-        Some(full) => Ok(full),
+        Some(commit) => Ok(commit),
+        None if text::is_full_sha(sha) => Ok(sha.to_ascii_lowercase()),
+        // A deployment is of an exact commit: a short SHA must expand locally.
         None => usage(format!(
             "--sha {sha:?} is abbreviated and the local repository cannot expand it: \
              pass the full 40-character SHA"
@@ -183,17 +185,30 @@ pub(crate) fn resolve_sha(ctx: &Context) -> Result<String> {
 /// The version when none is given: the tag at the commit (chosen as
 /// `release create` does), else the short SHA.
 pub(crate) fn default_version(ctx: &Context, sha: &str) -> Result<String> {
+    default_version_for(ctx, sha, deploy::NameRules::ALL)
+}
+
+/// [`default_version`] checked against the rules of the providers in use.
+fn default_version_for(ctx: &Context, sha: &str, rules: deploy::NameRules) -> Result<String> {
     let tags_here = Git::open(&ctx.repo_path)
         .ok()
         .and_then(|git| git.tags_at(sha, None).ok())
         .unwrap_or_default();
     match crate::release::choose_tag(&tags_here, ctx.ci.tag.as_deref(), None) {
-        Some(t) => deploy::validate_version(&t).map_err(|e| {
+        Some(t) => deploy::validate_version_for(&t, rules).map_err(|e| {
             anyhow!(UsageError(format!(
-                "the tag at the commit cannot be a Sentry version ({e}); pass --version"
+                "the tag at the commit cannot be the version ({e}); pass --version"
             )))
         }),
         None => Ok(text::short_sha(sha).to_string()),
+    }
+}
+
+/// The naming rules of the providers this run records to.
+fn name_rules(github: Option<&GitHub>, sentry: Option<&Sentry>) -> deploy::NameRules {
+    deploy::NameRules {
+        github: github.is_some(),
+        sentry: sentry.is_some(),
     }
 }
 

@@ -6,17 +6,19 @@ use super::*;
 // ---------------------------------------------------------------- start
 
 pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
-    let environment = deploy::validate_environment(&args.environment)?;
     if args.task.trim().is_empty() {
         return usage("--task is empty: name the task (default `deploy`)");
     }
     let env_url = url_arg(args.url.as_deref())?;
     let github = github_client(ctx, "deploy start")?;
     let sentry = sentry_client(ctx)?;
+    // Each provider's naming rules apply only where it is used.
+    let rules = name_rules(github.as_ref(), sentry.as_ref());
+    let environment = deploy::validate_environment_for(&args.environment, rules)?;
     let sha = resolve_sha(ctx)?;
     let version = match args.version.as_deref() {
-        Some(v) => deploy::validate_version(v)?,
-        None => default_version(ctx, &sha)?,
+        Some(v) => deploy::validate_version_for(v, rules)?,
+        None => default_version_for(ctx, &sha, rules)?,
     };
     let started = Utc::now();
     let started_at = text::rfc3339(started);
@@ -69,7 +71,8 @@ pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
     let (sentry_result, (posted, deployment, github_result)) = tokio::join!(sentry_fut, github_fut);
 
     let outputs = Outputs {
-        deployment_id: deployment.as_ref().map(|d| d.id),
+        // Under --dry-run nothing was created: GitHub assigns the id.
+        deployment_id: deployment.as_ref().map(|d| d.id).filter(|_| !ctx.dry_run),
         version: version.clone(),
         sha: sha.clone(),
         started_at: started_at.clone(),
@@ -97,7 +100,8 @@ pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
     provider_failures(ctx, "ensuring the Sentry release", sentry_result)?;
     messenger.report(ctx, &posted.deliveries)?;
 
-    finish_output(ctx, &started_text(&outputs), &outputs);
+    let planned_deployment = ctx.dry_run && github.is_some();
+    finish_output(ctx, &started_text(&outputs, planned_deployment), &outputs);
     if !ctx.dry_run {
         let _ = ctx.write_summary(&format!(
             "### Deploy started\n\n`{version}` to **{environment}** at {started_at}\n"
@@ -142,11 +146,16 @@ fn in_progress_status(info: &DeployInfo) -> NewStatus {
     }
 }
 
-/// The line `deploy start` prints.
-fn started_text(o: &Outputs) -> String {
+/// The line `deploy start` prints; `planned`: a dry run that would have
+/// created a GitHub deployment (whose id only GitHub assigns).
+fn started_text(o: &Outputs, planned: bool) -> String {
     let short = text::short_sha(&o.sha);
     let (version, environment) = (&o.version, &o.environment);
     match o.deployment_id {
+        None if planned => format!(
+            "Deployment of {version} ({short}) to {environment} would start (dry run: the \
+             deployment id is assigned by GitHub)"
+        ),
         Some(id) => format!(
             "Deployment {id} started: {version} ({short}) to {environment} (started {})",
             o.started_at

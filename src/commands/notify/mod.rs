@@ -22,18 +22,41 @@ pub fn vars_from_context(ctx: &Context, overrides: &[String]) -> Result<Vars> {
     if let Some(env) = &ctx.default_environment {
         vars.set("environment", env.clone());
     }
-    if let Some(sha) = &ctx.ci.sha {
+    // Outside CI (or where the CI leaves a value out) the local repository
+    // fills it, as `deploy start` does: HEAD, `user.name`, the branch. A SHA
+    // the repository knows is peeled to its commit (an annotated tag's id).
+    let local = crate::git::Git::open(&ctx.repo_path).ok();
+    let sha = match &ctx.ci.sha {
+        Some(s) => Some(
+            local
+                .as_ref()
+                .and_then(|git| git.resolve(s).ok())
+                .unwrap_or_else(|| s.clone()),
+        ),
+        None => local.as_ref().and_then(|git| git.head_sha().ok()),
+    };
+    if let Some(sha) = &sha {
         vars.set("sha", sha.clone());
         vars.set("short_sha", crate::text::short_sha(sha));
     }
-    if let Some(v) = &ctx.ci.actor {
-        vars.set("actor", v.clone());
+    let actor = ctx
+        .ci
+        .actor
+        .clone()
+        .or_else(|| local.as_ref().and_then(crate::git::Git::user_name));
+    if let Some(v) = actor {
+        vars.set("actor", v);
     }
     if let Some(v) = &ctx.ci.run_url {
         vars.set("run_url", v.clone());
     }
-    if let Some(v) = &ctx.ci.ref_name {
-        vars.set("ref", v.clone());
+    let ref_name = ctx
+        .ci
+        .ref_name
+        .clone()
+        .or_else(|| local.as_ref().and_then(crate::git::Git::head_branch));
+    if let Some(v) = ref_name {
+        vars.set("ref", v);
     }
     let repository = match ctx.repository() {
         Ok(Some(r)) => Some(r.to_string()),

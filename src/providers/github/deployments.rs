@@ -11,6 +11,10 @@ use serde_json::{Value, json};
 use super::GitHub;
 use crate::http::{Created, HttpError, Provider, Response};
 
+/// The id `--dry-run` gives the deployment it did not create: never a real
+/// GitHub id, and never shown as one.
+pub const DRY_RUN_ID: u64 = 0;
+
 /// The token permission deployments need.
 pub const PERMISSION: &str = "deployments: write";
 
@@ -157,7 +161,7 @@ impl GitHub {
                     )
                     .json(new)
                     .dry_run_reply(json!({
-                        "id": 0,
+                        "id": DRY_RUN_ID,
                         "sha": new.sha,
                         "ref": new.sha,
                         "environment": new.environment,
@@ -231,12 +235,15 @@ impl GitHub {
     ) -> Result<DeploymentStatus, HttpError> {
         let mut status = status.clone();
         status.description = truncate_chars(&status.description, STATUS_DESCRIPTION_MAX);
-        let req = self
-            .request(
-                reqwest::Method::POST,
-                "create deployment status",
-                self.repo_url(&format!("deployments/{deployment_id}/statuses")),
-            )
+        let url = self.repo_url(&format!("deployments/{deployment_id}/statuses"));
+        // Under --dry-run the deployment was not created: its id (0 in the
+        // planned reply) is GitHub's to assign, so the URL shows a placeholder.
+        let shown = url.as_str().replace(
+            &format!("/deployments/{deployment_id}/"),
+            "/deployments/{deployment_id}/",
+        );
+        let mut req = self
+            .request(reqwest::Method::POST, "create deployment status", url)
             .idempotent()
             .json(&status)
             .dry_run_reply(json!({
@@ -244,6 +251,9 @@ impl GitHub {
                 "state": status.state,
                 "description": status.description,
             }));
+        if deployment_id == DRY_RUN_ID {
+            req = req.dry_run_url(shown);
+        }
         let resp = self.send_ok(req, PERMISSION).await?;
         resp.json()
     }
