@@ -280,9 +280,9 @@ impl GitHub {
         self.list_all(req, "deployments: read", |_| true).await
     }
 
-    /// The newest deployments of one environment, any SHA, newest first
-    /// (one call, up to 100: `deploy verify` looks for the previous
-    /// release among them).
+    /// The newest deployments of one environment, any SHA, newest first,
+    /// at most 500 (five pages): `deploy verify` looks for the previous
+    /// release among them.
     pub async fn list_environment_deployments(
         &self,
         environment: &str,
@@ -295,8 +295,12 @@ impl GitHub {
             )
             .query(&[("environment", environment), ("per_page", "100")])
             .dry_run_reply(json!([]));
-        let resp = self.send_ok(req, "deployments: read").await?;
-        resp.json()
+        // Newest first: the baseline is near the top, so reading stops after
+        // five pages (500 deployments).
+        self.list_all(req, "deployments: read", |so_far: &[Deployment]| {
+            so_far.len() < 500
+        })
+        .await
     }
 
     pub async fn get_deployment(&self, id: u64) -> Result<Deployment, HttpError> {

@@ -1,6 +1,6 @@
 //! Sentry monitors ("detectors"), alerts ("workflows") and integrations:
-//! the current alerting API (the legacy `alert-rules/` and project `rules/`
-//! endpoints were removed in 2026).
+//! the current alerting API (Sentry removed the legacy metric and issue
+//! alert-rule endpoints in 2026; obsctl never calls them).
 //!
 //! - `GET  /organizations/{org}/detectors/?project=…` (paginated to the end)
 //! - `POST /organizations/{org}/projects/{project}/detectors/`
