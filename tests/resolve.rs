@@ -2,10 +2,9 @@
 //! "missing", `--config FILE` / `OBSCTL_CONFIG` load obsctl.toml, and a bad
 //! config file is a usage error with its position.
 mod common;
-#[path = "support/fake.rs"]
-mod fake;
+mod support;
 
-use fake::{At, Dest, World};
+use support::{At, Dest, World};
 
 #[tokio::test]
 async fn deploy_start_no_github_without_a_token_records_sentry_and_posts_to_slack() {
@@ -15,18 +14,23 @@ async fn deploy_start_no_github_without_a_token_records_sentry_and_posts_to_slac
         .envs(w.notify_env(Dest::SlackBot))
         .args(["deploy", "start", "-e", "production", "--no-github"]);
     let out = cmd.output().unwrap();
-    let (stdout, stderr) = (fake::stdout(&out), fake::stderr(&out));
+    let (stdout, stderr) = (support::stdout(&out), support::stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(!stderr.contains("pass --no-github"), "{stderr}");
     let s = w.state();
-    assert_eq!(s.count("POST", At::GhCreateDeployment), 0);
+    assert_eq!(s.count("POST", At::Route("github.create_deployment")), 0);
     assert_eq!(
-        s.count("POST", At::SentryCreateRelease),
+        s.count("POST", At::Route("sentry.create_release")),
         1,
         "{:?}",
         s.writes()
     );
-    assert_eq!(s.count("POST", At::SlackPost), 1, "{:?}", s.writes());
+    assert_eq!(
+        s.count("POST", At::Route("slack.post_message")),
+        1,
+        "{:?}",
+        s.writes()
+    );
 }
 
 #[tokio::test]
@@ -36,7 +40,7 @@ async fn deploy_start_without_a_token_and_without_no_github_is_a_usage_error() {
     cmd.env_remove("GITHUB_TOKEN")
         .args(["deploy", "start", "-e", "production"]);
     let out = cmd.output().unwrap();
-    let stderr = fake::stderr(&out);
+    let stderr = support::stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--no-github"), "{stderr}");
     assert!(w.state().writes().is_empty());
@@ -57,7 +61,7 @@ async fn a_bad_config_file_is_exit_2_with_its_position_and_an_actions_annotation
         }
         cmd.args(["notify", "--title", "hi", "--dry-run"]);
         let out = cmd.output().unwrap();
-        let stderr = fake::stderr(&out);
+        let stderr = support::stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         let name = file.display().to_string();
         assert!(stderr.contains(&format!("{name}:3:")), "{stderr}");
@@ -80,9 +84,12 @@ async fn the_config_file_supplies_the_sentry_org() {
         .arg(&file)
         .args(["deploy", "start", "-e", "staging", "--no-github"]);
     let out = cmd.output().unwrap();
-    let stderr = fake::stderr(&out);
+    let stderr = support::stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert_eq!(w.state().count("POST", At::SentryCreateRelease), 1);
+    assert_eq!(
+        w.state().count("POST", At::Route("sentry.create_release")),
+        1
+    );
 }
 
 #[tokio::test]
@@ -93,7 +100,7 @@ async fn a_missing_config_file_named_explicitly_fails() {
         .arg(w.dir.path().join("nope.toml"))
         .args(["notify", "--title", "hi", "--dry-run"]);
     let out = cmd.output().unwrap();
-    let stderr = fake::stderr(&out);
+    let stderr = support::stderr(&out);
     assert_ne!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("nope.toml"), "{stderr}");
 }

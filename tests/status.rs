@@ -1,23 +1,23 @@
 //! `obsctl status check|build` and `obsctl incident open|update|resolve`
 //! against loopback health endpoints (up, slow, 500, hang, flapping) and
-//! the GitHub issues fake (tests/support/github_issues.rs), with Slack
-//! through the same fake. The page is opened in headless Chromium.
+//! the one fake (`tests/support/`: GitHub issues in `github/issues.rs`,
+//! GraphQL checked against GitHub's schema, Slack). The page is opened in
+//! headless Chromium.
 
 mod common;
-#[path = "support/github_issues.rs"]
-mod github_issues;
-#[path = "support/graphql_schema.rs"]
-mod graphql_schema;
+mod support;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use github_issues::{Fake, State, TOKEN};
 use serde_json::{Value, json};
-use wiremock::matchers::{any, path};
+use support::github::graphql;
+use support::github::issues::{Issue, Issues};
+use support::{Act, At, Fake, GH_TOKEN, State, always, once};
+use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// 0 up, 1 down (500), 2 slow.
@@ -49,7 +49,6 @@ impl Respond for Flap {
 }
 
 struct World {
-    gh: MockServer,
     fake: Fake,
     health: MockServer,
     switch: Switch,
@@ -60,15 +59,7 @@ struct World {
 
 impl World {
     async fn new() -> World {
-        let gh = MockServer::start().await;
-        let fake = Fake {
-            state: Arc::new(Mutex::new(State::default())),
-            schema: graphql_schema::load_schema().map(Arc::new),
-        };
-        Mock::given(any())
-            .respond_with(fake.clone())
-            .mount(&gh)
-            .await;
+        let fake = Fake::start().await;
         let health = MockServer::start().await;
         let switch = Switch::default();
         let flap = Flap::default();
@@ -97,7 +88,6 @@ impl World {
         let repo = common::GitRepo::new();
         repo.commit("README.md", "hello\n", "chore: init");
         World {
-            gh,
             fake,
             health,
             switch,
@@ -129,12 +119,9 @@ impl World {
 
     fn cmd(&self) -> assert_cmd::Command {
         let mut cmd = common::obsctl();
-        cmd.env("GITHUB_TOKEN", TOKEN)
-            .env("GITHUB_REPOSITORY", "acme/web")
-            .env("GITHUB_API_URL", self.gh.uri())
+        cmd.envs(self.fake.github_env())
+            .envs(self.fake.slack_env())
             .env("GITHUB_SERVER_URL", "https://github.example")
-            .env("SLACK_BOT_TOKEN", "xoxb-fake-test-token-0000")
-            .env("SLACK_API_URL", format!("{}/api", self.gh.uri()))
             .env("HEALTH_TOKEN", "health-secret-value-42")
             .env("OBSCTL_CONFIG", self.config_path())
             .env("GITHUB_OUTPUT", self.output_file())
@@ -146,7 +133,37 @@ impl World {
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.fake.state.lock().unwrap()
+        self.fake.state()
+    }
+
+    /// The issues as the fake keeps them.
+    fn issues(&self) -> Vec<Issue> {
+        self.state().area::<Issues>().list.clone()
+    }
+
+    /// The `chat.postMessage` bodies as obsctl sent them (channel names as given).
+    fn slack_posts(&self) -> Vec<Value> {
+        let s = self.state();
+        s.slack
+            .accepted
+            .iter()
+            .filter(|p| p["_method"] == "chat.postMessage")
+            .cloned()
+            .collect()
+    }
+
+    /// Add an issue as if someone had opened it; its number.
+    fn seed(
+        &self,
+        title: &str,
+        body: &str,
+        labels: &[&str],
+        created: DateTime<Utc>,
+        closed: Option<DateTime<Utc>>,
+    ) -> u64 {
+        self.state()
+            .area::<Issues>()
+            .seed(title, body, labels, created, closed)
     }
 
     /// `status check --format json` with `extra`; stdout as JSON and stderr.
@@ -168,8 +185,7 @@ impl World {
     }
 
     fn assert_no_violations(&self) {
-        let s = self.state();
-        assert!(s.violations.is_empty(), "{:#?}", s.violations);
+        self.fake.assert_no_violations();
     }
 }
 
@@ -195,7 +211,7 @@ async fn up_writes_nothing() {
     assert_eq!(status_of(&v, "web")["http_status"], 200);
     assert!(v["checked_at"].is_string());
     assert!(w.state().writes().is_empty(), "{:?}", w.state().writes());
-    assert!(w.state().slack_posts.is_empty());
+    assert!(w.slack_posts().is_empty());
     // The header came from the environment.
     let reqs = w.health.received_requests().await.unwrap();
     assert_eq!(
@@ -219,17 +235,17 @@ async fn down_confirmed_opens_one_issue_notifies_and_is_idempotent() {
     // Each bad first result was confirmed twice: 3 requests per service.
     assert_eq!(w.health.received_requests().await.unwrap().len(), 6);
     {
-        let s = w.state();
-        assert_eq!(s.issues.len(), 2, "one issue per service");
-        let web = s.issues.iter().find(|i| i.title == "web is down").unwrap();
+        let issues = w.issues();
+        assert_eq!(issues.len(), 2, "one issue per service");
+        let web = issues.iter().find(|i| i.title == "web is down").unwrap();
         assert_eq!(web.labels, vec!["incident", "service:web", "status"]);
         assert!(
             web.body
                 .contains("<!-- obsctl:incident service=web source=check state=down -->")
         );
         assert!(!web.body.contains("health-secret-value-42"));
-        let channels: Vec<&str> = s
-            .slack_posts
+        let posts = w.slack_posts();
+        let channels: Vec<&str> = posts
             .iter()
             .map(|p| p["channel"].as_str().unwrap())
             .collect();
@@ -250,8 +266,8 @@ async fn down_confirmed_opens_one_issue_notifies_and_is_idempotent() {
     let (_, err, code) = w.check(&["--confirm", "0s,0s"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(w.state().writes().len(), writes, "{:?}", w.state().writes());
-    assert_eq!(w.state().issues.len(), 2);
-    assert_eq!(w.state().slack_posts.len(), 3);
+    assert_eq!(w.issues().len(), 2);
+    assert_eq!(w.slack_posts().len(), 3);
     // Known down: no confirmation round this time (2 more requests, not 6).
     assert_eq!(w.health.received_requests().await.unwrap().len(), 8);
     // --fail-on down fails the step, and says why.
@@ -277,7 +293,7 @@ async fn flapping_writes_nothing() {
         "failed once, passed on the first retry"
     );
     assert!(w.state().writes().is_empty());
-    assert!(w.state().slack_posts.is_empty());
+    assert!(w.slack_posts().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -286,31 +302,31 @@ async fn recovery_comments_and_closes_state_changes_comment() {
     w.config(&[("web", "/switch", false, 200)]);
     w.switch.0.store(1, Ordering::SeqCst);
     w.check(&["--confirm", "0s"]);
-    assert_eq!(w.state().issues.len(), 1);
+    assert_eq!(w.issues().len(), 1);
     // Down → degraded: a comment on the same issue.
     w.switch.0.store(2, Ordering::SeqCst);
     let (v, _, _) = w.check(&["--confirm", "0s"]);
     assert_eq!(status_of(&v, "web")["status"], "degraded");
     {
-        let s = w.state();
-        assert_eq!(s.issues.len(), 1);
-        assert_eq!(s.issues[0].comments.len(), 1);
+        let issues = w.issues();
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].comments.len(), 1);
         assert!(
-            s.issues[0].comments[0]
+            issues[0].comments[0]
                 .body
                 .starts_with("web is now degraded (was down).")
         );
     }
     // Degraded again: nothing.
     w.check(&["--confirm", "0s"]);
-    assert_eq!(w.state().issues[0].comments.len(), 1);
+    assert_eq!(w.issues()[0].comments.len(), 1);
     // Up: comment + close.
     w.switch.0.store(0, Ordering::SeqCst);
     let (_, err, code) = w.check(&["--confirm", "0s"]);
     assert_eq!(code, 0, "{err}");
     {
-        let s = w.state();
-        let i = &s.issues[0];
+        let issues = w.issues();
+        let i = &issues[0];
         assert!(!i.open);
         assert_eq!(i.state_reason.as_deref(), Some("completed"));
         assert!(
@@ -320,7 +336,8 @@ async fn recovery_comments_and_closes_state_changes_comment() {
             "{}",
             i.comments[1].body
         );
-        let last = s.slack_posts.last().unwrap();
+        let posts = w.slack_posts();
+        let last = posts.last().unwrap();
         assert_eq!(last["channel"], "#monitoring");
         assert!(last.to_string().contains("web is up again"));
     }
@@ -379,21 +396,26 @@ async fn unmarked_issues_are_never_touched_and_unclear_creates_are_not_repeated(
     let w = World::new().await;
     w.config(&[("web", "/500", false, 1000)]);
     let t0 = Utc::now() - chrono::Duration::hours(1);
-    w.state().seed(
+    w.seed(
         "web is down",
         "Opened by hand.",
         &["incident", "status", "service:web"],
         t0,
         None,
     );
-    w.state().fail_next_create = true;
+    // The first create is recorded, but answered with a 502.
+    w.fake.rules(vec![once(
+        At::Route("github.create_issue"),
+        Act::RecordThenStatus(502),
+    )]);
     let (_, err, code) = w.check(&["--confirm", "none"]);
     assert_eq!(code, 0, "{err}");
+    let issues = w.issues();
     let s = w.state();
     // The hand-made issue is untouched; obsctl's own issue was created
     // once, although the first answer was a 502.
-    assert_eq!(s.issues.len(), 2, "{:?}", s.writes());
-    assert!(s.issues[0].open && s.issues[0].comments.is_empty());
+    assert_eq!(issues.len(), 2, "{:?}", s.writes());
+    assert!(issues[0].open && issues[0].comments.is_empty());
     assert_eq!(
         s.seen
             .iter()
@@ -403,7 +425,7 @@ async fn unmarked_issues_are_never_touched_and_unclear_creates_are_not_repeated(
     );
     assert!(s.seen.iter().any(|x| x.method == "GET"
         && x.path.ends_with("/issues")
-        && x.query.contains("state=open")));
+        && x.param("state") == Some("open")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -442,7 +464,7 @@ async fn incident_open_update_resolve() {
     assert_eq!(v["number"], 1);
     assert_eq!(v["url"], "https://github.example/acme/web/issues/1");
     assert_eq!(
-        w.state().issues[0].labels,
+        w.issues()[0].labels,
         vec!["incident", "service:web", "impact:critical"]
     );
     let output = std::fs::read_to_string(w.output_file()).unwrap();
@@ -454,7 +476,7 @@ async fn incident_open_update_resolve() {
     // The same incident again: the first is returned.
     let (v, _, code) = run(&open);
     assert_eq!((code, v["number"].as_u64()), (0, Some(1)));
-    assert_eq!(w.state().issues.len(), 1);
+    assert_eq!(w.issues().len(), 1);
     let update = [
         "update",
         "1",
@@ -467,30 +489,28 @@ async fn incident_open_update_resolve() {
     assert_eq!(code, 0, "{err}");
     run(&update);
     assert_eq!(
-        w.state().issues[0].comments.len(),
+        w.issues()[0].comments.len(),
         1,
         "the same update is posted once"
     );
     assert!(
-        w.state().issues[0].comments[0]
+        w.issues()[0].comments[0]
             .body
             .starts_with("**Identified**: A bad deploy")
     );
     let (_, err, code) = run(&["resolve", "1", "--message", "Rolled back"]);
     assert_eq!(code, 0, "{err}");
-    assert!(!w.state().issues[0].open);
-    assert_eq!(w.state().issues[0].comments.len(), 2);
+    assert!(!w.issues()[0].open);
+    assert_eq!(w.issues()[0].comments.len(), 2);
     let (_, _, code) = run(&["resolve", "1"]);
     assert_eq!(code, 0);
     assert_eq!(
-        w.state().issues[0].comments.len(),
+        w.issues()[0].comments.len(),
         2,
         "resolving twice writes nothing"
     );
     // Someone else's issue is never updated.
-    let n = w
-        .state()
-        .seed("Something", "by hand", &["incident"], Utc::now(), None);
+    let n = w.seed("Something", "by hand", &["incident"], Utc::now(), None);
     let writes = w.state().writes().len();
     let (_, err, code) = run(&[
         "update",
@@ -507,7 +527,26 @@ async fn incident_open_update_resolve() {
     let (_, err, code) = run(&["open", "--service", "nope", "--title", "x"]);
     assert_eq!(code, 2, "{err}");
     // 403: the missing permission is named.
-    w.state().forbid_writes = true;
+    w.fake.rules(
+        [
+            "github.create_label",
+            "github.create_issue",
+            "github.update_issue",
+            "github.create_issue_comment",
+        ]
+        .map(|route| {
+            always(
+                At::Route(route),
+                Act::status(
+                    403,
+                    json!({"message": "Resource not accessible by integration",
+                        "documentation_url": "https://docs.github.com/rest/issues/issues#create-an-issue",
+                        "status": "403"}),
+                ),
+            )
+        })
+        .to_vec(),
+    );
     let (_, err, code) = run(&["open", "--service", "web", "--title", "Another"]);
     assert_eq!(code, 1, "{err}");
     assert!(
@@ -530,7 +569,7 @@ async fn a_status_check_incident_after_a_deploy_is_a_change_failure() {
         json!({"id": format!("DE_{id}"), "databaseId": id, "createdAt": ago(mins), "commitOid": sha,
         "statuses": {"totalCount": 1, "nodes": [{"state": "SUCCESS", "createdAt": ago(mins - 1)}]}})
     };
-    w.state().deployments = vec![node(2, 120), node(1, 3 * 24 * 60)];
+    w.state().github.gql_deployments = vec![node(2, 120), node(1, 3 * 24 * 60)];
     let (_, err, code) = w.check(&["--confirm", "none"]);
     assert_eq!(code, 0, "{err}");
     let out = w
@@ -564,7 +603,8 @@ fn t(s: &str) -> DateTime<Utc> {
 /// A history: a closed check incident, an open declared one with updates,
 /// an open degraded check incident, and a hand-made issue (ignored).
 fn seed_history(w: &World) {
-    let mut s = w.state();
+    let mut state = w.state();
+    let s = state.area::<Issues>();
     let down = "x\n\n<!-- obsctl:incident service=web source=check state=down -->";
     let n = s.seed(
         "web is down",
@@ -896,14 +936,14 @@ fn chromium_check(site: &Path, services: &[&str]) {
 #[test]
 fn the_issue_queries_match_githubs_schema() {
     // Without the contracts (a fresh clone) there is no schema to check against.
-    let Some(schema) = graphql_schema::load_schema() else {
+    let Some(schema) = graphql::schema() else {
         return;
     };
     let q = obsctl::providers::github::issues::ISSUES_QUERY;
-    let errors = graphql_schema::validate(&schema, q);
+    let errors = graphql::validate(schema, q, None);
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(
-        graphql_schema::validate(&schema, &q.replace("closedAt", "closedOn")).len(),
+        graphql::validate(schema, &q.replace("closedAt", "closedOn"), None).len(),
         1
     );
 }
@@ -913,17 +953,16 @@ async fn the_fake_answers_as_github_does() {
     let w = World::new().await;
     w.config(&[("web", "/up", true, 1000)]);
     for n in 0..150 {
-        w.state()
-            .seed(&format!("i{n}"), "b", &["incident"], Utc::now(), None);
+        w.seed(&format!("i{n}"), "b", &["incident"], Utc::now(), None);
     }
     obsctl::install_crypto_provider();
     let client = reqwest::Client::new();
     let r = client
         .get(format!(
             "{}/repos/acme/web/issues?labels=incident&state=all&per_page=100",
-            w.gh.uri()
+            w.fake.uri()
         ))
-        .bearer_auth(TOKEN)
+        .bearer_auth(GH_TOKEN)
         .send()
         .await
         .unwrap();
@@ -1005,7 +1044,7 @@ async fn dry_run_checks_and_sends_nothing() {
         text.contains("chat.postMessage"),
         "the message it would send: {text}"
     );
-    assert!(!text.contains("health-secret-value-42") && !text.contains(TOKEN));
+    assert!(!text.contains("health-secret-value-42") && !text.contains(GH_TOKEN));
     assert!(w.state().seen.is_empty(), "nothing reached GitHub or Slack");
     assert_eq!(
         w.health.received_requests().await.unwrap().len(),

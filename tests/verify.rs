@@ -1,16 +1,19 @@
-//! `obsctl deploy verify` end to end against the one fake: GitHub
-//! deployments (the baseline, the deploy's Slack message), Sentry deploys
-//! (the deploy's finish), Explore and sessions (seeded per-release
-//! aggregates), Slack, GitHub issues. Exit codes: pass 0, fail 3,
+//! `obsctl deploy verify` end to end against the one fake
+//! (`tests/support/`): GitHub deployments (the baseline, the deploy's Slack
+//! message), Sentry deploys (the deploy's finish), Explore and sessions
+//! (seeded per-release aggregates, `sentry/explore.rs`,
+//! `sentry/sessions.rs`), Slack, GitHub issues. Exit codes: pass 0, fail 3,
 //! inconclusive 4, could not judge 1, usage 2.
 mod common;
-#[path = "support/fake.rs"]
-mod fake;
+mod support;
 
 use std::time::Duration;
 
-use fake::{Act, At, Dest, World, always};
 use serde_json::{Value, json};
+use support::github::issues::Issues;
+use support::sentry::explore::Explore;
+use support::sentry::sessions::Sessions;
+use support::{Act, Api, At, Dest, SENTRY_TOKEN, World, always};
 
 const CANDIDATE: &str = "v1.1.0";
 const BASELINE: &str = "v1.0.0";
@@ -38,11 +41,13 @@ fn seed_deploys(w: &World) {
             "production_environment": true, "transient_environment": false,
         })
     };
-    s.deployments
+    s.github
+        .deployments
         .push(dep(2001, &first, BASELINE, ago(180), json!({})));
-    s.deployments
+    s.github
+        .deployments
         .push(dep(2002, &first, "v1.0.1-rc", ago(120), json!({})));
-    s.deployments.push(dep(
+    s.github.deployments.push(dep(
         2003,
         &w.head,
         CANDIDATE,
@@ -51,15 +56,16 @@ fn seed_deploys(w: &World) {
                "messages": [{"kind": "slack_bot", "channel": "CDEPLOYMENTS", "ts": "1700000000.000001"}]}),
     ));
     let st = |state: &str, min: i64| json!({"id": min, "state": state, "created_at": ago(min)});
-    s.statuses.insert(2001, vec![st("success", 175)]);
-    s.statuses.insert(2002, vec![st("failure", 115)]);
-    s.statuses
+    s.github.statuses.insert(2001, vec![st("success", 175)]);
+    s.github.statuses.insert(2002, vec![st("failure", 115)]);
+    s.github
+        .statuses
         .insert(2003, vec![st("in_progress", 45), st("success", 40)]);
-    s.sentry_releases.insert(
+    s.sentry.releases.insert(
         CANDIDATE.into(),
         json!({"version": CANDIDATE, "projects": ["web"]}),
     );
-    s.sentry_deploys.insert(
+    s.sentry.deploys.insert(
         CANDIDATE.into(),
         vec![
             json!({"id": "1", "environment": "production", "name": null, "url": null,
@@ -71,14 +77,16 @@ fn seed_deploys(w: &World) {
 /// Seed both releases of `project`: (count, failure rate, p95 ms) each.
 fn seed_spans(w: &World, project: &str, base: (u64, f64, f64), cand: (u64, f64, f64)) {
     let mut s = w.state();
-    s.explore.spans(project, BASELINE, base.0, base.1, base.2);
-    s.explore.spans(project, CANDIDATE, cand.0, cand.1, cand.2);
+    let e = s.area::<Explore>();
+    e.spans(project, BASELINE, base.0, base.1, base.2);
+    e.spans(project, CANDIDATE, cand.0, cand.1, cand.2);
 }
 
 fn seed_sessions(w: &World, project: &str, base: f64, cand: f64) {
     let mut s = w.state();
-    s.explore.sessions(project, BASELINE, base);
-    s.explore.sessions(project, CANDIDATE, cand);
+    let h = s.area::<Sessions>();
+    h.seed(project, BASELINE, base);
+    h.seed(project, CANDIDATE, cand);
 }
 
 struct Run {
@@ -102,11 +110,11 @@ fn verify(w: &World, extra: &[&str], env: &[(&str, String)]) -> Run {
     }
     cmd.args(extra);
     let out = cmd.output().unwrap();
-    let stdout = fake::stdout(&out);
+    let stdout = support::stdout(&out);
     Run {
         code: out.status.code().unwrap_or(-1),
         json: serde_json::from_str(&stdout).unwrap_or(Value::Null),
-        stderr: fake::stderr(&out),
+        stderr: support::stderr(&out),
         stdout,
     }
 }
@@ -146,41 +154,48 @@ async fn error_rate_3_percent_against_0_2_exits_3_naming_the_check() {
     let e = check(&r, "web", "error-rate");
     assert_eq!(e["candidate"], json!({"value": 0.03, "unit": "ratio"}));
     assert_eq!(e["baseline"], json!({"value": 0.002, "unit": "ratio"}));
-    let outputs = fake::read(&w.output_file());
+    let outputs = support::read(&w.output_file());
     assert!(
         outputs.contains("verdict<<") || outputs.contains("verdict="),
         "{outputs}"
     );
     assert!(outputs.contains("fail"), "{outputs}");
     assert!(outputs.contains("web:error-rate"), "{outputs}");
-    let summary = fake::read(&w.summary_file());
+    let summary = support::read(&w.summary_file());
     assert!(
         summary.contains("| web | error-rate | 0.2 % | 3 % |"),
         "{summary}"
     );
-    // The message: a reply in the deploy's thread, and #incidents.
+    // The message: a reply in the deploy's thread, and #incidents (the
+    // bodies as sent; the fake also checks each against Block Kit).
     let s = w.state();
-    let reply = s
-        .slack_posts
+    let posts: Vec<&Value> = s
+        .slack
+        .accepted
+        .iter()
+        .filter(|p| p["_method"] == "chat.postMessage")
+        .collect();
+    let reply = posts
         .iter()
         .find(|p| p["thread_ts"] == "1700000000.000001")
         .expect("a thread reply under the deploy message");
     assert_eq!(reply["channel"], "CDEPLOYMENTS");
     assert!(
-        s.slack_posts.iter().any(|p| p["channel"] == "#incidents"),
-        "{:?}",
-        s.slack_posts
+        posts.iter().any(|p| p["channel"] == "#incidents"),
+        "{posts:?}"
     );
-    for p in &s.slack_posts {
+    for p in &posts {
         // Over JSON, blocks and attachments travel as arrays; the spec
         // declares the form encoding (JSON strings).
-        let mut form = p.clone();
+        let mut form = (*p).clone();
         for k in ["blocks", "attachments"] {
             if let Some(v) = form.get(k).cloned() {
                 form[k] = Value::String(v.to_string());
             }
         }
-        form.as_object_mut().unwrap().remove("ts");
+        for k in ["_method", "_channel", "_ts"] {
+            form.as_object_mut().unwrap().remove(k);
+        }
         common::assert_valid("slack/chat.postMessage.json", Some("request"), &form);
     }
 }
@@ -253,7 +268,7 @@ async fn sentry_500_is_retried_then_exit_1() {
     // and sessions answer is a 500.
     w.rules(vec![
         always(
-            At::SentryAny,
+            At::Api(Api::Sentry),
             Act::status(500, json!({"detail": "Internal Error"})),
         )
         .after(1),
@@ -285,19 +300,24 @@ async fn one_explore_and_one_sessions_request_per_service_sent_concurrently() {
     .unwrap();
     seed_spans(&w, "web", (5000, 0.002, 300.0), (5000, 0.002, 300.0));
     seed_spans(&w, "api", (5000, 0.002, 900.0), (5000, 0.002, 1050.0));
-    w.state().explore_delay = Duration::from_millis(800);
+    // Every Explore and sessions answer takes 0.8 s.
+    let slow = Act::Delay(Duration::from_millis(800));
+    w.rules(vec![
+        always(At::Route("sentry.explore_events"), slow.clone()),
+        always(At::Route("sentry.sessions"), slow),
+    ]);
     let r = verify(&w, &[], &[]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     // api's SLO raises the ceiling to 2,000 ms: +17 % and under it passes.
     assert_eq!(check(&r, "api", "p95-latency")["result"], "pass");
     let s = w.state();
-    let reads: Vec<&fake::Seen> = s
+    let reads: Vec<&support::Seen> = s
         .seen
         .iter()
         .filter(|x| x.path.ends_with("/events/") || x.path.ends_with("/sessions/"))
         .collect();
     for project in ["web", "api"] {
-        let mine: Vec<&&fake::Seen> = reads
+        let mine: Vec<&&support::Seen> = reads
             .iter()
             .filter(|x| x.param("project") == Some(project))
             .collect();
@@ -314,12 +334,7 @@ async fn one_explore_and_one_sessions_request_per_service_sent_concurrently() {
             q.starts_with("is_transaction:true release:[v1.0.0,v1.1.0]"),
             "{q}"
         );
-        let fields: Vec<&str> = e
-            .query
-            .iter()
-            .filter(|(k, _)| k == "field")
-            .map(|(_, v)| v.as_str())
-            .collect();
+        let fields: Vec<&str> = e.all("field");
         assert_eq!(
             fields,
             [
@@ -358,7 +373,13 @@ async fn the_fake_refuses_what_sentry_refuses() {
         let client = client.clone();
         let url = format!("{uri}/api/0/organizations/acme/events/");
         async move {
-            let r = client.get(url).query(&q).send().await.unwrap();
+            let r = client
+                .get(url)
+                .bearer_auth(SENTRY_TOKEN)
+                .query(&q)
+                .send()
+                .await
+                .unwrap();
             (r.status().as_u16(), r.text().await.unwrap())
         }
     };
@@ -370,20 +391,30 @@ async fn the_fake_refuses_what_sentry_refuses() {
         q.extend((0..n).map(|i| ("field", format!("count_unique(tag{i})"))));
         q
     };
+    // Each refusal is also a violation (what obsctl must never send).
+    let refused = || {
+        let v = w.fake.take_violations();
+        assert!(!v.is_empty(), "not recorded as a violation");
+        v.join("\n")
+    };
     let (code, body) = get(base("transactions", 1)).await;
     assert_eq!(code, 400, "{body}");
     assert!(body.contains("spans"), "{body}");
+    assert!(refused().contains("transactions dataset"));
     assert_eq!(get(base("metrics", 1)).await.0, 400);
+    refused();
     let (code, body) = get(base("spans", 21)).await;
     assert_eq!(code, 400);
     assert!(body.contains("20 fields"), "{body}");
+    refused();
     assert_eq!(
         get(vec![("dataset", "spans".into())]).await.0,
         400,
         "field is required"
     );
+    assert!(refused().contains("field: this parameter is required"));
     // A valid query's answer validates against the contract.
-    w.state().explore.spans("web", "v1", 10, 0.1, 5.0);
+    w.state().area::<Explore>().spans("web", "v1", 10, 0.1, 5.0);
     let (code, body) = get(vec![
         ("dataset", "spans".into()),
         ("field", "release".into()),
@@ -399,10 +430,11 @@ async fn the_fake_refuses_what_sentry_refuses() {
         &v,
     );
     assert_eq!(v["data"][0]["count(span.duration)"], 10);
-    w.state().explore.sessions("web", "v1", 0.99);
+    w.state().area::<Sessions>().seed("web", "v1", 0.99);
     let url = format!("{}/api/0/organizations/acme/sessions/", w.uri());
     let r = client
         .get(url)
+        .bearer_auth(SENTRY_TOKEN)
         .query(&[
             ("field", "crash_free_rate(session)"),
             ("groupBy", "release"),
@@ -429,22 +461,22 @@ async fn open_incident_on_fail_once_then_closed_by_a_later_pass() {
     let r = verify(&w, &["--open-incident"], &[]);
     assert_eq!(r.code, 3, "{}", r.stderr);
     {
-        let s = w.state();
-        assert_eq!(s.issues.len(), 1, "never twice: {:?}", s.issues);
-        let i = &s.issues[0];
-        assert_eq!(i["labels"][0]["name"], "incident");
-        assert!(
-            i["title"].as_str().unwrap().contains("deployment 2003"),
-            "{i}"
-        );
+        let mut s = w.state();
+        let issues = &s.area::<Issues>().list;
+        assert_eq!(issues.len(), 1, "never twice: {issues:?}");
+        let i = &issues[0];
+        assert_eq!(i.labels[0], "incident");
+        assert!(i.title.contains("deployment 2003"), "{i:?}");
     }
     // A newer release passes: the incident is closed.
     {
         let mut s = w.state();
-        s.explore.spans("web", "v1.2.0", 5000, 0.002, 300.0);
-        s.sentry_releases
+        s.area::<Explore>()
+            .spans("web", "v1.2.0", 5000, 0.002, 300.0);
+        s.sentry
+            .releases
             .insert("v1.2.0".into(), json!({"version": "v1.2.0"}));
-        s.sentry_deploys.insert(
+        s.sentry.deploys.insert(
             "v1.2.0".into(),
             vec![
                 json!({"id": "2", "environment": "production", "name": null, "url": null,
@@ -464,7 +496,7 @@ async fn open_incident_on_fail_once_then_closed_by_a_later_pass() {
         &[],
     );
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert_eq!(w.state().issues[0]["state"], "closed");
+    assert!(!w.state().area::<Issues>().list[0].open, "closed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -475,12 +507,12 @@ async fn mann_whitney_reads_per_minute_buckets() {
     {
         let mut s = w.state();
         let noisy = vec![300.0, 900.0, 400.0, 800.0, 500.0, 700.0];
-        s.explore.buckets.insert(
+        let e = s.area::<Explore>();
+        e.buckets.insert(
             ("web".into(), BASELINE.into()),
             (vec![0.002; 6], noisy.clone()),
         );
-        s.explore
-            .buckets
+        e.buckets
             .insert(("web".into(), CANDIDATE.into()), (vec![0.002; 6], noisy));
     }
     let r = verify(&w, &[], &[]);
@@ -514,7 +546,7 @@ async fn wait_sleeps_until_the_window_is_complete() {
     {
         // The deploy finished just now: a 3-second window with no warm-up.
         let mut s = w.state();
-        s.sentry_deploys.insert(
+        s.sentry.deploys.insert(
             CANDIDATE.into(),
             vec![
                 json!({"id": "1", "environment": "production", "name": null, "url": null,
@@ -573,7 +605,7 @@ async fn dry_run_plans_the_reads_and_writes_nothing() {
         "dry run sent {:?}",
         s.seen.iter().map(|x| &x.path).collect::<Vec<_>>()
     );
-    assert!(fake::read(&w.output_file()).is_empty());
+    assert!(support::read(&w.output_file()).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -611,7 +643,7 @@ async fn a_403_names_the_sentry_scope() {
     seed_spans(&w, "web", (5000, 0.002, 300.0), (5000, 0.002, 300.0));
     w.rules(vec![
         always(
-            At::SentryAny,
+            At::Api(Api::Sentry),
             Act::status(
                 403,
                 json!({"detail": "You do not have permission to perform this action."}),
@@ -636,20 +668,25 @@ async fn without_github_the_baseline_comes_from_sentry_deploys() {
     {
         let mut s = w.state();
         let rel = |v: &str, created: String| json!({"version": v, "dateCreated": created});
-        s.sentry_releases
+        s.sentry
+            .releases
             .insert(BASELINE.into(), rel(BASELINE, ago(300)));
-        s.sentry_releases
+        s.sentry
+            .releases
             .insert("v1.0.1-rc".into(), rel("v1.0.1-rc", ago(200)));
-        s.sentry_releases
+        s.sentry
+            .releases
             .insert(CANDIDATE.into(), rel(CANDIDATE, ago(50)));
         let dep = |env: &str, fin: i64| {
             json!({"id": "9", "environment": env, "name": null, "url": null,
                    "dateStarted": ago(fin + 5), "dateFinished": ago(fin)})
         };
-        s.sentry_deploys
+        s.sentry
+            .deploys
             .insert(BASELINE.into(), vec![dep("production", 180)]);
         // Only ever deployed to staging: not the baseline of production.
-        s.sentry_deploys
+        s.sentry
+            .deploys
             .insert("v1.0.1-rc".into(), vec![dep("staging", 100)]);
     }
     let r = verify(&w, &["--no-github"], &[]);

@@ -57,6 +57,8 @@ pub enum Act {
     },
     /// Answer only after [`HANG`] (past the client's timeout); record nothing.
     Hang,
+    /// Answer normally (and record), this much later: a slow service.
+    Delay(Duration),
     /// Record the write as usual, then answer only after [`HANG`]: the
     /// response is lost although the record exists.
     RecordThenHang,
@@ -171,6 +173,7 @@ pub(super) fn apply(
             t
         }
         Act::Hang => ResponseTemplate::new(503).set_delay(HANG),
+        Act::Delay(d) => normal(s).set_delay(d),
         Act::RecordThenHang => normal(s).set_delay(HANG),
         Act::RecordThenStatus(code) => {
             let _ = normal(s);

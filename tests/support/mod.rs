@@ -209,7 +209,10 @@ pub fn decode(s: &str) -> String {
 pub struct Seen {
     pub method: String,
     pub path: String,
+    /// The query parameters (a repeated one keeps its last value: see `pairs`).
     pub query: HashMap<String, String>,
+    /// The query parameters in order, repeated ones included (`field`, `project`).
+    pub pairs: Vec<(String, String)>,
     /// The body as JSON (`Null` when it is not JSON: see `raw`).
     pub body: Value,
     pub raw: Vec<u8>,
@@ -229,6 +232,10 @@ pub struct Call {
     /// Path parameters by pattern name, percent-decoded.
     pub params: HashMap<String, String>,
     pub query: HashMap<String, String>,
+    /// The query parameters in order, repeated ones included.
+    pub pairs: Vec<(String, String)>,
+    /// The request headers, names in lower case.
+    pub headers: HashMap<String, String>,
     pub body: Value,
     pub raw: Vec<u8>,
     pub auth: Option<String>,
@@ -248,6 +255,31 @@ impl Call {
     pub fn query(&self, name: &str) -> Option<&str> {
         self.query.get(name).map(String::as_str)
     }
+
+    /// Every value of a query parameter, in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        values(&self.pairs, name)
+    }
+}
+
+impl Seen {
+    /// The first value of a query parameter.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.all(name).first().copied()
+    }
+
+    /// Every value of a query parameter, in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        values(&self.pairs, name)
+    }
+}
+
+fn values<'a>(pairs: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
 }
 
 pub type Handler = fn(&mut State, &Call) -> ResponseTemplate;
@@ -465,7 +497,8 @@ impl Responder {
     fn answer(&self, s: &mut State, req: &Request) -> ResponseTemplate {
         let method = req.method.to_string();
         let path = req.url.path().to_string();
-        let query: HashMap<String, String> = req.url.query_pairs().into_owned().collect();
+        let pairs: Vec<(String, String)> = req.url.query_pairs().into_owned().collect();
+        let query: HashMap<String, String> = pairs.iter().cloned().collect();
         let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
         let auth = req
             .headers
@@ -481,6 +514,7 @@ impl Responder {
             method: method.clone(),
             path: path.clone(),
             query: query.clone(),
+            pairs: pairs.clone(),
             body: body.clone(),
             raw: req.body.clone(),
             auth: auth.clone(),
@@ -494,6 +528,12 @@ impl Responder {
             path: path.clone(),
             params: found.as_ref().map(|(_, p)| p.clone()).unwrap_or_default(),
             query,
+            pairs,
+            headers: req
+                .headers
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+                .collect(),
             body,
             raw: req.body.clone(),
             auth,

@@ -2,8 +2,9 @@
 //! public schema (`contracts/github/graphql-schema.graphql`, parsed
 //! leniently: the published file defines a few fields twice), and the
 //! answers of `dora report`'s two queries (`ObsctlDoraDeployments`,
-//! `ObsctlDoraIncidents`) from [`super::Records`], 100 nodes a page,
-//! cursors being offsets.
+//! `ObsctlDoraIncidents`) from [`super::Records`] (incidents also from
+//! [`super::issues`]) and of `ObsctlIssuesByLabel` from [`super::issues`],
+//! 100 nodes a page, cursors being offsets.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -235,9 +236,14 @@ pub fn answer(s: &mut State, c: &Call) -> ResponseTemplate {
         );
     }
     let (list, field) = if query.contains("ObsctlDoraDeployments") {
-        (&s.github.gql_deployments, "deployments")
+        (s.github.gql_deployments.clone(), "deployments")
     } else if query.contains("ObsctlDoraIncidents") {
-        (&s.github.gql_issues, "issues")
+        // The seeded nodes, then the REST issues (what obsctl opened).
+        let mut list = s.github.gql_issues.clone();
+        list.extend(super::issues::graphql_nodes(s, vars, false));
+        (list, "issues")
+    } else if query.contains("ObsctlIssuesByLabel") {
+        (super::issues::graphql_nodes(s, vars, true), "issues")
     } else {
         return json_reply(
             200,

@@ -1,14 +1,15 @@
-//! The GitHub fake: REST (releases, deployments and their statuses) and
-//! GraphQL (`dora report`'s deployments and incident issues), for the one
-//! repository `acme/web`. Every GraphQL query is validated against GitHub's
-//! full public schema (`contracts/github/graphql-schema.graphql`, see
-//! [`graphql`]). Lists are paginated as GitHub does (`per_page`, `page`,
-//! `Link: <...>; rel="next"`).
+//! The GitHub fake: REST (releases, deployments and their statuses, issues)
+//! and GraphQL (`dora report`'s deployments and incident issues, issues by
+//! label), for the one repository `acme/web`. Every GraphQL query is
+//! validated against GitHub's full public schema
+//! (`contracts/github/graphql-schema.graphql`, see [`graphql`]). Lists are
+//! paginated as GitHub does (`per_page`, `page`, `Link: <...>; rel="next"`).
 //!
 //! To add an area: `github/<area>.rs` with `pub fn routes() -> Vec<Route>`,
 //! plus `pub mod <area>;` and one `r.extend(<area>::routes());` below.
 
 pub mod graphql;
+pub mod issues;
 
 use std::collections::HashMap;
 
@@ -100,6 +101,7 @@ pub fn routes() -> Vec<Route> {
         ),
     ];
     r.extend(graphql::routes());
+    r.extend(issues::routes());
     r
 }
 

@@ -8,8 +8,10 @@
 //! with `state.area::<T>()`), then add `pub mod <area>;` and one
 //! `r.extend(<area>::routes());` line below.
 
+pub mod explore;
 pub mod monitors;
 pub mod releases;
+pub mod sessions;
 
 use std::collections::HashMap;
 
@@ -33,6 +35,8 @@ pub fn routes() -> Vec<Route> {
     let mut r = Vec::new();
     r.extend(releases::routes());
     r.extend(monitors::routes());
+    r.extend(explore::routes());
+    r.extend(sessions::routes());
     r
 }
 

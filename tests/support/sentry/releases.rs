@@ -1,5 +1,6 @@
 //! Sentry releases and their deploys:
 //! `POST /api/0/organizations/{org}/releases/` (201 new, 208 already there),
+//! `GET .../releases/` (newest first, paged),
 //! `PUT .../releases/{version}/` (finalize via `dateReleased`),
 //! `GET|POST .../releases/{version}/deploys/`.
 
@@ -18,6 +19,13 @@ pub fn routes() -> Vec<Route> {
             create_release,
         )
         .contract("sentry/create-release.json", "request"),
+        Route::new(
+            "sentry.list_releases",
+            "GET",
+            "/api/0/organizations/{org}/releases/",
+            list_releases,
+        )
+        .check(|_, c| super::explore::query_problems("sentry/list-releases.json", c)),
         Route::new(
             "sentry.get_release",
             "GET",
@@ -69,6 +77,21 @@ fn create_release(s: &mut State, c: &Call) -> ResponseTemplate {
     });
     s.sentry.releases.insert(version, r.clone());
     json_reply(201, r)
+}
+
+fn list_releases(s: &mut State, c: &Call) -> ResponseTemplate {
+    if let Some(r) = other_org(c) {
+        return r;
+    }
+    // Newest first, as Sentry sorts them by default.
+    let mut list: Vec<Value> = s.sentry.releases.values().cloned().collect();
+    list.sort_by(|a, b| {
+        b["dateCreated"]
+            .as_str()
+            .unwrap_or("")
+            .cmp(a["dateCreated"].as_str().unwrap_or(""))
+    });
+    super::page(c, list)
 }
 
 fn get_release(s: &mut State, c: &Call) -> ResponseTemplate {
