@@ -177,6 +177,22 @@ pub fn json_reply(status: u16, body: Value) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_json(body)
 }
 
+/// A JSON 200 answer that must itself satisfy `$defs/response_200` of a
+/// contract file: a fake answering off-contract would test nothing, so a
+/// mismatch is recorded as a violation (failing the test) naming the fake.
+pub fn checked_reply(s: &mut State, file: &str, body: Value) -> ResponseTemplate {
+    check_answer(s, file, &body);
+    json_reply(200, body)
+}
+
+/// Check a 200 answer of the fake against `$defs/response_200` of a contract file.
+pub fn check_answer(s: &mut State, file: &str, body: &Value) {
+    for e in contract::errors(file, Some("response_200"), body) {
+        s.violations
+            .push(format!("the fake's own answer breaks {e}"));
+    }
+}
+
 /// Now, as the APIs write it (RFC 3339, seconds, `Z`).
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -229,9 +245,13 @@ pub struct Call {
     /// Path parameters by pattern name, percent-decoded.
     pub params: HashMap<String, String>,
     pub query: HashMap<String, String>,
+    /// Every query parameter in order, repeated ones included (`yAxis`, `field`).
+    pub pairs: Vec<(String, String)>,
     pub body: Value,
     pub raw: Vec<u8>,
     pub auth: Option<String>,
+    /// Every header, names in lower case.
+    pub headers: HashMap<String, String>,
     /// The fake's own origin (`http://127.0.0.1:PORT`), for the absolute
     /// URLs an API puts in its answers (`Link` headers).
     pub base: String,
@@ -248,6 +268,20 @@ impl Call {
     pub fn query(&self, name: &str) -> Option<&str> {
         self.query.get(name).map(String::as_str)
     }
+
+    /// Every value of a repeated query parameter, in order.
+    pub fn query_all(&self, name: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// A header (name in lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
 }
 
 pub type Handler = fn(&mut State, &Call) -> ResponseTemplate;
@@ -263,6 +297,8 @@ pub struct Route {
     pub path: &'static str,
     /// `(file, $defs name)` the request body must satisfy.
     pub contracts: Vec<(&'static str, Option<&'static str>)>,
+    /// Contract files whose `x-operation.parameters` the query must satisfy.
+    pub query_contracts: Vec<&'static str>,
     /// Extra checks of what the service enforces beyond the schema.
     pub checks: Vec<Check>,
     pub handle: Handler,
@@ -280,6 +316,7 @@ impl Route {
             method,
             path,
             contracts: vec![],
+            query_contracts: vec![],
             checks: vec![],
             handle,
         }
@@ -294,6 +331,13 @@ impl Route {
     /// The body must satisfy this contract file's root schema.
     pub fn contract_root(mut self, file: &'static str) -> Route {
         self.contracts.push((file, None));
+        self
+    }
+
+    /// The query must satisfy this contract file's query parameters
+    /// ([`contract::query_errors`]: known names, types, enums, required ones).
+    pub fn query_contract(mut self, file: &'static str) -> Route {
+        self.query_contracts.push(file);
         self
     }
 
@@ -341,11 +385,16 @@ fn warm_up() {
     static WARM: std::sync::Once = std::sync::Once::new();
     WARM.call_once(|| {
         github::graphql::schema();
-        for r in all_routes() {
+        let r = all_routes();
+        for r in &r {
             for (file, def) in &r.contracts {
                 contract::errors(file, *def, &Value::Null);
             }
         }
+        for file in r.iter().flat_map(|r| r.query_contracts.clone()) {
+            contract::query_errors(file, &[]);
+        }
+        sentry::warm_up();
         contract::errors("slack/block-kit-message.json", None, &Value::Null);
         slack::web_api_problems(&Value::Null, "chat.postMessage");
         slack::web_api_problems(&Value::Null, "chat.update");
@@ -465,7 +514,8 @@ impl Responder {
     fn answer(&self, s: &mut State, req: &Request) -> ResponseTemplate {
         let method = req.method.to_string();
         let path = req.url.path().to_string();
-        let query: HashMap<String, String> = req.url.query_pairs().into_owned().collect();
+        let pairs: Vec<(String, String)> = req.url.query_pairs().into_owned().collect();
+        let query: HashMap<String, String> = pairs.iter().cloned().collect();
         let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
         let auth = req
             .headers
@@ -494,9 +544,17 @@ impl Responder {
             path: path.clone(),
             params: found.as_ref().map(|(_, p)| p.clone()).unwrap_or_default(),
             query,
+            pairs,
             body,
             raw: req.body.clone(),
             auth,
+            headers: req
+                .headers
+                .iter()
+                .filter_map(|(k, v)| {
+                    Some((k.as_str().to_ascii_lowercase(), v.to_str().ok()?.into()))
+                })
+                .collect(),
             // wiremock's `req.url` is always `http://localhost/...`: the
             // Host header has the port.
             base: req
@@ -511,6 +569,9 @@ impl Responder {
         if let Some((route, _)) = &found {
             for (file, def) in &route.contracts {
                 problems.extend(contract::errors(file, *def, &call.body));
+            }
+            for file in &route.query_contracts {
+                problems.extend(contract::query_errors(file, &call.pairs));
             }
             for check in &route.checks {
                 problems.extend(check(s, &call));
