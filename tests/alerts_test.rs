@@ -8,11 +8,11 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::sentry::envelope::Envelopes;
+use support::sentry::envelope::{posts as envelope_posts, received};
 use support::sentry::keys::{self, KEY};
 use support::sentry::monitors::{Fire, Monitors};
 use support::sentry::stats::{self, Stats};
-use support::{At, Fake, SENTRY_TOKEN as TOKEN};
+use support::{Fake, SENTRY_TOKEN as TOKEN};
 
 const CONFIG: &str = r#"
 [sentry]
@@ -90,15 +90,6 @@ async fn run(server: &Fake, args: &[&str]) -> Run {
     r
 }
 
-/// Envelopes posted (accepted or not).
-fn envelope_posts(server: &Fake) -> usize {
-    server.state().count("POST", At::Route("sentry.envelope"))
-}
-
-fn received(server: &Fake) -> usize {
-    server.state().area::<Envelopes>().received.len()
-}
-
 fn managed(server: &Fake, latest: Value) {
     let mut s = server.state();
     let detectors = [
@@ -166,7 +157,7 @@ async fn error_spike_monitor_fires_after_a_sized_spike() {
         "{v}"
     );
     assert!(r.outputs.contains("fired=true\n"), "{}", r.outputs);
-    let received = server.state().area::<Envelopes>().received.clone();
+    let received = received(&server);
     assert_eq!(received.len(), 7);
     assert!(
         received
@@ -192,7 +183,7 @@ async fn error_spike_that_never_fires_exits_1_after_max_latency() {
         "{:?}",
         r.elapsed
     );
-    assert_eq!(received(&server), 5);
+    assert_eq!(received(&server).len(), 5);
     assert!(r.outputs.contains("fired=false\n"), "{}", r.outputs);
 }
 

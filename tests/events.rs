@@ -8,8 +8,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::sentry::envelope::{Envelopes, Received, parse_envelope};
+use support::sentry::envelope::{parse_envelope, posts as envelope_posts, received};
 use support::sentry::events::Indexing;
+use support::sentry::forbidden;
 use support::sentry::keys::{self, KEY, Keys, OLD_KEY};
 use support::sentry::stats::{self, Stats};
 use support::{Act, At, Fake, SENTRY_TOKEN as TOKEN, always, contract};
@@ -70,16 +71,6 @@ fn no_key_anywhere(r: &Run) {
 
 fn no_violations(server: &Fake) {
     server.assert_no_violations();
-}
-
-/// The accepted envelopes.
-fn received(server: &Fake) -> Vec<Received> {
-    server.state().area::<Envelopes>().received.clone()
-}
-
-/// Envelopes posted (accepted or not).
-fn envelope_posts(server: &Fake) -> usize {
-    server.state().count("POST", At::Route("sentry.envelope"))
 }
 
 /// Sentry's answer to an envelope over the quota.
@@ -229,13 +220,7 @@ async fn never_visible_exits_1_after_max_latency_with_the_reason() {
 async fn never_visible_without_stats_scope_says_so() {
     let server = Fake::start().await;
     server.state().area::<Indexing>().visible_after = None;
-    server.rules(vec![always(
-        At::Route("sentry.stats_v2"),
-        Act::status(
-            403,
-            json!({"detail": "You do not have permission to perform this action."}),
-        ),
-    )]);
+    server.rules(vec![always(At::Route("sentry.stats_v2"), forbidden())]);
     let dsn = keys::dsn(&server, KEY);
     let r = run(
         &server,
@@ -441,13 +426,7 @@ async fn without_a_dsn_the_first_active_key_is_used_and_masked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn keys_403_names_the_scope() {
     let server = Fake::start().await;
-    server.rules(vec![always(
-        At::Route("sentry.list_keys"),
-        Act::status(
-            403,
-            json!({"detail": "You do not have permission to perform this action."}),
-        ),
-    )]);
+    server.rules(vec![always(At::Route("sentry.list_keys"), forbidden())]);
     let r = run(&server, &["events", "test", "--project", "web"], &[]).await;
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("project:read"), "{}", r.stderr);

@@ -28,7 +28,8 @@
 //! 2. It is matched to a [`Route`] (method + path pattern). Unknown
 //!    endpoints answer 404 and are listed in [`State::unrouted`].
 //! 3. It is validated: the route's contract (`contract("github/x.json",
-//!    "request")`: the body against `$defs/request`) and its extra check
+//!    "request")`: the body against `$defs/request`; `query_contract(file)`:
+//!    the query against the operation's parameters) and its extra check
 //!    (`check(fn)`: Block Kit, Discord limits, GraphQL against GitHub's full
 //!    schema, ...). Every problem goes to [`State::violations`] and the fake
 //!    answers as the service would (GitHub 422, Sentry 400, Slack `ok:false
@@ -41,7 +42,9 @@
 //! 5. Auth: each API checks its credential (GitHub and Sentry `Bearer`
 //!    tokens, the Slack bot token, the Discord webhook id/token in the URL)
 //!    and answers 401 / `invalid_auth` / 10015 as the service does.
-//! 6. The route's handler answers from and updates [`State`].
+//! 6. The route's handler answers from and updates [`State`]; with
+//!    [`checked_reply`] its answer is checked against the contract's
+//!    `response_200` too (a fake answering off-contract is a violation).
 //!
 //! # How to add an endpoint (one file, one line)
 //! 1. Create `tests/support/<api>/<area>.rs` (e.g. `sentry/detectors.rs`)

@@ -17,7 +17,7 @@ use std::time::Instant;
 use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
 
-use super::super::{Call, Route, State, contract, json_reply};
+use super::super::{At, Call, Fake, Route, State, contract, json_reply};
 use super::keys::Keys;
 
 /// One envelope the fake accepted.
@@ -36,6 +36,16 @@ pub struct Received {
 pub struct Envelopes {
     /// Accepted events, in order.
     pub received: Vec<Received>,
+}
+
+/// The envelopes `fake` accepted.
+pub fn received(fake: &Fake) -> Vec<Received> {
+    fake.state().area::<Envelopes>().received.clone()
+}
+
+/// How many envelopes were posted to `fake` (accepted or not).
+pub fn posts(fake: &Fake) -> usize {
+    fake.state().count("POST", At::Route("sentry.envelope"))
 }
 
 impl Envelopes {

@@ -115,6 +115,15 @@ pub fn page_of(c: &Call, list: Vec<Value>, default_size: usize) -> ResponseTempl
     json_reply(200, Value::Array(chunk)).insert_header("link", link.as_str())
 }
 
+/// Sentry's answer to a token without the scope an operation needs, for a
+/// fault: `always(At::Route("sentry.stats_v2"), sentry::forbidden())`.
+pub fn forbidden() -> super::Act {
+    super::Act::status(
+        403,
+        json!({"detail": "You do not have permission to perform this action."}),
+    )
+}
+
 /// Sentry's 404.
 pub fn not_found() -> ResponseTemplate {
     json_reply(
