@@ -3,13 +3,16 @@
 //! trigger (and for which Sentry's public API has no test-fire) exit 1
 //! saying so, sending nothing.
 mod common;
-#[path = "support/sentry_ingest.rs"]
-mod sentry_ingest;
+mod support;
 
 use std::time::{Duration, Instant};
 
-use sentry_ingest::{KEY, Server, TOKEN};
 use serde_json::{Value, json};
+use support::sentry::envelope::{posts as envelope_posts, received};
+use support::sentry::keys::{self, KEY};
+use support::sentry::monitors::{Fire, Monitors};
+use support::sentry::stats::{self, Stats};
+use support::{Fake, SENTRY_TOKEN as TOKEN};
 
 const CONFIG: &str = r#"
 [sentry]
@@ -56,11 +59,11 @@ struct Run {
     elapsed: Duration,
 }
 
-async fn run(server: &Server, args: &[&str]) -> Run {
+async fn run(server: &Fake, args: &[&str]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("obsctl.toml"), CONFIG).unwrap();
     let out = dir.path().join("out.txt");
-    let dsn = server.dsn(KEY);
+    let dsn = keys::dsn(server, KEY);
     let mut cmd = common::obsctl();
     cmd.current_dir(dir.path())
         .env("SENTRY_AUTH_TOKEN", TOKEN)
@@ -87,9 +90,9 @@ async fn run(server: &Server, args: &[&str]) -> Run {
     r
 }
 
-fn managed(server: &Server, latest: Value) {
+fn managed(server: &Fake, latest: Value) {
     let mut s = server.state();
-    s.detectors = vec![
+    let detectors = [
         // A copy made in Sentry's UI: same description, new name: not obsctl's.
         detector(
             "6",
@@ -105,21 +108,22 @@ fn managed(server: &Server, latest: Value) {
         ),
         detector("8", "[obsctl] web: p95 > 1000 ms", "web-p95", Value::Null),
     ];
+    let m = s.area::<Monitors>();
+    for d in detectors {
+        m.put_detector("web", d);
+    }
     // 2880 accepted errors a day = 10 per 5-minute window.
-    s.stats_groups = vec![
-        json!({"by": {"outcome": "accepted"}, "totals": {"sum(quantity)": 2880}, "series": {}}),
-    ];
+    s.area::<Stats>().groups = vec![stats::group("accepted", None, 2880)];
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn error_spike_monitor_fires_after_a_sized_spike() {
-    let server = Server::start().await;
+    let server = Fake::start().await;
     managed(&server, Value::Null);
-    {
-        let mut s = server.state();
-        s.fire_after_errors = Some(7);
-        s.fire_delay = Duration::from_millis(500);
-    }
+    server.state().area::<Monitors>().fire = Some(Fire {
+        errors: 7,
+        delay: Duration::from_millis(500),
+    });
     let r = run(
         &server,
         &[
@@ -153,19 +157,19 @@ async fn error_spike_monitor_fires_after_a_sized_spike() {
         "{v}"
     );
     assert!(r.outputs.contains("fired=true\n"), "{}", r.outputs);
-    let s = server.state();
-    assert_eq!(s.received.len(), 7);
+    let received = received(&server);
+    assert_eq!(received.len(), 7);
     assert!(
-        s.received
+        received
             .iter()
             .all(|e| e.payload["tags"]["obsctl.alert"] == "web-error-spike")
     );
-    assert!(s.violations.is_empty(), "{:?}", s.violations);
+    server.assert_no_violations();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn error_spike_that_never_fires_exits_1_after_max_latency() {
-    let server = Server::start().await;
+    let server = Fake::start().await;
     managed(&server, Value::Null);
     let r = run(
         &server,
@@ -179,24 +183,24 @@ async fn error_spike_that_never_fires_exits_1_after_max_latency() {
         "{:?}",
         r.elapsed
     );
-    assert_eq!(server.state().received.len(), 5);
+    assert_eq!(received(&server).len(), 5);
     assert!(r.outputs.contains("fired=false\n"), "{}", r.outputs);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn no_baseline_means_no_honest_test() {
-    let server = Server::start().await;
+    let server = Fake::start().await;
     managed(&server, Value::Null);
-    server.state().stats_groups = vec![];
+    server.state().area::<Stats>().groups = vec![];
     let r = run(&server, &["web-error-spike"]).await;
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("no percent change"), "{}", r.stderr);
-    assert_eq!(server.state().envelope_posts, 0);
+    assert_eq!(envelope_posts(&server), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_monitor_already_firing_is_not_tested() {
-    let server = Server::start().await;
+    let server = Fake::start().await;
     managed(
         &server,
         json!({"id": "55", "shortId": "WEB-55", "status": "unresolved", "lastSeen": "2026-01-01T00:00:00Z"}),
@@ -208,12 +212,12 @@ async fn a_monitor_already_firing_is_not_tested() {
         "{}",
         r.stderr
     );
-    assert_eq!(server.state().envelope_posts, 0);
+    assert_eq!(envelope_posts(&server), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kinds_without_a_public_test_fire_exit_1_saying_so() {
-    let server = Server::start().await;
+    let server = Fake::start().await;
     managed(&server, Value::Null);
     let r = run(&server, &["web-p95", "--format", "json"]).await;
     assert_eq!(r.code, 1, "{}", r.stderr);
@@ -226,14 +230,14 @@ async fn kinds_without_a_public_test_fire_exit_1_saying_so() {
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["tested"], false);
     assert_eq!(v["fired"], false);
-    assert_eq!(server.state().envelope_posts, 0);
+    assert_eq!(envelope_posts(&server), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn without_a_managed_monitor_it_says_to_apply() {
-    let server = Server::start().await;
+    let server = Fake::start().await;
     managed(&server, Value::Null);
-    server.state().detectors.remove(1);
+    server.state().area::<Monitors>().detectors.remove(1);
     let r = run(&server, &["web-error-spike"]).await;
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("obsctl alerts apply"), "{}", r.stderr);
@@ -244,7 +248,7 @@ async fn without_a_managed_monitor_it_says_to_apply() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dry_run_sends_nothing() {
-    let server = Server::start().await;
+    let server = Fake::start().await;
     managed(&server, Value::Null);
     let r = run(&server, &["web-error-spike", "--dry-run"]).await;
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -254,5 +258,5 @@ async fn dry_run_sends_nothing() {
         "{}",
         r.stdout
     );
-    assert_eq!(server.state().envelope_posts, 0);
+    assert_eq!(envelope_posts(&server), 0);
 }

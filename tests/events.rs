@@ -1,14 +1,19 @@
-//! `obsctl events test` against the Sentry fake's ingestion side: real HTTP
-//! over loopback, envelopes validated against `sentry/envelope.json` and the
-//! DSN/auth against `sentry/dsn.json` by the fake.
+//! `obsctl events test` against the one Sentry fake (client keys, envelope
+//! intake, events by id, stats_v2): real HTTP over loopback, envelopes
+//! validated against `sentry/envelope.json` and the DSN/auth against
+//! `sentry/dsn.json` by the fake.
 mod common;
-#[path = "support/sentry_ingest.rs"]
-mod sentry_ingest;
+mod support;
 
 use std::time::{Duration, Instant};
 
-use sentry_ingest::{Intake, KEY, OLD_KEY, Server, TOKEN};
 use serde_json::{Value, json};
+use support::sentry::envelope::{parse_envelope, posts as envelope_posts, received};
+use support::sentry::events::Indexing;
+use support::sentry::forbidden;
+use support::sentry::keys::{self, KEY, Keys, OLD_KEY};
+use support::sentry::stats::{self, Stats};
+use support::{Act, At, Fake, SENTRY_TOKEN as TOKEN, always, contract};
 
 struct Run {
     code: i32,
@@ -20,7 +25,7 @@ struct Run {
 
 /// Run obsctl with the fake as Sentry (API and ingestion), in a simulated
 /// GitHub Actions job with `$GITHUB_OUTPUT` in a temp file.
-async fn run(server: &Server, args: &[&str], env: &[(&str, &str)]) -> Run {
+async fn run(server: &Fake, args: &[&str], env: &[(&str, &str)]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.txt");
     let mut cmd = common::obsctl();
@@ -64,23 +69,26 @@ fn no_key_anywhere(r: &Run) {
     }
 }
 
-fn no_violations(server: &Server) {
-    let s = server.state();
-    assert!(
-        s.violations.is_empty(),
-        "contract violations: {:#?}",
-        s.violations
-    );
+fn no_violations(server: &Fake) {
+    server.assert_no_violations();
+}
+
+/// Sentry's answer to an envelope over the quota.
+fn rate_limited(headers: &[(&str, &str)]) -> Act {
+    Act::with_headers(
+        429,
+        headers,
+        json!({"detail": "Sentry dropped data due to a quota or internal rate limit being reached. This will not affect your application."}),
+    )
 }
 
 /// At most 5 event lookups in any one second.
-fn polls_within_rate(server: &Server) {
-    let s = server.state();
-    let polls: Vec<Instant> = s
-        .requests
+fn polls_within_rate(server: &Fake) {
+    let polls: Vec<Instant> = server
+        .state()
+        .requests(At::Route("sentry.get_event"))
         .iter()
-        .filter(|(m, p, _)| m == "GET" && p.contains("/events/"))
-        .map(|r| r.2)
+        .map(|r| r.at)
         .collect();
     for (i, t) in polls.iter().enumerate() {
         let in_window = polls[i..]
@@ -93,9 +101,9 @@ fn polls_within_rate(server: &Server) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn visible_after_one_and_a_half_seconds_exits_0() {
-    let server = Server::start().await;
-    server.state().visible_after = Some(Duration::from_millis(1500));
-    let dsn = server.dsn(KEY);
+    let server = Fake::start().await;
+    server.state().area::<Indexing>().visible_after = Some(Duration::from_millis(1500));
+    let dsn = keys::dsn(&server, KEY);
     let r = run(
         &server,
         &[
@@ -142,15 +150,15 @@ async fn visible_after_one_and_a_half_seconds_exits_0() {
         r.outputs
     );
     {
-        let s = server.state();
-        assert_eq!(s.received.len(), 1);
-        let p = &s.received[0].payload;
+        let received = received(&server);
+        assert_eq!(received.len(), 1);
+        let p = &received[0].payload;
         assert_eq!(p["message"], format!("obsctl test event {id}"));
         assert_eq!(p["tags"]["obsctl.test"], "true");
         assert_eq!(p["fingerprint"][0], "obsctl-test");
         assert_eq!(p["release"], "web@1.2.3");
         assert_eq!(p["environment"], "staging");
-        assert!(s.received[0].auth.contains(&format!("sentry_key={KEY}")));
+        assert!(received[0].auth.contains(&format!("sentry_key={KEY}")));
     }
     no_violations(&server);
     polls_within_rate(&server);
@@ -159,16 +167,16 @@ async fn visible_after_one_and_a_half_seconds_exits_0() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn never_visible_exits_1_after_max_latency_with_the_reason() {
-    let server = Server::start().await;
+    let server = Fake::start().await;
     {
         let mut s = server.state();
-        s.visible_after = None;
-        s.stats_groups = vec![
-            json!({"by": {"outcome": "accepted"}, "totals": {"sum(quantity)": 3}, "series": {}}),
-            json!({"by": {"outcome": "filtered", "reason": "release-version"}, "totals": {"sum(quantity)": 1}, "series": {}}),
+        s.area::<Indexing>().visible_after = None;
+        s.area::<Stats>().groups = vec![
+            stats::group("accepted", None, 3),
+            stats::group("filtered", Some("release-version"), 1),
         ];
     }
-    let dsn = server.dsn(KEY);
+    let dsn = keys::dsn(&server, KEY);
     let r = run(
         &server,
         &[
@@ -210,13 +218,10 @@ async fn never_visible_exits_1_after_max_latency_with_the_reason() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn never_visible_without_stats_scope_says_so() {
-    let server = Server::start().await;
-    {
-        let mut s = server.state();
-        s.visible_after = None;
-        s.stats_status = Some(403);
-    }
-    let dsn = server.dsn(KEY);
+    let server = Fake::start().await;
+    server.state().area::<Indexing>().visible_after = None;
+    server.rules(vec![always(At::Route("sentry.stats_v2"), forbidden())]);
+    let dsn = keys::dsn(&server, KEY);
     let r = run(
         &server,
         &[
@@ -243,13 +248,15 @@ async fn never_visible_without_stats_scope_says_so() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn rate_limited_envelope_is_reported_not_retried() {
-    let server = Server::start().await;
-    server.state().intake = Intake::RateLimitAfter {
-        accepted: 0,
-        retry_after: Some("30".into()),
-        limits: Some("30:error;default:key:key_quota".into()),
-    };
-    let dsn = server.dsn(KEY);
+    let server = Fake::start().await;
+    server.rules(vec![always(
+        At::Route("sentry.envelope"),
+        rate_limited(&[
+            ("retry-after", "30"),
+            ("x-sentry-rate-limits", "30:error;default:key:key_quota"),
+        ]),
+    )]);
+    let dsn = keys::dsn(&server, KEY);
     let r = run(
         &server,
         &["events", "test", "--project", "web", "--dsn", &dsn],
@@ -260,24 +267,22 @@ async fn rate_limited_envelope_is_reported_not_retried() {
     assert!(r.stderr.contains("HTTP 429"), "{}", r.stderr);
     assert!(r.stderr.contains("Retry-After: 30 s"), "{}", r.stderr);
     assert!(r.stderr.contains("key_quota"), "{}", r.stderr);
-    assert_eq!(
-        server.state().envelope_posts,
-        1,
-        "a 429 is reported, not retried"
-    );
+    assert_eq!(envelope_posts(&server), 1, "a 429 is reported, not retried");
     assert!(r.elapsed < Duration::from_secs(10));
     no_key_anywhere(&r);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn spike_stops_at_the_rate_limit_and_counts_what_was_accepted() {
-    let server = Server::start().await;
-    server.state().intake = Intake::RateLimitAfter {
-        accepted: 3,
-        retry_after: Some("60".into()),
-        limits: None,
-    };
-    let dsn = server.dsn(KEY);
+    let server = Fake::start().await;
+    server.rules(vec![
+        always(
+            At::Route("sentry.envelope"),
+            rate_limited(&[("retry-after", "60")]),
+        )
+        .after(3),
+    ]);
+    let dsn = keys::dsn(&server, KEY);
     let r = run(
         &server,
         &[
@@ -299,12 +304,10 @@ async fn spike_stops_at_the_rate_limit_and_counts_what_was_accepted() {
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["accepted"], 3, "{v}");
-    let posts = server.state().envelope_posts;
+    let posts = envelope_posts(&server);
     assert!(posts < 40, "kept sending into the limit: {posts} posts");
     assert!(v["reasons"].to_string().contains("held back"), "{v}");
-    let s = server.state();
-    let runs: std::collections::HashSet<String> = s
-        .received
+    let runs: std::collections::HashSet<String> = received(&server)
         .iter()
         .map(|e| e.payload["fingerprint"].to_string())
         .collect();
@@ -313,15 +316,18 @@ async fn spike_stops_at_the_rate_limit_and_counts_what_was_accepted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn wrong_dsn_key_is_a_clear_error() {
-    for (intake, code) in [
+    for (fault, code) in [
         (None, 403),
-        (Some(Intake::Status(401, "Unauthorized".into())), 401),
+        (
+            Some(Act::status(401, json!({"detail": "Unauthorized"}))),
+            401,
+        ),
     ] {
-        let server = Server::start().await;
-        if let Some(i) = intake {
-            server.state().intake = i;
+        let server = Fake::start().await;
+        if let Some(act) = fault {
+            server.rules(vec![always(At::Route("sentry.envelope"), act)]);
         }
-        let dsn = server.dsn(OLD_KEY);
+        let dsn = keys::dsn(&server, OLD_KEY);
         let r = run(
             &server,
             &[
@@ -349,13 +355,13 @@ async fn wrong_dsn_key_is_a_clear_error() {
             r.stderr
         );
         no_key_anywhere(&r);
-        assert_eq!(server.state().received.len(), 0);
+        assert_eq!(received(&server).len(), 0);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dsn_of_another_region_is_a_usage_error_before_sending() {
-    let server = Server::start().await;
+    let server = Fake::start().await;
     let de = format!("https://{KEY}@o1.ingest.de.sentry.io/42");
     let r = run(
         &server,
@@ -383,13 +389,13 @@ async fn dsn_of_another_region_is_a_usage_error_before_sending() {
     .await;
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("self-hosted"), "{}", r.stderr);
-    assert!(server.state().requests.is_empty());
+    assert!(server.state().seen.is_empty());
     no_key_anywhere(&r);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn without_a_dsn_the_first_active_key_is_used_and_masked() {
-    let server = Server::start().await;
+    let server = Fake::start().await;
     let r = run(
         &server,
         &["events", "test", "--project", "web", "--verbose"],
@@ -402,31 +408,35 @@ async fn without_a_dsn_the_first_active_key_is_used_and_masked() {
         "{}",
         r.stderr
     );
-    let s = server.state();
-    assert_eq!(s.received.len(), 1);
+    let received = received(&server);
+    assert_eq!(received.len(), 1);
     assert!(
-        s.received[0].auth.contains(&format!("sentry_key={KEY}")),
+        received[0].auth.contains(&format!("sentry_key={KEY}")),
         "the active key, not the inactive one"
     );
-    drop(s);
+    assert_eq!(
+        server.state().count("GET", At::Route("sentry.list_keys")),
+        2,
+        "the inactive key's page, then the active one's"
+    );
     no_key_anywhere(&r);
     no_violations(&server);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn keys_403_names_the_scope() {
-    let server = Server::start().await;
-    server.state().keys_status = Some(403);
+    let server = Fake::start().await;
+    server.rules(vec![always(At::Route("sentry.list_keys"), forbidden())]);
     let r = run(&server, &["events", "test", "--project", "web"], &[]).await;
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("project:read"), "{}", r.stderr);
-    assert_eq!(server.state().envelope_posts, 0);
+    assert_eq!(envelope_posts(&server), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dry_run_shows_the_envelope_with_the_key_redacted() {
-    let server = Server::start().await;
-    let dsn = server.dsn(KEY);
+    let server = Fake::start().await;
+    let dsn = keys::dsn(&server, KEY);
     for extra in [&[][..], &["--format", "json"][..]] {
         let mut args = vec![
             "events",
@@ -454,13 +464,13 @@ async fn dry_run_shows_the_envelope_with_the_key_redacted() {
     .await;
     assert_eq!(r.code, 0, "{}", r.stderr);
     no_key_anywhere(&r);
-    assert!(server.state().requests.is_empty(), "dry run sends nothing");
+    assert!(server.state().seen.is_empty(), "dry run sends nothing");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bad_input_is_exit_2() {
-    let server = Server::start().await;
-    let dsn = server.dsn(KEY);
+    let server = Fake::start().await;
+    let dsn = keys::dsn(&server, KEY);
     for (args, want) in [
         (vec!["--dsn", "not a dsn"], "DSN"),
         (
@@ -480,16 +490,16 @@ async fn bad_input_is_exit_2() {
         assert_eq!(r.code, 2, "{full:?}: {}", r.stderr);
         assert!(r.stderr.contains(want), "{full:?}: {}", r.stderr);
     }
-    assert!(server.state().requests.is_empty());
+    assert!(server.state().seen.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn service_from_obsctl_toml_picks_project_and_environment() {
-    let server = Server::start().await;
+    let server = Fake::start().await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("obsctl.toml");
     std::fs::write(&cfg, "[sentry]\norg = \"acme\"\n\n[[service]]\nname = \"website\"\nsentry_project = \"web\"\nenvironment = \"prod-eu\"\n").unwrap();
-    let dsn = server.dsn(KEY);
+    let dsn = keys::dsn(&server, KEY);
     let r = run(
         &server,
         &[
@@ -513,64 +523,64 @@ async fn service_from_obsctl_toml_picks_project_and_environment() {
         v["url"].as_str().unwrap().contains("/organizations/acme/"),
         "{v}"
     );
-    let s = server.state();
-    assert_eq!(s.received[0].payload["environment"], "prod-eu");
-    assert_eq!(s.received[0].payload["tags"]["obsctl.service"], "website");
+    let received = received(&server);
+    assert_eq!(received[0].payload["environment"], "prod-eu");
+    assert_eq!(received[0].payload["tags"]["obsctl.service"], "website");
 }
 
 /// The fake's own answers follow the contracts.
 #[test]
 fn fake_answers_match_the_contracts() {
-    let mut limited = sentry_ingest::key_json(KEY, true, "127.0.0.1:9");
+    if !contract::available() {
+        return;
+    }
+    let mut limited = keys::key_json(KEY, true, "127.0.0.1:9");
     limited["rateLimit"] = json!({"window": 60, "count": 3});
-    let keys = json!([
-        sentry_ingest::key_json(OLD_KEY, false, "127.0.0.1:9"),
-        limited
-    ]);
-    let bad =
-        sentry_ingest::violations("sentry/list-project-keys.json", Some("response_200"), &keys);
-    assert!(bad.is_empty(), "{bad:?}");
+    let keys = json!([keys::key_json(OLD_KEY, false, "127.0.0.1:9"), limited]);
+    let file = "sentry/list-project-keys.json";
+    assert!(contract::is_valid(file, Some("response_200"), &keys));
     let mut broken = keys.clone();
     broken[0]["isActive"] = json!("yes");
-    assert!(
-        !sentry_ingest::violations(
-            "sentry/list-project-keys.json",
-            Some("response_200"),
-            &broken
-        )
-        .is_empty()
-    );
+    assert!(!contract::is_valid(file, Some("response_200"), &broken));
 }
 
 /// The fake itself must reject what Sentry rejects.
 #[test]
 fn fake_rejects_bad_envelopes() {
     assert!(
-        sentry_ingest::parse_envelope(
-            b"{}\n{\"type\":\"event\",\"length\":99}\n{\"event_id\":\"x\"}"
-        )
-        .is_err()
+        parse_envelope(b"{}\n{\"type\":\"event\",\"length\":99}\n{\"event_id\":\"x\"}").is_err()
     );
+    if !contract::available() {
+        return;
+    }
     let bad_payload = json!({"event_id": "not-hex", "timestamp": "2026-01-01T00:00:00Z"});
-    assert!(
-        !sentry_ingest::violations("sentry/envelope.json", Some("eventPayload"), &bad_payload)
-            .is_empty()
-    );
-    assert!(
-        !sentry_ingest::violations("sentry/dsn.json", None, &json!("https://nokey.example/1"))
-            .is_empty()
-    );
+    assert!(!contract::is_valid(
+        "sentry/envelope.json",
+        Some("eventPayload"),
+        &bad_payload
+    ));
+    assert!(!contract::is_valid(
+        "sentry/dsn.json",
+        None,
+        &json!("https://nokey.example/1")
+    ));
     let example =
-        std::fs::read(sentry_ingest::contracts_dir().join("sentry/envelope-example.txt")).unwrap();
-    assert!(sentry_ingest::parse_envelope(&example).is_ok());
+        std::fs::read(contract::dir().unwrap().join("sentry/envelope-example.txt")).unwrap();
+    assert!(parse_envelope(&example).is_ok());
 }
 
 /// A server that reflects the key in its error body: the key is still never printed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_reflected_key_is_redacted() {
-    let server = Server::start().await;
-    server.state().intake = Intake::Status(403, format!("invalid sentry_key={KEY} for project 42"));
-    let dsn = server.dsn(KEY);
+    let server = Fake::start().await;
+    server.rules(vec![always(
+        At::Route("sentry.envelope"),
+        Act::status(
+            403,
+            json!({"detail": format!("invalid sentry_key={KEY} for project 42")}),
+        ),
+    )]);
+    let dsn = keys::dsn(&server, KEY);
     for extra in [&["--verbose"][..], &["--format", "json", "--verbose"][..]] {
         let mut args = vec!["events", "test", "--project", "web", "--dsn", &dsn];
         args.extend_from_slice(extra);
@@ -584,7 +594,7 @@ async fn a_reflected_key_is_redacted() {
 /// Ingestion unreachable: a clear error naming Sentry, within the retry budget, no key printed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn unreachable_ingestion_fails_clearly() {
-    let server = Server::start().await;
+    let server = Fake::start().await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -621,8 +631,8 @@ async fn unreachable_ingestion_fails_clearly() {
 /// A spike is kept within the client key's own rate limit (read with the key).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn spike_stays_within_the_keys_rate_limit() {
-    let server = Server::start().await;
-    server.state().key_rate_limit = json!({"window": 60, "count": 3});
+    let server = Fake::start().await;
+    server.state().area::<Keys>().rate_limit = json!({"window": 60, "count": 3});
     let r = run(
         &server,
         &[
@@ -644,7 +654,7 @@ async fn spike_stays_within_the_keys_rate_limit() {
         "{}",
         r.stderr
     );
-    assert_eq!(server.state().envelope_posts, 3);
+    assert_eq!(envelope_posts(&server), 3);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["accepted"], 3);
     no_violations(&server);

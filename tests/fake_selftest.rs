@@ -154,3 +154,57 @@ async fn a_body_that_breaks_a_contract_fails_the_test() {
     assert!(message.contains("break the contracts"), "{message}");
     assert!(message.contains("sentry.create_release"), "{message}");
 }
+
+/// A query that breaks the operation's parameters is refused and recorded;
+/// so is a release list answer of the fake that broke its own contract.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_query_that_breaks_a_contract_fails_the_test() {
+    if !support::contract::available() {
+        return; // said once, on stderr
+    }
+    let fake = Fake::start().await;
+    obsctl::install_crypto_provider();
+    let get = |query: &'static str| {
+        let url = format!("{}/api/0/organizations/acme/stats_v2/?{query}", fake.uri());
+        async move {
+            let r = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(SENTRY_TOKEN)
+                .send()
+                .await
+                .unwrap();
+            r.status().as_u16()
+        }
+    };
+    assert_eq!(get("field=sum(quantity)&groupBy=outcome").await, 200);
+    assert!(fake.take_violations().is_empty());
+    // `groupBy` is required, `category` an enum, `nope` unknown.
+    assert_eq!(
+        get("field=sum(quantity)&category=martians&nope=1").await,
+        400
+    );
+    let v = fake.take_violations();
+    for want in ["groupBy", "martians", "unknown query parameter nope"] {
+        assert!(v.iter().any(|p| p.contains(want)), "{want}: {v:?}");
+    }
+    assert!(v.iter().all(|p| p.contains("(sentry.stats_v2)")), "{v:?}");
+    // The fake's own answers are checked too: a release without a version.
+    fake.state()
+        .sentry
+        .releases
+        .insert("x".into(), json!({"version": 5, "projects": []}));
+    let url = format!("{}/api/0/organizations/acme/releases/", fake.uri());
+    let r = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(SENTRY_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let v = fake.take_violations();
+    assert!(
+        v.iter()
+            .any(|p| p.starts_with("the fake's own answer breaks sentry/list-releases.json")),
+        "{v:?}"
+    );
+}

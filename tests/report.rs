@@ -3,8 +3,7 @@
 //! would; the HTML opened in headless Chromium.
 
 mod common;
-#[path = "support/sentry_report.rs"]
-mod sentry_fake;
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,7 +12,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use common::{GitRepo, obsctl};
-use sentry_fake::{Kind, Seed, SentryFake, TOKEN};
+use support::sentry::report_series::{self, Kind, Seed};
+use support::{Api, Fake, SENTRY_TOKEN as TOKEN};
 
 const D: i64 = 86_400;
 /// 2025-12-20T00:00:00Z
@@ -101,12 +101,37 @@ fn approx(a: &Value, b: f64, what: &str) {
     );
 }
 
-fn check_contract_answers(fake: &SentryFake) {
-    let v = fake.violations.lock().unwrap().clone();
-    assert!(v.is_empty(), "contract violations: {v:#?}");
-    for (file, body) in fake.answers.lock().unwrap().iter() {
-        common::assert_valid(file, Some("response_200"), body);
+/// The Sentry fake answering from `seed`, each answer `delay` late.
+async fn sentry_fake(seed: Seed, delay: Duration) -> Fake {
+    let fake = Fake::start().await;
+    let mut s = fake.state();
+    report_series::seed(&mut s, seed);
+    s.delay = (!delay.is_zero()).then_some(delay);
+    drop(s);
+    fake
+}
+
+/// Sentry requests per project named in the query (`*`: none named).
+fn requests(fake: &Fake) -> BTreeMap<String, u64> {
+    let mut counts = BTreeMap::new();
+    for r in fake.state().seen.iter().filter(|r| r.api == Api::Sentry) {
+        let p = r
+            .query
+            .get("project")
+            .cloned()
+            .unwrap_or_else(|| "*".into());
+        *counts.entry(p).or_default() += 1;
     }
+    counts
+}
+
+/// Every request was to a known endpoint and met its contract (queries
+/// against the parameters); every answer of the fake met its own
+/// (`response_200`, checked as it answered).
+fn check_contract_answers(fake: &Fake) {
+    let unrouted = fake.state().unrouted.clone();
+    assert!(unrouted.is_empty(), "unexpected requests: {unrouted:?}");
+    fake.assert_no_violations();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -121,10 +146,10 @@ async fn json_numbers_equal_the_seeded_ones_across_a_year() {
         ],
         SWITCH,
     );
-    let fake = SentryFake::start(s.clone(), Duration::ZERO, common::contract).await;
+    let fake = sentry_fake(s.clone(), Duration::ZERO).await;
     let out = run(
         repo.path(),
-        &fake.url(),
+        &fake.uri(),
         &[
             "report",
             "--since",
@@ -305,7 +330,7 @@ async fn json_numbers_equal_the_seeded_ones_across_a_year() {
     assert_eq!(marks, ["v1.0", "v1.1"]);
 
     // Requests: every one names its project, at most 6 per service.
-    let counts: BTreeMap<String, u64> = fake.requests.lock().unwrap().clone().into_iter().collect();
+    let counts = requests(&fake);
     assert!(!counts.contains_key("*"), "{counts:?}");
     for p in ["web", "api", "idle"] {
         assert!(counts[p] <= 6, "{p}: {counts:?}");
@@ -326,17 +351,12 @@ async fn thirty_services_thirty_days_under_ten_seconds() {
         .map(|(i, n)| (n.as_str(), i as u64, Kind::Busy))
         .collect();
     let until = 1_793_491_200; // 2026-11-01
-    let fake = SentryFake::start(
-        seed(&projects, until - 10 * D),
-        Duration::from_millis(50),
-        common::contract,
-    )
-    .await;
+    let fake = sentry_fake(seed(&projects, until - 10 * D), Duration::from_millis(50)).await;
     let started = Instant::now();
     // No git repository and no GitHub token: deploy markers come from Sentry.
     let out = run(
         dir.path(),
-        &fake.url(),
+        &fake.uri(),
         &[
             "report",
             "--since",
@@ -358,7 +378,7 @@ async fn thirty_services_thirty_days_under_ten_seconds() {
     assert!(took < Duration::from_secs(10), "took {took:?}");
     let j: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["services"].as_array().unwrap().len(), 30);
-    let counts = fake.requests.lock().unwrap().clone();
+    let counts = requests(&fake);
     assert!(!counts.contains_key("*"), "{counts:?}");
     for n in &names {
         assert!(counts[n] <= 6, "{n}: {}", counts[n]);
@@ -379,7 +399,7 @@ async fn thirty_services_thirty_days_under_ten_seconds() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn usage_errors_send_nothing() {
     let repo = repo_with_tags(&[("web", "web")]);
-    let fake = SentryFake::start(seed(&[], SWITCH), Duration::ZERO, common::contract).await;
+    let fake = sentry_fake(seed(&[], SWITCH), Duration::ZERO).await;
     for (args, needle) in [
         (
             vec!["report", "--format", "csv"],
@@ -389,7 +409,7 @@ async fn usage_errors_send_nothing() {
         (vec!["report", "--benchmark", "martians"], "technology"),
         (vec!["report", "--since", "yesterday"], "--since"),
     ] {
-        let out = run(repo.path(), &fake.url(), &args, &[]).await;
+        let out = run(repo.path(), &fake.uri(), &args, &[]).await;
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(
             String::from_utf8_lossy(&out.stderr).contains(needle),
@@ -399,7 +419,7 @@ async fn usage_errors_send_nothing() {
     }
     // A broken obsctl.toml: exit 2 naming file:line.
     std::fs::write(repo.path().join("obsctl.toml"), "[[service]]\nname = 1\n").unwrap();
-    let out = run(repo.path(), &fake.url(), &["report"], &[]).await;
+    let out = run(repo.path(), &fake.uri(), &["report"], &[]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("obsctl.toml:2:"),
@@ -412,28 +432,27 @@ async fn usage_errors_send_nothing() {
         "[sentry]\norg = \"acme\"\n",
     )
     .unwrap();
-    let out = run(repo.path(), &fake.url(), &["report"], &[]).await;
+    let out = run(repo.path(), &fake.uri(), &["report"], &[]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no [[service]]"));
-    assert!(fake.requests.lock().unwrap().is_empty());
+    assert!(fake.state().seen.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn markdown_goes_to_the_step_summary_within_its_limit() {
     let repo = repo_with_tags(&[("web", "web"), ("api", "api")]);
-    let fake = SentryFake::start(
+    let fake = sentry_fake(
         seed(
             &[("web", 1, Kind::Busy), ("api", 2, Kind::NoSessions)],
             SWITCH,
         ),
         Duration::ZERO,
-        common::contract,
     )
     .await;
     let summary = repo.path().join("summary.md");
     let out = run(
         repo.path(),
-        &fake.url(),
+        &fake.uri(),
         &[
             "report",
             "--since",
@@ -576,7 +595,7 @@ fn check_dom(dom: &str) {
 async fn html_renders_in_chromium_at_desktop_and_phone_width() {
     let services = [("web", "web"), ("api", "api"), ("idle", "idle")];
     let repo = repo_with_tags(&services);
-    let fake = SentryFake::start(
+    let fake = sentry_fake(
         seed(
             &[
                 ("web", 1, Kind::Busy),
@@ -586,7 +605,6 @@ async fn html_renders_in_chromium_at_desktop_and_phone_width() {
             SWITCH,
         ),
         Duration::ZERO,
-        common::contract,
     )
     .await;
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-html");
@@ -594,7 +612,7 @@ async fn html_renders_in_chromium_at_desktop_and_phone_width() {
     let html = shots.join("report.html");
     let out = run(
         repo.path(),
-        &fake.url(),
+        &fake.uri(),
         &[
             "report",
             "--since",
@@ -657,10 +675,10 @@ async fn html_renders_in_chromium_at_desktop_and_phone_width() {
 async fn short_windows_are_per_hour() {
     let repo = repo_with_tags(&[("web", "web")]);
     let s = seed(&[("web", 1, Kind::Busy)], SWITCH);
-    let fake = SentryFake::start(s.clone(), Duration::ZERO, common::contract).await;
+    let fake = sentry_fake(s.clone(), Duration::ZERO).await;
     let out = run(
         repo.path(),
-        &fake.url(),
+        &fake.uri(),
         &[
             "report",
             "--since",
@@ -705,15 +723,10 @@ async fn short_windows_are_per_hour() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_sends_nothing_and_lists_the_requests() {
     let repo = repo_with_tags(&[("web", "web")]);
-    let fake = SentryFake::start(
-        seed(&[("web", 1, Kind::Busy)], SWITCH),
-        Duration::ZERO,
-        common::contract,
-    )
-    .await;
+    let fake = sentry_fake(seed(&[("web", 1, Kind::Busy)], SWITCH), Duration::ZERO).await;
     let out = run(
         repo.path(),
-        &fake.url(),
+        &fake.uri(),
         &[
             "--dry-run",
             "report",
@@ -732,7 +745,7 @@ async fn dry_run_sends_nothing_and_lists_the_requests() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(fake.requests.lock().unwrap().is_empty());
+    assert!(fake.state().seen.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("events-timeseries") && err.contains("sessions"),

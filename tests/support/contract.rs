@@ -209,3 +209,71 @@ pub fn is_valid(file: &str, def: Option<&str>, instance: &Value) -> bool {
     );
     errors(file, def, instance).is_empty()
 }
+
+/// Every problem of a request's query (`pairs`, repeated names included)
+/// against the query parameters of a contract's `x-operation.parameters`:
+/// a name the operation does not define, a missing required one, a value
+/// that is not an integer / not in the enum / not a date-time, a name
+/// repeated that is not an array (`yAxis` excepted: Sentry takes several
+/// though its schema says string). Empty when the contracts are absent.
+pub fn query_errors(file: &str, pairs: &[(String, String)]) -> Vec<String> {
+    let Some(contract) = load_cached(file) else {
+        return vec![];
+    };
+    let params: Vec<&Value> = contract["x-operation"]["parameters"]
+        .as_array()
+        .map(|a| a.iter().filter(|p| p["in"] == "query").collect())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for (k, v) in pairs {
+        let Some(p) = params.iter().find(|p| p["name"] == k.as_str()) else {
+            out.push(format!("{file}: unknown query parameter {k}"));
+            continue;
+        };
+        let schema = &p["schema"];
+        let ty = schema["type"].as_str().unwrap_or("");
+        let item = &schema["items"];
+        let int = ty == "integer" || (ty == "array" && item["type"] == "integer");
+        if int && v.parse::<i64>().is_err() {
+            out.push(format!("{file}: {k}={v} is not an integer"));
+        }
+        for e in [&schema["enum"], &item["enum"]] {
+            if let Some(e) = e.as_array().filter(|e| !e.iter().any(|x| x == v.as_str())) {
+                out.push(format!("{file}: {k}={v} not in {e:?}"));
+            }
+        }
+        if schema["format"] == "date-time" && !is_date_time(v) {
+            out.push(format!("{file}: {k}={v} is not a date-time"));
+        }
+        if ty != "array" && k != "yAxis" && pairs.iter().filter(|(k2, _)| k2 == k).count() > 1 {
+            out.push(format!("{file}: {k} repeated but not an array"));
+        }
+    }
+    for p in params.iter().filter(|p| p["required"] == true) {
+        if !pairs.iter().any(|(k, _)| p["name"] == k.as_str()) {
+            out.push(format!(
+                "{file}: required query parameter {} missing",
+                p["name"]
+            ));
+        }
+    }
+    out
+}
+
+/// RFC 3339, or Sentry's naive form without an offset (taken as UTC).
+fn is_date_time(v: &str) -> bool {
+    chrono::DateTime::parse_from_rfc3339(v).is_ok()
+        || chrono::DateTime::parse_from_rfc3339(&format!("{v}Z")).is_ok()
+}
+
+/// [`load`], parsed once per file.
+fn load_cached(file: &str) -> Option<Arc<Value>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Value>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(v) = cache.lock().unwrap().get(file) {
+        return Some(v.clone());
+    }
+    let v = Arc::new(load(file)?);
+    cache.lock().unwrap().insert(file.to_string(), v.clone());
+    Some(v)
+}

@@ -28,7 +28,8 @@
 //! 2. It is matched to a [`Route`] (method + path pattern). Unknown
 //!    endpoints answer 404 and are listed in [`State::unrouted`].
 //! 3. It is validated: the route's contract (`contract("github/x.json",
-//!    "request")`: the body against `$defs/request`) and its extra check
+//!    "request")`: the body against `$defs/request`; `query_contract(file)`:
+//!    the query against the operation's parameters) and its extra check
 //!    (`check(fn)`: Block Kit, Discord limits, GraphQL against GitHub's full
 //!    schema, ...). Every problem goes to [`State::violations`] and the fake
 //!    answers as the service would (GitHub 422, Sentry 400, Slack `ok:false
@@ -41,7 +42,9 @@
 //! 5. Auth: each API checks its credential (GitHub and Sentry `Bearer`
 //!    tokens, the Slack bot token, the Discord webhook id/token in the URL)
 //!    and answers 401 / `invalid_auth` / 10015 as the service does.
-//! 6. The route's handler answers from and updates [`State`].
+//! 6. The route's handler answers from and updates [`State`]; with
+//!    [`checked_reply`] its answer is checked against the contract's
+//!    `response_200` too (a fake answering off-contract is a violation).
 //!
 //! # How to add an endpoint (one file, one line)
 //! 1. Create `tests/support/<api>/<area>.rs` (e.g. `sentry/detectors.rs`)
@@ -177,6 +180,22 @@ pub fn json_reply(status: u16, body: Value) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_json(body)
 }
 
+/// A JSON 200 answer that must itself satisfy `$defs/response_200` of a
+/// contract file: a fake answering off-contract would test nothing, so a
+/// mismatch is recorded as a violation (failing the test) naming the fake.
+pub fn checked_reply(s: &mut State, file: &str, body: Value) -> ResponseTemplate {
+    check_answer(s, file, &body);
+    json_reply(200, body)
+}
+
+/// Check a 200 answer of the fake against `$defs/response_200` of a contract file.
+pub fn check_answer(s: &mut State, file: &str, body: &Value) {
+    for e in contract::errors(file, Some("response_200"), body) {
+        s.violations
+            .push(format!("the fake's own answer breaks {e}"));
+    }
+}
+
 /// Now, as the APIs write it (RFC 3339, seconds, `Z`).
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -232,13 +251,13 @@ pub struct Call {
     /// Path parameters by pattern name, percent-decoded.
     pub params: HashMap<String, String>,
     pub query: HashMap<String, String>,
-    /// The query parameters in order, repeated ones included.
+    /// Every query parameter in order, repeated ones included (`yAxis`, `field`).
     pub pairs: Vec<(String, String)>,
-    /// The request headers, names in lower case.
-    pub headers: HashMap<String, String>,
     pub body: Value,
     pub raw: Vec<u8>,
     pub auth: Option<String>,
+    /// Every header, names in lower case.
+    pub headers: HashMap<String, String>,
     /// The fake's own origin (`http://127.0.0.1:PORT`), for the absolute
     /// URLs an API puts in its answers (`Link` headers).
     pub base: String,
@@ -254,6 +273,16 @@ impl Call {
 
     pub fn query(&self, name: &str) -> Option<&str> {
         self.query.get(name).map(String::as_str)
+    }
+
+    /// Every value of a repeated query parameter, in order.
+    pub fn query_all(&self, name: &str) -> Vec<&str> {
+        values(&self.pairs, name)
+    }
+
+    /// A header (name in lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
     }
 
     /// Every value of a query parameter, in order.
@@ -295,6 +324,8 @@ pub struct Route {
     pub path: &'static str,
     /// `(file, $defs name)` the request body must satisfy.
     pub contracts: Vec<(&'static str, Option<&'static str>)>,
+    /// Contract files whose `x-operation.parameters` the query must satisfy.
+    pub query_contracts: Vec<&'static str>,
     /// Extra checks of what the service enforces beyond the schema.
     pub checks: Vec<Check>,
     pub handle: Handler,
@@ -312,6 +343,7 @@ impl Route {
             method,
             path,
             contracts: vec![],
+            query_contracts: vec![],
             checks: vec![],
             handle,
         }
@@ -326,6 +358,13 @@ impl Route {
     /// The body must satisfy this contract file's root schema.
     pub fn contract_root(mut self, file: &'static str) -> Route {
         self.contracts.push((file, None));
+        self
+    }
+
+    /// The query must satisfy this contract file's query parameters
+    /// ([`contract::query_errors`]: known names, types, enums, required ones).
+    pub fn query_contract(mut self, file: &'static str) -> Route {
+        self.query_contracts.push(file);
         self
     }
 
@@ -373,11 +412,16 @@ fn warm_up() {
     static WARM: std::sync::Once = std::sync::Once::new();
     WARM.call_once(|| {
         github::graphql::schema();
-        for r in all_routes() {
+        let r = all_routes();
+        for r in &r {
             for (file, def) in &r.contracts {
                 contract::errors(file, *def, &Value::Null);
             }
         }
+        for file in r.iter().flat_map(|r| r.query_contracts.clone()) {
+            contract::query_errors(file, &[]);
+        }
+        sentry::warm_up();
         contract::errors("slack/block-kit-message.json", None, &Value::Null);
         slack::web_api_problems(&Value::Null, "chat.postMessage");
         slack::web_api_problems(&Value::Null, "chat.update");
@@ -529,14 +573,16 @@ impl Responder {
             params: found.as_ref().map(|(_, p)| p.clone()).unwrap_or_default(),
             query,
             pairs,
-            headers: req
-                .headers
-                .iter()
-                .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
-                .collect(),
             body,
             raw: req.body.clone(),
             auth,
+            headers: req
+                .headers
+                .iter()
+                .filter_map(|(k, v)| {
+                    Some((k.as_str().to_ascii_lowercase(), v.to_str().ok()?.into()))
+                })
+                .collect(),
             // wiremock's `req.url` is always `http://localhost/...`: the
             // Host header has the port.
             base: req
@@ -551,6 +597,9 @@ impl Responder {
         if let Some((route, _)) = &found {
             for (file, def) in &route.contracts {
                 problems.extend(contract::errors(file, *def, &call.body));
+            }
+            for file in &route.query_contracts {
+                problems.extend(contract::query_errors(file, &call.pairs));
             }
             for check in &route.checks {
                 problems.extend(check(s, &call));

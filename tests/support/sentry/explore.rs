@@ -247,6 +247,9 @@ fn events(s: &mut State, c: &Call) -> ResponseTemplate {
 }
 
 fn timeseries(s: &mut State, c: &Call) -> ResponseTemplate {
+    if let Some(r) = super::report_series::timeseries_if_seeded(s, c) {
+        return r;
+    }
     if let Some(r) = other_org(c) {
         return r;
     }

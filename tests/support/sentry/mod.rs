@@ -2,16 +2,26 @@
 //! `acme`, one file per area. Errors answer as Sentry does
 //! (`{"detail": ...}`); a version in a path is percent-decoded.
 //!
-//! To add an area (detectors, workflows, events, keys, envelopes, Explore
-//! queries, ...): create `sentry/<area>.rs` with `pub fn routes() ->
+//! Areas: `releases` (releases, deploys, the release list), `monitors`
+//! (detectors, workflows, integrations, teams), `keys` (client keys/DSNs),
+//! `envelope` (ingestion), `events` (events by id, 404 until indexed),
+//! `stats` (stats_v2 outcomes), `report_series` (events-timeseries and
+//! sessions from a seeded model, for `report`).
+//!
+//! To add an area: create `sentry/<area>.rs` with `pub fn routes() ->
 //! Vec<Route>` (its records in its own `#[derive(Default)]` type, reached
 //! with `state.area::<T>()`), then add `pub mod <area>;` and one
 //! `r.extend(<area>::routes());` line below.
 
+pub mod envelope;
+pub mod events;
 pub mod explore;
+pub mod keys;
 pub mod monitors;
 pub mod releases;
+pub mod report_series;
 pub mod sessions;
+pub mod stats;
 
 use std::collections::HashMap;
 
@@ -37,7 +47,31 @@ pub fn routes() -> Vec<Route> {
     r.extend(monitors::routes());
     r.extend(explore::routes());
     r.extend(sessions::routes());
+    r.extend(keys::routes());
+    r.extend(envelope::routes());
+    r.extend(events::routes());
+    r.extend(stats::routes());
     r
+}
+
+/// Compile the contracts the Sentry areas check their own answers
+/// against, before any request waits on them.
+pub fn warm_up() {
+    for file in [
+        "sentry/list-project-keys.json",
+        "sentry/get-project-event.json",
+        "sentry/list-organization-stats-v2.json",
+        "sentry/get-organization-detector.json",
+        "sentry/list-releases.json",
+        "sentry/list-organization-events-timeseries.json",
+        "sentry/get-organization-sessions.json",
+    ] {
+        super::contract::errors(file, Some("response_200"), &Value::Null);
+    }
+    for def in ["envelopeHeader", "itemHeader", "eventPayload"] {
+        super::contract::errors("sentry/envelope.json", Some(def), &Value::Null);
+    }
+    super::contract::errors("sentry/dsn.json", None, &Value::Null);
 }
 
 /// Sentry's page size for lists (its paginator's default `per_page`).
@@ -49,10 +83,15 @@ pub const PAGE_SIZE: usize = 100;
 /// `results="true|false"` (a next link is always there; `results="false"`
 /// says it is empty), keeping the other query parameters.
 pub fn page(c: &Call, list: Vec<Value>) -> ResponseTemplate {
+    page_of(c, list, PAGE_SIZE)
+}
+
+/// [`page`] with another default page size (when `per_page` is not given).
+pub fn page_of(c: &Call, list: Vec<Value>, default_size: usize) -> ResponseTemplate {
     let size: usize = c
         .query("per_page")
         .and_then(|v| v.parse().ok())
-        .unwrap_or(PAGE_SIZE)
+        .unwrap_or(default_size)
         .clamp(1, 100);
     let offset: usize = c
         .query("cursor")
@@ -77,6 +116,15 @@ pub fn page(c: &Call, list: Vec<Value>) -> ResponseTemplate {
         offset > 0
     );
     json_reply(200, Value::Array(chunk)).insert_header("link", link.as_str())
+}
+
+/// Sentry's answer to a token without the scope an operation needs, for a
+/// fault: `always(At::Route("sentry.stats_v2"), sentry::forbidden())`.
+pub fn forbidden() -> super::Act {
+    super::Act::status(
+        403,
+        json!({"detail": "You do not have permission to perform this action."}),
+    )
 }
 
 /// Sentry's 404.

@@ -2,7 +2,8 @@
 //! teams — the current alerting API:
 //! `GET .../organizations/{org}/detectors/?project=`, `POST .../projects/{project}/detectors/`,
 //! `PUT|DELETE .../detectors/{id}/`, `GET|POST .../workflows/`, `PUT|DELETE .../workflows/{id}/`,
-//! `GET .../integrations/?providerKey=`, `GET /api/0/projects/{org}/{project}/teams/`.
+//! `GET .../integrations/?providerKey=`, `GET /api/0/projects/{org}/{project}/teams/`,
+//! `GET .../detectors/{id}/` (answer checked against `get-organization-detector.json`).
 //!
 //! Like Sentry it validates every body against the contracts (the derived
 //! wire schemas: bad windows, a missing resolve condition, an unknown
@@ -13,12 +14,26 @@
 //! `100.0` into `100` and rewrites `transaction.duration` aggregates to
 //! `span.duration`; pages every list with `Link` cursors; answers 403 to a
 //! token without the scope an operation needs ([`Monitors::scopes`]).
+//!
+//! Firing ([`Monitors::fire`], for `alerts test`): once enough test errors
+//! were accepted ([`super::envelope`]) and a delay passed, the monitors'
+//! `latestGroup` is the issue they opened.
+
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
 
-use super::super::{Call, Route, State, contract, json_reply, now};
+use super::super::{Call, Route, State, checked_reply, contract, json_reply, now};
+use super::envelope::Envelopes;
 use super::{not_found, other_org};
+
+/// When monitors fire: after `errors` accepted events, `delay` after the last of them.
+#[derive(Clone, Copy, Debug)]
+pub struct Fire {
+    pub errors: usize,
+    pub delay: Duration,
+}
 
 /// What the fake keeps of monitors and alerts.
 pub struct Monitors {
@@ -31,6 +46,8 @@ pub struct Monitors {
     pub scopes: Vec<String>,
     /// Items per page of every list.
     pub page_size: usize,
+    /// When the monitors fire (`None`: never, `latestGroup` as stored).
+    pub fire: Option<Fire>,
 }
 
 impl Default for Monitors {
@@ -45,6 +62,7 @@ impl Default for Monitors {
                 "org:read".into(),
             ],
             page_size: 2,
+            fire: None,
         }
     }
 }
@@ -83,6 +101,34 @@ impl Monitors {
     pub fn answered_detectors(&self) -> Vec<Value> {
         self.detectors.iter().map(answer).collect()
     }
+
+    /// A monitor stored as given (Sentry's answer shape), in `project`.
+    pub fn put_detector(&mut self, project: &str, mut d: Value) {
+        d["_project"] = json!(project);
+        self.detectors.push(d);
+    }
+}
+
+/// Whether the monitors have fired by now ([`Monitors::fire`]).
+fn fired(s: &mut State) -> bool {
+    let Some(f) = s.area::<Monitors>().fire else {
+        return false;
+    };
+    Envelopes::nth_at(s, f.errors).is_some_and(|at| at.elapsed() >= f.delay)
+}
+
+/// A stored monitor as Sentry answers it now: once fired, `latestGroup`
+/// is the issue it opened.
+fn answer_now(d: &Value, fired: bool) -> Value {
+    let mut d = answer(d);
+    if fired {
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        d["latestGroup"] = json!({
+            "id": "2002", "title": d["name"], "shortId": "WEB-2", "status": "unresolved",
+            "firstSeen": now, "lastSeen": now, "issueType": "metric_issue", "issueCategory": "metric",
+        });
+    }
+    d
 }
 
 pub fn routes() -> Vec<Route> {
@@ -109,6 +155,12 @@ pub fn routes() -> Vec<Route> {
             update_detector,
         )
         .check(check_update_detector),
+        Route::new(
+            "sentry.get_detector",
+            "GET",
+            "/api/0/organizations/{org}/detectors/{id}/",
+            get_detector,
+        ),
         Route::new(
             "sentry.delete_detector",
             "DELETE",
@@ -412,14 +464,32 @@ fn list_detectors(s: &mut State, c: &Call) -> ResponseTemplate {
         return r;
     }
     let project = c.query("project").unwrap_or("").to_string();
+    let fired = fired(s);
     let items: Vec<Value> = s
         .area::<Monitors>()
         .detectors
         .iter()
         .filter(|d| project.is_empty() || d["_project"] == project.as_str())
-        .map(answer)
+        .map(|d| answer_now(d, fired))
         .collect();
     page(s, items, c)
+}
+
+fn get_detector(s: &mut State, c: &Call) -> ResponseTemplate {
+    if let Some(r) = other_org(c).or_else(|| denied(s, "alerts:read")) {
+        return r;
+    }
+    let fired = fired(s);
+    let found = s
+        .area::<Monitors>()
+        .detectors
+        .iter()
+        .find(|d| d["id"] == c.param("id"))
+        .map(|d| answer_now(d, fired));
+    match found {
+        Some(d) => checked_reply(s, "sentry/get-organization-detector.json", d),
+        None => not_found(),
+    }
 }
 
 fn create_detector(s: &mut State, c: &Call) -> ResponseTemplate {

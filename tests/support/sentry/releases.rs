@@ -1,13 +1,14 @@
 //! Sentry releases and their deploys:
 //! `POST /api/0/organizations/{org}/releases/` (201 new, 208 already there),
-//! `GET .../releases/` (newest first, paged),
 //! `PUT .../releases/{version}/` (finalize via `dateReleased`),
-//! `GET|POST .../releases/{version}/deploys/`.
+//! `GET|POST .../releases/{version}/deploys/`,
+//! `GET .../releases/?project=&environment=` (the list, newest first, each
+//! with its `lastDeploy`; query and answer checked against `list-releases.json`).
 
 use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
 
-use super::super::{Call, Route, State, json_reply, now};
+use super::super::{Call, Route, State, check_answer, json_reply, now};
 use super::{not_found, other_org};
 
 pub fn routes() -> Vec<Route> {
@@ -25,7 +26,7 @@ pub fn routes() -> Vec<Route> {
             "/api/0/organizations/{org}/releases/",
             list_releases,
         )
-        .check(|_, c| super::explore::query_problems("sentry/list-releases.json", c)),
+        .query_contract("sentry/list-releases.json"),
         Route::new(
             "sentry.get_release",
             "GET",
@@ -77,21 +78,6 @@ fn create_release(s: &mut State, c: &Call) -> ResponseTemplate {
     });
     s.sentry.releases.insert(version, r.clone());
     json_reply(201, r)
-}
-
-fn list_releases(s: &mut State, c: &Call) -> ResponseTemplate {
-    if let Some(r) = other_org(c) {
-        return r;
-    }
-    // Newest first, as Sentry sorts them by default.
-    let mut list: Vec<Value> = s.sentry.releases.values().cloned().collect();
-    list.sort_by(|a, b| {
-        b["dateCreated"]
-            .as_str()
-            .unwrap_or("")
-            .cmp(a["dateCreated"].as_str().unwrap_or(""))
-    });
-    super::page(c, list)
 }
 
 fn get_release(s: &mut State, c: &Call) -> ResponseTemplate {
@@ -158,4 +144,95 @@ fn create_deploy(s: &mut State, c: &Call) -> ResponseTemplate {
         r["deployCount"] = json!(r["deployCount"].as_u64().unwrap_or(0) + 1);
     }
     json_reply(201, d)
+}
+
+/// Seed a release of `project` created at `created` (RFC 3339), as
+/// `release create` leaves it, with one deploy to `environment` finished
+/// at `finished`.
+pub fn seed_release_with_deploy(
+    s: &mut State,
+    project: &str,
+    version: &str,
+    created: &str,
+    environment: &str,
+    (started, finished): (&str, &str),
+) {
+    s.sentry.releases.insert(
+        version.into(),
+        json!({"version": version, "shortVersion": version, "dateCreated": created,
+               "projects": [{"slug": project, "name": project}], "deployCount": 1}),
+    );
+    let id = s.id().to_string();
+    s.sentry.deploys.insert(
+        version.into(),
+        vec![
+            json!({"id": id, "environment": environment, "name": version, "url": null,
+                    "dateStarted": started, "dateFinished": finished}),
+        ],
+    );
+}
+
+/// The project slugs of a stored release (`["web"]` or `[{"slug": "web"}]`).
+fn slugs(r: &Value) -> Vec<String> {
+    r["projects"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.as_str().or_else(|| p["slug"].as_str()))
+        .map(String::from)
+        .collect()
+}
+
+/// The organization's releases, newest first: those of the `project`s and
+/// seen in the `environment`s asked (a deploy there), in Sentry's list shape.
+fn list_releases(s: &mut State, c: &Call) -> ResponseTemplate {
+    if let Some(r) = other_org(c) {
+        return r;
+    }
+    let (projects, envs) = (c.query_all("project"), c.query_all("environment"));
+    let mut list: Vec<Value> = s
+        .sentry
+        .releases
+        .values()
+        .filter(|r| projects.is_empty() || slugs(r).iter().any(|p| projects.contains(&p.as_str())))
+        .filter_map(|r| {
+            let version = r["version"].as_str().unwrap_or_default();
+            let deploys = s.sentry.deploys.get(version).cloned().unwrap_or_default();
+            let seen = envs.is_empty()
+                || deploys
+                    .iter()
+                    .any(|d| envs.contains(&d["environment"].as_str().unwrap_or("")));
+            seen.then(|| listed(r, deploys.last()))
+        })
+        .collect();
+    list.sort_by(|a, b| b["dateCreated"].as_str().cmp(&a["dateCreated"].as_str()));
+    check_answer(s, "sentry/list-releases.json", &Value::Array(list.clone()));
+    super::page(c, list)
+}
+
+/// A stored release in the list's shape, with its newest deploy.
+fn listed(r: &Value, last_deploy: Option<&Value>) -> Value {
+    let version = r["version"].clone();
+    let projects: Vec<Value> = slugs(r)
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            json!({"id": i + 1, "slug": p, "name": p, "newGroups": 0, "platform": null,
+                   "platforms": [], "hasHealthData": false})
+        })
+        .collect();
+    json!({
+        "id": 1, "version": version, "shortVersion": r.get("shortVersion").unwrap_or(&version),
+        "status": "open", "data": {}, "authors": [], "newGroups": 0, "versionInfo": null,
+        "commitCount": r.get("commitCount").cloned().unwrap_or(json!(0)),
+        "deployCount": r.get("deployCount").cloned().unwrap_or(json!(0)),
+        "ref": r.get("ref").cloned().unwrap_or(Value::Null),
+        "dateCreated": r.get("dateCreated").cloned().unwrap_or(Value::Null),
+        "dateReleased": r.get("dateReleased").cloned().unwrap_or(Value::Null),
+        "projects": projects,
+        "lastDeploy": last_deploy.map(|d| json!({
+            "id": d["id"], "environment": d["environment"], "name": d["name"].as_str().unwrap_or(""),
+            "url": d["url"], "dateStarted": d["dateStarted"], "dateFinished": d["dateFinished"],
+        })),
+    })
 }

@@ -81,6 +81,9 @@ pub fn routes() -> Vec<Route> {
 }
 
 fn sessions(s: &mut State, c: &Call) -> ResponseTemplate {
+    if let Some(r) = super::report_series::sessions_if_seeded(s, c) {
+        return r;
+    }
     if let Some(r) = other_org(c) {
         return r;
     }
