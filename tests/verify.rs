@@ -667,7 +667,7 @@ async fn without_github_the_baseline_comes_from_sentry_deploys() {
     seed_spans(&w, "web", (5000, 0.002, 300.0), (5000, 0.002, 300.0));
     {
         let mut s = w.state();
-        let rel = |v: &str, created: String| json!({"version": v, "dateCreated": created});
+        let rel = |v: &str, created: String| json!({"version": v, "dateCreated": created, "projects": [{"slug": "web", "name": "web"}]});
         s.sentry
             .releases
             .insert(BASELINE.into(), rel(BASELINE, ago(300)));

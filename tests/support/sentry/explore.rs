@@ -117,7 +117,11 @@ pub fn query_problems(file: &str, c: &Call) -> Vec<String> {
         }
     }
     for (k, v) in &c.pairs {
-        if (k == "start" || k == "end") && chrono::DateTime::parse_from_rfc3339(v).is_err() {
+        // Sentry documents ISO-8601 with or without an offset
+        // (`2001-12-14T12:34:56.7890`, read as UTC).
+        let iso = chrono::DateTime::parse_from_rfc3339(v).is_ok()
+            || chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S%.f").is_ok();
+        if (k == "start" || k == "end") && !iso {
             errs.push(format!("{k}: {v:?} is not an ISO-8601 date"));
         }
     }
