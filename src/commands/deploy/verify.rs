@@ -89,6 +89,8 @@ struct Found {
     baseline: String,
     baseline_source: &'static str,
     deployment: Option<Deployment>,
+    /// What limited discovery (the bound on the deployments read).
+    warnings: Vec<String>,
 }
 
 pub async fn run(args: DeployVerifyArgs, ctx: &Context) -> Result<()> {
@@ -163,15 +165,18 @@ fn resolve(args: DeployVerifyArgs, ctx: &Context) -> Result<Options> {
             .map(|s| s.environment().to_string())
             .unwrap_or_else(|| "production".into()),
     };
-    let environment = deploy::validate_environment(&environment)?;
+    // Sentry's naming rules always (verify reads it); GitHub's where it is
+    // configured (it holds the deployments).
+    let rules = deploy::NameRules::verify(ctx.github()?.is_some());
+    let environment = deploy::validate_environment_for(&environment, rules)?;
     let release = match &args.release {
-        Some(v) => deploy::validate_version(v)?,
+        Some(v) => deploy::validate_version_flag(v, "--release", rules)?,
         None => default_version(ctx, &resolve_sha(ctx)?)?,
     };
     let baseline = args
         .baseline
         .as_deref()
-        .map(deploy::validate_version)
+        .map(|v| deploy::validate_version_flag(v, "--baseline", rules))
         .transpose()?;
     if baseline.as_deref() == Some(release.as_str()) {
         return usage(format!(
@@ -275,10 +280,21 @@ async fn discover(
         Err(e) if e.status() == Some(404) => Vec::new(),
         r => r.context("reading the candidate's Sentry deploys")?,
     };
-    let deployments = listed
+    let listed = listed
         .transpose()
-        .context("reading the environment's GitHub deployments")?
-        .unwrap_or_default();
+        .context("reading the environment's GitHub deployments")?;
+    // Newest first, up to the bound: a baseline older than that is not
+    // seen, and the report says so (the HTTP layer warns on stderr).
+    let bounded = listed
+        .as_ref()
+        .filter(|p| p.truncated)
+        .map(|p| p.items.len());
+    let warnings: Vec<String> = bounded
+        .filter(|_| opts.baseline.is_none())
+        .map(|n| core::report::baseline_search_bound_warning(&opts.environment, n))
+        .into_iter()
+        .collect();
+    let deployments = listed.map(|p| p.items).unwrap_or_default();
     let from_sentry = sentry_deploys
         .iter()
         .filter(|d| d.environment == opts.environment)
@@ -325,14 +341,14 @@ async fn discover(
                 .map(|v| (v, "sentry"));
         }
     }
-    found(
-        ctx,
-        opts,
-        github.is_some(),
-        finish,
-        baseline,
-        pick.candidate,
-    )
+    let source = match (github.is_some(), bounded) {
+        (true, Some(n)) => format!("the newest {n} GitHub deployments (the bound; there are more)"),
+        (true, None) => "the GitHub deployments".to_string(),
+        (false, _) => "the project's Sentry deploys".to_string(),
+    };
+    let mut found = found(ctx, opts, &source, finish, baseline, pick.candidate)?;
+    found.warnings = warnings;
+    Ok(found)
 }
 
 /// Without GitHub: the release of the project whose deploy to the
@@ -394,7 +410,7 @@ fn first_successful(
 fn found(
     ctx: &Context,
     opts: &Options,
-    has_github: bool,
+    source: &str,
     finish: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
     baseline: Option<(String, &'static str)>,
     candidate: Option<&Deployment>,
@@ -418,14 +434,9 @@ fn found(
         None if ctx.dry_run => ("<baseline>".to_string(), "dry-run"),
         None => {
             return Err(anyhow!(
-                "no earlier release deployed to {} was found in {}: pass --baseline V (the \
-                 release the deploy replaced)",
+                "no earlier release deployed to {} was found in {source}: pass --baseline V \
+                 (the release the deploy replaced)",
                 opts.environment,
-                if has_github {
-                    "the GitHub deployments"
-                } else {
-                    "the project's Sentry deploys"
-                }
             ));
         }
     };
@@ -435,6 +446,7 @@ fn found(
         baseline,
         baseline_source,
         deployment: candidate.cloned(),
+        warnings: Vec::new(),
     })
 }
 
@@ -753,6 +765,7 @@ fn build_report(opts: &Options, found: &Found, w: Windows, data: Vec<ServiceData
         verdict,
         exit_code: core::exit_code(verdict, opts.inconclusive),
         inconclusive_as: opts.inconclusive,
+        warnings: found.warnings.clone(),
     }
 }
 
