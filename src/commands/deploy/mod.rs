@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use crate::cli::{DeployFinishArgs, DeployStartArgs};
 use crate::context::{Context, ProviderState, UsageError, parse_url, usage};
-use crate::deploy::{self, DeployInfo, FinishNote, Outcome};
+use crate::deploy::{self, DeployInfo, Outcome};
 use crate::git::Git;
 use crate::http::HttpError;
 use crate::message::{Message, Route};
@@ -33,7 +33,7 @@ use crate::providers::github::deployments::{
 };
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::deploys::{DeployOutcome, NewSentryDeploy, SentryDeploy};
-use crate::text::{self, truncate_chars as truncate};
+use crate::text;
 
 mod finish;
 mod start;

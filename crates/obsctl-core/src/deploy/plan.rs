@@ -408,7 +408,7 @@ impl FinishPlan {
     }
 }
 
-/// "Deploy of V to E succeeded in 2m 5s".
+/// "Deploy of V to E succeeded in 2m 05s".
 fn status_description(info: &DeployInfo, note: &FinishNote) -> String {
     let mut d = format!(
         "Deploy of {} to {} {}",
@@ -587,7 +587,7 @@ mod tests {
         assert_eq!(s.environment_url.as_deref(), Some("https://app.example"));
         assert_eq!(
             s.description,
-            "Deploy of v1.2.0 to production succeeded in 2m 5s"
+            "Deploy of v1.2.0 to production succeeded in 2m 05s"
         );
         let d = p.sentry_deploy.as_ref().unwrap();
         assert_eq!(d.name.as_deref(), Some("production #7"));
@@ -597,7 +597,7 @@ mod tests {
         assert!(p.once.replies.is_empty() && p.once.send.is_none());
         assert_eq!(
             p.result_text(false),
-            "Deployment 7 of v1.2.0 to production succeeded in 2m 5s"
+            "Deployment 7 of v1.2.0 to production succeeded in 2m 05s"
         );
         // This run's CI link and --url win.
         let mut i = finish_inputs(Outcome::Failure, Some(found(Some(7), vec![])));
