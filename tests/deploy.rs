@@ -1297,7 +1297,15 @@ async fn each_providers_naming_rules_apply_only_where_it_is_used() {
 #[tokio::test]
 async fn a_dry_run_finish_plans_no_made_up_id_in_the_sentry_deploy_name() {
     let w = World::new().await;
-    let finish = ["deploy", "finish", "-e", "qa", "--status", "success", "--dry-run"];
+    let finish = [
+        "deploy",
+        "finish",
+        "-e",
+        "qa",
+        "--status",
+        "success",
+        "--dry-run",
+    ];
     let mut args = finish.to_vec();
     args.extend(["--format", "json"]);
     let (code, json, text) = run(w.cmd(&args));

@@ -37,6 +37,7 @@ use crate::providers::github::GitHub;
 use crate::providers::github::deployments::{Deployment, DeploymentStatus};
 use crate::providers::github::issues::{Issue, IssueState, NewIssue};
 use crate::providers::sentry::Sentry;
+use crate::providers::sentry::deploys::SentryDeploy;
 use crate::providers::sentry::explore::{self, ExploreQuery, number, quote, string};
 use crate::providers::sentry::sessions::{Period, SessionsQuery};
 use crate::text;
@@ -267,34 +268,7 @@ async fn discover(
     sentry: &Sentry,
     github: Option<&GitHub>,
 ) -> Result<Found> {
-    // Round 1: the candidate's Sentry deploys and the environment's GitHub deployments.
-    let listed = async {
-        match github {
-            Some(gh) => Some(gh.list_environment_deployments(&opts.environment).await),
-            None => None,
-        }
-    };
-    let (sentry_deploys, listed) = tokio::join!(sentry.list_deploys(&opts.release), listed);
-    // A release Sentry does not know has no deploys: GitHub may still know the deploy.
-    let sentry_deploys = match sentry_deploys {
-        Err(e) if e.status() == Some(404) => Vec::new(),
-        r => r.context("reading the candidate's Sentry deploys")?,
-    };
-    let listed = listed
-        .transpose()
-        .context("reading the environment's GitHub deployments")?;
-    // Newest first, up to the bound: a baseline older than that is not
-    // seen, and the report says so (the HTTP layer warns on stderr).
-    let bounded = listed
-        .as_ref()
-        .filter(|p| p.truncated)
-        .map(|p| p.items.len());
-    let warnings: Vec<String> = bounded
-        .filter(|_| opts.baseline.is_none())
-        .map(|n| core::report::baseline_search_bound_warning(&opts.environment, n))
-        .into_iter()
-        .collect();
-    let deployments = listed.map(|p| p.items).unwrap_or_default();
+    let (sentry_deploys, deployments, bounded) = round_one(opts, sentry, github).await?;
     let from_sentry = sentry_deploys
         .iter()
         .filter(|d| d.environment == opts.environment)
@@ -341,14 +315,65 @@ async fn discover(
                 .map(|v| (v, "sentry"));
         }
     }
-    let source = match (github.is_some(), bounded) {
-        (true, Some(n)) => format!("the newest {n} GitHub deployments (the bound; there are more)"),
-        (true, None) => "the GitHub deployments".to_string(),
-        (false, _) => "the project's Sentry deploys".to_string(),
+    let searched = Searched {
+        github: github.is_some(),
+        bounded,
     };
-    let mut found = found(ctx, opts, &source, finish, baseline, pick.candidate)?;
-    found.warnings = warnings;
-    Ok(found)
+    found(ctx, opts, searched, finish, baseline, pick.candidate)
+}
+
+/// Round 1, concurrently: the candidate's Sentry deploys and the
+/// environment's GitHub deployments, newest first up to the bound (`Some(n)`:
+/// the bound was reached after `n` with more left; the HTTP layer warns).
+async fn round_one(
+    opts: &Options,
+    sentry: &Sentry,
+    github: Option<&GitHub>,
+) -> Result<(Vec<SentryDeploy>, Vec<Deployment>, Option<usize>)> {
+    let listed = async {
+        match github {
+            Some(gh) => Some(gh.list_environment_deployments(&opts.environment).await),
+            None => None,
+        }
+    };
+    let (sentry_deploys, listed) = tokio::join!(sentry.list_deploys(&opts.release), listed);
+    // A release Sentry does not know has no deploys: GitHub may still know the deploy.
+    let sentry_deploys = match sentry_deploys {
+        Err(e) if e.status() == Some(404) => Vec::new(),
+        r => r.context("reading the candidate's Sentry deploys")?,
+    };
+    let listed = listed
+        .transpose()
+        .context("reading the environment's GitHub deployments")?;
+    let bounded = listed
+        .as_ref()
+        .filter(|p| p.truncated)
+        .map(|p| p.items.len());
+    Ok((
+        sentry_deploys,
+        listed.map(|p| p.items).unwrap_or_default(),
+        bounded,
+    ))
+}
+
+/// Where the baseline was looked for.
+struct Searched {
+    /// In the GitHub deployments (else the Sentry deploys).
+    github: bool,
+    /// The GitHub deployments read stopped at the bound after this many.
+    bounded: Option<usize>,
+}
+
+impl Searched {
+    fn words(&self) -> String {
+        match (self.github, self.bounded) {
+            (true, Some(n)) => {
+                format!("the newest {n} GitHub deployments (the bound; there are more)")
+            }
+            (true, None) => "the GitHub deployments".to_string(),
+            (false, _) => "the project's Sentry deploys".to_string(),
+        }
+    }
 }
 
 /// Without GitHub: the release of the project whose deploy to the
@@ -410,7 +435,7 @@ fn first_successful(
 fn found(
     ctx: &Context,
     opts: &Options,
-    source: &str,
+    searched: Searched,
     finish: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
     baseline: Option<(String, &'static str)>,
     candidate: Option<&Deployment>,
@@ -434,9 +459,10 @@ fn found(
         None if ctx.dry_run => ("<baseline>".to_string(), "dry-run"),
         None => {
             return Err(anyhow!(
-                "no earlier release deployed to {} was found in {source}: pass --baseline V \
+                "no earlier release deployed to {} was found in {}: pass --baseline V \
                  (the release the deploy replaced)",
                 opts.environment,
+                searched.words(),
             ));
         }
     };
@@ -446,7 +472,15 @@ fn found(
         baseline,
         baseline_source,
         deployment: candidate.cloned(),
-        warnings: Vec::new(),
+        // Newest first, up to the bound: a baseline older than that is not
+        // seen, and the report says so (the HTTP layer warns on stderr).
+        warnings: match (searched.bounded, baseline_source) {
+            (Some(n), "github") => vec![core::report::baseline_search_bound_warning(
+                &opts.environment,
+                n,
+            )],
+            _ => Vec::new(),
+        },
     })
 }
 
