@@ -12,6 +12,7 @@
 pub mod discord;
 pub mod escape;
 pub mod limits;
+pub mod notify;
 pub mod payload;
 pub mod routing;
 pub mod slack;
