@@ -191,10 +191,7 @@ pub struct CiContext {
 /// event file falls back to `GITHUB_SHA` with a notice in `notices`.
 fn env_sha(env: &Env, kind: CiKind, notices: &mut Vec<String>) -> Option<String> {
     let event = env.get("GITHUB_EVENT_NAME");
-    if matches!(
-        event.as_deref(),
-        Some("pull_request" | "pull_request_target")
-    ) {
+    if is_pull_request_run(env) {
         match pull_request_head(env) {
             Ok(sha) => return Some(sha),
             Err(why) => notices.push(format!(
@@ -218,18 +215,61 @@ fn env_sha(env: &Env, kind: CiKind, notices: &mut Vec<String>) -> Option<String>
 
 /// `pull_request.head.sha` of the event file at `GITHUB_EVENT_PATH`.
 fn pull_request_head(env: &Env) -> std::result::Result<String, String> {
-    let path = env
-        .get("GITHUB_EVENT_PATH")
-        .ok_or("GITHUB_EVENT_PATH is not set")?;
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("reading {path}: {e}"))?;
-    let event: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{path} is not JSON: {e}"))?;
+    let (path, event) = pull_request_event(env)?;
     match event
         .pointer("/pull_request/head/sha")
         .and_then(|v| v.as_str())
     {
         Some(sha) if crate::text::is_full_sha(sha) => Ok(sha.to_ascii_lowercase()),
         _ => Err(format!("{path} has no pull_request.head.sha")),
+    }
+}
+
+/// The event file at `GITHUB_EVENT_PATH`: (its path, its JSON).
+fn pull_request_event(env: &Env) -> std::result::Result<(String, serde_json::Value), String> {
+    let path = env
+        .get("GITHUB_EVENT_PATH")
+        .ok_or("GITHUB_EVENT_PATH is not set")?;
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("reading {path}: {e}"))?;
+    let event = serde_json::from_str(&text).map_err(|e| format!("{path} is not JSON: {e}"))?;
+    Ok((path, event))
+}
+
+/// Whether this GitHub Actions run is for a pull request (`pull_request`,
+/// `pull_request_target`), where `GITHUB_SHA` and `GITHUB_REF_NAME` name
+/// GitHub's temporary merge commit and ref (`123/merge`).
+fn is_pull_request_run(env: &Env) -> bool {
+    matches!(
+        env.get("GITHUB_EVENT_NAME").as_deref(),
+        Some("pull_request" | "pull_request_target")
+    )
+}
+
+/// The branch the environment names (`{{ref}}`): on a pull-request run the
+/// pull request's head branch (`GITHUB_HEAD_REF`, else
+/// `pull_request.head.ref` of `GITHUB_EVENT_PATH`) instead of GitHub's
+/// `123/merge`; in a GitLab merge-request pipeline the source branch
+/// (`CI_MERGE_REQUEST_SOURCE_BRANCH_NAME`); else `GITHUB_REF_NAME` /
+/// `CI_COMMIT_REF_NAME`.
+fn env_ref_name(env: &Env, kind: CiKind) -> Option<String> {
+    match kind {
+        CiKind::GithubActions => {
+            if is_pull_request_run(env) {
+                let head = env.get("GITHUB_HEAD_REF").or_else(|| {
+                    let (_, event) = pull_request_event(env).ok()?;
+                    let r = event.pointer("/pull_request/head/ref")?.as_str()?.trim();
+                    (!r.is_empty()).then(|| r.to_string())
+                });
+                if head.is_some() {
+                    return head;
+                }
+            }
+            env.get("GITHUB_REF_NAME")
+        }
+        CiKind::Gitlab => env
+            .get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")
+            .or_else(|| env.get("CI_COMMIT_REF_NAME")),
+        CiKind::Local => None,
     }
 }
 
@@ -248,7 +288,7 @@ impl CiContext {
                 )),
                 _ => None,
             };
-            let ref_name = env.get("GITHUB_REF_NAME");
+            let ref_name = env_ref_name(env, CiKind::GithubActions);
             let is_tag = env.get("GITHUB_REF_TYPE").as_deref() == Some("tag")
                 || env
                     .get("GITHUB_REF")
@@ -256,7 +296,11 @@ impl CiContext {
             CiContext {
                 kind: CiKind::GithubActions,
                 sha: None,
-                tag: if is_tag { ref_name.clone() } else { None },
+                tag: if is_tag {
+                    env.get("GITHUB_REF_NAME")
+                } else {
+                    None
+                },
                 ref_name,
                 actor: env.get("GITHUB_ACTOR"),
                 run_url,
@@ -269,7 +313,7 @@ impl CiContext {
             CiContext {
                 kind: CiKind::Gitlab,
                 sha: None,
-                ref_name: env.get("CI_COMMIT_REF_NAME"),
+                ref_name: env_ref_name(env, CiKind::Gitlab),
                 tag: env.get("CI_COMMIT_TAG"),
                 actor: env.get("GITLAB_USER_LOGIN"),
                 run_url: env.get("CI_PIPELINE_URL"),
@@ -1145,6 +1189,65 @@ mod tests {
         let ci = CiContext::detect(&env, &flags);
         assert_eq!(ci.sha.as_deref(), Some("abc1234"));
         assert!(ci.notices.is_empty());
+    }
+
+    #[test]
+    fn a_pull_request_runs_ref_is_its_head_branch_not_the_merge_ref() {
+        let dir = tempfile::tempdir().unwrap();
+        let event = dir.path().join("event.json");
+        std::fs::write(
+            &event,
+            format!(r#"{{"pull_request": {{"head": {{"sha": "{HEAD}", "ref": "feature/from-event"}}}}}}"#),
+        )
+        .unwrap();
+        let event = event.display().to_string();
+        let base = [
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_EVENT_NAME", "pull_request"),
+            ("GITHUB_EVENT_PATH", event.as_str()),
+            ("GITHUB_SHA", MERGE),
+            ("GITHUB_REF", "refs/pull/123/merge"),
+            ("GITHUB_REF_NAME", "123/merge"),
+        ];
+        // GITHUB_HEAD_REF first.
+        let mut with_head = base.to_vec();
+        with_head.push(("GITHUB_HEAD_REF", "feature/login"));
+        let ci = CiContext::detect(&Env::from_pairs(with_head), &no_flags());
+        assert_eq!(ci.ref_name.as_deref(), Some("feature/login"));
+        assert_eq!(ci.tag, None);
+        // Else the event payload's pull_request.head.ref.
+        let ci = CiContext::detect(&Env::from_pairs(base), &no_flags());
+        assert_eq!(ci.ref_name.as_deref(), Some("feature/from-event"));
+        // A push run keeps GITHUB_REF_NAME; --ref wins everywhere.
+        let push = Env::from_pairs([
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_EVENT_NAME", "push"),
+            ("GITHUB_REF_NAME", "main"),
+            ("GITHUB_HEAD_REF", ""),
+        ]);
+        assert_eq!(
+            CiContext::detect(&push, &no_flags()).ref_name.as_deref(),
+            Some("main")
+        );
+        let mut flags = no_flags();
+        flags.ref_name = Some("mine".into());
+        let ci = CiContext::detect(&Env::from_pairs(base), &flags);
+        assert_eq!(ci.ref_name.as_deref(), Some("mine"));
+        // GitLab merge-request pipelines: the source branch.
+        let env = Env::from_pairs([
+            ("GITLAB_CI", "true"),
+            ("CI_COMMIT_REF_NAME", "refs/merge-requests/7/merge"),
+            ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "feature/gl"),
+        ]);
+        assert_eq!(
+            CiContext::detect(&env, &no_flags()).ref_name.as_deref(),
+            Some("feature/gl")
+        );
+        let env = Env::from_pairs([("GITLAB_CI", "true"), ("CI_COMMIT_REF_NAME", "main")]);
+        assert_eq!(
+            CiContext::detect(&env, &no_flags()).ref_name.as_deref(),
+            Some("main")
+        );
     }
 
     #[test]

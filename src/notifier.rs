@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
 use reqwest::Url;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::context::{Context, ProviderState};
@@ -30,19 +30,7 @@ use crate::message::{Message, Route, discord_payload, slack_payload};
 use crate::providers::{discord, slack};
 use crate::ui::Ui;
 
-/// How to find a sent message again, for an update or a thread reply.
-/// Serializable so that it can ride in a GitHub deployment payload; it
-/// never holds a secret (webhook URLs are resolved again by route).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum MessageRef {
-    /// Posted with the bot token; `channel` is the id Slack returned.
-    SlackBot { channel: String, ts: String },
-    /// Posted through an incoming webhook: cannot be updated.
-    SlackWebhook { route: Route },
-    /// Posted through the route's Discord webhook.
-    Discord { route: Route, message_id: String },
-}
+pub use crate::message::MessageRef;
 
 /// The outcome for one destination.
 #[derive(Clone, Debug, Serialize)]
@@ -488,7 +476,27 @@ impl Notifier {
     }
 
     async fn follow_up(&self, r: &MessageRef, msg: &Message, reply: bool) -> Delivery {
-        let (target, provider, routes) = match r {
+        let (target, provider, routes) = self.follow_up_target(r);
+        if self.disabled {
+            return Delivery::skipped(&target, provider);
+        }
+        let result = match r {
+            MessageRef::SlackBot { channel, ts } => {
+                self.slack_bot_follow_up(channel, ts, msg, reply).await
+            }
+            MessageRef::SlackWebhook { route } => {
+                self.slack_webhook_follow_up(*route, msg, reply).await
+            }
+            MessageRef::Discord { route, message_id } => {
+                self.discord_follow_up(*route, message_id, msg, reply).await
+            }
+        };
+        Delivery::from_result(target, provider, routes, result, &self.ui.redactor)
+    }
+
+    /// Where a follow-up goes, in words without secrets.
+    fn follow_up_target(&self, r: &MessageRef) -> (String, Provider, Vec<Route>) {
+        match r {
             MessageRef::SlackBot { channel, .. } => {
                 (format!("Slack {channel}"), Provider::Slack, Vec::new())
             }
@@ -508,72 +516,85 @@ impl Notifier {
                 Provider::Discord,
                 vec![*route],
             ),
+        }
+    }
+
+    /// `chat.update`, or a thread reply (`thread_ts`), with the bot token.
+    async fn slack_bot_follow_up(
+        &self,
+        channel: &str,
+        ts: &str,
+        msg: &Message,
+        reply: bool,
+    ) -> Result<MessageRef> {
+        let bot = self.bot.as_ref().ok_or_else(|| {
+            anyhow::anyhow!(
+                "Slack: cannot {} the message in {channel}: SLACK_BOT_TOKEN is not set",
+                if reply { "reply to" } else { "update" }
+            )
+        })?;
+        let mut body = slack_payload(msg, Some(channel));
+        let posted = if reply {
+            body["thread_ts"] = Value::String(ts.to_string());
+            bot.post_message(&body, channel).await?
+        } else {
+            body["ts"] = Value::String(ts.to_string());
+            bot.update_message(&body).await?
         };
-        if self.disabled {
-            return Delivery::skipped(&target, provider);
+        Ok(MessageRef::SlackBot {
+            channel: posted.channel,
+            ts: posted.ts,
+        })
+    }
+
+    /// A webhook message cannot be edited: a new message (with a notice
+    /// when an update was meant).
+    async fn slack_webhook_follow_up(
+        &self,
+        route: Route,
+        msg: &Message,
+        reply: bool,
+    ) -> Result<MessageRef> {
+        let (url, var) = self.slack_hooks.get(&route).ok_or_else(|| {
+            anyhow::anyhow!(
+                "Slack: no webhook for the {route} route any more (SLACK_WEBHOOK_URL_{} or SLACK_WEBHOOK_URL)",
+                route.env_suffix()
+            )
+        })?;
+        if !reply {
+            self.ui.notice(&format!(
+                "Slack: a message sent through the webhook in {var} cannot be updated: \
+                 posted a new message instead (set SLACK_BOT_TOKEN to update in place)"
+            ));
         }
-        let result: Result<MessageRef> = async {
-            match r {
-                MessageRef::SlackBot { channel, ts } => {
-                    let bot = self.bot.as_ref().ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "Slack: cannot {} the message in {channel}: SLACK_BOT_TOKEN is not set",
-                            if reply { "reply to" } else { "update" }
-                        )
-                    })?;
-                    let mut body = slack_payload(msg, Some(channel));
-                    body["ts"] = Value::String(ts.clone());
-                    let posted = if reply {
-                        let o = body.as_object_mut().expect("payload object");
-                        let ts = o.remove("ts").expect("ts set");
-                        o.insert("thread_ts".into(), ts);
-                        bot.post_message(&body, channel).await?
-                    } else {
-                        bot.update_message(&body).await?
-                    };
-                    Ok(MessageRef::SlackBot {
-                        channel: posted.channel,
-                        ts: posted.ts,
-                    })
-                }
-                MessageRef::SlackWebhook { route } => {
-                    let (url, var) = self.slack_hooks.get(route).ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "Slack: no webhook for the {route} route any more (SLACK_WEBHOOK_URL_{} or SLACK_WEBHOOK_URL)",
-                            route.env_suffix()
-                        )
-                    })?;
-                    if !reply {
-                        self.ui.notice(&format!(
-                            "Slack: a message sent through the webhook in {var} cannot be updated: \
-                             posted a new message instead (set SLACK_BOT_TOKEN to update in place)"
-                        ));
-                    }
-                    slack::post_webhook(&self.http, url, var, &slack_payload(msg, None)).await?;
-                    Ok(MessageRef::SlackWebhook { route: *route })
-                }
-                MessageRef::Discord { route, message_id } => {
-                    let (url, var) = self.discord_hooks.get(route).ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "Discord: no webhook for the {route} route any more (DISCORD_WEBHOOK_URL_{} or DISCORD_WEBHOOK_URL)",
-                            route.env_suffix()
-                        )
-                    })?;
-                    let body = discord_payload(msg);
-                    let id = if reply {
-                        discord::execute(&self.http, url, var, &body).await?
-                    } else {
-                        discord::edit(&self.http, url, var, message_id, &body).await?
-                    };
-                    Ok(MessageRef::Discord {
-                        route: *route,
-                        message_id: id,
-                    })
-                }
-            }
-        }
-        .await;
-        Delivery::from_result(target, provider, routes, result, &self.ui.redactor)
+        slack::post_webhook(&self.http, url, var, &slack_payload(msg, None)).await?;
+        Ok(MessageRef::SlackWebhook { route })
+    }
+
+    /// Edit the Discord message (PATCH), or post a new one as the reply.
+    async fn discord_follow_up(
+        &self,
+        route: Route,
+        message_id: &str,
+        msg: &Message,
+        reply: bool,
+    ) -> Result<MessageRef> {
+        let (url, var) = self.discord_hooks.get(&route).ok_or_else(|| {
+            anyhow::anyhow!(
+                "Discord: no webhook for the {route} route any more (DISCORD_WEBHOOK_URL_{} or DISCORD_WEBHOOK_URL)",
+                route.env_suffix()
+            )
+        })?;
+        let body = discord_payload(msg);
+        let id = if reply {
+            discord::execute(&self.http, url, var, &body).await?
+        } else {
+            discord::edit(&self.http, url, var, message_id, &body).await?
+        };
+        Ok(MessageRef::Discord {
+            route,
+            message_id: id,
+        })
     }
 }
 

@@ -1293,3 +1293,41 @@ async fn each_providers_naming_rules_apply_only_where_it_is_used() {
     }
     assert_eq!(w.state().seen.len(), before, "nothing written on exit 2");
 }
+
+#[tokio::test]
+async fn a_dry_run_finish_plans_no_made_up_id_in_the_sentry_deploy_name() {
+    let w = World::new().await;
+    let finish = [
+        "deploy",
+        "finish",
+        "-e",
+        "qa",
+        "--status",
+        "success",
+        "--dry-run",
+    ];
+    let mut args = finish.to_vec();
+    args.extend(["--format", "json"]);
+    let (code, json, text) = run(w.cmd(&args));
+    assert_eq!(code, 0, "{text}");
+    let deploy = json["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["method"] == "POST" && r["url"].as_str().unwrap().ends_with("/deploys/"))
+        .unwrap_or_else(|| panic!("no Sentry deploy planned: {json}"));
+    assert_eq!(deploy["body"]["name"], "qa #{deployment_id}", "{deploy}");
+    assert!(!json.to_string().contains("qa #0"), "{json}");
+    // The text says where the number comes from.
+    let (code, _, text) = run(w.cmd(&finish));
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains(
+            "(dry run: the deployment id, and the number in the Sentry deploy name, would come \
+             from the GitHub deployment)"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("qa #0"), "{text}");
+    assert!(w.state().seen.is_empty());
+}

@@ -1304,3 +1304,54 @@ async fn template_variables_come_from_git_outside_ci() {
     assert!(run.stdout.contains("hubot main"), "{}", run.stdout);
     assert_eq!(f.requests().await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ref_on_a_pull_request_run_is_the_head_branch_not_the_merge_ref() {
+    let repo = common::GitRepo::new();
+    repo.commit("a.txt", "a\n", "Initial commit");
+    let f = Fakes::standard().await;
+    let api = f.api_url();
+    let dir = repo.path().display().to_string();
+    let events = tempfile::tempdir().unwrap();
+    let event = events.path().join("event.json");
+    std::fs::write(
+        &event,
+        r#"{"pull_request": {"head": {"ref": "feature/from-event"}}}"#,
+    )
+    .unwrap();
+    let event = event.display().to_string();
+    let base = [
+        ("SLACK_BOT_TOKEN", TOKEN),
+        ("SLACK_API_URL", api.as_str()),
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_EVENT_NAME", "pull_request"),
+        ("GITHUB_EVENT_PATH", event.as_str()),
+        ("GITHUB_REF", "refs/pull/123/merge"),
+        ("GITHUB_REF_NAME", "123/merge"),
+    ];
+    let args = [
+        "-C",
+        &dir,
+        "--dry-run",
+        "notify",
+        "--title",
+        "t",
+        "--text",
+        "on {{ref}}.",
+    ];
+    let mut with_head = base.to_vec();
+    with_head.push(("GITHUB_HEAD_REF", "feature/login"));
+    let run = obsctl(&with_head, &args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("on feature/login."), "{}", run.stdout);
+    assert!(!run.stdout.contains("123/merge"), "{}", run.stdout);
+    // Without GITHUB_HEAD_REF: the event payload's pull_request.head.ref.
+    let run = obsctl(&base, &args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("on feature/from-event."),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(f.requests().await, 0);
+}

@@ -273,3 +273,69 @@ async fn sentry_deploys_beyond_the_first_page_are_found() {
     );
     assert_eq!(w.fake.state().sentry.deploys["v1.1.0"].len(), 151);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deploy_verify_reads_500_deployments_and_says_so_when_there_are_more() {
+    let w = World::new().await;
+    // v1.1.0 deployed and finished: its Sentry deploy says when.
+    w.run(&["deploy", "start", "-e", "production", "--format", "json"]);
+    let finished = w.run(&[
+        "deploy",
+        "finish",
+        "-e",
+        "production",
+        "--status",
+        "success",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(finished["sentry"], "created", "{finished}");
+    // 600 newer deployments (not obsctl's): the environment's list is
+    // newest first, so everything obsctl recorded is past the bound.
+    {
+        let mut s = w.fake.state();
+        for n in 0..600 {
+            let d = foreign_deployment(9000 + n, &w.sha, "production");
+            s.github.deployments.push(d);
+        }
+    }
+    w.forget_requests();
+    let out = w
+        .cmd(&[
+            "deploy",
+            "verify",
+            "-e",
+            "production",
+            "--release",
+            "v1.1.0",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The bound is reported, not silent: a warning, and the error that no
+    // baseline was found names it and the way out.
+    assert!(
+        stderr.contains("stopped after 5 pages (500 items)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the newest 500 GitHub deployments (the bound; there are more)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--baseline"), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let pages = w.pages("github.list_deployments");
+    assert_eq!(
+        pages,
+        vec![
+            None,
+            Some("2".to_string()),
+            Some("3".to_string()),
+            Some("4".to_string()),
+            Some("5".to_string())
+        ],
+        "five pages of 100, no more"
+    );
+}

@@ -706,3 +706,19 @@ async fn without_github_the_baseline_comes_from_sentry_deploys() {
     assert_eq!(list.param("environment"), Some("production"));
     assert_eq!(list.param("project"), Some("web"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn naming_errors_name_the_provider_and_the_flag() {
+    let w = world().await;
+    // Sentry's release-version rules (verify reads Sentry): named as
+    // Sentry's, on the flag given, without suggesting --no-sentry.
+    for (flag, value) in [("--release", "rc/2026.11"), ("--baseline", "latest")] {
+        let r = verify(&w, &[flag, value], &[]);
+        assert_eq!(r.code, 2, "{flag}: {}", r.stderr);
+        assert!(r.stderr.contains("Sentry: "), "{flag}: {}", r.stderr);
+        assert!(r.stderr.contains(flag), "{flag}: {}", r.stderr);
+        assert!(!r.stderr.contains("--no-sentry"), "{flag}: {}", r.stderr);
+        assert!(!r.stderr.contains("--version"), "{flag}: {}", r.stderr);
+    }
+    assert!(w.state().seen.is_empty());
+}

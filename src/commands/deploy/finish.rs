@@ -3,217 +3,233 @@
 //! (and a thread reply / #incidents cross-post on a production failure).
 
 use super::*;
-// --------------------------------------------------------------- finish
+use obsctl_core::deploy::{FinishInputs, FinishPlan, FoundDeployment, StartRecord};
 
-pub async fn finish(mut args: DeployFinishArgs, ctx: &Context) -> Result<()> {
+/// `deploy finish`'s flags, resolved and checked.
+struct Options {
+    outcome: Outcome,
+    url: Option<String>,
+    environment: String,
+    rules: deploy::NameRules,
+    mentions: Vec<String>,
+    deployment_id: Option<u64>,
+    github: Option<GitHub>,
+    sentry: Option<Sentry>,
+}
+
+/// What executing the plan came to.
+struct Done {
+    github: Result<(), HttpError>,
+    /// An earlier run already recorded this outcome: nothing posted twice.
+    already: bool,
+    sentry: Option<Result<DeployOutcome, HttpError>>,
+    deliveries: Vec<Delivery>,
+}
+
+pub async fn finish(args: DeployFinishArgs, ctx: &Context) -> Result<()> {
+    let opts = resolve(args, ctx)?;
+    let messenger = Messenger::new(ctx)?;
+    let finished = Utc::now();
+    // 1. Find the deployment (see `find_deployment`), 2. plan, 3. execute.
+    let mut found = find_deployment(ctx, &opts).await?;
+    let plan = plan_finish(ctx, &opts, &found, finished)?;
+    let listed = found.sentry_listed.take();
+    let done = execute(&opts, &messenger, &found, listed, &plan).await;
+    let info = &plan.info;
+    let payload = found
+        .deployment
+        .as_ref()
+        .and_then(Deployment::obsctl_payload);
+    let outputs = Outputs {
+        deployment_id: info.deployment_id,
+        version: info.version.clone(),
+        sha: info.sha.clone(),
+        started_at: info.started_at.clone().unwrap_or_default(),
+        environment: info.environment.clone(),
+        slack_channel: payload.as_ref().and_then(payload_slack).map(|s| s.0),
+        slack_ts: payload.as_ref().and_then(payload_slack).map(|s| s.1),
+        status: Some(opts.outcome.as_str()),
+        finished_at: Some(plan.note.finished_at.clone()),
+        duration_seconds: plan.note.duration,
+        sentry: Some(match &done.sentry {
+            None => "skipped".into(),
+            Some(Ok(DeployOutcome::Created(_))) => "created".into(),
+            Some(Ok(DeployOutcome::Existed(_))) => "existed".into(),
+            Some(Err(_)) => "failed".into(),
+        }),
+        already_finished: Some(done.already),
+    };
+    outputs.write(ctx)?;
+    if let Err(e) = done.github {
+        return Err(anyhow!(e).context(format!(
+            "recording the `{}` status of the GitHub deployment",
+            opts.outcome.github_state()
+        )));
+    }
+    provider_failures(
+        ctx,
+        "recording the Sentry deploy",
+        done.sentry.map(|r| r.map(|_| ())),
+    )?;
+    messenger.report(ctx, &done.deliveries)?;
+    finish_output(ctx, &plan.result_text(done.already), &outputs);
+    if !ctx.dry_run {
+        let _ = ctx.write_summary(&plan.summary());
+    }
+    Ok(())
+}
+
+/// Flags and providers, checked before anything is sent (exit 2).
+fn resolve(mut args: DeployFinishArgs, ctx: &Context) -> Result<Options> {
     check_finish_args(&mut args)?;
     let outcome = Outcome::from(args.status);
-    let arg_url = url_arg(args.url.as_deref())?;
+    let url = url_arg(args.url.as_deref())?;
     let github = github_client(ctx, "deploy finish")?;
     let sentry = sentry_client(ctx)?;
     let rules = name_rules(github.as_ref(), sentry.as_ref());
     let environment = deploy::validate_environment_for(&args.environment, rules)?;
-    let messenger = Messenger::new(ctx)?;
-    let finished = Utc::now();
-    let finished_at = text::rfc3339(finished);
-
-    // 1. Find the deployment (and, by id, its earlier statuses at once;
-    //    found by SHA, they are read in step 2).
-    //    On success, the Sentry deploys of the version this commit would
-    //    get are listed at the same time: when the deployment's payload
-    //    confirms that version, recording the Sentry deploy is one round
-    //    trip instead of two (finish stays at 2 sequential round trips).
-    let Found {
-        deployment,
-        earlier,
-        sentry_listed,
-    } = find_deployment(
-        ctx,
-        github.as_ref(),
-        sentry.as_ref(),
-        args.deployment_id,
-        &environment,
+    Ok(Options {
         outcome,
-    )
-    .await?;
-    let payload = deployment.as_ref().and_then(Deployment::obsctl_payload);
-    let sha = match &deployment {
+        url,
+        environment,
+        rules,
+        mentions: args.mentions,
+        deployment_id: args.deployment_id,
+        github,
+        sentry,
+    })
+}
+
+/// The deploy as found and as known here → the core's [`FinishPlan`].
+fn plan_finish(
+    ctx: &Context,
+    opts: &Options,
+    found: &Found,
+    finished: chrono::DateTime<Utc>,
+) -> Result<FinishPlan> {
+    let deployment = found.deployment.as_ref();
+    let payload = deployment.and_then(Deployment::obsctl_payload);
+    let sha = match deployment {
         Some(d) if !d.sha.is_empty() => d.sha.clone(),
         _ => resolve_sha(ctx)?,
     };
     let version = match &payload {
         Some(p) => p.version.clone(),
-        None => default_version_for(ctx, &sha, rules)?,
+        None => default_version_for(ctx, &sha, opts.rules)?,
     };
-    let started_at = payload
-        .as_ref()
-        .map(|p| p.started_at.clone())
-        .or_else(|| deployment.as_ref().and_then(|d| d.created_at.clone()));
-    let duration = started_at
-        .as_deref()
-        .and_then(text::parse_rfc3339)
-        .map(|s| text::duration_secs(s, finished));
-    let env_url = arg_url.or_else(|| payload.as_ref().and_then(|p| p.url.clone()));
-    let mut info = deploy_info(
+    let info = deploy_info(
         ctx,
-        github.as_ref(),
-        &environment,
+        opts.github.as_ref(),
+        &opts.environment,
         &version,
         &sha,
-        env_url.clone(),
+        None,
     );
-    info.deployment_id = deployment.as_ref().map(|d| d.id);
-    if let Some(p) = &payload {
-        // What start saw wins: finish may run in another job or on a laptop.
-        info.actor = p.actor.clone().or(info.actor);
-        info.run_url = run_url(ctx).or_else(|| p.run_url.clone());
-    }
-    let refs: Vec<Value> = payload
-        .as_ref()
-        .map(|p| p.messages.clone())
-        .unwrap_or_default();
-    info.started_at = started_at.clone();
-    let finish_note = FinishNote {
-        outcome,
-        duration,
-        finished_at: finished_at.clone(),
-        mentions: args.mentions.clone(),
-    };
+    let found = deployment.map(|d| FoundDeployment {
+        // A dry run's stand-in has no id of GitHub's.
+        id: Some(d.id).filter(|id| *id != DRY_RUN_ID),
+        created_at: d.created_at.clone(),
+        start: payload.map(|p| StartRecord {
+            messages: parse_refs(&p.messages),
+            version: p.version,
+            started_at: p.started_at,
+            actor: p.actor,
+            run_url: p.run_url,
+            url: p.url,
+        }),
+    });
+    Ok(FinishPlan::new(FinishInputs {
+        outcome: opts.outcome,
+        info,
+        url: opts.url.clone(),
+        finished,
+        mentions: opts.mentions.clone(),
+        deployment: found,
+        sentry: opts.sentry.is_some(),
+    }))
+}
 
-    // 2. Concurrently: GitHub final status (+ earlier statuses), Sentry
-    //    deploy, the message update; then what must not be repeated.
-    let github_fut = async {
-        let (Some(gh), Some(d)) = (&github, &deployment) else {
-            return (Ok(()), false);
-        };
-        let status = final_status(&info, outcome, env_url.clone(), duration);
-        let (created, listed) = match &earlier {
-            Some(list) => (
-                gh.create_deployment_status(d.id, &status).await,
-                Ok(list.clone()),
-            ),
-            // A dry run's stand-in deployment has no statuses to read.
-            None if d.id == DRY_RUN_ID => (
-                gh.create_deployment_status(d.id, &status).await,
-                Ok(Vec::new()),
-            ),
-            None => tokio::join!(
-                gh.create_deployment_status(d.id, &status),
-                gh.list_deployment_statuses(d.id)
-            ),
-        };
-        let created = match created {
-            Ok(s) => s,
-            Err(e) => return (Err(e), false),
-        };
-        let already = match listed {
-            Ok(list) => list.iter().any(|s| {
-                s.id != created.id
-                    && s.state == outcome.github_state().as_str()
-                    && deploy::is_final_state(&s.state)
-            }),
-            Err(e) => return (Err(e), false),
-        };
-        (Ok(()), already)
-    };
+/// Concurrently: the GitHub final status (with the earlier statuses, to
+/// tell whether an earlier run already recorded this outcome) and then the
+/// messages sent once; the Sentry deploy; the start messages updated.
+async fn execute(
+    opts: &Options,
+    messenger: &Messenger,
+    found: &Found,
+    sentry_listed: SentryListed,
+    plan: &FinishPlan,
+) -> Done {
     let github_then_notes = async {
-        let (result, already) = github_fut.await;
+        let (result, already) = final_status(opts, found, plan).await;
         let notes = if result.is_ok() && !already {
-            messenger.finish_once(&refs, &info, &finish_note).await
+            messenger.send_once(&plan.once).await
         } else {
             Vec::new()
         };
         (result, already, notes)
     };
     let sentry_fut = async {
-        if outcome != Outcome::Success {
-            return None;
-        }
-        let s = sentry.as_ref()?;
+        let (s, p) = (opts.sentry.as_ref()?, plan.sentry_deploy.as_ref()?);
+        let version = &plan.info.version;
         let new = NewSentryDeploy {
-            environment: environment.clone(),
-            name: deployment
-                .as_ref()
-                .map(|d| deploy::sentry_deploy_name(&environment, d.id)),
-            url: info.run_url.clone().or_else(|| env_url.clone()),
-            date_started: started_at.clone(),
-            date_finished: finished_at.clone(),
+            environment: p.environment.clone(),
+            name: p.name.clone(),
+            url: p.url.clone(),
+            date_started: p.date_started.clone(),
+            date_finished: p.date_finished.clone(),
             projects: s.config().projects.clone(),
         };
         Some(match sentry_listed {
-            Some((listed_version, listed)) if listed_version == version => {
-                s.ensure_deploy_listed(&version, &new, listed).await
+            Some((listed_version, listed)) if listed_version == *version => {
+                s.ensure_deploy_listed(version, &new, listed).await
             }
-            _ => s.ensure_deploy(&version, &new).await,
+            _ => s.ensure_deploy(version, &new).await,
         })
     };
-    let update_fut = messenger.finish_update(&refs, &info, &finish_note);
-    let ((github_result, already, once_notes), sentry_result, updated) =
+    let update_fut = messenger.update_all(&plan.updates);
+    let ((github, already, once), sentry, mut deliveries) =
         tokio::join!(github_then_notes, sentry_fut, update_fut);
-
-    let outputs = Outputs {
-        // A dry run's stand-in deployment has no id of GitHub's.
-        deployment_id: deployment
-            .as_ref()
-            .map(|d| d.id)
-            .filter(|id| *id != DRY_RUN_ID),
-        version: version.clone(),
-        sha: sha.clone(),
-        started_at: started_at.clone().unwrap_or_default(),
-        environment: environment.clone(),
-        slack_channel: payload.as_ref().and_then(payload_slack).map(|s| s.0),
-        slack_ts: payload.as_ref().and_then(payload_slack).map(|s| s.1),
-        status: Some(outcome.as_str()),
-        finished_at: Some(finished_at.clone()),
-        duration_seconds: duration,
-        sentry: Some(match &sentry_result {
-            None => "skipped".into(),
-            Some(Ok(DeployOutcome::Created(_))) => "created".into(),
-            Some(Ok(DeployOutcome::Existed(_))) => "existed".into(),
-            Some(Err(_)) => "failed".into(),
-        }),
-        already_finished: Some(already),
-    };
-    outputs.write(ctx)?;
-    if let Err(e) = github_result {
-        return Err(anyhow!(e).context(format!(
-            "recording the `{}` status of the GitHub deployment",
-            outcome.github_state()
-        )));
+    deliveries.extend(once);
+    Done {
+        github,
+        already,
+        sentry,
+        deliveries,
     }
-    provider_failures(
-        ctx,
-        "recording the Sentry deploy",
-        sentry_result.map(|r| r.map(|_| ())),
-    )?;
-    let mut failures = updated;
-    failures.extend(once_notes);
-    messenger.report(ctx, &failures)?;
-
-    let duration_text = duration
-        .map(|d| format!(" in {}", text::human_duration(d)))
-        .unwrap_or_default();
-    finish_output(ctx, &finished_text(&outputs, outcome, already), &outputs);
-    if !ctx.dry_run {
-        let _ = ctx.write_summary(&format!(
-            "### Deploy {}\n\n`{version}` to **{environment}**{duration_text}\n",
-            outcome.as_str()
-        ));
-    }
-    Ok(())
 }
 
-fn status_description(
-    outcome: Outcome,
-    version: &str,
-    environment: &str,
-    duration: Option<i64>,
-) -> String {
-    let mut d = format!("Deploy of {version} to {environment} {}", outcome.verb());
-    if let Some(secs) = duration {
-        d.push_str(&format!(" in {}", text::human_duration(secs)));
+/// Record the final status; `already`: GitHub had this outcome before.
+async fn final_status(
+    opts: &Options,
+    found: &Found,
+    plan: &FinishPlan,
+) -> (Result<(), HttpError>, bool) {
+    let (Some(gh), Some(d), Some(status)) = (&opts.github, &found.deployment, &plan.status) else {
+        return (Ok(()), false);
+    };
+    let status = new_status(status);
+    let (created, listed) = match &found.earlier {
+        Some(list) => (
+            gh.create_deployment_status(d.id, &status).await,
+            Ok(list.clone()),
+        ),
+        // A dry run's stand-in deployment has no statuses to read.
+        None if d.id == DRY_RUN_ID => (
+            gh.create_deployment_status(d.id, &status).await,
+            Ok(Vec::new()),
+        ),
+        None => tokio::join!(
+            gh.create_deployment_status(d.id, &status),
+            gh.list_deployment_statuses(d.id)
+        ),
+    };
+    match (created, listed) {
+        (Err(e), _) | (_, Err(e)) => (Err(e), false),
+        (Ok(created), Ok(list)) => {
+            let states = list.iter().map(|s| (s.id, s.state.as_str()));
+            (Ok(()), plan.already_recorded(created.id, states))
+        }
     }
-    d
 }
 
 /// The placeholder `--dry-run` finishes when nothing was looked up.
@@ -230,6 +246,9 @@ fn placeholder_deployment(sha: &str, environment: &str) -> Deployment {
     }
 }
 
+/// The Sentry deploys of a version, listed ahead: (version, answer).
+type SentryListed = Option<(String, Result<Vec<SentryDeploy>, HttpError>)>;
+
 /// What step 1 of finish found.
 struct Found {
     deployment: Option<Deployment>,
@@ -237,7 +256,7 @@ struct Found {
     earlier: Option<Vec<DeploymentStatus>>,
     /// The Sentry deploys of the version this commit would get, listed
     /// concurrently on success: (version, answer).
-    sentry_listed: Option<(String, Result<Vec<SentryDeploy>, HttpError>)>,
+    sentry_listed: SentryListed,
 }
 
 /// `--mention` and `--deployment-id` checks: bad input before anything is
@@ -267,21 +286,10 @@ fn check_finish_args(args: &mut DeployFinishArgs) -> Result<()> {
 /// On success, the Sentry deploys of the version this commit would get are
 /// listed at the same time: when the deployment's payload confirms that
 /// version, recording the Sentry deploy is one round trip instead of two
-/// (finish stays at 2 sequential round trips).
-async fn find_deployment(
-    ctx: &Context,
-    github: Option<&GitHub>,
-    sentry: Option<&Sentry>,
-    deployment_id: Option<u64>,
-    environment: &str,
-    outcome: Outcome,
-) -> Result<Found> {
-    let mut earlier: Option<Vec<DeploymentStatus>> = None;
-    let mut sentry_listed: Option<(String, Result<Vec<SentryDeploy>, HttpError>)> = None;
-    // On success, the Sentry deploys of the version this commit would get
-    // are listed alongside the lookup (by id or by SHA): finish stays at 2
-    // sequential round trips either way.
-    let guess = match (sentry, outcome) {
+/// (finish stays at 2 sequential round trips, by id or by SHA).
+async fn find_deployment(ctx: &Context, opts: &Options) -> Result<Found> {
+    let sentry = opts.sentry.as_ref();
+    let guess = match (sentry, opts.outcome) {
         (Some(_), Outcome::Success) => resolve_sha(ctx)
             .and_then(|sha| default_version(ctx, &sha))
             .ok(),
@@ -293,89 +301,73 @@ async fn find_deployment(
             _ => None,
         }
     };
-    let deployment: Option<Deployment> = match (github, deployment_id) {
-        (None, _) => None,
-        (Some(gh), Some(id)) => {
-            let (d, s, listed) = tokio::join!(
-                gh.get_deployment(id),
-                gh.list_deployment_statuses(id),
-                prefetch
-            );
-            sentry_listed = listed;
-            let d = d.context("finding the GitHub deployment")?;
-            earlier = Some(s.context("reading the GitHub deployment's statuses")?);
-            if d.environment != *environment && !d.environment.is_empty() {
-                ctx.ui.warn(&format!(
-                    "deployment {id} is for environment {:?}, not {environment:?}; finishing it anyway",
-                    d.environment
-                ));
-            }
-            Some(d)
-        }
-        (Some(gh), None) => {
-            let sha = resolve_sha(ctx)?;
-            let (list, listed) = tokio::join!(gh.list_deployments(&sha, environment), prefetch);
-            sentry_listed = listed;
-            let list = list.context("finding the GitHub deployment")?;
-            match newest_obsctl(&list) {
-                Some(d) => Some(d.clone()),
-                None if ctx.dry_run => Some(placeholder_deployment(&sha, environment)),
-                None => {
-                    return Err(anyhow!(
-                        "GitHub: no deployment made by obsctl for commit {} in environment \
-                         {environment:?} in {}: run `obsctl deploy start --environment \
-                         {environment}` first (same commit), or pass --deployment-id",
-                        text::short_sha(&sha),
-                        gh.config().repo
-                    ));
-                }
-            }
-        }
-    };
+    match (&opts.github, opts.deployment_id) {
+        // No deployment to confirm the version: Sentry lists on its own.
+        (None, _) => Ok(Found {
+            deployment: None,
+            earlier: None,
+            sentry_listed: None,
+        }),
+        (Some(gh), Some(id)) => by_id(ctx, gh, id, &opts.environment, prefetch).await,
+        (Some(gh), None) => by_sha(ctx, gh, &opts.environment, prefetch).await,
+    }
+}
+
+/// `--deployment-id`: the deployment and its statuses, concurrently.
+async fn by_id(
+    ctx: &Context,
+    gh: &GitHub,
+    id: u64,
+    environment: &str,
+    prefetch: impl std::future::Future<Output = SentryListed>,
+) -> Result<Found> {
+    let (d, s, sentry_listed) = tokio::join!(
+        gh.get_deployment(id),
+        gh.list_deployment_statuses(id),
+        prefetch
+    );
+    let d = d.context("finding the GitHub deployment")?;
+    let earlier = Some(s.context("reading the GitHub deployment's statuses")?);
+    if d.environment != *environment && !d.environment.is_empty() {
+        ctx.ui.warn(&format!(
+            "deployment {id} is for environment {:?}, not {environment:?}; finishing it anyway",
+            d.environment
+        ));
+    }
     Ok(Found {
-        deployment,
+        deployment: Some(d),
         earlier,
         sentry_listed,
     })
 }
 
-/// The final GitHub status: the run as log, the environment URL on
-/// success only; a success makes earlier (non-production) deployments
-/// inactive.
-fn final_status(
-    info: &DeployInfo,
-    outcome: Outcome,
-    env_url: Option<String>,
-    duration: Option<i64>,
-) -> NewStatus {
-    let success = outcome == Outcome::Success;
-    NewStatus {
-        state: outcome.github_state().into(),
-        log_url: info.run_url.clone(),
-        environment_url: if success { env_url } else { None },
-        description: status_description(outcome, &info.version, &info.environment, duration),
-        auto_inactive: success,
-    }
-}
-
-/// The line `deploy finish` prints.
-fn finished_text(o: &Outputs, outcome: Outcome, already: bool) -> String {
-    let duration_text = o
-        .duration_seconds
-        .map(|d| format!(" in {}", text::human_duration(d)))
-        .unwrap_or_default();
-    let id_text = o
-        .deployment_id
-        .map(|id| format!("Deployment {id}"))
-        .unwrap_or_else(|| "Deploy".into());
-    let mut text = format!(
-        "{id_text} of {} to {} {}{duration_text}",
-        o.version,
-        o.environment,
-        outcome.verb()
-    );
-    if already {
-        text.push_str(" (already recorded by an earlier run: nothing posted twice)");
-    }
-    text
+/// Without an id: the newest obsctl deployment of the commit in the
+/// environment (a dry run goes on with a stand-in).
+async fn by_sha(
+    ctx: &Context,
+    gh: &GitHub,
+    environment: &str,
+    prefetch: impl std::future::Future<Output = SentryListed>,
+) -> Result<Found> {
+    let sha = resolve_sha(ctx)?;
+    let (list, sentry_listed) = tokio::join!(gh.list_deployments(&sha, environment), prefetch);
+    let list = list.context("finding the GitHub deployment")?;
+    let deployment = match newest_obsctl(&list) {
+        Some(d) => d.clone(),
+        None if ctx.dry_run => placeholder_deployment(&sha, environment),
+        None => {
+            return Err(anyhow!(
+                "GitHub: no deployment made by obsctl for commit {} in environment \
+                 {environment:?} in {}: run `obsctl deploy start --environment \
+                 {environment}` first (same commit), or pass --deployment-id",
+                text::short_sha(&sha),
+                gh.config().repo
+            ));
+        }
+    };
+    Ok(Found {
+        deployment: Some(deployment),
+        earlier: None,
+        sentry_listed,
+    })
 }

@@ -21,10 +21,10 @@ use serde_json::{Value, json};
 
 use crate::cli::{DeployFinishArgs, DeployStartArgs};
 use crate::context::{Context, ProviderState, UsageError, parse_url, usage};
-use crate::deploy::{self, DeployInfo, FinishNote, Outcome};
+use crate::deploy::{self, DeployInfo, Outcome};
 use crate::git::Git;
 use crate::http::HttpError;
-use crate::message::{Route, Severity};
+use crate::message::{Message, Route};
 use crate::notifier::{Delivery, MessageRef, Notifier, report_failures};
 use crate::providers::github::GitHub;
 use crate::providers::github::deployments::{
@@ -33,7 +33,7 @@ use crate::providers::github::deployments::{
 };
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::deploys::{DeployOutcome, NewSentryDeploy, SentryDeploy};
-use crate::text::{self, truncate_chars as truncate};
+use crate::text;
 
 mod finish;
 mod start;
@@ -206,9 +206,17 @@ fn default_version_for(ctx: &Context, sha: &str, rules: deploy::NameRules) -> Re
 
 /// The naming rules of the providers this run records to.
 fn name_rules(github: Option<&GitHub>, sentry: Option<&Sentry>) -> deploy::NameRules {
-    deploy::NameRules {
-        github: github.is_some(),
-        sentry: sentry.is_some(),
+    deploy::NameRules::of(github.is_some(), sentry.is_some())
+}
+
+/// The GitHub request body of a planned status.
+fn new_status(p: &deploy::StatusPlan) -> NewStatus {
+    NewStatus {
+        state: p.state.to_string(),
+        log_url: p.log_url.clone(),
+        environment_url: p.environment_url.clone(),
+        description: p.description.clone(),
+        auto_inactive: p.auto_inactive,
     }
 }
 
@@ -295,14 +303,11 @@ impl Messenger {
     }
 
     /// Post the "in progress" message to the deployments route.
-    async fn start(&self, info: &DeployInfo) -> Posted {
+    async fn start(&self, msg: &Message) -> Posted {
         if self.notifier.is_empty() {
             return Posted::default();
         }
-        let deliveries = self
-            .notifier
-            .send(&info.start_message(), &[Route::Deployments])
-            .await;
+        let deliveries = self.notifier.send(msg, &[Route::Deployments]).await;
         let refs: Vec<MessageRef> = deliveries
             .iter()
             .filter_map(|d| d.reference.clone())
@@ -317,99 +322,26 @@ impl Messenger {
         }
     }
 
-    /// The GitHub deployment could not be recorded: say so in the message
-    /// that already announced it (updatable messages only).
-    async fn start_failed(&self, posted: &Posted, info: &DeployInfo, error: &str) {
-        let mut msg = info.start_message();
-        msg.title = format!(
-            "Deploy of {} to {}: not recorded",
-            info.version, info.environment
-        );
-        msg.fields.retain(|(k, _)| k != "Status");
-        msg.fields
-            .push(("Status".into(), "GitHub deployment not recorded".into()));
-        msg.context = vec![truncate(error, 300)];
-        msg.severity = Severity::Warning;
-        msg.color = None;
-        for r in parse_refs(&posted.refs) {
-            if !matches!(r, MessageRef::SlackWebhook { .. }) {
-                let _ = self.notifier.update(&r, &msg).await;
-            }
-        }
-    }
-
-    /// Update the start messages in place (safe to repeat): Slack bot and
-    /// Discord messages. Webhook messages cannot be updated: see
-    /// [`Messenger::finish_once`].
-    async fn finish_update(
-        &self,
-        refs: &[Value],
-        info: &DeployInfo,
-        note: &FinishNote,
-    ) -> Vec<Delivery> {
-        let msg = info.finish_message(note);
-        let updates = parse_refs(refs)
-            .into_iter()
-            .filter(|r| !matches!(r, MessageRef::SlackWebhook { .. }))
-            .map(|r| {
-                let msg = msg.clone();
-                async move { self.notifier.update(&r, &msg).await }
-            });
+    /// Edit each message in place (safe to repeat).
+    async fn update_all(&self, edits: &[(MessageRef, Message)]) -> Vec<Delivery> {
+        let updates = edits.iter().map(|(r, m)| self.notifier.update(r, m));
         futures::future::join_all(updates).await
     }
 
-    /// Messages that must be sent once (skipped when an earlier finish
-    /// already recorded this outcome): the failure reply in the thread, the
-    /// #incidents cross-post for production, and the second message where
-    /// the first cannot be updated (webhooks, or no start message).
-    async fn finish_once(
-        &self,
-        refs: &[Value],
-        info: &DeployInfo,
-        note: &FinishNote,
-    ) -> Vec<Delivery> {
+    /// The messages sent once (the plan's thread replies and new message),
+    /// concurrently.
+    async fn send_once(&self, once: &deploy::OnceMessages) -> Vec<Delivery> {
         if self.notifier.is_empty() {
             return Vec::new();
         }
-        let refs = parse_refs(refs);
-        let bad = note.outcome.is_bad();
-        let incidents = bad && info.production;
-        let updatable = refs
-            .iter()
-            .any(|r| !matches!(r, MessageRef::SlackWebhook { .. }));
-        let mut out = Vec::new();
-        let replies = refs
-            .iter()
-            .filter(|r| bad && !matches!(r, MessageRef::SlackWebhook { .. }))
-            .map(|r| {
-                let msg = info.failure_reply(note);
-                async move { self.notifier.reply(r, &msg).await }
-            });
-        let new_messages = async {
-            if updatable {
-                if incidents {
-                    return self
-                        .notifier
-                        .send(&info.incident_message(note), &[Route::Incidents])
-                        .await;
-                }
-                return Vec::new();
+        let replies = once.replies.iter().map(|(r, m)| self.notifier.reply(r, m));
+        let sent = async {
+            match &once.send {
+                Some((msg, routes)) => self.notifier.send(msg, routes).await,
+                None => Vec::new(),
             }
-            // Nothing to update: one new message, to #incidents as well
-            // for a production failure (the same destination gets one).
-            let mut routes = vec![Route::Deployments];
-            if incidents {
-                routes.push(Route::Incidents);
-            }
-            let msg = if bad {
-                info.incident_message(note)
-            } else {
-                info.finish_message(note)
-            };
-            self.notifier.send(&msg, &routes).await
         };
-        let (replied, sent) = futures::join!(futures::future::join_all(replies), new_messages);
-        out.extend(replied);
+        let (mut out, sent) = futures::join!(futures::future::join_all(replies), sent);
         out.extend(sent);
         out
     }

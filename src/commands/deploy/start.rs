@@ -1,11 +1,77 @@
 //! `obsctl deploy start`: record that a deployment started — the GitHub
 //! Deployment (in_progress), the Sentry release, one Slack/Discord message
 //! that `deploy finish` later updates in place.
+//!
+//! Resolved options → [`deploy::StartPlan`] (core, unit-tested) → execute.
 
 use super::*;
-// ---------------------------------------------------------------- start
+use obsctl_core::deploy::{StartInputs, StartPlan};
+
+/// The providers this run records to.
+struct Clients {
+    github: Option<GitHub>,
+    sentry: Option<Sentry>,
+}
 
 pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
+    let (plan, clients) = plan_start(&args, ctx)?;
+    let messenger = Messenger::new(ctx)?;
+    let sentry_fut = async {
+        match (&clients.sentry, &plan.sentry_release) {
+            (Some(s), Some(version)) => Some(s.ensure_release_for_deploy(version).await),
+            _ => None,
+        }
+    };
+    let (sentry_result, (posted, deployment, github_result)) = tokio::join!(
+        sentry_fut,
+        record_deployment(&messenger, clients.github.as_ref(), &plan)
+    );
+    let info = &plan.info;
+    let outputs = Outputs {
+        // Under --dry-run nothing was created: GitHub assigns the id.
+        deployment_id: deployment.as_ref().map(|d| d.id).filter(|_| !ctx.dry_run),
+        version: info.version.clone(),
+        sha: info.sha.clone(),
+        started_at: info.started_at.clone().unwrap_or_default(),
+        environment: info.environment.clone(),
+        slack_channel: posted.slack.as_ref().map(|s| s.0.clone()),
+        slack_ts: posted.slack.as_ref().map(|s| s.1.clone()),
+        sentry: Some(sentry_word(&sentry_result).into()),
+        ..Outputs::default()
+    };
+    // Outputs first: even after a failed status, finish can use the id.
+    outputs.write(ctx)?;
+
+    if let Err(e) = github_result {
+        if deployment.is_none() {
+            let edits = plan.not_recorded(&parse_refs(&posted.refs), &e.to_string());
+            messenger.update_all(&edits).await;
+        }
+        return Err(anyhow!(e).context(match &deployment {
+            Some(d) => format!(
+                "GitHub deployment {} was created but its `in_progress` status was not",
+                d.id
+            ),
+            None => "the GitHub deployment was not recorded".to_string(),
+        }));
+    }
+    provider_failures(ctx, "ensuring the Sentry release", sentry_result)?;
+    messenger.report(ctx, &posted.deliveries)?;
+
+    finish_output(
+        ctx,
+        &plan.result_text(outputs.deployment_id, ctx.dry_run),
+        &outputs,
+    );
+    if !ctx.dry_run {
+        let _ = ctx.write_summary(&plan.summary());
+    }
+    Ok(())
+}
+
+/// Resolve the options (bad input is exit 2 before anything is sent) and
+/// plan the deploy.
+fn plan_start(args: &DeployStartArgs, ctx: &Context) -> Result<(StartPlan, Clients)> {
     if args.task.trim().is_empty() {
         return usage("--task is empty: name the task (default `deploy`)");
     }
@@ -20,148 +86,61 @@ pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
         Some(v) => deploy::validate_version_for(v, rules)?,
         None => default_version_for(ctx, &sha, rules)?,
     };
-    let started = Utc::now();
-    let started_at = text::rfc3339(started);
-    let mut info = deploy_info(
-        ctx,
-        github.as_ref(),
-        &environment,
-        &version,
-        &sha,
-        env_url.clone(),
-    );
-    info.started_at = Some(started_at.clone());
-    let messenger = Messenger::new(ctx)?;
+    let mut info = deploy_info(ctx, github.as_ref(), &environment, &version, &sha, env_url);
+    info.started_at = Some(text::rfc3339(Utc::now()));
+    let plan = StartPlan::new(StartInputs {
+        info,
+        task: args.task.clone(),
+        description: args.description.clone(),
+        transient: args.transient,
+        github: github.is_some(),
+        sentry: sentry.is_some(),
+    });
+    Ok((plan, Clients { github, sentry }))
+}
 
-    let sentry_fut = async {
-        match &sentry {
-            Some(s) => Some(s.ensure_release_for_deploy(&version).await),
-            None => None,
-        }
+/// The message first (its reference rides in the payload), then the
+/// deployment and its `in_progress` status.
+async fn record_deployment(
+    messenger: &Messenger,
+    github: Option<&GitHub>,
+    plan: &StartPlan,
+) -> (Posted, Option<Deployment>, Result<(), HttpError>) {
+    let posted = messenger.start(&plan.message).await;
+    let (Some(gh), Some(new)) = (github, &plan.deployment) else {
+        return (posted, None, Ok(()));
     };
-    let github_fut = async {
-        // The message goes first so that its reference rides in the payload.
-        let posted = messenger.start(&info).await;
-        let payload = DeployPayload {
-            obsctl: 1,
-            version: version.clone(),
-            started_at: started_at.clone(),
-            actor: info.actor.clone(),
-            run_url: info.run_url.clone(),
-            url: env_url.clone(),
-            slack_channel: posted.slack.as_ref().map(|s| s.0.clone()),
-            slack_ts: posted.slack.as_ref().map(|s| s.1.clone()),
-            messages: posted.refs.clone(),
-        };
-        let Some(gh) = &github else {
-            return (posted, None, Ok(()));
-        };
-        let new = deployment_request(&args, &info, payload);
-        let deployment = match gh.create_deployment(&new).await {
-            Ok(d) => d,
-            Err(e) => return (posted, None, Err(e)),
-        };
-        let status = in_progress_status(&info);
-        let result = gh
-            .create_deployment_status(deployment.id, &status)
-            .await
-            .map(|_| ());
-        (posted, Some(deployment), result)
-    };
-    let (sentry_result, (posted, deployment, github_result)) = tokio::join!(sentry_fut, github_fut);
-
-    let outputs = Outputs {
-        // Under --dry-run nothing was created: GitHub assigns the id.
-        deployment_id: deployment.as_ref().map(|d| d.id).filter(|_| !ctx.dry_run),
-        version: version.clone(),
-        sha: sha.clone(),
-        started_at: started_at.clone(),
-        environment: environment.clone(),
+    let info = &plan.info;
+    let payload = DeployPayload {
+        obsctl: 1,
+        version: info.version.clone(),
+        started_at: info.started_at.clone().unwrap_or_default(),
+        actor: info.actor.clone(),
+        run_url: info.run_url.clone(),
+        url: info.env_url.clone(),
         slack_channel: posted.slack.as_ref().map(|s| s.0.clone()),
         slack_ts: posted.slack.as_ref().map(|s| s.1.clone()),
-        sentry: Some(sentry_word(&sentry_result).into()),
-        ..Outputs::default()
+        messages: posted.refs.clone(),
     };
-    // Outputs first: even after a failed status, finish can use the id.
-    outputs.write(ctx)?;
-
-    if let Err(e) = github_result {
-        if deployment.is_none() {
-            messenger.start_failed(&posted, &info, &e.to_string()).await;
-        }
-        return Err(anyhow!(e).context(match &deployment {
-            Some(d) => format!(
-                "GitHub deployment {} was created but its `in_progress` status was not",
-                d.id
-            ),
-            None => "the GitHub deployment was not recorded".to_string(),
-        }));
-    }
-    provider_failures(ctx, "ensuring the Sentry release", sentry_result)?;
-    messenger.report(ctx, &posted.deliveries)?;
-
-    let planned_deployment = ctx.dry_run && github.is_some();
-    finish_output(ctx, &started_text(&outputs, planned_deployment), &outputs);
-    if !ctx.dry_run {
-        let _ = ctx.write_summary(&format!(
-            "### Deploy started\n\n`{version}` to **{environment}** at {started_at}\n"
-        ));
-    }
-    Ok(())
-}
-
-/// The GitHub deployment `deploy start` creates: the exact SHA, no
-/// auto-merge (a 409 in CI otherwise), no required contexts.
-fn deployment_request(
-    args: &DeployStartArgs,
-    info: &DeployInfo,
-    payload: DeployPayload,
-) -> NewDeployment {
-    let (version, environment) = (&info.version, &info.environment);
-    NewDeployment {
-        sha: info.sha.clone(),
-        task: args.task.clone(),
+    let request = NewDeployment {
+        sha: new.sha.clone(),
+        task: new.task.clone(),
+        // Never let GitHub merge the default branch in (a 409 in CI).
         auto_merge: false,
         required_contexts: vec![],
-        environment: environment.clone(),
-        production_environment: info.production,
-        transient_environment: args.transient,
-        description: args
-            .description
-            .clone()
-            .unwrap_or_else(|| format!("Deploy {version} to {environment} with obsctl")),
+        environment: new.environment.clone(),
+        production_environment: new.production_environment,
+        transient_environment: new.transient_environment,
+        description: new.description.clone(),
         payload,
-    }
-}
-
-/// The `in_progress` status; earlier deployments stay active until this
-/// one succeeds.
-fn in_progress_status(info: &DeployInfo) -> NewStatus {
-    NewStatus {
-        state: deploy::DeployState::InProgress.to_string(),
-        log_url: info.run_url.clone(),
-        environment_url: None,
-        description: format!("Deploying {} to {}", info.version, info.environment),
-        auto_inactive: false,
-    }
-}
-
-/// The line `deploy start` prints; `planned`: a dry run that would have
-/// created a GitHub deployment (whose id only GitHub assigns).
-fn started_text(o: &Outputs, planned: bool) -> String {
-    let short = text::short_sha(&o.sha);
-    let (version, environment) = (&o.version, &o.environment);
-    match o.deployment_id {
-        None if planned => format!(
-            "Deployment of {version} ({short}) to {environment} would start (dry run: the \
-             deployment id is assigned by GitHub)"
-        ),
-        Some(id) => format!(
-            "Deployment {id} started: {version} ({short}) to {environment} (started {})",
-            o.started_at
-        ),
-        None => format!(
-            "Deploy of {version} ({short}) to {environment} started (no GitHub deployment: --no-github)"
-        ),
-    }
+    };
+    let deployment = match gh.create_deployment(&request).await {
+        Ok(d) => d,
+        Err(e) => return (posted, None, Err(e)),
+    };
+    let result = gh
+        .create_deployment_status(deployment.id, &new_status(&plan.in_progress))
+        .await
+        .map(|_| ());
+    (posted, Some(deployment), result)
 }

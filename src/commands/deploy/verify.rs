@@ -37,6 +37,7 @@ use crate::providers::github::GitHub;
 use crate::providers::github::deployments::{Deployment, DeploymentStatus};
 use crate::providers::github::issues::{Issue, IssueState, NewIssue};
 use crate::providers::sentry::Sentry;
+use crate::providers::sentry::deploys::SentryDeploy;
 use crate::providers::sentry::explore::{self, ExploreQuery, number, quote, string};
 use crate::providers::sentry::sessions::{Period, SessionsQuery};
 use crate::text;
@@ -89,6 +90,8 @@ struct Found {
     baseline: String,
     baseline_source: &'static str,
     deployment: Option<Deployment>,
+    /// What limited discovery (the bound on the deployments read).
+    warnings: Vec<String>,
 }
 
 pub async fn run(args: DeployVerifyArgs, ctx: &Context) -> Result<()> {
@@ -163,15 +166,18 @@ fn resolve(args: DeployVerifyArgs, ctx: &Context) -> Result<Options> {
             .map(|s| s.environment().to_string())
             .unwrap_or_else(|| "production".into()),
     };
-    let environment = deploy::validate_environment(&environment)?;
+    // Sentry's naming rules always (verify reads it); GitHub's where it is
+    // configured (it holds the deployments).
+    let rules = deploy::NameRules::verify(ctx.github()?.is_some());
+    let environment = deploy::validate_environment_for(&environment, rules)?;
     let release = match &args.release {
-        Some(v) => deploy::validate_version(v)?,
+        Some(v) => deploy::validate_version_flag(v, "--release", rules)?,
         None => default_version(ctx, &resolve_sha(ctx)?)?,
     };
     let baseline = args
         .baseline
         .as_deref()
-        .map(deploy::validate_version)
+        .map(|v| deploy::validate_version_flag(v, "--baseline", rules))
         .transpose()?;
     if baseline.as_deref() == Some(release.as_str()) {
         return usage(format!(
@@ -262,23 +268,7 @@ async fn discover(
     sentry: &Sentry,
     github: Option<&GitHub>,
 ) -> Result<Found> {
-    // Round 1: the candidate's Sentry deploys and the environment's GitHub deployments.
-    let listed = async {
-        match github {
-            Some(gh) => Some(gh.list_environment_deployments(&opts.environment).await),
-            None => None,
-        }
-    };
-    let (sentry_deploys, listed) = tokio::join!(sentry.list_deploys(&opts.release), listed);
-    // A release Sentry does not know has no deploys: GitHub may still know the deploy.
-    let sentry_deploys = match sentry_deploys {
-        Err(e) if e.status() == Some(404) => Vec::new(),
-        r => r.context("reading the candidate's Sentry deploys")?,
-    };
-    let deployments = listed
-        .transpose()
-        .context("reading the environment's GitHub deployments")?
-        .unwrap_or_default();
+    let (sentry_deploys, deployments, bounded) = round_one(opts, sentry, github).await?;
     let from_sentry = sentry_deploys
         .iter()
         .filter(|d| d.environment == opts.environment)
@@ -325,14 +315,65 @@ async fn discover(
                 .map(|v| (v, "sentry"));
         }
     }
-    found(
-        ctx,
-        opts,
-        github.is_some(),
-        finish,
-        baseline,
-        pick.candidate,
-    )
+    let searched = Searched {
+        github: github.is_some(),
+        bounded,
+    };
+    found(ctx, opts, searched, finish, baseline, pick.candidate)
+}
+
+/// Round 1, concurrently: the candidate's Sentry deploys and the
+/// environment's GitHub deployments, newest first up to the bound (`Some(n)`:
+/// the bound was reached after `n` with more left; the HTTP layer warns).
+async fn round_one(
+    opts: &Options,
+    sentry: &Sentry,
+    github: Option<&GitHub>,
+) -> Result<(Vec<SentryDeploy>, Vec<Deployment>, Option<usize>)> {
+    let listed = async {
+        match github {
+            Some(gh) => Some(gh.list_environment_deployments(&opts.environment).await),
+            None => None,
+        }
+    };
+    let (sentry_deploys, listed) = tokio::join!(sentry.list_deploys(&opts.release), listed);
+    // A release Sentry does not know has no deploys: GitHub may still know the deploy.
+    let sentry_deploys = match sentry_deploys {
+        Err(e) if e.status() == Some(404) => Vec::new(),
+        r => r.context("reading the candidate's Sentry deploys")?,
+    };
+    let listed = listed
+        .transpose()
+        .context("reading the environment's GitHub deployments")?;
+    let bounded = listed
+        .as_ref()
+        .filter(|p| p.truncated)
+        .map(|p| p.items.len());
+    Ok((
+        sentry_deploys,
+        listed.map(|p| p.items).unwrap_or_default(),
+        bounded,
+    ))
+}
+
+/// Where the baseline was looked for.
+struct Searched {
+    /// In the GitHub deployments (else the Sentry deploys).
+    github: bool,
+    /// The GitHub deployments read stopped at the bound after this many.
+    bounded: Option<usize>,
+}
+
+impl Searched {
+    fn words(&self) -> String {
+        match (self.github, self.bounded) {
+            (true, Some(n)) => {
+                format!("the newest {n} GitHub deployments (the bound; there are more)")
+            }
+            (true, None) => "the GitHub deployments".to_string(),
+            (false, _) => "the project's Sentry deploys".to_string(),
+        }
+    }
 }
 
 /// Without GitHub: the release of the project whose deploy to the
@@ -394,7 +435,7 @@ fn first_successful(
 fn found(
     ctx: &Context,
     opts: &Options,
-    has_github: bool,
+    searched: Searched,
     finish: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
     baseline: Option<(String, &'static str)>,
     candidate: Option<&Deployment>,
@@ -418,14 +459,10 @@ fn found(
         None if ctx.dry_run => ("<baseline>".to_string(), "dry-run"),
         None => {
             return Err(anyhow!(
-                "no earlier release deployed to {} was found in {}: pass --baseline V (the \
-                 release the deploy replaced)",
+                "no earlier release deployed to {} was found in {}: pass --baseline V \
+                 (the release the deploy replaced)",
                 opts.environment,
-                if has_github {
-                    "the GitHub deployments"
-                } else {
-                    "the project's Sentry deploys"
-                }
+                searched.words(),
             ));
         }
     };
@@ -435,6 +472,15 @@ fn found(
         baseline,
         baseline_source,
         deployment: candidate.cloned(),
+        // Newest first, up to the bound: a baseline older than that is not
+        // seen, and the report says so (the HTTP layer warns on stderr).
+        warnings: match (searched.bounded, baseline_source) {
+            (Some(n), "github") => vec![core::report::baseline_search_bound_warning(
+                &opts.environment,
+                n,
+            )],
+            _ => Vec::new(),
+        },
     })
 }
 
@@ -753,6 +799,7 @@ fn build_report(opts: &Options, found: &Found, w: Windows, data: Vec<ServiceData
         verdict,
         exit_code: core::exit_code(verdict, opts.inconclusive),
         inconclusive_as: opts.inconclusive,
+        warnings: found.warnings.clone(),
     }
 }
 

@@ -1,16 +1,20 @@
 //! `obsctl notify`: build a message (or take a `--payload` file), route it
 //! by event and severity (or `--channel`), send it to every configured Slack
 //! and Discord destination, and report where it went.
+//!
+//! Resolved options (the run's template variables) → the core's
+//! [`NotifyPlan`] (message, thread, routes; unit-tested) → execute.
 
 use anyhow::{Context as _, Result};
 use serde_json::{Value, json};
 
 use crate::cli::NotifyArgs;
 use crate::context::{Context, UsageError, usage};
-use crate::message::escape::{Mention, mentions};
+use crate::message::escape::mentions;
+use crate::message::notify::{NotifyPlan, NotifyRequest};
 use crate::message::payload::{self, Target};
 use crate::message::template::{self, Vars};
-use crate::message::{Message, Route, is_http_url, route};
+use crate::message::{Message, Route};
 use crate::notifier::{Delivery, Notifier, Outgoing, report_failures};
 
 /// The template variables known from the run (CI context, flags, `--var`).
@@ -88,25 +92,6 @@ pub fn vars_from_context(ctx: &Context, overrides: &[String]) -> Result<Vars> {
     Ok(vars)
 }
 
-fn render(s: &str, vars: &Vars, what: &str) -> Result<String> {
-    template::render(s, vars, &|v| v.to_string())
-        .map_err(|e| UsageError(format!("{what}: {e}")).into())
-}
-
-fn pair<'a>(s: &'a str, flag: &str, form: &str) -> Result<(&'a str, &'a str)> {
-    match s.split_once('=') {
-        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim(), v.trim())),
-        _ => usage(format!("{flag} {s:?}: expected {form}")),
-    }
-}
-
-fn is_slack_ts(ts: &str) -> bool {
-    let mut parts = ts.split('.');
-    let ok =
-        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
-    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
-}
-
 pub async fn run(args: NotifyArgs, ctx: &Context) -> Result<()> {
     let mut vars = vars_from_context(ctx, &args.vars)?;
     if let Some(e) = args.event {
@@ -115,19 +100,19 @@ pub async fn run(args: NotifyArgs, ctx: &Context) -> Result<()> {
     if let Some(s) = args.severity {
         vars.set("severity", crate::message::Severity::from(s).as_str());
     }
-    let message = build_message(&args, &vars)?;
+    let plan = NotifyPlan::new(&request(&args), &vars)?;
     let mut outgoing = Outgoing {
-        message: message.clone(),
+        message: plan.message.clone(),
         slack: None,
         discord: None,
-        thread_ts: args.thread.as_ref().map(|t| t.trim().to_string()),
+        thread_ts: plan.thread_ts.clone(),
     };
     if let Some(path) = &args.payload {
-        let (slack, discord) = load_payload(&args, path, &vars, message.as_ref())?;
+        let (slack, discord) = load_payload(&args, path, &vars, plan.message.as_ref())?;
         outgoing.slack = slack;
         outgoing.discord = discord;
     }
-    let deliveries = deliver(&args, ctx, &outgoing).await?;
+    let deliveries = deliver(&args, ctx, &outgoing, &plan.routes).await?;
     print_result(ctx, &deliveries);
     if deliveries.is_empty() && ctx.strict && !ctx.slack_disabled() {
         anyhow::bail!(
@@ -137,82 +122,19 @@ pub async fn run(args: NotifyArgs, ctx: &Context) -> Result<()> {
     report_failures(ctx, &deliveries).context("notify")
 }
 
-/// The message from the flags, with templates rendered and every value
-/// checked (bad input is exit 2 before anything is sent). `None` when only
-/// a payload file is sent.
-fn build_message(args: &NotifyArgs, vars: &Vars) -> Result<Option<Message>> {
-    let vars = vars.clone();
-    let title = match &args.title {
-        Some(t) if t.trim().is_empty() => return usage("--title must not be empty"),
-        Some(t) => Some(render(t, &vars, "--title")?),
-        None => None,
-    };
-    let text = match &args.text {
-        Some(t) => render(t, &vars, "--text")?,
-        None => String::new(),
-    };
-    let mut fields = Vec::new();
-    for f in &args.fields {
-        let (k, v) = pair(f, "--field", "KEY=VALUE")?;
-        fields.push((render(k, &vars, "--field")?, render(v, &vars, "--field")?));
+/// The message flags, as the core's plan takes them.
+fn request(args: &NotifyArgs) -> NotifyRequest {
+    NotifyRequest {
+        title: args.title.clone(),
+        text: args.text.clone(),
+        fields: args.fields.clone(),
+        links: args.links.clone(),
+        mentions: args.mentions.clone(),
+        thread: args.thread.clone(),
+        severity: args.severity.map(Into::into).unwrap_or_default(),
+        event: args.event.map(Into::into),
+        include_emails: args.include_emails,
     }
-    let mut links = Vec::new();
-    for l in &args.links {
-        let (label, url) = pair(l, "--link", "LABEL=URL")?;
-        let url = render(url, &vars, "--link")?;
-        if !is_http_url(&url) {
-            return usage(format!("--link {label}: {url:?} is not an http(s) URL"));
-        }
-        links.push((label.to_string(), url));
-    }
-    for m in &args.mentions {
-        if Mention::parse(m).is_none() {
-            return usage(format!(
-                "--mention {m:?}: expected a Slack user (U…/W…) or group (S…) id, or a Discord \
-                 user:ID (or ID) or role:ID"
-            ));
-        }
-    }
-    if let Some(ts) = &args.thread {
-        if !is_slack_ts(ts.trim()) {
-            return usage(format!(
-                "--thread {ts:?}: expected a Slack message ts such as 1503435956.000247"
-            ));
-        }
-    }
-
-    Ok(title.map(|title| {
-        let mut msg = Message {
-            title,
-            text: text.clone(),
-            severity: args.severity.map(Into::into).unwrap_or_default(),
-            event: args.event.map(Into::into),
-            fields,
-            links,
-            mentions: args.mentions.clone(),
-            include_emails: args.include_emails,
-            ..Message::default()
-        };
-        let context: Vec<String> = [
-            vars.get("repository"),
-            vars.get("ref"),
-            vars.get("short_sha"),
-        ]
-        .into_iter()
-        .flatten()
-        .map(String::from)
-        .chain(vars.get("actor").map(|a| format!("by {a}")))
-        .collect();
-        if !context.is_empty() {
-            msg.context.push(context.join(" • "));
-        }
-        if let Some(run) = vars.get("run_url") {
-            if is_http_url(run) && !msg.links.iter().any(|(_, u)| u == run) {
-                msg.links.push(("CI run".into(), run.to_string()));
-            }
-        }
-        msg
-    }))
 }
 
 /// `--payload FILE`: the Slack and Discord payloads it holds, with the
@@ -252,16 +174,14 @@ fn load_payload(
     Ok((slack, discord))
 }
 
-/// Send to `--channel`, else to the routes of the message's event and severity.
-async fn deliver(args: &NotifyArgs, ctx: &Context, outgoing: &Outgoing) -> Result<Vec<Delivery>> {
+/// Send to `--channel`, else to `routes` (the message's event and severity).
+async fn deliver(
+    args: &NotifyArgs,
+    ctx: &Context,
+    outgoing: &Outgoing,
+    routes: &[Route],
+) -> Result<Vec<Delivery>> {
     let notifier = Notifier::from_context(ctx)?;
-    // Routing looks at event and severity only: a stand-in when the
-    // payload file replaces the message.
-    let routing_msg = Message {
-        severity: args.severity.map(Into::into).unwrap_or_default(),
-        event: args.event.map(Into::into),
-        ..Message::default()
-    };
     Ok(match args.channel.as_deref().map(str::trim) {
         Some(ch) if !ch.is_empty() => {
             match Route::parse(ch).or_else(|| notifier.route_of_channel(ch)) {
@@ -278,7 +198,7 @@ async fn deliver(args: &NotifyArgs, ctx: &Context, outgoing: &Outgoing) -> Resul
             }
         }
         Some(_) => return usage("--channel must not be empty"),
-        None => send(&notifier, outgoing, &route(&routing_msg)).await,
+        None => send(&notifier, outgoing, routes).await,
     })
 }
 

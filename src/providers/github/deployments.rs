@@ -9,11 +9,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::GitHub;
-use crate::http::{Created, HttpError, Provider, Response};
+use crate::http::{Created, HttpError, Paged, Provider, Response};
 
 /// The id `--dry-run` gives the deployment it did not create: never a real
 /// GitHub id, and never shown as one.
 pub const DRY_RUN_ID: u64 = 0;
+
+/// How many pages of 100 `deploy verify` reads of an environment's
+/// deployments (newest first: 500 deployments).
+pub const ENVIRONMENT_DEPLOYMENTS_MAX_PAGES: usize = 5;
 
 /// The token permission deployments need.
 pub const PERMISSION: &str = "deployments: write";
@@ -281,12 +285,14 @@ impl GitHub {
     }
 
     /// The newest deployments of one environment, any SHA, newest first,
-    /// at most 500 (five pages): `deploy verify` looks for the previous
-    /// release among them.
+    /// at most [`ENVIRONMENT_DEPLOYMENTS_MAX_PAGES`] pages of 100: `deploy
+    /// verify` looks for the previous release among them. `truncated` says
+    /// the bound was reached with more deployments left (and the HTTP layer
+    /// warns).
     pub async fn list_environment_deployments(
         &self,
         environment: &str,
-    ) -> Result<Vec<Deployment>, HttpError> {
+    ) -> Result<Paged<Deployment>, HttpError> {
         let req = self
             .request(
                 reqwest::Method::GET,
@@ -296,10 +302,13 @@ impl GitHub {
             .query(&[("environment", environment), ("per_page", "100")])
             .dry_run_reply(json!([]));
         // Newest first: the baseline is near the top, so reading stops after
-        // five pages (500 deployments).
-        self.list_all(req, "deployments: read", |so_far: &[Deployment]| {
-            so_far.len() < 500
-        })
+        // five pages (500 deployments), and says so.
+        self.list_pages(
+            req,
+            "deployments: read",
+            ENVIRONMENT_DEPLOYMENTS_MAX_PAGES,
+            |_: &[Deployment]| true,
+        )
         .await
     }
 

@@ -77,11 +77,26 @@ impl GitHub {
         permission: &str,
         keep_going: impl Fn(&[T]) -> bool,
     ) -> Result<Vec<T>, HttpError> {
-        let paged = self
-            .http
+        Ok(self
+            .list_pages(req, permission, crate::http::MAX_PAGES, keep_going)
+            .await?
+            .items)
+    }
+
+    /// [`GitHub::list_all`] for at most `max_pages` pages, saying whether
+    /// the bound cut the list ([`crate::http::Paged::truncated`]; the HTTP
+    /// layer also warns).
+    pub async fn list_pages<T: serde::de::DeserializeOwned>(
+        &self,
+        req: Request,
+        permission: &str,
+        max_pages: usize,
+        keep_going: impl Fn(&[T]) -> bool,
+    ) -> Result<crate::http::Paged<T>, HttpError> {
+        self.http
             .get_pages(
                 req,
-                crate::http::MAX_PAGES,
+                max_pages,
                 |resp| {
                     if resp.is_success() {
                         Ok(resp)
@@ -91,8 +106,7 @@ impl GitHub {
                 },
                 keep_going,
             )
-            .await?;
-        Ok(paged.items)
+            .await
     }
 
     /// POST a GraphQL query; GraphQL errors (HTTP 200 with `errors`) are errors.

@@ -12,6 +12,7 @@
 pub mod discord;
 pub mod escape;
 pub mod limits;
+pub mod notify;
 pub mod payload;
 pub mod routing;
 pub mod slack;
@@ -21,7 +22,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use discord::discord_payload;
-pub use routing::{Route, route};
+pub use routing::{MessageRef, Route, route};
 pub use slack::slack_payload;
 
 /// How bad (or good) the news is: picks the colour, and `Critical` routes

@@ -146,3 +146,38 @@ mod tests {
         assert_eq!(Route::parse("#random"), None);
     }
 }
+
+/// How to find a sent message again, for an update or a thread reply.
+/// Serializable so that it can ride in a GitHub deployment payload; it
+/// never holds a secret (webhook URLs are resolved again by route).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MessageRef {
+    /// Posted with the Slack bot token.
+    SlackBot {
+        /// The channel id Slack returned.
+        channel: String,
+        /// The message's `ts`.
+        ts: String,
+    },
+    /// Posted through a Slack incoming webhook: cannot be updated.
+    SlackWebhook {
+        /// The route whose webhook it went through.
+        route: Route,
+    },
+    /// Posted through the route's Discord webhook.
+    Discord {
+        /// The route whose webhook it went through.
+        route: Route,
+        /// Discord's message id.
+        message_id: String,
+    },
+}
+
+impl MessageRef {
+    /// Whether the message can be edited in place (Slack bot, Discord);
+    /// incoming-webhook messages cannot.
+    pub fn is_updatable(&self) -> bool {
+        !matches!(self, MessageRef::SlackWebhook { .. })
+    }
+}

@@ -56,6 +56,10 @@ pub struct Report {
     pub exit_code: i32,
     /// How `--inconclusive` maps an inconclusive verdict.
     pub inconclusive_as: InconclusiveAs,
+    /// What limited the judgement, in words (e.g. the bound on the GitHub
+    /// deployments read for the baseline was reached); omitted when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl Report {
@@ -249,4 +253,15 @@ pub fn md(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace(['\n', '\r'], " ")
+}
+
+/// The warning `deploy verify` gives when it read `read` deployments of
+/// `environment` (its bound, newest first) and GitHub has more: a baseline
+/// deployed before them is not seen.
+pub fn baseline_search_bound_warning(environment: &str, read: usize) -> String {
+    format!(
+        "read only the newest {read} GitHub deployments of {environment} (the bound) and there \
+         are more: the baseline is looked for among them; pass --baseline if it was deployed \
+         before them"
+    )
 }

@@ -1,4 +1,4 @@
-use super::report::{Report, ServiceReport, format_quantity};
+use super::report::{Report, ServiceReport, baseline_search_bound_warning, format_quantity};
 use super::windows::{WindowSpec, plan};
 use super::*;
 use proptest::prelude::*;
@@ -281,7 +281,20 @@ fn sample_report() -> Report {
         services,
         exit_code: 3,
         inconclusive_as: InconclusiveAs::Inconclusive,
+        warnings: Vec::new(),
     }
+}
+
+#[test]
+fn warnings_appear_in_the_json_only_when_there_are_some() {
+    let mut r = sample_report();
+    let json = serde_json::to_value(&r).unwrap();
+    assert!(json.get("warnings").is_none(), "{json}");
+    r.warnings
+        .push(baseline_search_bound_warning("production", 500));
+    let json = serde_json::to_value(&r).unwrap();
+    let w = json["warnings"][0].as_str().unwrap();
+    assert!(w.contains("500") && w.contains("--baseline"), "{w}");
 }
 
 #[test]

@@ -1,10 +1,19 @@
-//! The pure core of `deploy start` / `deploy finish`: names, states,
-//! durations and the rules that decide what to record. No I/O here.
+//! The pure core of `deploy start` / `deploy finish` / `deploy verify`:
+//! names, states, durations, the naming rules of each provider, the deploy
+//! messages, and ([`plan`]) the plans that decide what to record and say.
+//! No I/O here.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+pub mod plan;
+
+pub use plan::{
+    DeploymentPlan, FinishInputs, FinishPlan, FoundDeployment, OnceMessages, SentryDeployPlan,
+    StartInputs, StartPlan, StartRecord, StatusPlan,
+};
 
 use crate::error::UsageError;
 use crate::message::{Event, Message, Severity};
@@ -345,6 +354,9 @@ pub struct NameRules {
     /// letters, digits, `-`, `_`, `.`, not `None`; versions: Sentry's
     /// release-version rules).
     pub sentry: bool,
+    /// Sentry cannot be left out (`deploy verify` reads it): errors do not
+    /// suggest `--no-sentry`.
+    pub sentry_required: bool,
 }
 
 impl NameRules {
@@ -352,7 +364,36 @@ impl NameRules {
     pub const ALL: NameRules = NameRules {
         github: true,
         sentry: true,
+        sentry_required: false,
     };
+
+    /// The rules of the providers in use: GitHub's where `github`, Sentry's
+    /// where `sentry`.
+    pub fn of(github: bool, sentry: bool) -> NameRules {
+        NameRules {
+            github,
+            sentry,
+            sentry_required: false,
+        }
+    }
+
+    /// `deploy verify`'s rules: Sentry always (it is what verify reads),
+    /// GitHub where it is configured.
+    pub fn verify(github: bool) -> NameRules {
+        NameRules {
+            github,
+            sentry: true,
+            sentry_required: true,
+        }
+    }
+
+    fn skip_hint(self) -> &'static str {
+        if self.sentry_required {
+            ""
+        } else {
+            " (or pass --no-sentry)"
+        }
+    }
 }
 
 /// An environment name valid for GitHub and Sentry: 1–64 characters of
@@ -372,7 +413,7 @@ pub fn validate_environment_for(name: &str, rules: NameRules) -> Result<String, 
     }
     let chars = name.chars().count();
     if rules.sentry {
-        let skip = " (or pass --no-sentry)";
+        let skip = rules.skip_hint();
         if chars > ENVIRONMENT_MAX {
             return Err(UsageError(format!(
                 "--environment is longer than {ENVIRONMENT_MAX} characters, Sentry's limit \
@@ -440,22 +481,34 @@ pub fn validate_version(version: &str) -> Result<String, UsageError> {
 /// used (`rc/2026.11` is fine with `--no-sentry`), named as Sentry's; never
 /// empty and without white space in any case. Trimmed.
 pub fn validate_version_for(version: &str, rules: NameRules) -> Result<String, UsageError> {
+    validate_version_flag(version, "--version", rules)
+}
+
+/// [`validate_version_for`] for a version given with `flag` (`--release`,
+/// `--baseline` of `deploy verify`); the error names the flag and, for a
+/// Sentry rule, Sentry.
+pub fn validate_version_flag(
+    version: &str,
+    flag: &str,
+    rules: NameRules,
+) -> Result<String, UsageError> {
     let v = version.trim();
     if v.is_empty() {
-        return Err(UsageError(
-            "--version is empty: pass a version, or leave --version out".into(),
-        ));
+        return Err(UsageError(format!(
+            "{flag} is empty: pass a version, or leave {flag} out"
+        )));
     }
     if rules.sentry {
         crate::release::validate_version(v).map_err(|e| {
             UsageError(format!(
-                "Sentry: {e}: pass a valid one with --version (or pass --no-sentry)"
+                "Sentry: {e}: pass a valid one with {flag}{}",
+                rules.skip_hint()
             ))
         })?;
     }
     if v.chars().any(char::is_whitespace) {
         return Err(UsageError(format!(
-            "invalid deploy version {v:?}: it contains white space: pass a valid one with --version"
+            "invalid deploy version {v:?}: it contains white space: pass a valid one with {flag}"
         )));
     }
     Ok(v.to_string())
@@ -497,14 +550,8 @@ mod tests {
 
     #[test]
     fn each_providers_rules_apply_only_where_it_is_used() {
-        let github_only = NameRules {
-            github: true,
-            sentry: false,
-        };
-        let neither = NameRules {
-            github: false,
-            sentry: false,
-        };
+        let github_only = NameRules::of(true, false);
+        let neither = NameRules::of(false, false);
         // GitHub environments allow spaces; Sentry's do not.
         assert_eq!(
             validate_environment_for("Production EU", github_only).unwrap(),
@@ -529,6 +576,31 @@ mod tests {
         assert!(e.0.starts_with("Sentry: "), "{e}");
         assert!(validate_version_for("a b", github_only).is_err());
         assert!(validate_version_for("", neither).is_err());
+    }
+
+    #[test]
+    fn verify_applies_sentry_and_where_configured_githubs_rules() {
+        // GitHub's 255-character limit only where GitHub is used.
+        let long = "x".repeat(300);
+        assert!(validate_environment_for(&long, NameRules::verify(false)).is_err());
+        // Sentry's rules always, without suggesting --no-sentry.
+        let e = validate_environment_for("Production EU", NameRules::verify(true)).unwrap_err();
+        assert!(
+            e.0.contains("Sentry") && !e.0.contains("--no-sentry"),
+            "{e}"
+        );
+        let e = validate_version_flag("rc/1", "--release", NameRules::verify(false)).unwrap_err();
+        assert!(e.0.starts_with("Sentry: "), "{e}");
+        assert!(
+            e.0.contains("--release") && !e.0.contains("--no-sentry"),
+            "{e}"
+        );
+        assert!(!e.0.contains("--version"), "{e}");
+        let e = validate_version_flag("a b", "--baseline", NameRules::verify(true)).unwrap_err();
+        assert!(e.0.contains("--baseline"), "{e}");
+        // deploy start's errors still offer --no-sentry.
+        let e = validate_version_for("rc/1", NameRules::ALL).unwrap_err();
+        assert!(e.0.contains("--no-sentry"), "{e}");
     }
 
     #[test]
