@@ -71,7 +71,7 @@ pub fn run() -> i32 {
         }
     };
     let env = Env::from_process();
-    let ctx = match Context::new(cli.global, env.clone()) {
+    let ctx = match Context::new(cli.global, &cli.command, env.clone()) {
         Ok(ctx) => ctx,
         Err(e) => {
             for line in context::config_error_annotations(&e, &env) {

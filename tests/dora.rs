@@ -11,7 +11,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use common::{GitRepo, obsctl};
-use obsctl::providers::github::dora::{DEPLOYMENTS_QUERY, INCIDENTS_QUERY};
+use obsctl::providers::github::dora::{DEPLOYMENTS_QUERY, ENVIRONMENTS_QUERY, INCIDENTS_QUERY};
 
 const T0: i64 = 1_700_000_000; // 2023-11-14T22:13:20Z
 
@@ -480,6 +480,8 @@ fn assert_queries(fake: &support::Fake) {
         assert_eq!(vars["name"], "web");
         if query == DEPLOYMENTS_QUERY {
             assert_eq!(vars["environments"], json!(["production"]));
+        } else if query == ENVIRONMENTS_QUERY {
+            // Only when the environment had no deployments.
         } else if query == INCIDENTS_QUERY {
             assert_eq!(vars["labels"], json!(["incident"]));
             assert!(vars["since"].is_string());
@@ -769,7 +771,7 @@ fn graphql_queries_match_githubs_schema() {
     let Some(schema) = schema() else {
         return; // no contracts: said once by support::contract
     };
-    for query in [DEPLOYMENTS_QUERY, INCIDENTS_QUERY] {
+    for query in [DEPLOYMENTS_QUERY, INCIDENTS_QUERY, ENVIRONMENTS_QUERY] {
         let errors = validate(schema, query, None);
         assert!(errors.is_empty(), "{}", errors.join("\n"));
     }
@@ -1085,4 +1087,75 @@ fn tag_patterns_repeat_and_exclude() {
         "{err}"
     );
     assert_eq!(err.matches("no tags match").count(), 1, "once: {err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_environment_without_deployments_names_the_environments_once_on_stderr() {
+    let repo = GitRepo::new();
+    repo.set_time(T0 - 10 * 86_400);
+    let sha = repo.commit("f", "1", "c1");
+    let created = T0 - 86_400;
+    let nodes = vec![deployment_node(1, &sha, created, &[("SUCCESS", created + 60)])];
+    let server = github_fake(nodes, vec![]).await;
+    server.state().github.gql_environments = vec!["production".into(), "staging".into()];
+    let base = |env: &str| -> Vec<String> {
+        [
+            "-C",
+            repo.path().to_str().unwrap(),
+            "dora",
+            "report",
+            "--source",
+            "github",
+            "-e",
+            env,
+            "--since",
+            &iso(T0 - 30 * 86_400),
+            "--until",
+            &iso(T0),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    // Text output: the warning is on stderr, once, naming what exists.
+    let env = github_env(&server);
+    let (code, out, err) = tokio::task::spawn_blocking({
+        let args = base("prod");
+        let env = env.clone();
+        move || {
+            let mut cmd = obsctl();
+            cmd.args(&args);
+            for (k, v) in &env {
+                cmd.env(k, v);
+            }
+            let out = cmd.output().unwrap();
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(err.matches("no deployments to the environment").count(), 1, "once: {err}");
+    assert!(err.contains("\"prod\""), "{err}");
+    assert!(err.contains("\"production\", \"staging\""), "{err}");
+    assert!(!out.contains("no deployments to the environment"), "{out}");
+    let asked_envs = |from: usize| {
+        server.state().seen[from..]
+            .iter()
+            .filter(|r| r.body["query"].as_str() == Some(ENVIRONMENTS_QUERY))
+            .count()
+    };
+    assert_eq!(asked_envs(0), 1);
+    // An environment with deployments asks nothing more.
+    let before = server.state().seen.len();
+    let mut args = base("production");
+    args.extend(["--format", "json"].map(String::from));
+    let (code, v, err) = run_async(args, env).await;
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(v["deployment_frequency"]["deployments"], 1, "{v}");
+    assert!(!err.contains("no deployments"), "{err}");
+    assert_eq!(asked_envs(before), 0);
 }

@@ -1,8 +1,8 @@
 //! GitHub's GraphQL endpoint: every query validated against GitHub's full
 //! public schema (`contracts/github/graphql-schema.graphql`, parsed
 //! leniently: the published file defines a few fields twice), and the
-//! answers of `dora report`'s two queries (`ObsctlDoraDeployments`,
-//! `ObsctlDoraIncidents`) from [`super::Records`], 100 nodes a page,
+//! answers of `dora report`'s queries (`ObsctlDoraDeployments`,
+//! `ObsctlDoraIncidents`, `ObsctlDoraEnvironments`) from [`super::Records`], 100 nodes a page,
 //! cursors being offsets.
 
 use std::collections::HashMap;
@@ -234,8 +234,26 @@ pub fn answer(s: &mut State, c: &Call) -> ResponseTemplate {
             }),
         );
     }
+    if query.contains("ObsctlDoraEnvironments") {
+        let envs = &s.github.gql_environments;
+        let nodes: Vec<Value> = envs.iter().take(100).map(|n| json!({"name": n})).collect();
+        return json_reply(
+            200,
+            json!({"data": {"repository": {"environments": {
+                "totalCount": envs.len(),
+                "nodes": nodes,
+            }}}}),
+        );
+    }
+    let none = Vec::new();
     let (list, field) = if query.contains("ObsctlDoraDeployments") {
-        (&s.github.gql_deployments, "deployments")
+        let envs = &s.github.gql_environments;
+        let asked = vars["environments"].as_array().cloned().unwrap_or_default();
+        let known = envs.is_empty() || asked.iter().any(|e| envs.iter().any(|n| e == n));
+        (
+            if known { &s.github.gql_deployments } else { &none },
+            "deployments",
+        )
     } else if query.contains("ObsctlDoraIncidents") {
         (&s.github.gql_issues, "issues")
     } else {
