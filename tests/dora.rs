@@ -847,7 +847,9 @@ async fn auto_source_and_dry_run() {
     assert_eq!(v["deployment_frequency"]["deployments"], 0);
     assert_eq!(v["deployment_frequency"]["per_day"], Value::Null);
     assert_eq!(v["diagnostics"]["no_deployments_found"], 1);
-    assert_eq!(server.state().seen.len(), 2);
+    // Deployments and incidents, then (nothing deployed) the environments.
+    assert_eq!(server.state().seen.len(), 3);
+    assert!(stderr.contains("has no environments at all"), "{stderr}");
     assert_queries(&server);
 }
 
@@ -967,8 +969,10 @@ async fn github_errors_name_the_fix() {
 /// delayed, the run takes about one delay, not two.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deployments_and_incidents_are_fetched_concurrently() {
-    let (repo, _) = tagged_repo();
-    let server = github_fake(vec![], vec![]).await;
+    let (repo, shas) = tagged_repo();
+    // One deployment, so that no environments query follows.
+    let node = deployment_node(1, &shas[0], T0 + 60, &[("SUCCESS", T0 + 120)]);
+    let server = github_fake(vec![node], vec![]).await;
     server.state().delay = Some(std::time::Duration::from_millis(1500));
     let args: Vec<String> = [
         "-C",
