@@ -457,6 +457,21 @@ severity = "critical"
     }
 
     #[test]
+    fn lenient_parse_keeps_alert_problems_apart() {
+        let src = "[[service]]\nname = \"web\"\n[[alert]]\nkey = \"k\"\nservice = \"api\"\nkind = \"error-rat\"\nthreshold = 0.01\nwindow = \"5m\"\nseverity = \"warning\"\n";
+        assert!(Config::parse("o.toml", src).is_err());
+        let (config, problems) = Config::parse_lenient("o.toml", src).unwrap();
+        assert_eq!(config.services.len(), 1);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(problems[0].position.unwrap().line, 5);
+        assert!(problems[1].message.contains("error-rat"));
+        // Service problems stay errors.
+        let twice = format!("{src}[[service]]\nname = \"web\"\n");
+        let e = Config::parse_lenient("o.toml", &twice).unwrap_err();
+        assert_eq!(e.problems.len(), 1);
+    }
+
+    #[test]
     fn position_counts_characters() {
         assert_eq!(Position::at("é\nab", 4), Position { line: 2, column: 2 });
         assert_eq!(Position::at("abc", 99), Position { line: 1, column: 4 });
