@@ -127,19 +127,9 @@ pub async fn delivery(
     )
 }
 
-/// The report's delivery section from the engine's metrics.
-pub fn from_metrics(
-    source: &str,
-    m: &engine::Metrics,
-    benchmark: &str,
-    none_found: bool,
-) -> DeliveryData {
-    let f = &m.deployment_frequency;
-    let c = &m.change_failure_rate;
-    let rework_count = m.rework_rate.rework;
-    let rework_rate = m.rework_rate.rate;
-    let rows: Vec<DeliveryRow> = m
-        .deployments
+/// One row per deployment of the window.
+fn rows_of(m: &engine::Metrics) -> Vec<DeliveryRow> {
+    m.deployments
         .iter()
         .map(|r| DeliveryRow {
             id: r.id.clone(),
@@ -154,9 +144,12 @@ pub fn from_metrics(
                 .map(|t| t.timestamp())
                 .unwrap_or(0),
         })
-        .collect();
-    let markers = rows
-        .iter()
+        .collect()
+}
+
+/// The deploy markers of the charts: one per row, failures marked.
+fn markers_of(rows: &[DeliveryRow], source: &str) -> Vec<Deploy> {
+    rows.iter()
         .map(|r| Deploy {
             at: r.deployed_at.clone(),
             name: if r.status == "success" {
@@ -167,7 +160,40 @@ pub fn from_metrics(
             source: if source == "github" { "github" } else { "git" },
             at_unix: r.at_unix,
         })
-        .collect();
+        .collect()
+}
+
+/// What qualifies the section: nothing found (and where), or tags' blind spots.
+fn note_of(source: &str, none_found: bool) -> Option<String> {
+    if none_found {
+        Some(if source == "git" {
+            "no deployments found: no tags match --tag-pattern".to_string()
+        } else {
+            "no deployments of this environment on GitHub".to_string()
+        })
+    } else if source == "git" {
+        Some(
+            "from git tags, which record no failures: change failure rate, recovery time and rework rate are unknown (a GitHub token gives them)"
+                .to_string(),
+        )
+    } else {
+        None
+    }
+}
+
+/// The report's delivery section from the engine's metrics.
+pub fn from_metrics(
+    source: &str,
+    m: &engine::Metrics,
+    benchmark: &str,
+    none_found: bool,
+) -> DeliveryData {
+    let f = &m.deployment_frequency;
+    let c = &m.change_failure_rate;
+    let rework_count = m.rework_rate.rework;
+    let rework_rate = m.rework_rate.rate;
+    let rows = rows_of(m);
+    let markers = markers_of(&rows, source);
     let measured = Measured {
         lead_time_secs: m.lead_time.median_seconds,
         deploys_per_day: f.per_day,
@@ -181,20 +207,7 @@ pub fn from_metrics(
         } else {
             Status::Ok
         },
-        note: if none_found {
-            Some(if source == "git" {
-                "no deployments found: no tags match --tag-pattern".to_string()
-            } else {
-                "no deployments of this environment on GitHub".to_string()
-            })
-        } else if source == "git" {
-            Some(
-                "from git tags, which record no failures: change failure rate, recovery time and rework rate are unknown (a GitHub token gives them)"
-                    .to_string(),
-            )
-        } else {
-            None
-        },
+        note: note_of(source, none_found),
         source: Some(source.to_string()),
         deployments_count: f.deployments,
         deployments_per_day: f.per_day,
