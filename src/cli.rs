@@ -949,7 +949,12 @@ pub struct GithubArgs {
     pub no_github: bool,
 
     /// GitHub token (else GH_TOKEN).
-    #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    #[arg(
+        long,
+        env = "GITHUB_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
     pub github_token: Option<String>,
 
     /// owner/name (default: parsed from the `origin` remote).

@@ -529,7 +529,15 @@ impl<'a> ProviderFlags<'a> {
             discord: Some(&chat.discord),
             ..f
         };
-        let all = |github, sentry, c| chat(Self { sentry: Some(sentry), ..g(github) }, c);
+        let all = |github, sentry, c| {
+            chat(
+                Self {
+                    sentry: Some(sentry),
+                    ..g(github)
+                },
+                c,
+            )
+        };
         match command {
             Command::Release(ReleaseCommand::Create(a)) => all(&a.github, &a.sentry, &a.chat),
             Command::Deploy(DeployCommand::Start(a)) => all(&a.github, &a.sentry, &a.chat),
@@ -628,8 +636,12 @@ impl Context {
         let repo_path = global.repo_path.unwrap_or_else(|| PathBuf::from("."));
         let config = load_config(global.config.as_deref(), &repo_path, reads_alerts(command))?;
         let mut values = ProviderValues::resolve(ProviderFlags::of(command), &env);
-        values.sentry_org = values.sentry_org.or_else(|| nonblank(config.config.sentry.org.clone()));
-        values.sentry_url = values.sentry_url.or_else(|| nonblank(config.config.sentry.url.clone()));
+        values.sentry_org = values
+            .sentry_org
+            .or_else(|| nonblank(config.config.sentry.org.clone()));
+        values.sentry_url = values
+            .sentry_url
+            .or_else(|| nonblank(config.config.sentry.url.clone()));
         let health_headers = health_headers(&config.config, &env);
         let ui = Arc::new(Ui::new(
             global.format,
@@ -672,7 +684,10 @@ impl Context {
     /// The repository slug: flag/`GITHUB_REPOSITORY`, else the CI's, else
     /// the `origin` remote. A malformed slug is a usage error.
     pub fn repository(&self) -> Result<Option<Repo>> {
-        self.providers.repository.clone().map_err(|e| UsageError(e).into())
+        self.providers
+            .repository
+            .clone()
+            .map_err(|e| UsageError(e).into())
     }
 
     /// The repository as Sentry's integration names it (`commits[].repository`):
@@ -681,35 +696,40 @@ impl Context {
     /// `origin` remote's full path (`group/sub/web`). `Ok(None)` when none
     /// says; a malformed value given by the user is a usage error.
     pub fn sentry_repository(&self) -> Result<Option<String>> {
-        self.providers.sentry_repository
+        self.providers
+            .sentry_repository
             .clone()
             .map_err(|e| UsageError(e).into())
     }
 
     /// GitHub as resolved; a usage error when it is misconfigured.
     pub fn github_state(&self) -> Result<&ProviderState<GithubConfig>> {
-        self.providers.github
+        self.providers
+            .github
             .as_ref()
             .map_err(|e| UsageError(e.clone()).into())
     }
 
     /// Sentry as resolved; a usage error when it is misconfigured.
     pub fn sentry_state(&self) -> Result<&ProviderState<SentryConfig>> {
-        self.providers.sentry
+        self.providers
+            .sentry
             .as_ref()
             .map_err(|e| UsageError(e.clone()).into())
     }
 
     /// Slack as resolved; a usage error when a URL is malformed.
     pub fn slack_state(&self) -> Result<&ProviderState<SlackConfig>> {
-        self.providers.slack
+        self.providers
+            .slack
             .as_ref()
             .map_err(|e| UsageError(e.clone()).into())
     }
 
     /// Discord as resolved; a usage error when a URL is malformed.
     pub fn discord_state(&self) -> Result<&ProviderState<DiscordConfig>> {
-        self.providers.discord
+        self.providers
+            .discord
             .as_ref()
             .map_err(|e| UsageError(e.clone()).into())
     }
@@ -897,7 +917,11 @@ fn redactor(
 
 /// The repository slug: flag/`GITHUB_REPOSITORY`, else the CI's, else the
 /// `origin` remote.
-fn repository(providers: &ProviderValues, ci: &CiContext, repo_path: &Path) -> Result<Option<Repo>> {
+fn repository(
+    providers: &ProviderValues,
+    ci: &CiContext,
+    repo_path: &Path,
+) -> Result<Option<Repo>> {
     if let Some(slug) = &providers.github_repository {
         return Ok(Some(slug.parse()?));
     }

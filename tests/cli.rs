@@ -187,7 +187,11 @@ fn dash_e_means_environment_on_every_command_that_has_one() {
                 assert_eq!(arg.get_short(), Some('e'), "{path} --environment has no -e");
                 found.push(path.clone());
             } else {
-                assert_ne!(arg.get_short(), Some('e'), "{path}: -e is not --environment");
+                assert_ne!(
+                    arg.get_short(),
+                    Some('e'),
+                    "{path}: -e is not --environment"
+                );
             }
         }
         for sub in cmd.get_subcommands() {
@@ -212,7 +216,15 @@ fn dash_e_means_environment_on_every_command_that_has_one() {
     for argv in [
         &["obsctl", "dora", "report", "-e", "staging"][..],
         &["obsctl", "events", "test", "-e", "staging"],
-        &["obsctl", "alerts", "init", "--service", "web", "-e", "staging"],
+        &[
+            "obsctl",
+            "alerts",
+            "init",
+            "--service",
+            "web",
+            "-e",
+            "staging",
+        ],
         &["obsctl", "deploy", "verify", "-e", "staging"],
     ] {
         obsctl::cli::Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));

@@ -1099,7 +1099,12 @@ async fn an_environment_without_deployments_names_the_environments_once_on_stder
     repo.set_time(T0 - 10 * 86_400);
     let sha = repo.commit("f", "1", "c1");
     let created = T0 - 86_400;
-    let nodes = vec![deployment_node(1, &sha, created, &[("SUCCESS", created + 60)])];
+    let nodes = vec![deployment_node(
+        1,
+        &sha,
+        created,
+        &[("SUCCESS", created + 60)],
+    )];
     let server = github_fake(nodes, vec![]).await;
     server.state().github.gql_environments = vec!["production".into(), "staging".into()];
     let base = |env: &str| -> Vec<String> {
@@ -1142,7 +1147,11 @@ async fn an_environment_without_deployments_names_the_environments_once_on_stder
     .await
     .unwrap();
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(err.matches("no deployments to the environment").count(), 1, "once: {err}");
+    assert_eq!(
+        err.matches("no deployments to the environment").count(),
+        1,
+        "once: {err}"
+    );
     assert!(err.contains("\"prod\""), "{err}");
     assert!(err.contains("\"production\", \"staging\""), "{err}");
     assert!(!out.contains("no deployments to the environment"), "{out}");

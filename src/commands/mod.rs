@@ -58,7 +58,9 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
         Command::Status(StatusCommand::Build(args)) => status::build::run(args, ctx).await,
         Command::Incident(IncidentCommand::Open(args)) => incident::open::run(args, ctx).await,
         Command::Incident(IncidentCommand::Update(args)) => incident::update::run(args, ctx).await,
-        Command::Incident(IncidentCommand::Resolve(args)) => incident::resolve::run(args, ctx).await,
+        Command::Incident(IncidentCommand::Resolve(args)) => {
+            incident::resolve::run(args, ctx).await
+        }
         Command::Alerts(AlertsCommand::Lint(args)) => alerts::lint::run(args, ctx),
         Command::Alerts(AlertsCommand::Plan(args)) => alerts::plan::run(args, ctx).await,
         Command::Alerts(AlertsCommand::Apply(args)) => alerts::apply::run(args, ctx).await,

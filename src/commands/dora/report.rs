@@ -134,7 +134,8 @@ async fn no_deployments_warning(gh: &GitHub, environment: &str, ctx: &Context) -
     match gh.dora_environments().await {
         Ok((names, total)) => no_environment_message(environment, Some((&names, total))),
         Err(e) => {
-            ctx.ui.verbose(&format!("GitHub: the environments are unknown: {e}"));
+            ctx.ui
+                .verbose(&format!("GitHub: the environments are unknown: {e}"));
             no_environment_message(environment, None)
         }
     }

@@ -139,7 +139,9 @@ pub async fn run(args: ReportArgs, ctx: &Context) -> Result<()> {
     let why = sentry.as_ref().err().cloned().unwrap_or_default();
     let services = results
         .into_iter()
-        .map(|(svc, data)| service_report(svc, data, &by_env[svc.environment()], &why, &mut warnings))
+        .map(|(svc, data)| {
+            service_report(svc, data, &by_env[svc.environment()], &why, &mut warnings)
+        })
         .collect();
     let report = Report {
         title: match &plan.config.sentry.org {

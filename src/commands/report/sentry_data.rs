@@ -96,7 +96,10 @@ fn user_impact_of(
 }
 
 /// A Sentry deploy as a marker, when it finished inside the window.
-fn deploy_in(w: &WindowInfo, d: crate::providers::sentry::recent_deploys::RecentDeploy) -> Option<Deploy> {
+fn deploy_in(
+    w: &WindowInfo,
+    d: crate::providers::sentry::recent_deploys::RecentDeploy,
+) -> Option<Deploy> {
     let at = DateTime::parse_from_rfc3339(&d.finished_at)
         .ok()?
         .timestamp();

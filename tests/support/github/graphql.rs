@@ -251,7 +251,11 @@ pub fn answer(s: &mut State, c: &Call) -> ResponseTemplate {
         let asked = vars["environments"].as_array().cloned().unwrap_or_default();
         let known = envs.is_empty() || asked.iter().any(|e| envs.iter().any(|n| e == n));
         (
-            if known { &s.github.gql_deployments } else { &none },
+            if known {
+                &s.github.gql_deployments
+            } else {
+                &none
+            },
             "deployments",
         )
     } else if query.contains("ObsctlDoraIncidents") {
