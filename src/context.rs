@@ -1148,6 +1148,80 @@ pub fn origin_remote(repo_path: &Path) -> Option<RemoteRepo> {
 mod tests {
     use super::*;
 
+    /// Every subcommand that lists a provider's flags gets them resolved:
+    /// `ProviderFlags::of` has its arm (a missing arm would ignore the flags).
+    #[test]
+    fn every_provider_group_a_command_shows_is_resolved() {
+        use clap::Parser;
+        // The arguments each command needs to parse (a new command must be added here).
+        let minimal = |path: &str| -> Vec<&str> {
+            match path {
+                "deploy start" | "deploy finish" => {
+                    let mut v = vec!["-e", "production"];
+                    if path == "deploy finish" {
+                        v.extend(["--status", "success"]);
+                    }
+                    v
+                }
+                "notify" => vec!["--title", "t"],
+                "incident open" => vec!["--service", "web", "--title", "t"],
+                "incident update" => vec!["1", "--status", "identified", "--message", "m"],
+                "incident resolve" => vec!["1"],
+                "alerts test" => vec!["key"],
+                "status build" => vec!["--out", "site"],
+                _ => vec![],
+            }
+        };
+        let groups = [
+            ("--github-token", "GitHub"),
+            ("--sentry-auth-token", "Sentry"),
+            ("--slack-bot-token", "Slack"),
+            ("--discord-webhook-url", "Discord"),
+        ];
+        let mut cmd = crate::cli::command();
+        cmd.build();
+        let mut checked = 0;
+        for noun in cmd.get_subcommands() {
+            let leaves: Vec<(String, &clap::Command)> = if noun.has_subcommands() {
+                noun.get_subcommands()
+                    .map(|v| (format!("{} {}", noun.get_name(), v.get_name()), v))
+                    .collect()
+            } else {
+                vec![(noun.get_name().to_string(), noun)]
+            };
+            for (path, leaf) in leaves {
+                for (flag, name) in groups {
+                    let shown = leaf
+                        .get_arguments()
+                        .any(|a| a.get_long() == Some(&flag[2..]));
+                    if !shown {
+                        continue;
+                    }
+                    let mut argv: Vec<&str> = vec!["obsctl"];
+                    argv.extend(path.split(' '));
+                    argv.extend(minimal(&path));
+                    argv.extend([flag, "https://x.example/v"]);
+                    let cli = crate::cli::Cli::try_parse_from(&argv)
+                        .unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+                    let f = ProviderFlags::of(&cli.command);
+                    let got = match name {
+                        "GitHub" => f.github.and_then(|g| g.github_token.clone()),
+                        "Sentry" => f.sentry.and_then(|g| g.sentry_auth_token.clone()),
+                        "Slack" => f.slack.and_then(|g| g.slack_bot_token.clone()),
+                        _ => f.discord.and_then(|g| g.discord_webhook_url.clone()),
+                    };
+                    assert_eq!(
+                        got.as_deref(),
+                        Some("https://x.example/v"),
+                        "`obsctl {path}` shows {flag} but ProviderFlags::of drops it"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 30, "{checked}");
+    }
+
     #[test]
     fn remote_urls() {
         let want = Some(Repo {
