@@ -177,6 +177,12 @@ fn each_command_shows_and_accepts_only_the_provider_flags_it_uses() {
     // Provider flags belong to the subcommand, not before it.
     let (code, _, err) = run(obsctl().args(["--no-github", "dora", "report"]));
     assert_eq!(code, Some(2), "{err}");
+    // …and the error says where it goes.
+    assert!(err.contains("--no-github is a provider flag"), "{err}");
+    assert!(err.contains("dora report"), "{err}");
+    let (code, _, err) = run(obsctl().args(["deploy", "start", "--tag-pattern", "v*"]));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(!err.contains("provider flag"), "{err}");
 }
 
 #[test]
