@@ -1172,3 +1172,52 @@ async fn an_environment_without_deployments_names_the_environments_once_on_stder
     assert!(!err.contains("no deployments"), "{err}");
     assert_eq!(asked_envs(before), 0);
 }
+
+/// `obsctl report` says the same in its delivery note.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_names_the_environments_when_its_environment_has_no_deployments() {
+    let repo = GitRepo::new();
+    repo.set_time(T0 - 10 * 86_400);
+    repo.commit("f", "1", "c1");
+    std::fs::write(
+        repo.path().join("obsctl.toml"),
+        "[[service]]\nname = \"web\"\nsentry_project = \"web\"\nenvironment = \"prod\"\n",
+    )
+    .unwrap();
+    let server = github_fake(vec![], vec![]).await;
+    server.state().github.gql_environments = vec!["production".into(), "staging".into()];
+    let args: Vec<String> = [
+        "-C",
+        repo.path().to_str().unwrap(),
+        "report",
+        "--dora-source",
+        "github",
+        "--format",
+        "json",
+        "--since",
+        &iso(T0 - 30 * 86_400),
+        "--until",
+        &iso(T0),
+    ]
+    .map(String::from)
+    .to_vec();
+    let env = github_env(&server);
+    let out = tokio::task::spawn_blocking(move || {
+        let mut cmd = obsctl();
+        cmd.args(&args);
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    })
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let note = v["services"][0]["delivery"]["note"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(note.contains("\"prod\""), "{v}");
+    assert!(note.contains("\"production\", \"staging\""), "{v}");
+}

@@ -104,7 +104,10 @@ fn no_tags_message(patterns: &str, existing: &[String]) -> String {
 /// "Nothing matched" for an environment without deployments on GitHub,
 /// naming the repository's environments (at most 10 of `total`) when known
 /// (`None`: they could not be read).
-fn no_environment_message(environment: &str, existing: Option<(&[String], u64)>) -> String {
+pub(crate) fn no_environment_message(
+    environment: &str,
+    existing: Option<(&[String], u64)>,
+) -> String {
     let head = format!("no deployments to the environment \"{environment}\" on GitHub");
     match existing {
         None => format!("{head}; check the name given to -e/--environment"),
@@ -130,7 +133,11 @@ fn no_environment_message(environment: &str, existing: Option<(&[String], u64)>)
 
 /// The warning for an environment without deployments: one more request,
 /// for the environments' names (a failure there only shortens the message).
-async fn no_deployments_warning(gh: &GitHub, environment: &str, ctx: &Context) -> String {
+pub(crate) async fn no_deployments_warning(
+    gh: &GitHub,
+    environment: &str,
+    ctx: &Context,
+) -> String {
     match gh.dora_environments().await {
         Ok((names, total)) => no_environment_message(environment, Some((&names, total))),
         Err(e) => {

@@ -8,6 +8,7 @@ use obsctl_core::quickcheck::{self, Measured};
 use obsctl_core::report::{Delivery, DeliveryRow, Deploy, Status, WindowInfo};
 
 use crate::cli::{DoraSource, ReportArgs};
+use crate::commands::dora::report::no_deployments_warning;
 use crate::context::Context;
 use crate::dora::engine::{self, Band, Window};
 use crate::dora::git_source::{self, GitChanges, NoChanges};
@@ -24,14 +25,16 @@ fn band(b: Option<Band>) -> Option<String> {
     b.map(|b| b.as_str().to_string())
 }
 
-/// Deployments and incidents of `environment`: `(source, deployments, incidents)`.
+/// Deployments and incidents of `environment`: `(source, deployments,
+/// incidents, note)`; `note`: GitHub has no deployment of the environment,
+/// naming the repository's environments.
 async fn fetch(
     args: &ReportArgs,
     ctx: &Context,
     environment: &str,
     need_from: DateTime<Utc>,
     repo: Option<&git2::Repository>,
-) -> Result<(&'static str, Vec<Deployment>, Vec<Incident>)> {
+) -> Result<(&'static str, Vec<Deployment>, Vec<Incident>, Option<String>)> {
     let github = match args.dora_source {
         DoraSource::Git => None,
         DoraSource::Auto => ctx.github().unwrap_or(None),
@@ -57,7 +60,12 @@ async fn fetch(
         );
         let incs = gh.dora_incidents(&args.incident_label, need_from);
         let (deps, incs) = futures::join!(deps, incs);
-        return Ok(("github", deps?.0, incs?.0));
+        let (deps, incs) = (deps?.0, incs?.0);
+        let note = match deps.is_empty() && !ctx.dry_run {
+            true => Some(no_deployments_warning(&gh, environment, ctx).await),
+            false => None,
+        };
+        return Ok(("github", deps, incs, note));
     }
     let Some(repo) = repo else {
         anyhow::bail!(
@@ -68,7 +76,7 @@ async fn fetch(
     let patterns = obsctl_core::series::TagPatterns::parse(&args.tag_patterns)
         .map_err(|e| anyhow::anyhow!("--tag-pattern: {e}"))?;
     let (deps, _) = git_source::tag_deployments(repo, &patterns)?;
-    Ok(("git", deps, Vec::new()))
+    Ok(("git", deps, Vec::new(), None))
 }
 
 /// DORA of one environment over the window. A source that cannot be read
@@ -85,7 +93,7 @@ pub async fn delivery(
     };
     let repo = git_source::open(&ctx.repo_path).ok();
     let fetched = fetch(args, ctx, environment, window.since, repo.as_ref()).await;
-    let (source, deployments, incidents) = match fetched {
+    let (source, deployments, incidents, note) = match fetched {
         Ok(x) => x,
         Err(e) => {
             let msg = format!("DORA ({environment}): {e:#}");
@@ -121,10 +129,11 @@ pub async fn delivery(
         ),
     };
     let m = engine::metrics(&analysis, window);
-    (
-        from_metrics(source, &m, &args.benchmark, deployments.is_empty()),
-        None,
-    )
+    let mut data = from_metrics(source, &m, &args.benchmark, deployments.is_empty());
+    if note.is_some() {
+        data.delivery.note = note;
+    }
+    (data, None)
 }
 
 /// One row per deployment of the window.
