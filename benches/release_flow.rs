@@ -250,9 +250,12 @@ async fn run() {
     for i in 0..runs.min(3) {
         fake.clear();
         let (t, rss) = timed(
-            obsctl_cmd(&obsctl, &fake.uri(), &big)
-                .arg("--no-github")
-                .args(["release", "create", &format!("v2.0.{i}")]),
+            obsctl_cmd(&obsctl, &fake.uri(), &big).args([
+                "release",
+                "create",
+                &format!("v2.0.{i}"),
+                "--no-github",
+            ]),
             "obsctl release create (3,000 commits)",
         );
         o_runs.push((t, rss, fake.stats()));
@@ -777,9 +780,12 @@ async fn scale(obsctl: &Path, sentry_cli: Option<&str>, runs: usize) -> String {
             let version = format!("v2.0.{i}");
             fake.clear();
             let ro = timed(
-                obsctl_cmd(obsctl, &fake.uri(), &dir)
-                    .arg("--no-github")
-                    .args(["release", "create", &version]),
+                obsctl_cmd(obsctl, &fake.uri(), &dir).args([
+                    "release",
+                    "create",
+                    &version,
+                    "--no-github",
+                ]),
                 "obsctl release create",
             );
             let rg = timed(

@@ -125,6 +125,12 @@ pub struct StatusCheckArgs {
     /// Also write the JSON report to FILE (for `status build --checks FILE`).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub chat: ChatArgs,
 }
 
 #[derive(Debug, Args)]
@@ -153,6 +159,9 @@ pub struct StatusBuildArgs {
     /// Where the page is served (default: https://OWNER.github.io/REPO/).
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -212,6 +221,9 @@ pub struct IncidentOpenArgs {
     /// What is known so far (the first update).
     #[arg(long, value_name = "M")]
     pub message: Option<String>,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
 }
 
 #[derive(Debug, Args)]
@@ -226,6 +238,9 @@ pub struct IncidentUpdateArgs {
     /// The update.
     #[arg(long, value_name = "M")]
     pub message: String,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
 }
 
 #[derive(Debug, Args)]
@@ -236,6 +251,9 @@ pub struct IncidentResolveArgs {
     /// A closing note.
     #[arg(long, value_name = "M")]
     pub message: Option<String>,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -317,6 +335,15 @@ pub struct DeployVerifyArgs {
     /// (a later passing verify of a newer release with this flag closes it).
     #[arg(long)]
     pub open_incident: bool,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub sentry: SentryArgs,
+
+    #[command(flatten)]
+    pub chat: ChatArgs,
 }
 
 #[derive(Debug, Args)]
@@ -344,6 +371,15 @@ pub struct DeployStartArgs {
     /// The environment goes away after this deployment (review apps).
     #[arg(long)]
     pub transient: bool,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub sentry: SentryArgs,
+
+    #[command(flatten)]
+    pub chat: ChatArgs,
 }
 
 #[derive(Debug, Args)]
@@ -373,6 +409,15 @@ pub struct DeployFinishArgs {
         value_delimiter = ','
     )]
     pub mentions: Vec<String>,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub sentry: SentryArgs,
+
+    #[command(flatten)]
+    pub chat: ChatArgs,
 }
 
 /// `obsctl notify`: see docs/notify.md.
@@ -427,6 +472,9 @@ pub struct NotifyArgs {
     /// Send e-mail addresses found in the text (hidden by default).
     #[arg(long)]
     pub include_emails: bool,
+
+    #[command(flatten)]
+    pub chat: ChatArgs,
 }
 
 /// `--severity`: mapped onto the core's [`crate::message::Severity`].
@@ -561,6 +609,9 @@ pub struct DoraReportArgs {
     /// minutes, incidents attributed to the last deployment strictly before them.
     #[arg(long)]
     pub devlake_compat: bool,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
 }
 
 #[derive(Debug, Args)]
@@ -598,6 +649,12 @@ pub struct ReportArgs {
     /// organisation size (`fewer_than_100`, `more_than_9999`, ...).
     #[arg(long, value_name = "KEY", default_value = "all")]
     pub benchmark: String,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub sentry: SentryArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -631,12 +688,15 @@ pub struct EventsTestArgs {
     pub max_latency: String,
 
     /// The event's environment (default: the service's).
-    #[arg(long, value_name = "ENV")]
+    #[arg(long, short = 'e', value_name = "ENV")]
     pub environment: Option<String>,
 
     /// The event's release (must equal the Sentry release version).
     #[arg(long, value_name = "V")]
     pub release: Option<String>,
+
+    #[command(flatten)]
+    pub sentry: SentryArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -666,6 +726,12 @@ pub struct AlertsPlanArgs {
     /// Also plan deleting managed monitors and alerts whose key left the file.
     #[arg(long)]
     pub prune: bool,
+
+    #[command(flatten)]
+    pub sentry: SentryArgs,
+
+    #[command(flatten)]
+    pub slack: SlackArgs,
 }
 
 #[derive(Debug, Args)]
@@ -673,6 +739,12 @@ pub struct AlertsApplyArgs {
     /// Delete managed monitors and alerts whose key left the file.
     #[arg(long)]
     pub prune: bool,
+
+    #[command(flatten)]
+    pub sentry: SentryArgs,
+
+    #[command(flatten)]
+    pub slack: SlackArgs,
 }
 
 #[derive(Debug, Args)]
@@ -683,6 +755,9 @@ pub struct AlertsImportArgs {
     /// Only monitors obsctl does not manage yet.
     #[arg(long)]
     pub unmanaged_only: bool,
+
+    #[command(flatten)]
+    pub sentry: SentryArgs,
 }
 
 #[derive(Debug, Args)]
@@ -697,7 +772,7 @@ pub struct AlertsInitArgs {
     #[arg(long, value_name = "URL")]
     pub health_url: Option<String>,
     /// The environment watched.
-    #[arg(long, value_name = "ENV", default_value = "production")]
+    #[arg(long, short = 'e', value_name = "ENV", default_value = "production")]
     pub environment: String,
     /// Append to the config file instead of printing.
     #[arg(long)]
@@ -723,6 +798,9 @@ pub struct AlertsTestArgs {
     /// Fail unless the monitor fires within this time.
     #[arg(long, value_name = "DURATION", default_value = "10m")]
     pub max_latency: String,
+
+    #[command(flatten)]
+    pub sentry: SentryArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -781,6 +859,15 @@ pub struct ReleaseCreateArgs {
     /// In a shallow clone, go on with the commits that are there.
     #[arg(long)]
     pub allow_shallow: bool,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub sentry: SentryArgs,
+
+    #[command(flatten)]
+    pub chat: ChatArgs,
 }
 
 /// Where GitHub release notes come from.
@@ -829,18 +916,6 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub strict: bool,
 
-    /// Skip GitHub on purpose.
-    #[arg(long, global = true)]
-    pub no_github: bool,
-
-    /// Skip Sentry on purpose.
-    #[arg(long, global = true)]
-    pub no_sentry: bool,
-
-    /// Skip Slack and Discord notifications on purpose.
-    #[arg(long, global = true)]
-    pub no_slack: bool,
-
     /// Seconds a command may spend retrying (waits and failed attempts), in total.
     #[arg(
         long,
@@ -862,20 +937,20 @@ pub struct GlobalArgs {
     pub timeout: u64,
 
     #[command(flatten)]
-    pub providers: ProviderArgs,
-
-    #[command(flatten)]
     pub ci: CiArgs,
 }
 
-/// Provider configuration; flags win over the environment.
-#[derive(Debug, Args)]
-#[command(next_help_heading = "Providers")]
-pub struct ProviderArgs {
+/// GitHub, for the commands that use it; flags win over the environment.
+#[derive(Clone, Debug, Default, Args)]
+#[command(next_help_heading = "GitHub")]
+pub struct GithubArgs {
+    /// Skip GitHub on purpose.
+    #[arg(long)]
+    pub no_github: bool,
+
     /// GitHub token (else GH_TOKEN).
     #[arg(
         long,
-        global = true,
         env = "GITHUB_TOKEN",
         hide_env_values = true,
         value_name = "TOKEN"
@@ -883,30 +958,33 @@ pub struct ProviderArgs {
     pub github_token: Option<String>,
 
     /// owner/name (default: parsed from the `origin` remote).
-    #[arg(
-        long,
-        global = true,
-        env = "GITHUB_REPOSITORY",
-        value_name = "OWNER/NAME"
-    )]
+    #[arg(long, env = "GITHUB_REPOSITORY", value_name = "OWNER/NAME")]
     pub github_repository: Option<String>,
 
     /// GitHub REST API (GitHub Enterprise Server: https://HOST/api/v3).
-    #[arg(long, global = true, env = "GITHUB_API_URL", value_name = "URL")]
+    #[arg(long, env = "GITHUB_API_URL", value_name = "URL")]
     pub github_api_url: Option<String>,
 
     /// GitHub GraphQL API (default: derived from the REST URL).
-    #[arg(long, global = true, env = "GITHUB_GRAPHQL_URL", value_name = "URL")]
+    #[arg(long, env = "GITHUB_GRAPHQL_URL", value_name = "URL")]
     pub github_graphql_url: Option<String>,
 
     /// GitHub web URL, for links (default: derived from the REST URL).
-    #[arg(long, global = true, env = "GITHUB_SERVER_URL", value_name = "URL")]
+    #[arg(long, env = "GITHUB_SERVER_URL", value_name = "URL")]
     pub github_server_url: Option<String>,
+}
+
+/// Sentry, for the commands that use it; flags win over the environment.
+#[derive(Clone, Debug, Default, Args)]
+#[command(next_help_heading = "Sentry")]
+pub struct SentryArgs {
+    /// Skip Sentry on purpose.
+    #[arg(long)]
+    pub no_sentry: bool,
 
     /// Sentry auth token (scope project:releases).
     #[arg(
         long,
-        global = true,
         env = "SENTRY_AUTH_TOKEN",
         hide_env_values = true,
         value_name = "TOKEN"
@@ -914,32 +992,35 @@ pub struct ProviderArgs {
     pub sentry_auth_token: Option<String>,
 
     /// Sentry organization slug.
-    #[arg(long, global = true, env = "SENTRY_ORG", value_name = "SLUG")]
+    #[arg(long, env = "SENTRY_ORG", value_name = "SLUG")]
     pub sentry_org: Option<String>,
 
     /// Sentry project slugs, comma-separated.
-    #[arg(
-        long,
-        global = true,
-        env = "SENTRY_PROJECT",
-        value_name = "SLUG[,SLUG]"
-    )]
+    #[arg(long, env = "SENTRY_PROJECT", value_name = "SLUG[,SLUG]")]
     pub sentry_project: Option<String>,
 
     /// Sentry URL (self-hosted); the API is {URL}/api/0/.
-    #[arg(long, global = true, env = "SENTRY_URL", value_name = "URL")]
+    #[arg(long, env = "SENTRY_URL", value_name = "URL")]
     pub sentry_url: Option<String>,
 
     /// The repository as Sentry's integration names it, for the commits of
     /// a release (default: CI_PROJECT_PATH on GitLab, GITHUB_REPOSITORY,
     /// else the `origin` remote's full path, e.g. group/sub/web).
-    #[arg(long, global = true, env = "SENTRY_REPOSITORY", value_name = "PATH")]
+    #[arg(long, env = "SENTRY_REPOSITORY", value_name = "PATH")]
     pub sentry_repository: Option<String>,
+}
+
+/// Slack, for the commands that post to it (or look up its channels).
+#[derive(Clone, Debug, Default, Args)]
+#[command(next_help_heading = "Slack")]
+pub struct SlackArgs {
+    /// Skip Slack and Discord notifications on purpose.
+    #[arg(long)]
+    pub no_slack: bool,
 
     /// Slack incoming webhook (fallback for every route).
     #[arg(
         long,
-        global = true,
         env = "SLACK_WEBHOOK_URL",
         hide_env_values = true,
         value_name = "URL"
@@ -949,7 +1030,6 @@ pub struct ProviderArgs {
     /// Slack bot token (chat:write); enables message updates and threads.
     #[arg(
         long,
-        global = true,
         env = "SLACK_BOT_TOKEN",
         hide_env_values = true,
         value_name = "TOKEN"
@@ -957,18 +1037,32 @@ pub struct ProviderArgs {
     pub slack_bot_token: Option<String>,
 
     /// Slack Web API base URL.
-    #[arg(long, global = true, env = "SLACK_API_URL", value_name = "URL")]
+    #[arg(long, env = "SLACK_API_URL", value_name = "URL")]
     pub slack_api_url: Option<String>,
+}
 
+/// Discord, for the commands that post to it.
+#[derive(Clone, Debug, Default, Args)]
+#[command(next_help_heading = "Discord")]
+pub struct DiscordArgs {
     /// Discord webhook (fallback for every route).
     #[arg(
         long,
-        global = true,
         env = "DISCORD_WEBHOOK_URL",
         hide_env_values = true,
         value_name = "URL"
     )]
     pub discord_webhook_url: Option<String>,
+}
+
+/// Slack and Discord, for the commands that notify (`--no-slack` skips both).
+#[derive(Clone, Debug, Default, Args)]
+pub struct ChatArgs {
+    #[command(flatten)]
+    pub slack: SlackArgs,
+
+    #[command(flatten)]
+    pub discord: DiscordArgs,
 }
 
 /// Overrides for what is read from the CI environment or local git.
@@ -992,12 +1086,11 @@ pub struct CiArgs {
     pub run_url: Option<String>,
 }
 
-/// The command line as help, completions and man pages show it.
-///
-/// Not done yet: hiding the provider flags a subcommand does not use (clap
-/// propagates global arguments at build time, and changing a built
-/// command's arguments breaks its parser), so every subcommand still lists
-/// them, under their own headings after its own flags.
+/// The command line as help, completions and man pages show it. Provider
+/// flags are not global: each subcommand flattens the groups it uses
+/// ([`GithubArgs`], [`SentryArgs`], [`SlackArgs`], [`DiscordArgs`]), so its
+/// help lists only those, and a provider flag it does not use is a usage
+/// error.
 pub fn command() -> clap::Command {
     use clap::CommandFactory;
     Cli::command()
@@ -1026,6 +1119,7 @@ mod tests {
             .unwrap();
         let help = dora.render_help().to_string();
         assert!(help.contains("--github-token"), "{help}");
+        assert!(!help.contains("--slack-bot-token"), "{help}");
         assert!(help.contains("Global options:"), "{help}");
         let own = help.find("--tag-pattern").unwrap();
         let global = help.find("Global options:").unwrap();

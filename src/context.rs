@@ -13,7 +13,11 @@ use std::time::Duration;
 use anyhow::Result;
 use reqwest::Url;
 
-use crate::cli::{CiArgs, GlobalArgs, ProviderArgs};
+use crate::cli::{
+    AlertsCommand, ChatArgs, CiArgs, Command, DeployCommand, DiscordArgs, DoraCommand,
+    EventsCommand, GithubArgs, GlobalArgs, IncidentCommand, ReleaseCommand, SentryArgs, SlackArgs,
+    StatusCommand,
+};
 use crate::config_file::LoadedConfig;
 use crate::http::{Http, Policy};
 use crate::message::Route;
@@ -464,6 +468,11 @@ pub struct Context {
     /// What `events test` and `alerts test` read from the environment.
     pub events: EventsEnv,
     sentry_url_explicit: bool,
+    providers: Providers,
+}
+
+/// Every provider after resolution (errors kept until a command asks).
+struct Providers {
     sentry_any_project: Resolved<SentryConfig>,
     repository: std::result::Result<Option<Repo>, String>,
     sentry_repository: std::result::Result<Option<String>, String>,
@@ -473,64 +482,40 @@ pub struct Context {
     discord: Resolved<DiscordConfig>,
 }
 
-impl Context {
-    pub fn new(global: GlobalArgs, env: Env) -> Result<Self> {
-        let ci = CiContext::detect(&env, &global.ci);
-        let mut providers = global.providers;
-        normalize(&mut providers);
-        if providers.github_token.is_none() {
-            providers.github_token = env.get("GH_TOKEN");
-        }
-        let repo_path = global.repo_path.unwrap_or_else(|| PathBuf::from("."));
-        let config = load_config(global.config.as_deref(), &repo_path)?;
-        if providers.sentry_org.is_none() {
-            providers.sentry_org = nonblank(config.config.sentry.org.clone());
-        }
-        if providers.sentry_url.is_none() {
-            providers.sentry_url = nonblank(config.config.sentry.url.clone());
-        }
-        let mut redactor = redactor(&providers, &env);
-        let health_headers = health_headers(&config.config, &env);
-        for (service, headers) in &health_headers {
-            for (header, value) in headers {
-                if let Some(v) = value {
-                    redactor.add(&format!("{service} health-check header {header}"), v);
-                }
-            }
-        }
-        let ui = Arc::new(Ui::new(
-            global.format,
-            global.verbose,
-            global.quiet,
-            ci.kind == CiKind::GithubActions,
-            redactor,
-        ));
-        ui.mask_secrets();
-        for notice in &ci.notices {
-            ui.notice(notice);
-        }
-        let policy = Policy {
-            retry_budget: Duration::from_secs(global.retry_budget),
-            request_timeout: Duration::from_secs(global.timeout.max(1)),
-            ..Policy::default()
-        };
-        let http = Http::new(policy, ui.clone(), global.dry_run)?;
-        let repository = repository(&providers, &ci, &repo_path).map_err(|e| format!("{e:#}"));
-        let sentry_repository = sentry_repository(&providers, &ci, &repo_path);
-        let github = if global.no_github {
+impl Providers {
+    fn resolve(p: &ProviderValues, ci: &CiContext, repo_path: &Path, env: &Env) -> Self {
+        let repository = repository(p, ci, repo_path).map_err(|e| format!("{e:#}"));
+        let sentry_repository = sentry_repository(p, ci, repo_path);
+        let github = if p.no_github {
             Ok(ProviderState::Disabled)
         } else {
-            resolve_github(&providers, &repository)
+            resolve_github(p, &repository)
         };
-        let (sentry, sentry_any_project) = if global.no_sentry {
+        let (sentry, sentry_any_project) = if p.no_sentry {
             (Ok(ProviderState::Disabled), Ok(ProviderState::Disabled))
         } else {
-            (
-                resolve_sentry(&providers, true),
-                resolve_sentry(&providers, false),
-            )
+            (resolve_sentry(p, true), resolve_sentry(p, false))
         };
-        let events = EventsEnv {
+        let (slack, discord) = if p.no_slack {
+            (Ok(ProviderState::Disabled), Ok(ProviderState::Disabled))
+        } else {
+            (resolve_slack(p, env), resolve_discord(p, env))
+        };
+        Self {
+            sentry_any_project,
+            repository,
+            sentry_repository,
+            github,
+            sentry,
+            slack,
+            discord,
+        }
+    }
+}
+
+impl EventsEnv {
+    fn read(env: &Env) -> Self {
+        EventsEnv {
             dsn: env.get("SENTRY_DSN"),
             release: env.get("SENTRY_RELEASE"),
             environment: env.get("SENTRY_ENVIRONMENT"),
@@ -542,17 +527,188 @@ impl Context {
                 (None, Some(id)) => Some(format!("gl-{id}")),
                 (None, None) => None,
             },
+        }
+    }
+}
+
+/// Per route: `OBSCTL_SLACK_CHANNEL_<ROUTE>`, else the route's default channel.
+fn slack_channels(env: &Env) -> BTreeMap<Route, String> {
+    Route::ALL
+        .into_iter()
+        .map(|route| {
+            let channel = env
+                .get(&format!("OBSCTL_SLACK_CHANNEL_{}", route.env_suffix()))
+                .unwrap_or_else(|| route.default_channel().to_string());
+            (route, channel)
+        })
+        .collect()
+}
+
+/// The provider flag groups of the command being run: each subcommand
+/// flattens the groups it uses (`None`: the command has no such flags, and
+/// the environment alone says). Built by [`ProviderFlags::of`] and resolved
+/// by [`Context::new`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ProviderFlags<'a> {
+    pub github: Option<&'a GithubArgs>,
+    pub sentry: Option<&'a SentryArgs>,
+    pub slack: Option<&'a SlackArgs>,
+    pub discord: Option<&'a DiscordArgs>,
+}
+
+impl<'a> ProviderFlags<'a> {
+    /// The groups `command` accepts.
+    pub fn of(command: &'a Command) -> Self {
+        let none = Self::default();
+        let g = |github: &'a GithubArgs| Self {
+            github: Some(github),
+            ..none
         };
-        let sentry_url_explicit = providers.sentry_url.is_some();
-        let (slack, discord) = if global.no_slack {
-            (Ok(ProviderState::Disabled), Ok(ProviderState::Disabled))
-        } else {
-            (
-                resolve_slack(&providers, &env),
-                resolve_discord(&providers, &env),
+        let s = |sentry: &'a SentryArgs| Self {
+            sentry: Some(sentry),
+            ..none
+        };
+        let chat = |f: Self, chat: &'a ChatArgs| Self {
+            slack: Some(&chat.slack),
+            discord: Some(&chat.discord),
+            ..f
+        };
+        let all = |github, sentry, c| {
+            chat(
+                Self {
+                    sentry: Some(sentry),
+                    ..g(github)
+                },
+                c,
             )
         };
+        match command {
+            Command::Release(ReleaseCommand::Create(a)) => all(&a.github, &a.sentry, &a.chat),
+            Command::Deploy(DeployCommand::Start(a)) => all(&a.github, &a.sentry, &a.chat),
+            Command::Deploy(DeployCommand::Finish(a)) => all(&a.github, &a.sentry, &a.chat),
+            Command::Deploy(DeployCommand::Verify(a)) => all(&a.github, &a.sentry, &a.chat),
+            Command::Notify(a) => chat(none, &a.chat),
+            Command::Dora(DoraCommand::Report(a)) => g(&a.github),
+            Command::Report(a) => Self {
+                sentry: Some(&a.sentry),
+                ..g(&a.github)
+            },
+            Command::Status(StatusCommand::Check(a)) => chat(g(&a.github), &a.chat),
+            Command::Status(StatusCommand::Build(a)) => g(&a.github),
+            Command::Incident(IncidentCommand::Open(a)) => g(&a.github),
+            Command::Incident(IncidentCommand::Update(a)) => g(&a.github),
+            Command::Incident(IncidentCommand::Resolve(a)) => g(&a.github),
+            Command::Alerts(AlertsCommand::Plan(a)) => Self {
+                slack: Some(&a.slack),
+                ..s(&a.sentry)
+            },
+            Command::Alerts(AlertsCommand::Apply(a)) => Self {
+                slack: Some(&a.slack),
+                ..s(&a.sentry)
+            },
+            Command::Alerts(AlertsCommand::Import(a)) => s(&a.sentry),
+            Command::Alerts(AlertsCommand::Test(a)) => s(&a.sentry),
+            Command::Events(EventsCommand::Test(a)) => s(&a.sentry),
+            Command::Alerts(AlertsCommand::Lint(_) | AlertsCommand::Init(_))
+            | Command::Completions { .. }
+            | Command::Man(_) => none,
+        }
+    }
+}
+
+/// Provider settings after flags > environment: a flag of a group the
+/// command accepts (clap has already read its variable), else the variable
+/// itself; blank counts as unset.
+#[derive(Debug, Default)]
+struct ProviderValues {
+    no_github: bool,
+    no_sentry: bool,
+    no_slack: bool,
+    github_token: Option<String>,
+    github_repository: Option<String>,
+    github_api_url: Option<String>,
+    github_graphql_url: Option<String>,
+    github_server_url: Option<String>,
+    sentry_auth_token: Option<String>,
+    sentry_org: Option<String>,
+    sentry_project: Option<String>,
+    sentry_url: Option<String>,
+    sentry_repository: Option<String>,
+    slack_webhook_url: Option<String>,
+    slack_bot_token: Option<String>,
+    slack_api_url: Option<String>,
+    discord_webhook_url: Option<String>,
+}
+
+impl ProviderValues {
+    fn resolve(flags: ProviderFlags<'_>, env: &Env) -> Self {
+        let pick = |flag: Option<&Option<String>>, var: &str| {
+            nonblank(flag.cloned().flatten()).or_else(|| env.get(var))
+        };
+        let (gh, se, sl, di) = (flags.github, flags.sentry, flags.slack, flags.discord);
+        Self {
+            no_github: gh.is_some_and(|a| a.no_github),
+            no_sentry: se.is_some_and(|a| a.no_sentry),
+            no_slack: sl.is_some_and(|a| a.no_slack),
+            github_token: pick(gh.map(|a| &a.github_token), "GITHUB_TOKEN")
+                .or_else(|| env.get("GH_TOKEN")),
+            github_repository: pick(gh.map(|a| &a.github_repository), "GITHUB_REPOSITORY"),
+            github_api_url: pick(gh.map(|a| &a.github_api_url), "GITHUB_API_URL"),
+            github_graphql_url: pick(gh.map(|a| &a.github_graphql_url), "GITHUB_GRAPHQL_URL"),
+            github_server_url: pick(gh.map(|a| &a.github_server_url), "GITHUB_SERVER_URL"),
+            sentry_auth_token: pick(se.map(|a| &a.sentry_auth_token), "SENTRY_AUTH_TOKEN"),
+            sentry_org: pick(se.map(|a| &a.sentry_org), "SENTRY_ORG"),
+            sentry_project: pick(se.map(|a| &a.sentry_project), "SENTRY_PROJECT"),
+            sentry_url: pick(se.map(|a| &a.sentry_url), "SENTRY_URL"),
+            sentry_repository: pick(se.map(|a| &a.sentry_repository), "SENTRY_REPOSITORY"),
+            slack_webhook_url: pick(sl.map(|a| &a.slack_webhook_url), "SLACK_WEBHOOK_URL"),
+            slack_bot_token: pick(sl.map(|a| &a.slack_bot_token), "SLACK_BOT_TOKEN"),
+            slack_api_url: pick(sl.map(|a| &a.slack_api_url), "SLACK_API_URL"),
+            discord_webhook_url: pick(di.map(|a| &a.discord_webhook_url), "DISCORD_WEBHOOK_URL"),
+        }
+    }
+}
+
+impl Context {
+    /// Resolve `global`, the provider flags `command` accepts (see
+    /// [`ProviderFlags`]), the environment and `obsctl.toml`, once. Errors:
+    /// an unreadable or invalid config file (exit 2; problems in its
+    /// `[[alert]]` parts only for the commands that read them, see
+    /// [`reads_alerts`], else one warning), a bad `--timeout`.
+    pub fn new(global: GlobalArgs, command: &Command, env: Env) -> Result<Self> {
+        let ci = CiContext::detect(&env, &global.ci);
+        let repo_path = global.repo_path.unwrap_or_else(|| PathBuf::from("."));
+        let config = load_config(global.config.as_deref(), &repo_path, reads_alerts(command))?;
+        let mut values = ProviderValues::resolve(ProviderFlags::of(command), &env);
+        values.sentry_org = values
+            .sentry_org
+            .or_else(|| nonblank(config.config.sentry.org.clone()));
+        values.sentry_url = values
+            .sentry_url
+            .or_else(|| nonblank(config.config.sentry.url.clone()));
+        let health_headers = health_headers(&config.config, &env);
+        let ui = Arc::new(Ui::new(
+            global.format,
+            global.verbose,
+            global.quiet,
+            ci.kind == CiKind::GithubActions,
+            redactor(&values, &env, &health_headers),
+        ));
+        ui.mask_secrets();
+        for notice in &ci.notices {
+            ui.notice(notice);
+        }
+        if let Some(warning) = config.alert_warning() {
+            ui.warn(&warning);
+        }
+        let policy = Policy {
+            retry_budget: Duration::from_secs(global.retry_budget),
+            request_timeout: Duration::from_secs(global.timeout.max(1)),
+            ..Policy::default()
+        };
+        let http = Http::new(policy, ui.clone(), global.dry_run)?;
         Ok(Self {
+            providers: Providers::resolve(&values, &ci, &repo_path, &env),
             ui,
             http,
             ci,
@@ -562,32 +718,20 @@ impl Context {
             config,
             default_environment: env.get("OBSCTL_ENVIRONMENT"),
             no_color: env.get("NO_COLOR").is_some(),
-            slack_channels: Route::ALL
-                .into_iter()
-                .map(|route| {
-                    let channel = env
-                        .get(&format!("OBSCTL_SLACK_CHANNEL_{}", route.env_suffix()))
-                        .unwrap_or_else(|| route.default_channel().to_string());
-                    (route, channel)
-                })
-                .collect(),
+            slack_channels: slack_channels(&env),
             health_headers,
-            events,
-            sentry_url_explicit,
-            repository,
-            sentry_repository,
-            github,
-            sentry,
-            sentry_any_project,
-            slack,
-            discord,
+            events: EventsEnv::read(&env),
+            sentry_url_explicit: values.sentry_url.is_some(),
         })
     }
 
     /// The repository slug: flag/`GITHUB_REPOSITORY`, else the CI's, else
     /// the `origin` remote. A malformed slug is a usage error.
     pub fn repository(&self) -> Result<Option<Repo>> {
-        self.repository.clone().map_err(|e| UsageError(e).into())
+        self.providers
+            .repository
+            .clone()
+            .map_err(|e| UsageError(e).into())
     }
 
     /// The repository as Sentry's integration names it (`commits[].repository`):
@@ -596,42 +740,47 @@ impl Context {
     /// `origin` remote's full path (`group/sub/web`). `Ok(None)` when none
     /// says; a malformed value given by the user is a usage error.
     pub fn sentry_repository(&self) -> Result<Option<String>> {
-        self.sentry_repository
+        self.providers
+            .sentry_repository
             .clone()
             .map_err(|e| UsageError(e).into())
     }
 
     /// GitHub as resolved; a usage error when it is misconfigured.
     pub fn github_state(&self) -> Result<&ProviderState<GithubConfig>> {
-        self.github
+        self.providers
+            .github
             .as_ref()
             .map_err(|e| UsageError(e.clone()).into())
     }
 
     /// Sentry as resolved; a usage error when it is misconfigured.
     pub fn sentry_state(&self) -> Result<&ProviderState<SentryConfig>> {
-        self.sentry
+        self.providers
+            .sentry
             .as_ref()
             .map_err(|e| UsageError(e.clone()).into())
     }
 
     /// Slack as resolved; a usage error when a URL is malformed.
     pub fn slack_state(&self) -> Result<&ProviderState<SlackConfig>> {
-        self.slack
+        self.providers
+            .slack
             .as_ref()
             .map_err(|e| UsageError(e.clone()).into())
     }
 
     /// Discord as resolved; a usage error when a URL is malformed.
     pub fn discord_state(&self) -> Result<&ProviderState<DiscordConfig>> {
-        self.discord
+        self.providers
+            .discord
             .as_ref()
             .map_err(|e| UsageError(e.clone()).into())
     }
 
     /// `--no-slack`: notifications skipped on purpose.
     pub fn slack_disabled(&self) -> bool {
-        matches!(self.slack, Ok(ProviderState::Disabled))
+        matches!(self.providers.slack, Ok(ProviderState::Disabled))
     }
 
     /// GitHub, when configured. `Ok(None)` when disabled, or (with one
@@ -650,7 +799,7 @@ impl Context {
     /// but SENTRY_PROJECT may be unset (`projects` is then empty), and no
     /// notice when the token is missing (`Ok(None)`).
     pub fn sentry_api(&self) -> Result<Option<SentryConfig>> {
-        match &self.sentry_any_project {
+        match &self.providers.sentry_any_project {
             Ok(state) => Ok(state.ready().cloned()),
             Err(e) => Err(UsageError(e.clone()).into()),
         }
@@ -699,7 +848,7 @@ impl Context {
 
 /// Load `obsctl.toml`: `--config FILE` / `OBSCTL_CONFIG`, else at the
 /// repository root, else in `repo_path`.
-fn load_config(explicit: Option<&Path>, repo_path: &Path) -> Result<LoadedConfig> {
+fn load_config(explicit: Option<&Path>, repo_path: &Path, alerts: bool) -> Result<LoadedConfig> {
     let root = git2::Repository::discover(repo_path)
         .ok()
         .and_then(|r| r.workdir().map(Path::to_path_buf));
@@ -708,7 +857,14 @@ fn load_config(explicit: Option<&Path>, repo_path: &Path) -> Result<LoadedConfig
         dirs.push(root);
     }
     dirs.push(repo_path);
-    crate::config_file::load(explicit, &dirs)
+    crate::config_file::load(explicit, &dirs, alerts)
+}
+
+/// Whether `command` reads the `[[alert]]`, `[alerts]` and `[slack]` parts
+/// of `obsctl.toml`: then a problem there is an error (exit 2); any other
+/// command warns once and goes on.
+pub fn reads_alerts(command: &Command) -> bool {
+    matches!(command, Command::Alerts(_))
 }
 
 /// `::error file=…,line=…,col=…::message` lines for a config-file error in
@@ -757,8 +913,21 @@ fn health_headers(
         .collect()
 }
 
-fn redactor(providers: &ProviderArgs, env: &Env) -> Redactor {
+/// Every secret the run knows: provider tokens, secret URLs (webhooks,
+/// DSNs) and health-check header values.
+fn redactor(
+    providers: &ProviderValues,
+    env: &Env,
+    health_headers: &BTreeMap<String, BTreeMap<String, Option<String>>>,
+) -> Redactor {
     let mut redactor = Redactor::new();
+    for (service, headers) in health_headers {
+        for (header, value) in headers {
+            if let Some(v) = value {
+                redactor.add(&format!("{service} health-check header {header}"), v);
+            }
+        }
+    }
     for (label, value) in [
         ("GITHUB_TOKEN", &providers.github_token),
         ("SENTRY_AUTH_TOKEN", &providers.sentry_auth_token),
@@ -792,7 +961,11 @@ fn redactor(providers: &ProviderArgs, env: &Env) -> Redactor {
 
 /// The repository slug: flag/`GITHUB_REPOSITORY`, else the CI's, else the
 /// `origin` remote.
-fn repository(providers: &ProviderArgs, ci: &CiContext, repo_path: &Path) -> Result<Option<Repo>> {
+fn repository(
+    providers: &ProviderValues,
+    ci: &CiContext,
+    repo_path: &Path,
+) -> Result<Option<Repo>> {
     if let Some(slug) = &providers.github_repository {
         return Ok(Some(slug.parse()?));
     }
@@ -806,7 +979,7 @@ fn repository(providers: &ProviderArgs, ci: &CiContext, repo_path: &Path) -> Res
 
 /// See [`Context::sentry_repository`].
 fn sentry_repository(
-    providers: &ProviderArgs,
+    providers: &ProviderValues,
     ci: &CiContext,
     repo_path: &Path,
 ) -> std::result::Result<Option<String>, String> {
@@ -833,7 +1006,7 @@ fn sentry_repository(
 }
 
 fn resolve_github(
-    p: &ProviderArgs,
+    p: &ProviderValues,
     repository: &std::result::Result<Option<Repo>, String>,
 ) -> Resolved<GithubConfig> {
     let Some(token) = p.github_token.clone() else {
@@ -864,7 +1037,7 @@ fn resolve_github(
     }))
 }
 
-fn resolve_sentry(p: &ProviderArgs, require_projects: bool) -> Resolved<SentryConfig> {
+fn resolve_sentry(p: &ProviderValues, require_projects: bool) -> Resolved<SentryConfig> {
     let Some(token) = p.sentry_auth_token.clone() else {
         return Ok(ProviderState::Missing(
             "SENTRY_AUTH_TOKEN is not set".into(),
@@ -926,7 +1099,7 @@ fn route_webhooks(
     Ok(hooks)
 }
 
-fn resolve_slack(p: &ProviderArgs, env: &Env) -> Resolved<SlackConfig> {
+fn resolve_slack(p: &ProviderValues, env: &Env) -> Resolved<SlackConfig> {
     let bot = match &p.slack_bot_token {
         Some(token) => {
             let api = parse_url(
@@ -949,7 +1122,7 @@ fn resolve_slack(p: &ProviderArgs, env: &Env) -> Resolved<SlackConfig> {
     Ok(ProviderState::Ready(SlackConfig { bot, webhooks }))
 }
 
-fn resolve_discord(p: &ProviderArgs, env: &Env) -> Resolved<DiscordConfig> {
+fn resolve_discord(p: &ProviderValues, env: &Env) -> Resolved<DiscordConfig> {
     let webhooks = route_webhooks("DISCORD_WEBHOOK_URL", p.discord_webhook_url.as_ref(), env)?;
     if webhooks.is_empty() {
         return Ok(ProviderState::Missing(
@@ -957,27 +1130,6 @@ fn resolve_discord(p: &ProviderArgs, env: &Env) -> Resolved<DiscordConfig> {
         ));
     }
     Ok(ProviderState::Ready(DiscordConfig { webhooks }))
-}
-
-fn normalize(p: &mut ProviderArgs) {
-    for field in [
-        &mut p.github_token,
-        &mut p.github_repository,
-        &mut p.github_api_url,
-        &mut p.github_graphql_url,
-        &mut p.github_server_url,
-        &mut p.sentry_auth_token,
-        &mut p.sentry_org,
-        &mut p.sentry_project,
-        &mut p.sentry_url,
-        &mut p.sentry_repository,
-        &mut p.slack_webhook_url,
-        &mut p.slack_bot_token,
-        &mut p.slack_api_url,
-        &mut p.discord_webhook_url,
-    ] {
-        *field = nonblank(field.take());
-    }
 }
 
 /// Parse a configured URL; a bad one is a usage error naming the variable.
@@ -1039,6 +1191,80 @@ pub fn origin_remote(repo_path: &Path) -> Option<RemoteRepo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every subcommand that lists a provider's flags gets them resolved:
+    /// `ProviderFlags::of` has its arm (a missing arm would ignore the flags).
+    #[test]
+    fn every_provider_group_a_command_shows_is_resolved() {
+        use clap::Parser;
+        // The arguments each command needs to parse (a new command must be added here).
+        let minimal = |path: &str| -> Vec<&str> {
+            match path {
+                "deploy start" | "deploy finish" => {
+                    let mut v = vec!["-e", "production"];
+                    if path == "deploy finish" {
+                        v.extend(["--status", "success"]);
+                    }
+                    v
+                }
+                "notify" => vec!["--title", "t"],
+                "incident open" => vec!["--service", "web", "--title", "t"],
+                "incident update" => vec!["1", "--status", "identified", "--message", "m"],
+                "incident resolve" => vec!["1"],
+                "alerts test" => vec!["key"],
+                "status build" => vec!["--out", "site"],
+                _ => vec![],
+            }
+        };
+        let groups = [
+            ("--github-token", "GitHub"),
+            ("--sentry-auth-token", "Sentry"),
+            ("--slack-bot-token", "Slack"),
+            ("--discord-webhook-url", "Discord"),
+        ];
+        let mut cmd = crate::cli::command();
+        cmd.build();
+        let mut checked = 0;
+        for noun in cmd.get_subcommands() {
+            let leaves: Vec<(String, &clap::Command)> = if noun.has_subcommands() {
+                noun.get_subcommands()
+                    .map(|v| (format!("{} {}", noun.get_name(), v.get_name()), v))
+                    .collect()
+            } else {
+                vec![(noun.get_name().to_string(), noun)]
+            };
+            for (path, leaf) in leaves {
+                for (flag, name) in groups {
+                    let shown = leaf
+                        .get_arguments()
+                        .any(|a| a.get_long() == Some(&flag[2..]));
+                    if !shown {
+                        continue;
+                    }
+                    let mut argv: Vec<&str> = vec!["obsctl"];
+                    argv.extend(path.split(' '));
+                    argv.extend(minimal(&path));
+                    argv.extend([flag, "https://x.example/v"]);
+                    let cli = crate::cli::Cli::try_parse_from(&argv)
+                        .unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+                    let f = ProviderFlags::of(&cli.command);
+                    let got = match name {
+                        "GitHub" => f.github.and_then(|g| g.github_token.clone()),
+                        "Sentry" => f.sentry.and_then(|g| g.sentry_auth_token.clone()),
+                        "Slack" => f.slack.and_then(|g| g.slack_bot_token.clone()),
+                        _ => f.discord.and_then(|g| g.discord_webhook_url.clone()),
+                    };
+                    assert_eq!(
+                        got.as_deref(),
+                        Some("https://x.example/v"),
+                        "`obsctl {path}` shows {flag} but ProviderFlags::of drops it"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 30, "{checked}");
+    }
 
     #[test]
     fn remote_urls() {

@@ -544,35 +544,8 @@ impl Http {
         }
         let shown_url = redactor.redact(req.url.as_str());
         if self.dry_run {
-            let planned = PlannedRequest {
-                provider: req.provider,
-                op: req.op.clone(),
-                method: req.method.to_string(),
-                url: match &req.dry_run_url {
-                    Some(u) => redactor.redact(u),
-                    None => shown_url,
-                },
-                body: req
-                    .body
-                    .as_ref()
-                    .map(|b| redact_json(b, redactor))
-                    .or_else(|| {
-                        req.raw_body.as_ref().map(|(_, bytes)| {
-                            Value::String(redactor.redact(&String::from_utf8_lossy(bytes)))
-                        })
-                    }),
-            };
-            self.planned.lock().expect("planned lock").push(planned);
-            return Ok(Response {
-                provider: req.provider,
-                op: req.op,
-                status: StatusCode::OK,
-                headers: HeaderMap::new(),
-                body: Bytes::from(serde_json::to_vec(&req.dry_run_reply).unwrap_or_default()),
-                dry_run: true,
-            });
+            return Ok(self.plan_instead(req, shown_url));
         }
-
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -581,8 +554,7 @@ impl Http {
                 "{} {} ({}: {})",
                 req.method, shown_url, req.provider, req.op
             ));
-            let next = self.attempt(&req).await;
-            match next {
+            match self.attempt(&req).await {
                 Next::Done(resp) => {
                     self.ui.verbose(&format!(
                         "{} {} -> {} in {} ms",
@@ -595,53 +567,99 @@ impl Http {
                 }
                 Next::Fail(err) => return Err(err),
                 Next::Retry { wait, reason, last } => {
-                    let wait = wait.unwrap_or_else(|| self.backoff(attempt));
-                    let give_up = |detail: String| {
-                        let detail = match &last {
-                            Some(resp) => {
-                                format!("{detail} (last answer: {})", resp.error_message())
-                            }
-                            None => detail,
-                        };
-                        Err(HttpError::GaveUp {
-                            provider: req.provider,
-                            op: req.op.clone(),
-                            detail,
-                        })
-                    };
-                    if attempt >= self.policy.max_attempts {
-                        return give_up(format!("{reason}; gave up after {attempt} attempts"));
-                    }
-                    // The failed attempt's own time counts too: an endpoint
-                    // that hangs until the timeout is retried within the same
-                    // budget as one that fails at once, so a command's total
-                    // time stays bounded by the budget plus one timeout per
-                    // request.
-                    let remaining = {
-                        let mut used = self.budget_used.lock().expect("budget lock");
-                        *used += started.elapsed();
-                        self.policy.retry_budget.saturating_sub(*used)
-                    };
-                    if wait > remaining {
-                        return give_up(format!(
-                            "{reason}; waiting {} s more would exceed the retry budget ({} s, \
-                             set with --retry-budget or OBSCTL_RETRY_BUDGET)",
-                            wait.as_secs_f64().ceil(),
-                            self.policy.retry_budget.as_secs()
-                        ));
-                    }
-                    *self.budget_used.lock().expect("budget lock") += wait;
-                    self.ui.verbose(&format!(
-                        "{}: {}: {reason}; retrying in {} ms (attempt {})",
-                        req.provider,
-                        req.op,
-                        wait.as_millis(),
-                        attempt + 1
-                    ));
+                    let wait = self.retry_wait(&req, attempt, started, wait, &reason, last)?;
                     tokio::time::sleep(wait).await;
                 }
             }
         }
+    }
+
+    /// `--dry-run`: record the request (redacted) and answer with its
+    /// `dry_run_reply`, sending nothing.
+    fn plan_instead(&self, req: Request, shown_url: String) -> Response {
+        let redactor = &self.ui.redactor;
+        let planned = PlannedRequest {
+            provider: req.provider,
+            op: req.op.clone(),
+            method: req.method.to_string(),
+            url: match &req.dry_run_url {
+                Some(u) => redactor.redact(u),
+                None => shown_url,
+            },
+            body: req
+                .body
+                .as_ref()
+                .map(|b| redact_json(b, redactor))
+                .or_else(|| {
+                    req.raw_body.as_ref().map(|(_, bytes)| {
+                        Value::String(redactor.redact(&String::from_utf8_lossy(bytes)))
+                    })
+                }),
+        };
+        self.planned.lock().expect("planned lock").push(planned);
+        Response {
+            provider: req.provider,
+            op: req.op,
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: Bytes::from(serde_json::to_vec(&req.dry_run_reply).unwrap_or_default()),
+            dry_run: true,
+        }
+    }
+
+    /// How long to wait before attempt `attempt + 1` (the server's `wait`,
+    /// else the backoff), charged to the retry budget; `GaveUp` when the
+    /// attempts or the budget are spent (naming `last`'s answer).
+    fn retry_wait(
+        &self,
+        req: &Request,
+        attempt: u32,
+        started: Instant,
+        wait: Option<Duration>,
+        reason: &str,
+        last: Option<Response>,
+    ) -> Result<Duration, HttpError> {
+        let wait = wait.unwrap_or_else(|| self.backoff(attempt));
+        let give_up = |detail: String| {
+            let detail = match &last {
+                Some(resp) => format!("{detail} (last answer: {})", resp.error_message()),
+                None => detail,
+            };
+            Err(HttpError::GaveUp {
+                provider: req.provider,
+                op: req.op.clone(),
+                detail,
+            })
+        };
+        if attempt >= self.policy.max_attempts {
+            return give_up(format!("{reason}; gave up after {attempt} attempts"));
+        }
+        // The failed attempt's own time counts too: an endpoint that hangs
+        // until the timeout is retried within the same budget as one that
+        // fails at once, so a command's total time stays bounded by the
+        // budget plus one timeout per request.
+        let remaining = {
+            let mut used = self.budget_used.lock().expect("budget lock");
+            *used += started.elapsed();
+            self.policy.retry_budget.saturating_sub(*used)
+        };
+        if wait > remaining {
+            return give_up(format!(
+                "{reason}; waiting {} s more would exceed the retry budget ({} s, \
+                 set with --retry-budget or OBSCTL_RETRY_BUDGET)",
+                wait.as_secs_f64().ceil(),
+                self.policy.retry_budget.as_secs()
+            ));
+        }
+        *self.budget_used.lock().expect("budget lock") += wait;
+        self.ui.verbose(&format!(
+            "{}: {}: {reason}; retrying in {} ms (attempt {})",
+            req.provider,
+            req.op,
+            wait.as_millis(),
+            attempt + 1
+        ));
+        Ok(wait)
     }
 
     /// The one create-once mechanism, for every request that creates a

@@ -67,11 +67,14 @@ pub fn run() -> i32 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
+            if let Some(hint) = provider_flag_hint(&e) {
+                eprintln!("{hint}");
+            }
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
     let env = Env::from_process();
-    let ctx = match Context::new(cli.global, env.clone()) {
+    let ctx = match Context::new(cli.global, &cli.command, env.clone()) {
         Ok(ctx) => ctx,
         Err(e) => {
             for line in context::config_error_annotations(&e, &env) {
@@ -107,6 +110,49 @@ pub fn run() -> i32 {
             exit_code(&e)
         }
     }
+}
+
+/// For an unknown flag that is a provider flag of other subcommands (they
+/// are per command, after the subcommand): which commands take it.
+fn provider_flag_hint(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    if e.kind() != clap::error::ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let long = arg.strip_prefix("--")?.split('=').next()?;
+    let mut cmd = cli::command();
+    cmd.build();
+    let mut takers = Vec::new();
+    for noun in cmd.get_subcommands() {
+        let leaves: Vec<(String, &clap::Command)> = if noun.has_subcommands() {
+            noun.get_subcommands()
+                .map(|v| (format!("{} {}", noun.get_name(), v.get_name()), v))
+                .collect()
+        } else {
+            vec![(noun.get_name().to_string(), noun)]
+        };
+        for (path, leaf) in leaves {
+            let takes = leaf.get_arguments().any(|a| {
+                a.get_long() == Some(long)
+                    && matches!(
+                        a.get_help_heading(),
+                        Some("GitHub" | "Sentry" | "Slack" | "Discord")
+                    )
+            });
+            if takes {
+                takers.push(path);
+            }
+        }
+    }
+    (!takers.is_empty()).then(|| {
+        format!(
+            "note: --{long} is a provider flag, given after the subcommand, of: {}",
+            takers.join(", ")
+        )
+    })
 }
 
 /// Empty (or blank) environment variables count as unset. clap reads the

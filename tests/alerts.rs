@@ -594,3 +594,60 @@ async fn a_create_with_a_lost_answer_is_looked_up_not_repeated() {
     );
     assert_eq!(code, 0);
 }
+
+#[test]
+fn an_alert_typo_stops_only_the_commands_that_read_alerts() {
+    let repo = common::GitRepo::new();
+    repo.commit("a.txt", "a", "feat: a");
+    let bad = CONFIG.replace("kind = \"p95-latency\"", "kind = \"p95-latncy\"");
+    let path = write_config(repo.path(), &bad);
+    let file = path.display().to_string();
+    let run_in = |args: &[&str]| {
+        let out = common::obsctl()
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("SENTRY_AUTH_TOKEN")
+            .arg("-C")
+            .arg(repo.path())
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Commands that do not read the alerts: one warning line, and on.
+    for args in [
+        &["dora", "report", "--source", "git"][..],
+        &[
+            "deploy",
+            "start",
+            "-e",
+            "production",
+            "--no-github",
+            "--no-sentry",
+            "--no-slack",
+        ],
+    ] {
+        let (code, out, err) = run_in(args);
+        assert_eq!(code, 0, "{args:?}:\n{out}\n{err}");
+        let warnings: Vec<&str> = err.lines().filter(|l| l.contains("p95-latncy")).collect();
+        assert_eq!(warnings.len(), 1, "{args:?}: one warning:\n{err}");
+        assert!(warnings[0].contains(&format!("{file}:")), "{err}");
+        assert!(warnings[0].contains("obsctl alerts lint"), "{err}");
+        assert!(!out.contains("p95-latncy"), "not on stdout: {out}");
+    }
+    // The alerts commands stop with exit 2 at the problem's place.
+    for args in [&["alerts", "lint"][..], &["alerts", "plan"]] {
+        let (code, _, err) = run_in(args);
+        assert_eq!(code, 2, "{args:?}:\n{err}");
+        assert!(err.contains("unknown kind \"p95-latncy\""), "{err}");
+    }
+    // What every command relies on (unique service names) still stops all.
+    let twice = format!("{CONFIG}\n[[service]]\nname = \"web\"\n");
+    write_config(repo.path(), &twice);
+    let (code, _, err) = run_in(&["dora", "report", "--source", "git"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("defined twice"), "{err}");
+}

@@ -35,7 +35,7 @@ fn version_and_help() {
     let (code, out, _) = run(obsctl()
         .env("GITHUB_TOKEN", TOKEN)
         .env("SLACK_WEBHOOK_URL", "https://hooks.example/secret-path-123")
-        .arg("--help"));
+        .args(["deploy", "start", "--help"]));
     assert_eq!(code, Some(0));
     assert!(out.contains("GITHUB_TOKEN"), "{out}");
     assert!(!out.contains(TOKEN), "{out}");
@@ -113,4 +113,126 @@ fn completions_and_man_page_come_from_the_cli() {
     assert!(out.contains(".TH obsctl 1"), "{out}");
     let (code, _, _) = run(obsctl().args(["completions", "tcsh"]));
     assert_eq!(code, Some(2));
+}
+
+/// The help of the subcommand at `path` (`["dora", "report"]`).
+fn help_of(path: &[&str]) -> String {
+    let mut cmd = obsctl::cli::command();
+    cmd.build();
+    let mut sub = &mut cmd;
+    for name in path {
+        sub = sub.find_subcommand_mut(name).unwrap();
+    }
+    sub.render_long_help().to_string()
+}
+
+#[test]
+fn each_command_shows_and_accepts_only_the_provider_flags_it_uses() {
+    const GITHUB: &[&str] = &["--no-github", "--github-token", "--github-repository"];
+    const SENTRY: &[&str] = &["--no-sentry", "--sentry-auth-token", "--sentry-org"];
+    const SLACK: &[&str] = &["--no-slack", "--slack-bot-token", "--slack-webhook-url"];
+    const DISCORD: &[&str] = &["--discord-webhook-url"];
+    let all = [GITHUB, SENTRY, SLACK, DISCORD];
+    // (command, GitHub, Sentry, Slack, Discord)
+    let table: &[(&[&str], [bool; 4])] = &[
+        (&["dora", "report"], [true, false, false, false]),
+        (&["deploy", "start"], [true, true, true, true]),
+        (&["deploy", "finish"], [true, true, true, true]),
+        (&["deploy", "verify"], [true, true, true, true]),
+        (&["release", "create"], [true, true, true, true]),
+        (&["notify"], [false, false, true, true]),
+        (&["report"], [true, true, false, false]),
+        (&["status", "check"], [true, false, true, true]),
+        (&["status", "build"], [true, false, false, false]),
+        (&["incident", "open"], [true, false, false, false]),
+        (&["alerts", "lint"], [false, false, false, false]),
+        (&["alerts", "plan"], [false, true, true, false]),
+        (&["alerts", "test"], [false, true, false, false]),
+        (&["events", "test"], [false, true, false, false]),
+    ];
+    for (path, uses) in table {
+        let help = help_of(path);
+        for (flags, used) in all.iter().zip(uses) {
+            for flag in *flags {
+                assert_eq!(
+                    help.contains(&format!("{flag} ")) || help.contains(&format!("{flag}\n")),
+                    *used,
+                    "`obsctl {} --help` and {flag}:\n{help}",
+                    path.join(" ")
+                );
+            }
+        }
+        // Own flags first, then the provider groups, then the global options.
+        let global = help.find("Global options:").unwrap();
+        for heading in ["GitHub:", "Sentry:", "Slack:", "Discord:"] {
+            if let Some(at) = help.find(heading) {
+                assert!(at < global, "{heading} before Global options:\n{help}");
+            }
+        }
+    }
+    // A flag of a provider the command does not use is a usage error.
+    let (code, _, err) = run(obsctl().args(["dora", "report", "--slack-bot-token", "x"]));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--slack-bot-token"), "{err}");
+    // Provider flags belong to the subcommand, not before it.
+    let (code, _, err) = run(obsctl().args(["--no-github", "dora", "report"]));
+    assert_eq!(code, Some(2), "{err}");
+    // …and the error says where it goes.
+    assert!(err.contains("--no-github is a provider flag"), "{err}");
+    assert!(err.contains("dora report"), "{err}");
+    let (code, _, err) = run(obsctl().args(["deploy", "start", "--tag-pattern", "v*"]));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(!err.contains("provider flag"), "{err}");
+}
+
+#[test]
+fn dash_e_means_environment_on_every_command_that_has_one() {
+    fn walk(cmd: &clap::Command, path: String, found: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            if arg.get_long() == Some("environment") {
+                assert_eq!(arg.get_short(), Some('e'), "{path} --environment has no -e");
+                found.push(path.clone());
+            } else {
+                assert_ne!(
+                    arg.get_short(),
+                    Some('e'),
+                    "{path}: -e is not --environment"
+                );
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            walk(sub, format!("{path} {}", sub.get_name()), found);
+        }
+    }
+    let mut cmd = obsctl::cli::command();
+    cmd.build();
+    let mut found = Vec::new();
+    walk(&cmd, "obsctl".into(), &mut found);
+    for want in [
+        "obsctl deploy start",
+        "obsctl deploy finish",
+        "obsctl deploy verify",
+        "obsctl dora report",
+        "obsctl events test",
+        "obsctl alerts init",
+    ] {
+        assert!(found.iter().any(|f| f == want), "{want}: {found:?}");
+    }
+    use clap::Parser;
+    for argv in [
+        &["obsctl", "dora", "report", "-e", "staging"][..],
+        &["obsctl", "events", "test", "-e", "staging"],
+        &[
+            "obsctl",
+            "alerts",
+            "init",
+            "--service",
+            "web",
+            "-e",
+            "staging",
+        ],
+        &["obsctl", "deploy", "verify", "-e", "staging"],
+    ] {
+        obsctl::cli::Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+    }
 }

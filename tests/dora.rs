@@ -11,7 +11,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use common::{GitRepo, obsctl};
-use obsctl::providers::github::dora::{DEPLOYMENTS_QUERY, INCIDENTS_QUERY};
+use obsctl::providers::github::dora::{DEPLOYMENTS_QUERY, ENVIRONMENTS_QUERY, INCIDENTS_QUERY};
 
 const T0: i64 = 1_700_000_000; // 2023-11-14T22:13:20Z
 
@@ -480,6 +480,8 @@ fn assert_queries(fake: &support::Fake) {
         assert_eq!(vars["name"], "web");
         if query == DEPLOYMENTS_QUERY {
             assert_eq!(vars["environments"], json!(["production"]));
+        } else if query == ENVIRONMENTS_QUERY {
+            // Only when the environment had no deployments.
         } else if query == INCIDENTS_QUERY {
             assert_eq!(vars["labels"], json!(["incident"]));
             assert!(vars["since"].is_string());
@@ -769,7 +771,7 @@ fn graphql_queries_match_githubs_schema() {
     let Some(schema) = schema() else {
         return; // no contracts: said once by support::contract
     };
-    for query in [DEPLOYMENTS_QUERY, INCIDENTS_QUERY] {
+    for query in [DEPLOYMENTS_QUERY, INCIDENTS_QUERY, ENVIRONMENTS_QUERY] {
         let errors = validate(schema, query, None);
         assert!(errors.is_empty(), "{}", errors.join("\n"));
     }
@@ -845,7 +847,9 @@ async fn auto_source_and_dry_run() {
     assert_eq!(v["deployment_frequency"]["deployments"], 0);
     assert_eq!(v["deployment_frequency"]["per_day"], Value::Null);
     assert_eq!(v["diagnostics"]["no_deployments_found"], 1);
-    assert_eq!(server.state().seen.len(), 2);
+    // Deployments and incidents, then (nothing deployed) the environments.
+    assert_eq!(server.state().seen.len(), 3);
+    assert!(stderr.contains("has no environments at all"), "{stderr}");
     assert_queries(&server);
 }
 
@@ -965,8 +969,10 @@ async fn github_errors_name_the_fix() {
 /// delayed, the run takes about one delay, not two.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deployments_and_incidents_are_fetched_concurrently() {
-    let (repo, _) = tagged_repo();
-    let server = github_fake(vec![], vec![]).await;
+    let (repo, shas) = tagged_repo();
+    // One deployment, so that no environments query follows.
+    let node = deployment_node(1, &shas[0], T0 + 60, &[("SUCCESS", T0 + 120)]);
+    let server = github_fake(vec![node], vec![]).await;
     server.state().delay = Some(std::time::Duration::from_millis(1500));
     let args: Vec<String> = [
         "-C",
@@ -1085,4 +1091,133 @@ fn tag_patterns_repeat_and_exclude() {
         "{err}"
     );
     assert_eq!(err.matches("no tags match").count(), 1, "once: {err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_environment_without_deployments_names_the_environments_once_on_stderr() {
+    let repo = GitRepo::new();
+    repo.set_time(T0 - 10 * 86_400);
+    let sha = repo.commit("f", "1", "c1");
+    let created = T0 - 86_400;
+    let nodes = vec![deployment_node(
+        1,
+        &sha,
+        created,
+        &[("SUCCESS", created + 60)],
+    )];
+    let server = github_fake(nodes, vec![]).await;
+    server.state().github.gql_environments = vec!["production".into(), "staging".into()];
+    let base = |env: &str| -> Vec<String> {
+        [
+            "-C",
+            repo.path().to_str().unwrap(),
+            "dora",
+            "report",
+            "--source",
+            "github",
+            "-e",
+            env,
+            "--since",
+            &iso(T0 - 30 * 86_400),
+            "--until",
+            &iso(T0),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    // Text output: the warning is on stderr, once, naming what exists.
+    let env = github_env(&server);
+    let (code, out, err) = tokio::task::spawn_blocking({
+        let args = base("prod");
+        let env = env.clone();
+        move || {
+            let mut cmd = obsctl();
+            cmd.args(&args);
+            for (k, v) in &env {
+                cmd.env(k, v);
+            }
+            let out = cmd.output().unwrap();
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        err.matches("no deployments to the environment").count(),
+        1,
+        "once: {err}"
+    );
+    assert!(err.contains("\"prod\""), "{err}");
+    assert!(err.contains("\"production\", \"staging\""), "{err}");
+    assert!(!out.contains("no deployments to the environment"), "{out}");
+    let asked_envs = |from: usize| {
+        server.state().seen[from..]
+            .iter()
+            .filter(|r| r.body["query"].as_str() == Some(ENVIRONMENTS_QUERY))
+            .count()
+    };
+    assert_eq!(asked_envs(0), 1);
+    // An environment with deployments asks nothing more.
+    let before = server.state().seen.len();
+    let mut args = base("production");
+    args.extend(["--format", "json"].map(String::from));
+    let (code, v, err) = run_async(args, env).await;
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(v["deployment_frequency"]["deployments"], 1, "{v}");
+    assert!(!err.contains("no deployments"), "{err}");
+    assert_eq!(asked_envs(before), 0);
+}
+
+/// `obsctl report` says the same in its delivery note.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_names_the_environments_when_its_environment_has_no_deployments() {
+    let repo = GitRepo::new();
+    repo.set_time(T0 - 10 * 86_400);
+    repo.commit("f", "1", "c1");
+    std::fs::write(
+        repo.path().join("obsctl.toml"),
+        "[[service]]\nname = \"web\"\nsentry_project = \"web\"\nenvironment = \"prod\"\n",
+    )
+    .unwrap();
+    let server = github_fake(vec![], vec![]).await;
+    server.state().github.gql_environments = vec!["production".into(), "staging".into()];
+    let args: Vec<String> = [
+        "-C",
+        repo.path().to_str().unwrap(),
+        "report",
+        "--dora-source",
+        "github",
+        "--format",
+        "json",
+        "--since",
+        &iso(T0 - 30 * 86_400),
+        "--until",
+        &iso(T0),
+    ]
+    .map(String::from)
+    .to_vec();
+    let env = github_env(&server);
+    let out = tokio::task::spawn_blocking(move || {
+        let mut cmd = obsctl();
+        cmd.args(&args);
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    })
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let note = v["services"][0]["delivery"]["note"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(note.contains("\"prod\""), "{v}");
+    assert!(note.contains("\"production\", \"staging\""), "{v}");
 }

@@ -1014,7 +1014,7 @@ async fn thread_replies_and_no_destinations() {
     let run = obsctl(&[], &["--strict", "notify", "--title", "x"]).await;
     assert_eq!(run.code, 1, "{}", run.stderr);
     // --no-slack skips on purpose.
-    let run = obsctl(&env, &["--no-slack", "--strict", "notify", "--title", "x"]).await;
+    let run = obsctl(&env, &["--strict", "notify", "--no-slack", "--title", "x"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(f.slack_accepted().len(), 1);
 }
@@ -1024,11 +1024,11 @@ async fn thread_replies_and_no_destinations() {
 
 fn context(args: &[&str]) -> obsctl::context::Context {
     use clap::Parser;
-    let mut argv = vec!["obsctl"];
+    let mut argv = vec!["obsctl", "notify", "--title", "unused"];
     argv.extend(args);
-    argv.extend(["notify", "--title", "unused"]);
     let cli = obsctl::cli::Cli::try_parse_from(argv).unwrap();
-    obsctl::context::Context::new(cli.global, obsctl::context::Env::default()).unwrap()
+    obsctl::context::Context::new(cli.global, &cli.command, obsctl::context::Env::default())
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]

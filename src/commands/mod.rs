@@ -39,87 +39,63 @@ pub const REPORT_FORMATS: &[Format] = &[
     Format::Html,
 ];
 
+/// Run `command`: its `--format` checked first (see [`formats`]), then its verb.
 pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
+    if let Some((name, supported)) = name_and_formats(&command) {
+        formats(ctx, name, supported)?;
+    }
     match command {
-        Command::Release(ReleaseCommand::Create(args)) => {
-            formats(ctx, "release create", TEXT_JSON)?;
-            release::create::create(args, ctx).await
-        }
-        Command::Deploy(DeployCommand::Start(args)) => {
-            formats(ctx, "deploy start", TEXT_JSON)?;
-            deploy::start(args, ctx).await
-        }
-        Command::Deploy(DeployCommand::Finish(args)) => {
-            formats(ctx, "deploy finish", TEXT_JSON)?;
-            deploy::finish(args, ctx).await
-        }
-        Command::Deploy(DeployCommand::Verify(args)) => {
-            formats(ctx, "deploy verify", VERIFY_FORMATS)?;
-            deploy::verify::run(args, ctx).await
-        }
-        Command::Notify(args) => {
-            formats(ctx, "notify", TEXT_JSON)?;
-            notify::run(args, ctx).await
-        }
-        Command::Dora(DoraCommand::Report(args)) => {
-            formats(ctx, "dora report", REPORT_FORMATS)?;
-            dora::report::report(args, ctx).await
-        }
-        Command::Report(args) => {
-            formats(ctx, "report", report::FORMATS)?;
-            report::run(args, ctx).await
-        }
+        Command::Release(ReleaseCommand::Create(args)) => release::create::create(args, ctx).await,
+        Command::Deploy(DeployCommand::Start(args)) => deploy::start(args, ctx).await,
+        Command::Deploy(DeployCommand::Finish(args)) => deploy::finish(args, ctx).await,
+        Command::Deploy(DeployCommand::Verify(args)) => deploy::verify::run(args, ctx).await,
+        Command::Notify(args) => notify::run(args, ctx).await,
+        Command::Dora(DoraCommand::Report(args)) => dora::report::report(args, ctx).await,
+        Command::Report(args) => report::run(args, ctx).await,
         Command::Completions { shell } => completions::completions(shell),
         Command::Man(args) => completions::man(args),
-        Command::Status(StatusCommand::Check(args)) => {
-            formats(ctx, "status check", TEXT_JSON)?;
-            status::check::run(args, ctx).await
-        }
-        Command::Status(StatusCommand::Build(args)) => {
-            formats(ctx, "status build", TEXT_JSON)?;
-            status::build::run(args, ctx).await
-        }
-        Command::Incident(IncidentCommand::Open(args)) => {
-            formats(ctx, "incident open", TEXT_JSON)?;
-            incident::open::run(args, ctx).await
-        }
-        Command::Incident(IncidentCommand::Update(args)) => {
-            formats(ctx, "incident update", TEXT_JSON)?;
-            incident::update::run(args, ctx).await
-        }
+        Command::Status(StatusCommand::Check(args)) => status::check::run(args, ctx).await,
+        Command::Status(StatusCommand::Build(args)) => status::build::run(args, ctx).await,
+        Command::Incident(IncidentCommand::Open(args)) => incident::open::run(args, ctx).await,
+        Command::Incident(IncidentCommand::Update(args)) => incident::update::run(args, ctx).await,
         Command::Incident(IncidentCommand::Resolve(args)) => {
-            formats(ctx, "incident resolve", TEXT_JSON)?;
             incident::resolve::run(args, ctx).await
         }
-        Command::Alerts(AlertsCommand::Lint(args)) => {
-            formats(ctx, "alerts lint", TEXT_JSON)?;
-            alerts::lint::run(args, ctx)
-        }
-        Command::Alerts(AlertsCommand::Plan(args)) => {
-            formats(ctx, "alerts plan", TEXT_JSON)?;
-            alerts::plan::run(args, ctx).await
-        }
-        Command::Alerts(AlertsCommand::Apply(args)) => {
-            formats(ctx, "alerts apply", TEXT_JSON)?;
-            alerts::apply::run(args, ctx).await
-        }
-        Command::Alerts(AlertsCommand::Import(args)) => {
-            formats(ctx, "alerts import", TEXT_JSON)?;
-            alerts::import::run(args, ctx).await
-        }
-        Command::Alerts(AlertsCommand::Init(args)) => {
-            formats(ctx, "alerts init", TEXT_JSON)?;
-            alerts::init::run(args, ctx)
-        }
-        Command::Alerts(AlertsCommand::Test(args)) => {
-            formats(ctx, "alerts test", TEXT_JSON)?;
-            alerts::test::run(args, ctx).await
-        }
-        Command::Events(EventsCommand::Test(args)) => {
-            formats(ctx, "events test", TEXT_JSON)?;
-            events::test::run(args, ctx).await
-        }
+        Command::Alerts(AlertsCommand::Lint(args)) => alerts::lint::run(args, ctx),
+        Command::Alerts(AlertsCommand::Plan(args)) => alerts::plan::run(args, ctx).await,
+        Command::Alerts(AlertsCommand::Apply(args)) => alerts::apply::run(args, ctx).await,
+        Command::Alerts(AlertsCommand::Import(args)) => alerts::import::run(args, ctx).await,
+        Command::Alerts(AlertsCommand::Init(args)) => alerts::init::run(args, ctx),
+        Command::Alerts(AlertsCommand::Test(args)) => alerts::test::run(args, ctx).await,
+        Command::Events(EventsCommand::Test(args)) => events::test::run(args, ctx).await,
     }
+}
+
+/// The command's name as typed and the `--format`s it supports (`None`:
+/// `completions` and `man`, which print their own formats).
+pub fn name_and_formats(command: &Command) -> Option<(&'static str, &'static [Format])> {
+    Some(match command {
+        Command::Release(ReleaseCommand::Create(_)) => ("release create", TEXT_JSON),
+        Command::Deploy(DeployCommand::Start(_)) => ("deploy start", TEXT_JSON),
+        Command::Deploy(DeployCommand::Finish(_)) => ("deploy finish", TEXT_JSON),
+        Command::Deploy(DeployCommand::Verify(_)) => ("deploy verify", VERIFY_FORMATS),
+        Command::Notify(_) => ("notify", TEXT_JSON),
+        Command::Dora(DoraCommand::Report(_)) => ("dora report", REPORT_FORMATS),
+        Command::Report(_) => ("report", report::FORMATS),
+        Command::Completions { .. } | Command::Man(_) => return None,
+        Command::Status(StatusCommand::Check(_)) => ("status check", TEXT_JSON),
+        Command::Status(StatusCommand::Build(_)) => ("status build", TEXT_JSON),
+        Command::Incident(IncidentCommand::Open(_)) => ("incident open", TEXT_JSON),
+        Command::Incident(IncidentCommand::Update(_)) => ("incident update", TEXT_JSON),
+        Command::Incident(IncidentCommand::Resolve(_)) => ("incident resolve", TEXT_JSON),
+        Command::Alerts(AlertsCommand::Lint(_)) => ("alerts lint", TEXT_JSON),
+        Command::Alerts(AlertsCommand::Plan(_)) => ("alerts plan", TEXT_JSON),
+        Command::Alerts(AlertsCommand::Apply(_)) => ("alerts apply", TEXT_JSON),
+        Command::Alerts(AlertsCommand::Import(_)) => ("alerts import", TEXT_JSON),
+        Command::Alerts(AlertsCommand::Init(_)) => ("alerts init", TEXT_JSON),
+        Command::Alerts(AlertsCommand::Test(_)) => ("alerts test", TEXT_JSON),
+        Command::Events(EventsCommand::Test(_)) => ("events test", TEXT_JSON),
+    })
 }
 
 /// A `--format` the command does not support is a usage error (exit 2)

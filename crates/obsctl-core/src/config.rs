@@ -321,6 +321,25 @@ impl Config {
         }
     }
 
+    /// Parse `source` (the text of `file`) for a command that does not read
+    /// the `[[alert]]`, `[alerts]` and `[slack]` parts: syntax, types and
+    /// [`Config::check`] are errors; the alert problems (see
+    /// [`crate::alerts::lint::alert_problems`]) are returned beside the
+    /// config, in file order, for the caller to warn about.
+    pub fn parse_lenient(file: &str, source: &str) -> Result<(Config, Vec<Problem>), ConfigError> {
+        let config = Config::parse_syntax(file, source)?;
+        let problems = config.check(source);
+        if !problems.is_empty() {
+            return Err(ConfigError {
+                file: file.to_string(),
+                problems,
+            });
+        }
+        let mut alert_problems = crate::alerts::lint::alert_problems(&config, source);
+        alert_problems.sort_by_key(|p| p.position.map(|p| (p.line, p.column)));
+        Ok((config, alert_problems))
+    }
+
     /// Parse `source` as TOML into the model, without the cross-checks of
     /// [`Config::check`]. Errors: the syntax or type error at its place.
     pub fn parse_syntax(file: &str, source: &str) -> Result<Config, ConfigError> {
@@ -333,8 +352,10 @@ impl Config {
         })
     }
 
-    /// The checks every command relies on (unique service names, alerts
-    /// naming known services), as problems positioned in `source`.
+    /// The checks every command relies on (service names present and
+    /// unique), as problems positioned in `source`. The `[[alert]]` checks
+    /// (alerts naming known services too) are
+    /// [`crate::alerts::lint::alert_problems`].
     pub fn check(&self, source: &str) -> Vec<Problem> {
         let config = self;
         let mut problems = Vec::new();
@@ -352,19 +373,6 @@ impl Config {
                     source,
                     s.name.span(),
                     format!("service \"{name}\" is defined twice: service names must be unique"),
-                ));
-            }
-        }
-        for a in &config.alerts {
-            if !seen.contains(a.service.get_ref().as_str()) {
-                problems.push(ConfigError::problem_at(
-                    source,
-                    a.service.span(),
-                    format!(
-                        "alert \"{}\" names service \"{}\", which no [[service]] defines",
-                        a.key.get_ref(),
-                        a.service.get_ref()
-                    ),
                 ));
             }
         }
@@ -446,6 +454,21 @@ severity = "critical"
         assert_eq!(e.problems[0].position.unwrap().line, 4);
         assert_eq!(e.problems[1].position.unwrap().line, 7);
         assert!(e.problems[1].message.contains("\"api\""));
+    }
+
+    #[test]
+    fn lenient_parse_keeps_alert_problems_apart() {
+        let src = "[[service]]\nname = \"web\"\n[[alert]]\nkey = \"k\"\nservice = \"api\"\nkind = \"error-rat\"\nthreshold = 0.01\nwindow = \"5m\"\nseverity = \"warning\"\n";
+        assert!(Config::parse("o.toml", src).is_err());
+        let (config, problems) = Config::parse_lenient("o.toml", src).unwrap();
+        assert_eq!(config.services.len(), 1);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(problems[0].position.unwrap().line, 5);
+        assert!(problems[1].message.contains("error-rat"));
+        // Service problems stay errors.
+        let twice = format!("{src}[[service]]\nname = \"web\"\n");
+        let e = Config::parse_lenient("o.toml", &twice).unwrap_err();
+        assert_eq!(e.problems.len(), 1);
     }
 
     #[test]

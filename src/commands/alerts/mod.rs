@@ -132,6 +132,9 @@ pub enum Routing {
     },
 }
 
+/// Where the alerts notify: Slack through Sentry's active Slack integration
+/// (channel IDs from `[slack] channel_ids`, else looked up with the bot),
+/// else e-mail to each project's team (with a warning).
 pub async fn routing(ctx: &Context, m: &Monitors, config: &Config) -> Result<Routing> {
     let integrations = m.list_integrations("slack").await?;
     let active = integrations.iter().find(|i| {
@@ -144,77 +147,97 @@ pub async fn routing(ctx: &Context, m: &Monitors, config: &Config) -> Result<Rou
              (install Slack under Settings → Integrations in Sentry, then apply again)",
             m.config().org
         ));
-        let projects = alert_projects(config);
-        let teams = futures::future::join_all(projects.iter().map(|p| m.project_teams(p))).await;
-        let mut out = BTreeMap::new();
-        for (p, t) in projects.into_iter().zip(teams) {
-            let team = match t {
-                Ok(list) => list.first().map(id_of),
-                Err(e) => {
-                    ctx.ui
-                        .warn(&format!("{e}: e-mailing the issue owners of {p} instead"));
-                    None
-                }
-            };
-            out.insert(p, team);
-        }
-        return Ok(Routing::Email { teams: out });
+        return Ok(Routing::Email {
+            teams: project_teams(ctx, m, config).await,
+        });
     };
-    let wanted: Vec<String> = {
-        let mut w: Vec<String> = config
-            .alerts
-            .iter()
-            .flat_map(|a| compile::channels_for(config, a))
-            .collect();
-        w.sort();
-        w.dedup();
-        w
-    };
+    let mut wanted: Vec<String> = config
+        .alerts
+        .iter()
+        .flat_map(|a| compile::channels_for(config, a))
+        .collect();
+    wanted.sort();
+    wanted.dedup();
     let mut ids: BTreeMap<String, String> = config
         .slack
         .channel_ids
         .iter()
         .map(|(k, v)| (k.trim_start_matches('#').to_string(), v.get_ref().clone()))
         .collect();
-    let missing: Vec<&String> = wanted.iter().filter(|c| !ids.contains_key(*c)).collect();
-    if !missing.is_empty() {
-        let shown = missing
-            .iter()
-            .map(|c| format!("#{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let bot = ctx.slack_state()?.ready().and_then(|s| s.bot.clone());
-        let Some((token, api)) = bot else {
-            return usage(format!(
-                "Slack channel IDs unknown for {shown}: Sentry's Slack action needs the channel ID; \
-                 give them in [slack] channel_ids or set SLACK_BOT_TOKEN (scope channels:read) to look them up"
-            ));
-        };
-        let found = SlackBot::new(ctx.http.for_reads(), token, api)
-            .channel_ids()
-            .await?;
-        for c in &wanted {
-            if let Some(id) = found.get(c) {
-                ids.entry(c.clone()).or_insert_with(|| id.clone());
-            }
-        }
-        let still: Vec<String> = wanted
-            .iter()
-            .filter(|c| !ids.contains_key(*c))
-            .map(|c| format!("#{c}"))
-            .collect();
-        if !still.is_empty() {
-            return usage(format!(
-                "Slack: no channel {} that the bot can see: check the names, invite the bot to private channels, \
-                 or give the IDs in [slack] channel_ids",
-                still.join(", ")
-            ));
-        }
+    if wanted.iter().any(|c| !ids.contains_key(c)) {
+        look_up_channels(ctx, &wanted, &mut ids).await?;
     }
     Ok(Routing::Slack {
         integration_id: id_of(integration),
         ids,
     })
+}
+
+/// Each alert project's first team (`None`: e-mail the issue owners, with a
+/// warning when the teams could not be read).
+async fn project_teams(
+    ctx: &Context,
+    m: &Monitors,
+    config: &Config,
+) -> BTreeMap<String, Option<String>> {
+    let projects = alert_projects(config);
+    let teams = futures::future::join_all(projects.iter().map(|p| m.project_teams(p))).await;
+    let mut out = BTreeMap::new();
+    for (p, t) in projects.into_iter().zip(teams) {
+        let team = match t {
+            Ok(list) => list.first().map(id_of),
+            Err(e) => {
+                ctx.ui
+                    .warn(&format!("{e}: e-mailing the issue owners of {p} instead"));
+                None
+            }
+        };
+        out.insert(p, team);
+    }
+    out
+}
+
+/// The IDs of the `wanted` channels missing from `ids`, looked up with the
+/// Slack bot; a usage error when there is no bot or a channel stays unknown.
+async fn look_up_channels(
+    ctx: &Context,
+    wanted: &[String],
+    ids: &mut BTreeMap<String, String>,
+) -> Result<()> {
+    let shown = wanted
+        .iter()
+        .filter(|c| !ids.contains_key(*c))
+        .map(|c| format!("#{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let bot = ctx.slack_state()?.ready().and_then(|s| s.bot.clone());
+    let Some((token, api)) = bot else {
+        return usage(format!(
+            "Slack channel IDs unknown for {shown}: Sentry's Slack action needs the channel ID; \
+             give them in [slack] channel_ids or set SLACK_BOT_TOKEN (scope channels:read) to look them up"
+        ));
+    };
+    let found = SlackBot::new(ctx.http.for_reads(), token, api)
+        .channel_ids()
+        .await?;
+    for c in wanted {
+        if let Some(id) = found.get(c) {
+            ids.entry(c.clone()).or_insert_with(|| id.clone());
+        }
+    }
+    let still: Vec<String> = wanted
+        .iter()
+        .filter(|c| !ids.contains_key(*c))
+        .map(|c| format!("#{c}"))
+        .collect();
+    if !still.is_empty() {
+        return usage(format!(
+            "Slack: no channel {} that the bot can see: check the names, invite the bot to private channels, \
+             or give the IDs in [slack] channel_ids",
+            still.join(", ")
+        ));
+    }
+    Ok(())
 }
 
 impl Routing {

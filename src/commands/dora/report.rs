@@ -101,6 +101,53 @@ fn no_tags_message(patterns: &str, existing: &[String]) -> String {
     )
 }
 
+/// "Nothing matched" for an environment without deployments on GitHub,
+/// naming the repository's environments (at most 10 of `total`) when known
+/// (`None`: they could not be read).
+pub(crate) fn no_environment_message(
+    environment: &str,
+    existing: Option<(&[String], u64)>,
+) -> String {
+    let head = format!("no deployments to the environment \"{environment}\" on GitHub");
+    match existing {
+        None => format!("{head}; check the name given to -e/--environment"),
+        Some(([], _)) => format!(
+            "{head}: this repository has no environments at all; record deployments with \
+             `obsctl deploy start`, or use --source git for tags"
+        ),
+        Some((names, total)) => {
+            let shown: Vec<String> = names.iter().take(10).map(|n| format!("{n:?}")).collect();
+            let more = total.saturating_sub(shown.len() as u64);
+            format!(
+                "{head}; the repository's environments are {}{}. Pass one of them with -e",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            )
+        }
+    }
+}
+
+/// The warning for an environment without deployments: one more request,
+/// for the environments' names (a failure there only shortens the message).
+pub(crate) async fn no_deployments_warning(
+    gh: &GitHub,
+    environment: &str,
+    ctx: &Context,
+) -> String {
+    match gh.dora_environments().await {
+        Ok((names, total)) => no_environment_message(environment, Some((&names, total))),
+        Err(e) => {
+            ctx.ui
+                .verbose(&format!("GitHub: the environments are unknown: {e}"));
+            no_environment_message(environment, None)
+        }
+    }
+}
+
 /// What the sources gave, with what qualifies it.
 struct Collected {
     source: &'static str,
@@ -303,6 +350,8 @@ async fn read_github(
         // Reads only, but --dry-run sends nothing: say what would be asked.
         let text = crate::commands::dry_run_text(&ctx.http.planned());
         eprint!("{}", ctx.ui.redactor.redact(&text));
+    } else if deps.is_empty() {
+        warnings.push(no_deployments_warning(&gh, &args.environment, ctx).await);
     }
     ctx.ui.verbose(&format!(
         "GitHub: {} deployments in {} pages, {} incidents in {} pages",
@@ -430,4 +479,22 @@ fn write_report(report: &Report, args: &DoraReportArgs, ctx: &Context) -> Result
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_environment_without_deployments_names_the_ones_that_exist() {
+        let names: Vec<String> = ["production", "staging"].map(String::from).to_vec();
+        let m = no_environment_message("prod", Some((&names, 2)));
+        assert!(m.contains("\"prod\""), "{m}");
+        assert!(m.contains("\"production\", \"staging\". Pass one"), "{m}");
+        let many: Vec<String> = (0..12).map(|i| format!("e{i}")).collect();
+        let m = no_environment_message("prod", Some((&many[..10], 120)));
+        assert!(m.contains("\"e9\" and 110 more"), "{m}");
+        assert!(no_environment_message("prod", Some((&[], 0))).contains("no environments at all"));
+        assert!(no_environment_message("prod", None).contains("-e/--environment"));
+    }
 }

@@ -8,6 +8,7 @@ use obsctl_core::quickcheck::{self, Measured};
 use obsctl_core::report::{Delivery, DeliveryRow, Deploy, Status, WindowInfo};
 
 use crate::cli::{DoraSource, ReportArgs};
+use crate::commands::dora::report::no_deployments_warning;
 use crate::context::Context;
 use crate::dora::engine::{self, Band, Window};
 use crate::dora::git_source::{self, GitChanges, NoChanges};
@@ -24,14 +25,16 @@ fn band(b: Option<Band>) -> Option<String> {
     b.map(|b| b.as_str().to_string())
 }
 
-/// Deployments and incidents of `environment`: `(source, deployments, incidents)`.
+/// Deployments and incidents of `environment`: `(source, deployments,
+/// incidents, note)`; `note`: GitHub has no deployment of the environment,
+/// naming the repository's environments.
 async fn fetch(
     args: &ReportArgs,
     ctx: &Context,
     environment: &str,
     need_from: DateTime<Utc>,
     repo: Option<&git2::Repository>,
-) -> Result<(&'static str, Vec<Deployment>, Vec<Incident>)> {
+) -> Result<(&'static str, Vec<Deployment>, Vec<Incident>, Option<String>)> {
     let github = match args.dora_source {
         DoraSource::Git => None,
         DoraSource::Auto => ctx.github().unwrap_or(None),
@@ -57,7 +60,12 @@ async fn fetch(
         );
         let incs = gh.dora_incidents(&args.incident_label, need_from);
         let (deps, incs) = futures::join!(deps, incs);
-        return Ok(("github", deps?.0, incs?.0));
+        let (deps, incs) = (deps?.0, incs?.0);
+        let note = match deps.is_empty() && !ctx.dry_run {
+            true => Some(no_deployments_warning(&gh, environment, ctx).await),
+            false => None,
+        };
+        return Ok(("github", deps, incs, note));
     }
     let Some(repo) = repo else {
         anyhow::bail!(
@@ -68,7 +76,7 @@ async fn fetch(
     let patterns = obsctl_core::series::TagPatterns::parse(&args.tag_patterns)
         .map_err(|e| anyhow::anyhow!("--tag-pattern: {e}"))?;
     let (deps, _) = git_source::tag_deployments(repo, &patterns)?;
-    Ok(("git", deps, Vec::new()))
+    Ok(("git", deps, Vec::new(), None))
 }
 
 /// DORA of one environment over the window. A source that cannot be read
@@ -85,7 +93,7 @@ pub async fn delivery(
     };
     let repo = git_source::open(&ctx.repo_path).ok();
     let fetched = fetch(args, ctx, environment, window.since, repo.as_ref()).await;
-    let (source, deployments, incidents) = match fetched {
+    let (source, deployments, incidents, note) = match fetched {
         Ok(x) => x,
         Err(e) => {
             let msg = format!("DORA ({environment}): {e:#}");
@@ -121,25 +129,16 @@ pub async fn delivery(
         ),
     };
     let m = engine::metrics(&analysis, window);
-    (
-        from_metrics(source, &m, &args.benchmark, deployments.is_empty()),
-        None,
-    )
+    let mut data = from_metrics(source, &m, &args.benchmark, deployments.is_empty());
+    if note.is_some() {
+        data.delivery.note = note;
+    }
+    (data, None)
 }
 
-/// The report's delivery section from the engine's metrics.
-pub fn from_metrics(
-    source: &str,
-    m: &engine::Metrics,
-    benchmark: &str,
-    none_found: bool,
-) -> DeliveryData {
-    let f = &m.deployment_frequency;
-    let c = &m.change_failure_rate;
-    let rework_count = m.rework_rate.rework;
-    let rework_rate = m.rework_rate.rate;
-    let rows: Vec<DeliveryRow> = m
-        .deployments
+/// One row per deployment of the window.
+fn rows_of(m: &engine::Metrics) -> Vec<DeliveryRow> {
+    m.deployments
         .iter()
         .map(|r| DeliveryRow {
             id: r.id.clone(),
@@ -154,9 +153,12 @@ pub fn from_metrics(
                 .map(|t| t.timestamp())
                 .unwrap_or(0),
         })
-        .collect();
-    let markers = rows
-        .iter()
+        .collect()
+}
+
+/// The deploy markers of the charts: one per row, failures marked.
+fn markers_of(rows: &[DeliveryRow], source: &str) -> Vec<Deploy> {
+    rows.iter()
         .map(|r| Deploy {
             at: r.deployed_at.clone(),
             name: if r.status == "success" {
@@ -167,7 +169,40 @@ pub fn from_metrics(
             source: if source == "github" { "github" } else { "git" },
             at_unix: r.at_unix,
         })
-        .collect();
+        .collect()
+}
+
+/// What qualifies the section: nothing found (and where), or tags' blind spots.
+fn note_of(source: &str, none_found: bool) -> Option<String> {
+    if none_found {
+        Some(if source == "git" {
+            "no deployments found: no tags match --tag-pattern".to_string()
+        } else {
+            "no deployments of this environment on GitHub".to_string()
+        })
+    } else if source == "git" {
+        Some(
+            "from git tags, which record no failures: change failure rate, recovery time and rework rate are unknown (a GitHub token gives them)"
+                .to_string(),
+        )
+    } else {
+        None
+    }
+}
+
+/// The report's delivery section from the engine's metrics.
+pub fn from_metrics(
+    source: &str,
+    m: &engine::Metrics,
+    benchmark: &str,
+    none_found: bool,
+) -> DeliveryData {
+    let f = &m.deployment_frequency;
+    let c = &m.change_failure_rate;
+    let rework_count = m.rework_rate.rework;
+    let rework_rate = m.rework_rate.rate;
+    let rows = rows_of(m);
+    let markers = markers_of(&rows, source);
     let measured = Measured {
         lead_time_secs: m.lead_time.median_seconds,
         deploys_per_day: f.per_day,
@@ -181,20 +216,7 @@ pub fn from_metrics(
         } else {
             Status::Ok
         },
-        note: if none_found {
-            Some(if source == "git" {
-                "no deployments found: no tags match --tag-pattern".to_string()
-            } else {
-                "no deployments of this environment on GitHub".to_string()
-            })
-        } else if source == "git" {
-            Some(
-                "from git tags, which record no failures: change failure rate, recovery time and rework rate are unknown (a GitHub token gives them)"
-                    .to_string(),
-            )
-        } else {
-            None
-        },
+        note: note_of(source, none_found),
         source: Some(source.to_string()),
         deployments_count: f.deployments,
         deployments_per_day: f.per_day,

@@ -134,67 +134,15 @@ pub async fn run(args: ReportArgs, ctx: &Context) -> Result<()> {
         .unwrap_or_else(|| "obsctl.toml (not found)".into());
     let plan = plan(&args, ctx, loaded.config.clone(), &config_name)?;
     let sentry = sentry(ctx)?;
-    let bar = progress_bar(ctx, plan.services.len());
-    let w = &plan.window;
-
-    // DORA once per environment.
-    let mut envs: Vec<&str> = plan.services.iter().map(|s| s.environment()).collect();
-    envs.sort_unstable();
-    envs.dedup();
-    let analyses =
-        futures::future::join_all(envs.iter().map(|e| delivery::delivery(&args, ctx, e, w))).await;
-    let mut warnings = Vec::new();
-    let mut by_env = BTreeMap::new();
-    for (env, (data, err)) in envs.iter().zip(analyses) {
-        warnings.extend(err);
-        by_env.insert(*env, data);
-    }
-
-    // Sentry, every service at once.
-    let per_service = plan.services.iter().map(|svc| {
-        let d = &by_env[svc.environment()];
-        let (sentry, bar) = (&sentry, &bar);
-        async move {
-            let data = match sentry {
-                Ok(s) => Some(sentry_data::fetch(s, svc, w, d.markers.is_empty()).await),
-                Err(_) => None,
-            };
-            bar.inc(1);
-            (svc, data)
-        }
-    });
-    let results = futures::future::join_all(per_service).await;
-    bar.finish_and_clear();
-
-    let mut services = Vec::new();
-    for (svc, data) in results {
-        let d = &by_env[svc.environment()];
-        let why = sentry.as_ref().err().cloned().unwrap_or_default();
-        let (performance, user_impact, mut deploys, requests) = match data {
-            Some(x) => {
-                warnings.extend(x.errors.into_iter().map(|e| format!("Sentry: {e}")));
-                (x.performance, x.user_impact, x.deploys, x.requests)
-            }
-            None => (
-                report::performance_unavailable(&why),
-                report::user_impact_unavailable(&why),
-                Vec::new(),
-                0,
-            ),
-        };
-        deploys.extend(d.markers.iter().cloned());
-        deploys.sort_by_key(|m| m.at_unix);
-        services.push(ServiceReport {
-            name: svc.name().to_string(),
-            sentry_project: svc.project().to_string(),
-            environment: svc.environment().to_string(),
-            performance,
-            user_impact,
-            delivery: d.delivery.clone(),
-            deploys,
-            sentry_requests_count: requests,
-        });
-    }
+    let (by_env, mut warnings) = delivery_by_environment(&args, ctx, &plan).await;
+    let results = fetch_sentry(ctx, &plan, &sentry, &by_env).await;
+    let why = sentry.as_ref().err().cloned().unwrap_or_default();
+    let services = results
+        .into_iter()
+        .map(|(svc, data)| {
+            service_report(svc, data, &by_env[svc.environment()], &why, &mut warnings)
+        })
+        .collect();
     let report = Report {
         title: match &plan.config.sentry.org {
             Some(org) => format!("obsctl report: {org}"),
@@ -221,6 +169,90 @@ pub async fn run(args: ReportArgs, ctx: &Context) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// DORA once per environment of the planned services, concurrently; what
+/// could not be read becomes a warning.
+async fn delivery_by_environment<'p>(
+    args: &ReportArgs,
+    ctx: &Context,
+    plan: &'p Plan,
+) -> (BTreeMap<&'p str, delivery::DeliveryData>, Vec<String>) {
+    let mut envs: Vec<&str> = plan.services.iter().map(|s| s.environment()).collect();
+    envs.sort_unstable();
+    envs.dedup();
+    let w = &plan.window;
+    let analyses =
+        futures::future::join_all(envs.iter().map(|e| delivery::delivery(args, ctx, e, w))).await;
+    let mut warnings = Vec::new();
+    let mut by_env = BTreeMap::new();
+    for (env, (data, err)) in envs.iter().zip(analyses) {
+        warnings.extend(err);
+        by_env.insert(*env, data);
+    }
+    (by_env, warnings)
+}
+
+/// Sentry's data of every service at once (`None` without Sentry), with a
+/// progress bar.
+async fn fetch_sentry<'p>(
+    ctx: &Context,
+    plan: &'p Plan,
+    sentry: &Result<Sentry, String>,
+    by_env: &BTreeMap<&str, delivery::DeliveryData>,
+) -> Vec<(&'p Service, Option<sentry_data::SentryData>)> {
+    let bar = progress_bar(ctx, plan.services.len());
+    let w = &plan.window;
+    let per_service = plan.services.iter().map(|svc| {
+        let d = &by_env[svc.environment()];
+        let bar = &bar;
+        async move {
+            let data = match sentry {
+                Ok(s) => Some(sentry_data::fetch(s, svc, w, d.markers.is_empty()).await),
+                Err(_) => None,
+            };
+            bar.inc(1);
+            (svc, data)
+        }
+    });
+    let results = futures::future::join_all(per_service).await;
+    bar.finish_and_clear();
+    results
+}
+
+/// One service's section: Sentry's data (or why it is unavailable: `why`),
+/// its environment's delivery, and deploy markers from both, in time order.
+fn service_report(
+    svc: &Service,
+    data: Option<sentry_data::SentryData>,
+    d: &delivery::DeliveryData,
+    why: &str,
+    warnings: &mut Vec<String>,
+) -> ServiceReport {
+    let (performance, user_impact, mut deploys, requests) = match data {
+        Some(x) => {
+            warnings.extend(x.errors.into_iter().map(|e| format!("Sentry: {e}")));
+            (x.performance, x.user_impact, x.deploys, x.requests)
+        }
+        None => (
+            report::performance_unavailable(why),
+            report::user_impact_unavailable(why),
+            Vec::new(),
+            0,
+        ),
+    };
+    deploys.extend(d.markers.iter().cloned());
+    deploys.sort_by_key(|m| m.at_unix);
+    ServiceReport {
+        name: svc.name().to_string(),
+        sentry_project: svc.project().to_string(),
+        environment: svc.environment().to_string(),
+        performance,
+        user_impact,
+        delivery: d.delivery.clone(),
+        deploys,
+        sentry_requests_count: requests,
+    }
 }
 
 fn emit(ctx: &Context, plan: &Plan, r: &Report) -> Result<()> {

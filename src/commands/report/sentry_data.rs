@@ -12,6 +12,7 @@ use obsctl_core::report::{
 };
 
 use super::health;
+use crate::http::HttpError;
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::timeseries::TimeseriesQuery;
 
@@ -41,6 +42,73 @@ fn to_axis(series: Vec<crate::providers::sentry::timeseries::Series>) -> Vec<Axi
             points: s.points,
         })
         .collect()
+}
+
+type Timeseries = Result<Vec<crate::providers::sentry::timeseries::Series>, HttpError>;
+
+/// The performance section from the two time series (all, per release); a
+/// failure is named in `errors` and leaves what could be read.
+fn performance_of(
+    name: &str,
+    w: &WindowInfo,
+    all: Timeseries,
+    per_release: Timeseries,
+    errors: &mut Vec<String>,
+) -> Performance {
+    match (all, per_release) {
+        (Ok(all), Ok(rel)) => report::performance(w, &to_axis(all), &to_axis(rel)),
+        (Ok(all), Err(e)) => {
+            errors.push(format!("{name}: per-release time series: {e}"));
+            let mut p = report::performance(w, &to_axis(all), &[]);
+            p.note = Some(format!("per-release figures unavailable: {e}"));
+            p
+        }
+        (Err(e), _) => {
+            errors.push(format!("{name}: time series: {e}"));
+            performance_unavailable(format!("Sentry events-timeseries failed: {e}"))
+        }
+    }
+}
+
+/// The user-impact section from the two session answers (all, per
+/// release); a failure is named in `errors`.
+fn user_impact_of(
+    name: &str,
+    project: &str,
+    w: &WindowInfo,
+    all: Result<health::SessionsAnswer, HttpError>,
+    per_release: Result<health::SessionsAnswer, HttpError>,
+    errors: &mut Vec<String>,
+) -> UserImpact {
+    match (all, per_release) {
+        (Ok(all), Ok(rel)) => {
+            report::user_impact(w, project, &all.intervals, &all.groups, &rel.groups)
+        }
+        (Ok(all), Err(e)) => {
+            errors.push(format!("{name}: per-release sessions: {e}"));
+            report::user_impact(w, project, &all.intervals, &all.groups, &[])
+        }
+        (Err(e), _) => {
+            errors.push(format!("{name}: sessions: {e}"));
+            user_impact_unavailable(format!("Sentry sessions failed: {e}"))
+        }
+    }
+}
+
+/// A Sentry deploy as a marker, when it finished inside the window.
+fn deploy_in(
+    w: &WindowInfo,
+    d: crate::providers::sentry::recent_deploys::RecentDeploy,
+) -> Option<Deploy> {
+    let at = DateTime::parse_from_rfc3339(&d.finished_at)
+        .ok()?
+        .timestamp();
+    (at >= w.since_unix && at < w.until_unix).then(|| Deploy {
+        at: report::ts(at),
+        name: d.version,
+        source: "sentry",
+        at_unix: at,
+    })
 }
 
 /// Fetch one service. Failures become "unavailable" sections and `errors`;
@@ -80,47 +148,13 @@ pub async fn fetch(
     );
     let mut errors = Vec::new();
     let mut requests = 4;
-    let performance = match (t_all, t_rel) {
-        (Ok(all), Ok(rel)) => report::performance(w, &to_axis(all), &to_axis(rel)),
-        (Ok(all), Err(e)) => {
-            errors.push(format!("{}: per-release time series: {e}", svc.name()));
-            let mut p = report::performance(w, &to_axis(all), &[]);
-            p.note = Some(format!("per-release figures unavailable: {e}"));
-            p
-        }
-        (Err(e), _) => {
-            errors.push(format!("{}: time series: {e}", svc.name()));
-            performance_unavailable(format!("Sentry events-timeseries failed: {e}"))
-        }
-    };
-    let user_impact = match (h_all, h_rel) {
-        (Ok(all), Ok(rel)) => {
-            report::user_impact(w, project, &all.intervals, &all.groups, &rel.groups)
-        }
-        (Ok(all), Err(e)) => {
-            errors.push(format!("{}: per-release sessions: {e}", svc.name()));
-            report::user_impact(w, project, &all.intervals, &all.groups, &[])
-        }
-        (Err(e), _) => {
-            errors.push(format!("{}: sessions: {e}", svc.name()));
-            user_impact_unavailable(format!("Sentry sessions failed: {e}"))
-        }
-    };
+    let performance = performance_of(svc.name(), w, t_all, t_rel, &mut errors);
+    let user_impact = user_impact_of(svc.name(), project, w, h_all, h_rel, &mut errors);
     let mut deploys = Vec::new();
     if sentry_deploys {
         requests += 1;
         match sentry.recent_deploys(project, env).await {
-            Ok(list) => deploys.extend(list.into_iter().filter_map(|d| {
-                let at = DateTime::parse_from_rfc3339(&d.finished_at)
-                    .ok()?
-                    .timestamp();
-                (at >= w.since_unix && at < w.until_unix).then(|| Deploy {
-                    at: report::ts(at),
-                    name: d.version,
-                    source: "sentry",
-                    at_unix: at,
-                })
-            })),
+            Ok(list) => deploys.extend(list.into_iter().filter_map(|d| deploy_in(w, d))),
             Err(e) => errors.push(format!("{}: recent deploys: {e}", svc.name())),
         }
     }

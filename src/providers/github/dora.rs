@@ -43,6 +43,18 @@ pub const INCIDENTS_QUERY: &str = r#"query ObsctlDoraIncidents($owner: String!, 
   }
 }"#;
 
+/// The repository's environments (first 100, by name), to name them when
+/// an environment has no deployments. Validated against GitHub's full
+/// public schema in tests/dora.rs.
+pub const ENVIRONMENTS_QUERY: &str = r#"query ObsctlDoraEnvironments($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+    environments(first: 100) {
+      totalCount
+      nodes { name }
+    }
+  }
+}"#;
+
 /// The token permissions `dora report` needs, named in errors.
 pub const PERMISSION: &str =
     "Deployments: read and Issues: read (fine-grained) or `repo` (classic)";
@@ -171,6 +183,34 @@ impl GitHub {
             after = cursor;
         }
         Ok((out, stats))
+    }
+
+    /// The repository's environment names (at most 100, by name) and how
+    /// many there are in all; empty under `--dry-run`.
+    pub async fn dora_environments(&self) -> Result<(Vec<String>, u64), HttpError> {
+        let repo = &self.config().repo;
+        let data = self
+            .graphql_for(
+                "list environments (GraphQL)",
+                PERMISSION,
+                ENVIRONMENTS_QUERY,
+                json!({"owner": repo.owner, "name": repo.name}),
+            )
+            .await?;
+        let conn = connection(&data, "environments")
+            .map_err(|m| self.malformed("list environments", m))?;
+        let Some(conn) = conn else {
+            return Ok((Vec::new(), 0));
+        };
+        let names: Vec<String> = conn["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n["name"].as_str())
+            .map(|n| n.chars().filter(|c| !c.is_control()).collect())
+            .collect();
+        let total = conn["totalCount"].as_u64().unwrap_or(names.len() as u64);
+        Ok((names, total))
     }
 
     /// Issues with `label` created at or after `since`, newest first.

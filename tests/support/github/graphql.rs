@@ -1,10 +1,10 @@
 //! GitHub's GraphQL endpoint: every query validated against GitHub's full
 //! public schema (`contracts/github/graphql-schema.graphql`, parsed
 //! leniently: the published file defines a few fields twice), and the
-//! answers of `dora report`'s two queries (`ObsctlDoraDeployments`,
-//! `ObsctlDoraIncidents`) from [`super::Records`] (incidents also from
-//! [`super::issues`]) and of `ObsctlIssuesByLabel` from [`super::issues`],
-//! 100 nodes a page, cursors being offsets.
+//! answers of `dora report`'s queries (`ObsctlDoraDeployments`,
+//! `ObsctlDoraIncidents`, `ObsctlDoraEnvironments`) from [`super::Records`]
+//! (incidents also from [`super::issues`]) and of `ObsctlIssuesByLabel` from
+//! [`super::issues`], 100 nodes a page, cursors being offsets.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -235,8 +235,29 @@ pub fn answer(s: &mut State, c: &Call) -> ResponseTemplate {
             }),
         );
     }
+    if query.contains("ObsctlDoraEnvironments") {
+        let envs = &s.github.gql_environments;
+        let nodes: Vec<Value> = envs.iter().take(100).map(|n| json!({"name": n})).collect();
+        return json_reply(
+            200,
+            json!({"data": {"repository": {"environments": {
+                "totalCount": envs.len(),
+                "nodes": nodes,
+            }}}}),
+        );
+    }
     let (list, field) = if query.contains("ObsctlDoraDeployments") {
-        (s.github.gql_deployments.clone(), "deployments")
+        let envs = &s.github.gql_environments;
+        let asked = vars["environments"].as_array().cloned().unwrap_or_default();
+        let known = envs.is_empty() || asked.iter().any(|e| envs.iter().any(|n| e == n));
+        (
+            if known {
+                s.github.gql_deployments.clone()
+            } else {
+                Vec::new()
+            },
+            "deployments",
+        )
     } else if query.contains("ObsctlDoraIncidents") {
         // The seeded nodes, then the REST issues (what obsctl opened).
         let mut list = s.github.gql_issues.clone();

@@ -30,6 +30,10 @@ pub struct Records {
     pub gql_deployments: Vec<Value>,
     /// Issue nodes of the GraphQL `issues` connection (incidents), newest first.
     pub gql_issues: Vec<Value>,
+    /// The repository's environments (GraphQL `environments`), by name. When
+    /// not empty, `deployments(environments: [E])` answers `gql_deployments`
+    /// only for an E among them (none otherwise), as GitHub filters.
+    pub gql_environments: Vec<String>,
 }
 
 pub fn routes() -> Vec<Route> {

@@ -34,12 +34,24 @@ fn at<T>(source: &str, v: &Spanned<T>, message: impl Into<String>) -> Problem {
     ConfigError::problem_at(source, v.span(), message)
 }
 
-/// The alert-specific problems of an already parsed config (units, windows,
-/// kinds, duplicate keys, uptime without `health_url`, routing tables).
+/// The alert-specific problems of an already parsed config (alerts naming
+/// unknown services, units, windows, kinds, duplicate keys, uptime without
+/// `health_url`, routing tables).
 pub fn alert_problems(config: &Config, source: &str) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut keys: HashMap<&str, ()> = HashMap::new();
     for a in &config.alerts {
+        if config.service(a.service.get_ref()).is_none() {
+            problems.push(at(
+                source,
+                &a.service,
+                format!(
+                    "alert \"{}\" names service \"{}\", which no [[service]] defines",
+                    a.key.get_ref(),
+                    a.service.get_ref()
+                ),
+            ));
+        }
         let key = a.key.get_ref().as_str();
         if !valid_key(key) {
             problems.push(at(
