@@ -176,6 +176,15 @@ fn gql_issue(i: &FakeIssue) -> Value {
     })
 }
 
+/// GitHub's answer to a text over its limit.
+fn too_long(resource: &str, field: &str, max: usize) -> ResponseTemplate {
+    resp(
+        422,
+        json!({"message": "Validation Failed", "errors": [{"resource": resource, "code": "custom",
+            "field": field, "message": format!("{field} is too long (maximum is {max} characters)")}]}),
+    )
+}
+
 fn resp(status: u16, body: Value) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_json(body)
 }
@@ -288,6 +297,10 @@ impl Respond for Fake {
                     s.violations.push(format!("comment without a body: {body}"));
                     return resp(422, json!({"message": "Validation Failed"}));
                 };
+                if text.chars().count() > 65_536 {
+                    s.violations.push("comment: over GitHub's 65,536 characters".into());
+                    return too_long("IssueComment", "body", 65_536);
+                }
                 let now = s.now();
                 s.next_id += 1;
                 let id = 9000 + s.next_id;
@@ -330,6 +343,16 @@ impl Respond for Fake {
                 if !ok {
                     s.violations.push(format!("create label: bad body {body}"));
                     return resp(422, json!({"message": "Validation Failed"}));
+                }
+                let over = |k: &str, max: usize| {
+                    body[k].as_str().is_some_and(|t| t.chars().count() > max)
+                };
+                for (field, max) in [("name", 50), ("description", 100)] {
+                    if over(field, max) {
+                        s.violations
+                            .push(format!("create label: {field} over GitHub's {max} characters"));
+                        return too_long("Label", field, max);
+                    }
                 }
                 if s.labels.iter().any(|l| l["name"] == body["name"]) {
                     return resp(
@@ -390,13 +413,25 @@ fn create_issue(s: &mut State, base: &str, body: &Value) -> ResponseTemplate {
         s.violations.push(format!("create issue: bad body {body}"));
         return resp(422, json!({"message": "Validation Failed"}));
     };
-    if title.chars().count() > 256
-        || body["body"]
-            .as_str()
-            .is_some_and(|b| b.chars().count() > 65_536)
+    if title.chars().count() > 256 {
+        s.violations.push("create issue: title over 256 characters".into());
+        return too_long("Issue", "title", 256);
+    }
+    if body["body"]
+        .as_str()
+        .is_some_and(|b| b.chars().count() > 65_536)
     {
-        s.violations
-            .push("create issue: over GitHub's limits".into());
+        s.violations.push("create issue: body over 65,536 characters".into());
+        return too_long("Issue", "body", 65_536);
+    }
+    if body["labels"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|l| l.as_str().is_some_and(|l| l.chars().count() > 50))
+    {
+        s.violations.push("create issue: a label over 50 characters".into());
+        return too_long("Label", "name", 50);
     }
     let now = s.now();
     let labels: Vec<String> = body["labels"]
