@@ -417,10 +417,26 @@ async fn incident_texts_over_githubs_limits_are_cut_and_found_again() {
     let title = format!("Checkout errors {}", "é".repeat(300));
     let message = "Payments fail *for* some. ".repeat(3000);
     let run = |args: &[&str]| {
-        let out = w.cmd().args(["--format", "json", "incident"]).args(args).output().unwrap();
-        (String::from_utf8_lossy(&out.stderr).to_string(), out.status.code().unwrap())
+        let out = w
+            .cmd()
+            .args(["--format", "json", "incident"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&out.stderr).to_string(),
+            out.status.code().unwrap(),
+        )
     };
-    let open = ["open", "--service", service, "--title", &title, "--message", &message];
+    let open = [
+        "open",
+        "--service",
+        service,
+        "--title",
+        &title,
+        "--message",
+        &message,
+    ];
     let (err, code) = run(&open);
     assert_eq!(code, 0, "{err}");
     let (err, code) = run(&open);
@@ -432,14 +448,29 @@ async fn incident_texts_over_githubs_limits_are_cut_and_found_again() {
         assert_eq!(issue.title.chars().count(), 256);
         assert!(issue.title.ends_with('…'));
         assert!(issue.body.chars().count() <= 65_536);
-        assert!(issue.body.contains("more characters (cut to fit GitHub's limit)"));
+        assert!(
+            issue
+                .body
+                .contains("more characters (cut to fit GitHub's limit)")
+        );
         assert!(issue.body.trim_end().ends_with("-->"), "the marker is kept");
-        let label = issue.labels.iter().find(|l| l.starts_with("service:")).unwrap();
+        let label = issue
+            .labels
+            .iter()
+            .find(|l| l.starts_with("service:"))
+            .unwrap();
         assert_eq!(label.chars().count(), 50, "{label}");
         assert!(label.ends_with('…'));
         assert!(s.labels.iter().any(|l| l["name"] == label.as_str()));
     }
-    let update = ["update", "1", "--status", "identified", "--message", &message];
+    let update = [
+        "update",
+        "1",
+        "--status",
+        "identified",
+        "--message",
+        &message,
+    ];
     let (err, code) = run(&update);
     assert_eq!(code, 0, "{err}");
     let (err, code) = run(&update);

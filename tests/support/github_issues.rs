@@ -298,7 +298,8 @@ impl Respond for Fake {
                     return resp(422, json!({"message": "Validation Failed"}));
                 };
                 if text.chars().count() > 65_536 {
-                    s.violations.push("comment: over GitHub's 65,536 characters".into());
+                    s.violations
+                        .push("comment: over GitHub's 65,536 characters".into());
                     return too_long("IssueComment", "body", 65_536);
                 }
                 let now = s.now();
@@ -344,13 +345,13 @@ impl Respond for Fake {
                     s.violations.push(format!("create label: bad body {body}"));
                     return resp(422, json!({"message": "Validation Failed"}));
                 }
-                let over = |k: &str, max: usize| {
-                    body[k].as_str().is_some_and(|t| t.chars().count() > max)
-                };
+                let over =
+                    |k: &str, max: usize| body[k].as_str().is_some_and(|t| t.chars().count() > max);
                 for (field, max) in [("name", 50), ("description", 100)] {
                     if over(field, max) {
-                        s.violations
-                            .push(format!("create label: {field} over GitHub's {max} characters"));
+                        s.violations.push(format!(
+                            "create label: {field} over GitHub's {max} characters"
+                        ));
                         return too_long("Label", field, max);
                     }
                 }
@@ -414,14 +415,16 @@ fn create_issue(s: &mut State, base: &str, body: &Value) -> ResponseTemplate {
         return resp(422, json!({"message": "Validation Failed"}));
     };
     if title.chars().count() > 256 {
-        s.violations.push("create issue: title over 256 characters".into());
+        s.violations
+            .push("create issue: title over 256 characters".into());
         return too_long("Issue", "title", 256);
     }
     if body["body"]
         .as_str()
         .is_some_and(|b| b.chars().count() > 65_536)
     {
-        s.violations.push("create issue: body over 65,536 characters".into());
+        s.violations
+            .push("create issue: body over 65,536 characters".into());
         return too_long("Issue", "body", 65_536);
     }
     if body["labels"]
@@ -430,7 +433,8 @@ fn create_issue(s: &mut State, base: &str, body: &Value) -> ResponseTemplate {
         .flatten()
         .any(|l| l.as_str().is_some_and(|l| l.chars().count() > 50))
     {
-        s.violations.push("create issue: a label over 50 characters".into());
+        s.violations
+            .push("create issue: a label over 50 characters".into());
         return too_long("Label", "name", 50);
     }
     let now = s.now();

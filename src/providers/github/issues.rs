@@ -13,9 +13,9 @@
 //! Token permission: `issues: write` (fine-grained / workflow `permissions:`)
 //! or `repo` (classic); reads need `issues: read`.
 
-use obsctl_core::limits::github as limit;
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
+use obsctl_core::limits::github as limit;
 use serde::Serialize;
 use serde_json::{Value, json};
 

@@ -91,7 +91,21 @@ pub fn routes() -> Vec<Route> {
             "/repos/{owner}/{repo}/deployments/{id}/statuses",
             create_status,
         )
-        .contract("github/create-deployment-status.json", "request"),
+        .contract("github/create-deployment-status.json", "request")
+        // GitHub answers 422 above 140 characters (the response schema's
+        // `maxLength`; the request schema does not say).
+        .check(|_, c| {
+            let n = c.body["description"]
+                .as_str()
+                .map_or(0, |d| d.chars().count());
+            if n > 140 {
+                vec![format!(
+                    "status description of {n} characters: GitHub allows 140"
+                )]
+            } else {
+                vec![]
+            }
+        }),
         Route::new(
             "github.list_deployment_statuses",
             "GET",
