@@ -56,6 +56,25 @@ pub mod github {
     /// A label description.
     pub const LABEL_DESCRIPTION: usize = 100;
 
+    /// Release notes within `room` characters (what a release body leaves
+    /// them: [`RELEASE_BODY`] less the text around obsctl's section): cut
+    /// at whole lines with `… and N more`, the compare link
+    /// (`**Full changelog**: …`, the last line) kept. For notes that were
+    /// not rendered to fit (a `--notes-file`, or a body written by hand
+    /// around obsctl's section).
+    pub fn release_notes(notes: &str, room: usize) -> String {
+        if notes.chars().count() <= room {
+            return notes.to_string();
+        }
+        let lines: Vec<&str> = notes.trim_end().lines().collect();
+        let (body, tail) = match lines.split_last() {
+            Some((last, rest)) if last.starts_with("**Full changelog**") => (rest, *last),
+            _ => (&lines[..], ""),
+        };
+        let entries: Vec<String> = body.iter().map(|l| l.to_string()).collect();
+        text::fit_list("", &entries, tail, room, Unit::Chars).text
+    }
+
     /// A deployment description within [`DEPLOYMENT_DESCRIPTION`].
     pub fn deployment_description(s: &str) -> String {
         text::truncate(s, DEPLOYMENT_DESCRIPTION, Unit::Chars)
@@ -244,7 +263,7 @@ pub const ALL: &[Limit] = &[
         max: github::RELEASE_BODY,
         unit: Unit::Chars,
         source: GH_422,
-        over: "whole entries left out (least important sections first), then `… and N more changes`; the compare link kept",
+        over: "whole entries left out (least important sections first), then `… and N more changes`; the compare link kept (a `--notes-file`, or notes beside text written by hand: whole lines, `… and N more`)",
     },
     Limit {
         id: "github.deployment.description",
