@@ -258,8 +258,9 @@ fn case(id: &str) -> Option<Outcome> {
             let s = long(9000);
             cut_text(&s, &sentry::event_message(&s), chars)
         }
-        "sentry.event.tag" => {
+        "sentry.event.tag" | "sentry.event.tag_key" => {
             let v = long(300);
+            let key = format!("obsctl.{}", "k".repeat(40));
             let ev = crate::events::envelope::TestEvent {
                 random: [7; 16],
                 run_id: v.clone(),
@@ -267,11 +268,20 @@ fn case(id: &str) -> Option<Outcome> {
                 release: None,
                 environment: None,
                 service: None,
-                tags: vec![],
+                tags: vec![(key.clone(), "v".into())],
             }
             .to_event("0.1.0");
-            let sent = ev.tags.get("obsctl.run").cloned().unwrap_or_default();
-            cut_text(&v, &sent, chars)
+            if id == "sentry.event.tag_key" {
+                let sent = ev.tags.keys().find(|k| k.starts_with("obsctl.kk")).unwrap();
+                Outcome {
+                    input: chars.len(&key),
+                    output: chars.len(sent),
+                    says: key.starts_with(sent.as_str()),
+                }
+            } else {
+                let sent = ev.tags.get("obsctl.run").cloned().unwrap_or_default();
+                cut_text(&v, &sent, chars)
+            }
         }
         "slack.blocks" => {
             let mut msg = Message::new("t");
