@@ -310,6 +310,63 @@ async fn start_then_finish_in_separate_processes() {
     assert!(outputs.contains("duration="), "{outputs}");
 }
 
+/// Texts over their targets' limits: the deployment description (140),
+/// every status description (140) and the Sentry deploy name (64) are cut
+/// with `…` (the deploy name keeps the deployment id); a re-run of finish
+/// still finds the Sentry deploy by that name.
+#[tokio::test]
+async fn deploy_texts_over_their_limits_are_cut() {
+    let w = World::new().await;
+    let env = format!("production-{}", "e".repeat(53));
+    assert_eq!(env.chars().count(), 64);
+    let description = "Deploying the checkout service with ".repeat(20);
+    let (code, json, text) = run(w.cmd(&[
+        "deploy",
+        "start",
+        "-e",
+        &env,
+        "--description",
+        &description,
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{text}");
+    let id = json["deployment_id"].as_u64().unwrap();
+    let sent = &w.seen("POST", "/repos/acme/web/deployments")[0].body;
+    let d = sent["description"].as_str().unwrap();
+    assert_eq!(d.chars().count(), 140, "{d}");
+    assert!(d.ends_with('…'));
+    for _ in 0..2 {
+        let (code, _, text) = run(w.cmd(&[
+            "deploy",
+            "finish",
+            "-e",
+            &env,
+            "--status",
+            "success",
+            "--format",
+            "json",
+            "--deployment-id",
+            &id.to_string(),
+        ]));
+        assert_eq!(code, 0, "{text}");
+    }
+    for st in w.seen("POST", &format!("/deployments/{id}/statuses")) {
+        let d = st.body["description"].as_str().unwrap();
+        assert!(d.chars().count() <= 140, "{d}");
+    }
+    let deploys = w.seen("POST", "/releases/v1.2.0/deploys/");
+    assert_eq!(deploys.len(), 1, "the re-run finds the cut name");
+    let name = deploys[0].body["name"].as_str().unwrap();
+    assert_eq!(name.chars().count(), 64, "{name}");
+    assert!(name.ends_with(&format!("… #{id}")), "{name}");
+    assert!(
+        w.state().violations.is_empty(),
+        "{:#?}",
+        w.state().violations
+    );
+}
+
 #[tokio::test]
 async fn finish_twice_records_one_sentry_deploy() {
     let w = World::new().await;

@@ -292,3 +292,30 @@ fn the_source_scanner_sees_doc_comments_only() {
     let paths: Vec<&str> = found.iter().map(|(_, p)| p.as_str()).collect();
     assert_eq!(paths, vec!["docs/notify.md", "docs/dora-report.md"]);
 }
+
+/// docs/limits.md holds the table of `obsctl_core::limits::ALL`, row for
+/// row: a limit changed in the code and not in the docs (or the reverse)
+/// fails here.
+#[test]
+fn the_limits_page_has_every_field_and_its_limit() {
+    let page = std::fs::read_to_string(root().join("docs/limits.md")).expect("docs/limits.md");
+    let rows = obsctl_core::limits::markdown_rows();
+    let missing: Vec<&String> = rows
+        .iter()
+        .filter(|r| !page.lines().any(|l| l.trim() == r.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/limits.md lacks these rows (or has them different):\n{}",
+        missing
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let table_rows = page
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| field") && !l.starts_with("| ---"))
+        .count();
+    assert!(table_rows >= rows.len());
+}

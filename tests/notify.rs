@@ -934,6 +934,38 @@ async fn oversized_input_is_truncated_and_accepted() {
     assert_eq!(f.slack_accepted().len(), 1);
     assert_eq!(f.hook_accepted().len(), 1);
     assert_eq!(f.discord_accepted().len(), 1);
+    // Fields are a list: the ones left out (25 at most, 6,000 units in
+    // all) are counted in a last field, before the links.
+    let d = &f.discord_accepted()[0];
+    let fields = d["embeds"][0]["fields"].as_array().unwrap();
+    let real = fields
+        .iter()
+        .filter(|f| f["name"].as_str().is_some_and(|n| n.starts_with('k')))
+        .count();
+    let more = fields
+        .iter()
+        .find(|f| f["name"] == "…")
+        .expect("a `… and N more` field");
+    assert_eq!(more["value"], format!("… and {} more", 30 - real));
+    // Slack: 30 fields in sections of ten, nothing left out; every text
+    // cut ends in `…` and never inside an `&amp;`-style escape.
+    let s = &f.slack_accepted()[0];
+    let blocks = s["attachments"][0]["blocks"].as_array().unwrap();
+    let slack_fields: usize = blocks
+        .iter()
+        .filter_map(|b| b["fields"].as_array().map(Vec::len))
+        .sum();
+    assert_eq!(slack_fields, 30);
+    let header = s["blocks"][0]["text"]["text"].as_str().unwrap();
+    assert!(
+        header.ends_with('…') && header.chars().count() <= 150,
+        "{header}"
+    );
+    let before = header.trim_end_matches('…');
+    assert!(
+        !before.ends_with('&') && !before.ends_with("&lt") && !before.ends_with("&amp"),
+        "{header}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -547,6 +547,39 @@ async fn notes_file_and_notes_none() {
     );
     assert!(bodies[1].get("body").is_none(), "{}", bodies[1]);
 
+    // A notes file over GitHub's 125,000 characters (the fake answers 422
+    // as GitHub does): cut at whole lines, with how many were left out.
+    let lines: Vec<String> = (0..4000)
+        .map(|i| format!("- note {i} {}", "x".repeat(40)))
+        .collect();
+    std::fs::write(&notes, lines.join("\n")).unwrap();
+    let out = f
+        .cmd(repo.path())
+        .args(["--no-sentry", "--notes-file"])
+        .arg(&notes)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sent: Vec<Value> = f
+        .requests()
+        .await
+        .into_iter()
+        .filter(|(m, p, _)| m != "GET" && p.starts_with("/repos/acme/web/releases"))
+        .map(|(_, _, b)| b)
+        .collect();
+    let body = sent
+        .last()
+        .and_then(|b| b["body"].as_str())
+        .expect("the notes were sent");
+    assert!(body.chars().count() <= 125_000);
+    let listed = body.lines().filter(|l| l.starts_with("- note")).count();
+    assert!(listed < 4000);
+    assert!(
+        body.contains(&format!("… and {} more", 4000 - listed)),
+        "{}",
+        &body[body.len() - 200..]
+    );
+
     // An unreadable notes file is bad input.
     let out = f
         .cmd(repo.path())

@@ -428,6 +428,85 @@ async fn unmarked_issues_are_never_touched_and_unclear_creates_are_not_repeated(
         && x.param("state") == Some("open")));
 }
 
+/// Texts over GitHub's limits (issue title 256, body and comment 65,536,
+/// label name 50 characters; the fake answers 422 as GitHub does) are
+/// cut, the markers kept, and a re-run still finds what it wrote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incident_texts_over_githubs_limits_are_cut_and_found_again() {
+    let w = World::new().await;
+    let service = "checkout-and-payments-gateway-for-the-european-union-region";
+    w.config(&[(service, "/up", true, 1000)]);
+    let title = format!("Checkout errors {}", "é".repeat(300));
+    let message = "Payments fail *for* some. ".repeat(3000);
+    let run = |args: &[&str]| {
+        let out = w
+            .cmd()
+            .args(["--format", "json", "incident"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&out.stderr).to_string(),
+            out.status.code().unwrap(),
+        )
+    };
+    let open = [
+        "open",
+        "--service",
+        service,
+        "--title",
+        &title,
+        "--message",
+        &message,
+    ];
+    let (err, code) = run(&open);
+    assert_eq!(code, 0, "{err}");
+    let (err, code) = run(&open);
+    assert_eq!(code, 0, "{err}");
+    {
+        let s = w.state();
+        assert_eq!(s.issues.len(), 1, "the re-run finds the cut title");
+        let issue = &s.issues[0];
+        assert_eq!(issue.title.chars().count(), 256);
+        assert!(issue.title.ends_with('…'));
+        assert!(issue.body.chars().count() <= 65_536);
+        assert!(
+            issue
+                .body
+                .contains("more characters (cut to fit GitHub's limit)")
+        );
+        assert!(issue.body.trim_end().ends_with("-->"), "the marker is kept");
+        let label = issue
+            .labels
+            .iter()
+            .find(|l| l.starts_with("service:"))
+            .unwrap();
+        assert_eq!(label.chars().count(), 50, "{label}");
+        assert!(label.ends_with('…'));
+        assert!(s.labels.iter().any(|l| l["name"] == label.as_str()));
+    }
+    let update = [
+        "update",
+        "1",
+        "--status",
+        "identified",
+        "--message",
+        &message,
+    ];
+    let (err, code) = run(&update);
+    assert_eq!(code, 0, "{err}");
+    let (err, code) = run(&update);
+    assert_eq!(code, 0, "{err}");
+    {
+        let s = w.state();
+        let comments = &s.issues[0].comments;
+        assert_eq!(comments.len(), 1, "the same update is not posted twice");
+        assert!(comments[0].body.chars().count() <= 65_536);
+        assert!(comments[0].body.trim_end().ends_with("-->"));
+    }
+    w.assert_no_violations();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incident_open_update_resolve() {
     let w = World::new().await;

@@ -11,6 +11,7 @@
 //! - [`alerts`]: Sentry monitors and alerts as code (lint, compile, normalise, plan, import).
 //! - [`repository`]: repository identity as a path (GitHub, GitLab nested groups, Bitbucket, Azure DevOps).
 //! - [`series`]: release series — tag patterns, versions, the previous release.
+//! - [`limits`]: every outbound text's documented limit, in one table.
 //! - [`text`]: the one set of text helpers (truncation, short SHAs, RFC 3339,
 //!   human durations).
 //! - [`commit`]: commits, tags and ranges as owned data.
@@ -40,6 +41,7 @@ pub mod deploy;
 pub mod dora;
 pub mod error;
 pub mod events;
+pub mod limits;
 pub mod message;
 pub mod notes;
 pub mod quickcheck;

@@ -72,7 +72,7 @@ pub async fn already_posted(gh: &GitHub, issue: &Issue, body: &str) -> Result<bo
     let comments = gh.list_comments(issue.number).await?;
     Ok(comments
         .last()
-        .is_some_and(|c| c.body.trim() == body.trim()))
+        .is_some_and(|c| c.body.trim() == obsctl_core::limits::github::comment_body(body).trim()))
 }
 
 /// Print the result and write `$GITHUB_OUTPUT`.

@@ -44,7 +44,7 @@ pub fn body(args: &IncidentOpenArgs) -> String {
 
 fn same(i: &Issue, args: &IncidentOpenArgs) -> bool {
     i.open
-        && i.title.trim() == args.title.trim()
+        && i.title.trim() == obsctl_core::limits::github::issue_title(&args.title)
         && Marker::parse(&i.body)
             .is_some_and(|m| m.service == args.service && m.source == Source::Declared)
 }

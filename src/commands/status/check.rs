@@ -258,7 +258,7 @@ async fn execute(gh: &GitHub, s: &Svc, action: &Action) -> Result<Option<String>
             let name = s.name.clone();
             let issue = gh
                 .create_issue(&spec, |i| {
-                    i.title == spec.title
+                    i.title == obsctl_core::limits::github::issue_title(&spec.title)
                         && Marker::parse(&i.body)
                             .is_some_and(|m| m.service == name && m.source == Source::Check)
                 })

@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use obsctl_core::limits::github as limits;
+
 use super::GitHub;
 use crate::http::{Created, HttpError, Paged, Provider, Response};
 
@@ -144,9 +146,7 @@ pub struct NewStatus {
 }
 
 /// GitHub's limit on a status description.
-pub const STATUS_DESCRIPTION_MAX: usize = 140;
-
-pub use crate::text::truncate_chars;
+pub const STATUS_DESCRIPTION_MAX: usize = limits::STATUS_DESCRIPTION;
 
 impl GitHub {
     /// Create the deployment, once: on an unclear answer the deployments of
@@ -154,6 +154,10 @@ impl GitHub {
     /// `started_at`, run URL and version) and the create is repeated only
     /// when it is not there ([`crate::http::Http::create_once`]).
     pub async fn create_deployment(&self, new: &NewDeployment) -> Result<Deployment, HttpError> {
+        let new = &NewDeployment {
+            description: limits::deployment_description(&new.description),
+            ..new.clone()
+        };
         let made = self
             .http
             .create_once(
@@ -238,7 +242,7 @@ impl GitHub {
         status: &NewStatus,
     ) -> Result<DeploymentStatus, HttpError> {
         let mut status = status.clone();
-        status.description = truncate_chars(&status.description, STATUS_DESCRIPTION_MAX);
+        status.description = limits::status_description(&status.description);
         let url = self.repo_url(&format!("deployments/{deployment_id}/statuses"));
         // Under --dry-run the deployment was not created: its id (0 in the
         // planned reply) is GitHub's to assign, so the URL shows a placeholder.
@@ -409,9 +413,9 @@ mod tests {
     #[test]
     fn descriptions_are_cut_at_140() {
         let long = "é".repeat(200);
-        let cut = truncate_chars(&long, STATUS_DESCRIPTION_MAX);
+        let cut = limits::status_description(&long);
         assert_eq!(cut.chars().count(), 140);
         assert!(cut.ends_with('…'));
-        assert_eq!(truncate_chars("short", 140), "short");
+        assert_eq!(limits::status_description("short"), "short");
     }
 }

@@ -15,6 +15,7 @@
 
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
+use obsctl_core::limits::github as limit;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -233,6 +234,7 @@ impl GitHub {
         let mut url = self.repo_url("issues");
         {
             let mut q = url.query_pairs_mut();
+            let labels: Vec<String> = labels.iter().map(|l| limit::label_name(l)).collect();
             q.append_pair("labels", &labels.join(","));
             q.append_pair("state", state.rest());
             q.append_pair("sort", "created");
@@ -262,6 +264,7 @@ impl GitHub {
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<Issue>, HttpError> {
         let repo = &self.config().repo;
+        let labels: Vec<String> = labels.iter().map(|l| limit::label_name(l)).collect();
         let mut out = Vec::new();
         let mut after: Option<String> = None;
         loop {
@@ -356,6 +359,12 @@ impl GitHub {
         spec: &NewIssue,
         is_ours: impl Fn(&Issue) -> bool,
     ) -> Result<Issue, HttpError> {
+        // GitHub's limits, enforced here for every issue obsctl opens.
+        let spec = &NewIssue {
+            title: limit::issue_title(&spec.title),
+            body: limit::issue_body(&spec.body),
+            labels: spec.labels.iter().map(|l| limit::label_name(l)).collect(),
+        };
         let labels: Vec<&str> = spec.labels.iter().map(String::as_str).collect();
         let (labels, is_ours) = (&labels, &is_ours);
         let created = self
@@ -390,8 +399,11 @@ impl GitHub {
     }
 
     /// Comment on an issue once: on an unclear answer, the comments are
-    /// read and an identical one counts as written.
+    /// read and an identical one counts as written. The body is cut to
+    /// GitHub's limit ([`limit::comment_body`]).
     pub async fn comment(&self, number: u64, body: &str) -> Result<Comment, HttpError> {
+        let body = limit::comment_body(body);
+        let body = body.as_str();
         let url = self.repo_url(&format!("issues/{number}/comments"));
         let created = self
             .http()
@@ -440,6 +452,11 @@ impl GitHub {
     }
 
     async fn ensure_label(&self, label: &LabelSpec) -> Result<(), HttpError> {
+        let label = &LabelSpec {
+            name: limit::label_name(&label.name),
+            color: label.color.clone(),
+            description: limit::label_description(&label.description),
+        };
         let url = self.repo_url(&format!("labels/{}", http::segment(&label.name)));
         let req = self.request(reqwest::Method::GET, "get label", url);
         let resp = self.send(req).await?;

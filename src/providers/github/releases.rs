@@ -15,6 +15,7 @@
 //! release written by hand (no markers) keeps its title and notes, with a
 //! warning, unless `--notes replace` is given.
 
+use obsctl_core::limits::github as limit;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -46,8 +47,17 @@ pub const NOTES_START: &str = "<!-- obsctl:notes -->";
 /// Where obsctl's notes end in a release body.
 pub const NOTES_END: &str = "<!-- /obsctl:notes -->";
 
-/// `notes` inside obsctl's markers.
+/// `notes` inside obsctl's markers, within GitHub's limit on a body.
 pub fn owned_notes(notes: &str) -> String {
+    owned_notes_within(notes, limit::RELEASE_BODY)
+}
+
+/// `notes` inside obsctl's markers, the whole within `room` characters:
+/// the notes are cut at whole lines (`… and N more`, the compare link
+/// kept) when they do not fit.
+fn owned_notes_within(notes: &str, room: usize) -> String {
+    let markers = NOTES_START.chars().count() + NOTES_END.chars().count() + 2;
+    let notes = limit::release_notes(notes.trim_end(), room.saturating_sub(markers));
     format!("{NOTES_START}\n{}\n{NOTES_END}", notes.trim_end())
 }
 
@@ -56,11 +66,14 @@ pub fn owned_notes(notes: &str) -> String {
 pub fn replace_owned_notes(existing: &str, notes: &str) -> Option<String> {
     let start = existing.find(NOTES_START)?;
     let end = existing[start..].find(NOTES_END)? + start + NOTES_END.len();
+    let (before, after) = (&existing[..start], &existing[end..]);
+    // The text around obsctl's section is someone else's: the notes make
+    // room for it.
+    let around = before.chars().count() + after.chars().count();
+    let room = limit::RELEASE_BODY.saturating_sub(around);
     Some(format!(
-        "{}{}{}",
-        &existing[..start],
-        owned_notes(notes),
-        &existing[end..]
+        "{before}{}{after}",
+        owned_notes_within(notes, room)
     ))
 }
 
@@ -437,5 +450,45 @@ mod patch_tests {
         // Re-running with the same notes sends nothing.
         let r = existing("v1.1.0", &owned_notes("- same"));
         assert_eq!(release_patch(&r, &spec(Some("- same"), false)).body, None);
+    }
+
+    /// A body over GitHub's 125,000 characters: a `--notes-file`, or a
+    /// long text written by hand around obsctl's section. The notes are
+    /// cut at whole lines with `… and N more`, the compare link and the
+    /// hand-written text kept.
+    #[test]
+    fn release_bodies_fit_githubs_limit() {
+        let lines: Vec<String> = (0..3000)
+            .map(|i| format!("- change {i} {}", "x".repeat(50)))
+            .collect();
+        let notes = format!(
+            "{}\n\n**Full changelog**: [v1...v2](https://x/compare/v1...v2)\n",
+            lines.join("\n")
+        );
+        assert!(notes.chars().count() > limit::RELEASE_BODY / 2);
+        let big = format!("{notes}{notes}{notes}");
+        let body = owned_notes(&big);
+        assert!(body.chars().count() <= limit::RELEASE_BODY);
+        assert!(
+            body.ends_with(&format!("compare/v1...v2)\n{NOTES_END}")),
+            "{}",
+            &body[body.len() - 200..]
+        );
+        assert!(
+            body.contains("\n… and "),
+            "says how many lines were left out"
+        );
+
+        let intro = "Written by hand. ".repeat(4000);
+        let existing = format!("{intro}\n{}\nOutro.", owned_notes("- old"));
+        let replaced = replace_owned_notes(&existing, &notes).unwrap();
+        assert!(
+            replaced.chars().count() <= limit::RELEASE_BODY,
+            "{}",
+            replaced.chars().count()
+        );
+        assert!(replaced.starts_with(&intro) && replaced.ends_with("\nOutro."));
+        assert!(replaced.contains("compare/v1...v2)"));
+        assert!(replaced.contains("\n… and "));
     }
 }

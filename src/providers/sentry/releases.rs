@@ -21,20 +21,17 @@ use crate::git::{ChangeKind, CommitInfo, FileChange};
 use crate::http::{self, HttpError};
 
 /// At most this many commits go to Sentry per release (newest first).
-pub const MAX_COMMITS: usize = 1000;
+pub const MAX_COMMITS: usize = limits::COMMITS;
 /// The commits part of the body stays under this many bytes.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// At most this many files per commit (a vendoring commit can touch 50,000).
 pub const MAX_FILES_PER_COMMIT: usize = 1000;
 /// A commit message is cut at this many characters (a generated commit can
 /// carry megabytes, and the first commit is always sent whatever its size).
-pub const MAX_MESSAGE_CHARS: usize = 65_536;
+pub const MAX_MESSAGE_CHARS: usize = limits::COMMIT_MESSAGE;
 
-// Sentry's field limits (create-release.json).
-const MAX_REPOSITORY: usize = 64;
-const MAX_AUTHOR_NAME: usize = 128;
-const MAX_AUTHOR_EMAIL: usize = 200;
-const MAX_PATH: usize = 510;
+// Sentry's field limits (create-release.json): `obsctl_core::limits::sentry`.
+use obsctl_core::limits::sentry as limits;
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct PatchEntry {
@@ -69,9 +66,7 @@ pub struct CommitBatch {
 /// Build `commits[]` from the range (newest first), within Sentry's field
 /// limits and the caps above. `repository` is `owner/name`.
 pub fn commit_payload(commits: &[CommitInfo], repository: Option<&str>) -> CommitBatch {
-    let repository = repository
-        .filter(|r| r.chars().count() <= MAX_REPOSITORY)
-        .map(String::from);
+    let repository = repository.and_then(limits::commit_repository);
     let mut batch = CommitBatch::default();
     let mut bytes = 0usize;
     for (i, c) in commits.iter().enumerate() {
@@ -83,17 +78,16 @@ pub fn commit_payload(commits: &[CommitInfo], repository: Option<&str>) -> Commi
             files
                 .iter()
                 .flat_map(patch_entries)
-                .filter(|e| e.path.chars().count() <= MAX_PATH)
+                .filter(|e| limits::patch_path_fits(&e.path))
                 .take(MAX_FILES_PER_COMMIT)
                 .collect()
         });
         let sc = SentryCommit {
             id: c.sha.clone(),
             repository: repository.clone(),
-            message: cut(c.message(), MAX_MESSAGE_CHARS),
-            author_name: c.author.name.chars().take(MAX_AUTHOR_NAME).collect(),
-            author_email: Some(c.author.email.clone())
-                .filter(|e| !e.is_empty() && e.chars().count() <= MAX_AUTHOR_EMAIL),
+            message: limits::commit_message(&c.message()),
+            author_name: limits::commit_author_name(&c.author.name),
+            author_email: limits::commit_author_email(&c.author.email),
             timestamp: c.author.time.to_rfc3339_opts(SecondsFormat::Secs, false),
             patch_set,
         };
@@ -106,13 +100,6 @@ pub fn commit_payload(commits: &[CommitInfo], repository: Option<&str>) -> Commi
         batch.commits.push(sc);
     }
     batch
-}
-
-fn cut(s: String, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s,
-    }
 }
 
 /// Sentry knows `A`, `M` and `D`: a rename is `D` of the old path and `A`

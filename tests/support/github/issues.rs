@@ -145,6 +145,9 @@ pub fn routes() -> Vec<Route> {
         )
         .check(accept)
         .check(|_, c| match c.body["body"].as_str() {
+            Some(t) if t.chars().count() > 65_536 => {
+                vec!["comment body longer than 65,536 characters".into()]
+            }
             Some(t) if !t.is_empty() => vec![],
             _ => vec![format!("a comment needs a non-empty body: {}", c.body)],
         }),
@@ -191,6 +194,16 @@ fn check_create(_: &State, c: &Call) -> Vec<String> {
     {
         errs.push(format!("labels must be strings: {}", b["labels"]));
     }
+    for l in b["labels"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        if l.chars().count() > 50 {
+            errs.push(format!("label name longer than 50 characters: {l}"));
+        }
+    }
     match b.get("body") {
         None | Some(Value::Null) => {}
         Some(Value::String(t)) if t.chars().count() > 65_536 => {
@@ -223,11 +236,20 @@ fn check_label(_: &State, c: &Call) -> Vec<String> {
             .as_str()
             .is_some_and(|c| c.len() == 6 && c.chars().all(|x| x.is_ascii_hexdigit()))
         && b.get("description").is_none_or(Value::is_string);
-    if ok {
-        vec![]
-    } else {
-        vec![format!("create label: bad body {b}")]
+    let mut errs = Vec::new();
+    if !ok {
+        errs.push(format!("create label: bad body {b}"));
     }
+    // GitHub's 422s: "name is too long (maximum is 50 characters)", and 100
+    // for the description.
+    for (field, max) in [("name", 50), ("description", 100)] {
+        if b[field].as_str().is_some_and(|t| t.chars().count() > max) {
+            errs.push(format!(
+                "create label: {field} longer than {max} characters"
+            ));
+        }
+    }
+    errs
 }
 
 fn ts(t: DateTime<Utc>) -> String {

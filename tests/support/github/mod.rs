@@ -96,7 +96,21 @@ pub fn routes() -> Vec<Route> {
             "/repos/{owner}/{repo}/deployments/{id}/statuses",
             create_status,
         )
-        .contract("github/create-deployment-status.json", "request"),
+        .contract("github/create-deployment-status.json", "request")
+        // GitHub answers 422 above 140 characters (the response schema's
+        // `maxLength`; the request schema does not say).
+        .check(|_, c| {
+            let n = c.body["description"]
+                .as_str()
+                .map_or(0, |d| d.chars().count());
+            if n > 140 {
+                vec![format!(
+                    "status description of {n} characters: GitHub allows 140"
+                )]
+            } else {
+                vec![]
+            }
+        }),
         Route::new(
             "github.list_deployment_statuses",
             "GET",
@@ -183,11 +197,29 @@ pub fn page(c: &Call, list: Vec<Value>) -> ResponseTemplate {
     t
 }
 
+/// GitHub's 422 for a release body over 125,000 characters.
+fn body_too_long(body: &Value) -> Option<ResponseTemplate> {
+    let n = body["body"].as_str()?.chars().count();
+    (n > 125_000).then(|| {
+        json_reply(
+            422,
+            json!({
+                "message": "Validation Failed",
+                "errors": [{"resource": "Release", "code": "custom", "field": "body",
+                    "message": "body is too long (maximum is 125000 characters)"}],
+            }),
+        )
+    })
+}
+
 fn create_release(s: &mut State, c: &Call) -> ResponseTemplate {
     if let Some(r) = other_repo(c) {
         return r;
     }
     let body = &c.body;
+    if let Some(r) = body_too_long(body) {
+        return r;
+    }
     let tag = body["tag_name"].as_str().unwrap_or("").to_string();
     if s.github.releases.iter().any(|r| r["tag_name"] == tag) {
         return json_reply(
@@ -262,6 +294,9 @@ fn list_releases(s: &mut State, c: &Call) -> ResponseTemplate {
 
 fn update_release(s: &mut State, c: &Call) -> ResponseTemplate {
     if let Some(r) = other_repo(c) {
+        return r;
+    }
+    if let Some(r) = body_too_long(&c.body) {
         return r;
     }
     let id: u64 = c.param("id").parse().unwrap_or(0);

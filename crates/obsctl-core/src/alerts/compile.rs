@@ -22,9 +22,9 @@ use super::{NAME_PREFIX, marker};
 use crate::config::{Alert, Config, Service};
 
 /// Sentry's limit on a monitor name.
-pub const DETECTOR_NAME_MAX: usize = 200;
+pub const DETECTOR_NAME_MAX: usize = crate::limits::sentry::DETECTOR_NAME;
 /// Sentry's limit on an alert (workflow) name.
-pub const WORKFLOW_NAME_MAX: usize = 256;
+pub const WORKFLOW_NAME_MAX: usize = crate::limits::sentry::WORKFLOW_NAME;
 /// Default uptime check timeout, ms.
 pub const UPTIME_TIMEOUT_MS: i64 = 5000;
 /// Default minutes between notifications of one issue (Sentry's default).
@@ -103,13 +103,7 @@ pub fn channels_for(config: &Config, alert: &Alert) -> Vec<String> {
 }
 
 fn cut(s: String, max: usize) -> String {
-    if s.chars().count() <= max {
-        s
-    } else {
-        let mut out: String = s.chars().take(max - 1).collect();
-        out.push('…');
-        out
-    }
+    crate::text::truncate_chars(&s, max)
 }
 
 /// What the monitor watches, in words: `error rate > 1% (5m)`.

@@ -517,12 +517,11 @@ pub fn validate_version_flag(
 /// The Sentry deploy name for a GitHub deployment: unique per deployment,
 /// so that a re-run finds it again.
 pub fn sentry_deploy_name(environment: &str, deployment_id: u64) -> String {
-    let name = format!("{environment} #{deployment_id}");
-    name.chars().take(DEPLOY_NAME_MAX).collect()
+    crate::limits::sentry::deploy_name(environment, deployment_id)
 }
 
 /// Sentry's limit on a deploy name, in characters.
-pub const DEPLOY_NAME_MAX: usize = 64;
+pub const DEPLOY_NAME_MAX: usize = crate::limits::sentry::DEPLOY_NAME;
 
 #[cfg(test)]
 mod tests {

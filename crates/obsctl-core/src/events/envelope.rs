@@ -54,18 +54,24 @@ impl TestEvent {
     pub fn to_event(&self, sdk_version: &str) -> Event<'static> {
         let id = self.event_id();
         let mut tags = std::collections::BTreeMap::new();
-        tags.insert("obsctl.test".to_string(), "true".to_string());
-        tags.insert("obsctl.run".to_string(), self.run_id.clone());
+        let mut tag = |k: &str, v: &str| {
+            let (k, v) = crate::limits::sentry::tag(k, v);
+            tags.insert(k, v);
+        };
+        tag("obsctl.test", "true");
+        tag("obsctl.run", &self.run_id);
         if let Some(s) = &self.service {
-            tags.insert("obsctl.service".to_string(), s.clone());
+            tag("obsctl.service", s);
         }
         for (k, v) in &self.tags {
-            tags.insert(k.clone(), v.clone());
+            tag(k, v);
         }
         Event {
             event_id: self.uuid(),
             level: Level::Error,
-            message: Some(format!("obsctl test event {id}")),
+            message: Some(crate::limits::sentry::event_message(&format!(
+                "obsctl test event {id}"
+            ))),
             logger: Some("obsctl".into()),
             fingerprint: Cow::Owned(vec![
                 Cow::Borrowed("obsctl-test"),

@@ -6,8 +6,9 @@
 use serde_json::{Value, json};
 
 use super::escape::{Mention, clean, defuse_everyone, discord_escape, mentions};
-use super::limits::{self, discord as max, len, truncate};
+use super::limits::{self, ELLIPSIS, discord as max, len, truncate};
 use super::{Message, is_http_url};
+use crate::text::more_line;
 
 fn text(raw: &str, include_emails: bool, limit: usize) -> String {
     truncate(&discord_escape(clean(raw, include_emails).trim()), limit)
@@ -61,13 +62,6 @@ pub fn discord_payload(msg: &Message) -> Value {
         links.push_str(&item);
     }
     let link_field = (!links.is_empty()).then(|| ("Links".to_string(), links));
-    let room = max::FIELDS - usize::from(link_field.is_some());
-    if fields.len() > room {
-        let omitted = fields.len() - (room - 1);
-        fields.truncate(room - 1);
-        fields.push(("…".into(), format!("{omitted} more fields omitted")));
-    }
-    fields.extend(link_field);
 
     let context: Vec<String> = msg
         .context
@@ -82,12 +76,30 @@ pub fn discord_payload(msg: &Message) -> Value {
         footer = "obsctl".into();
     }
 
-    // The 6000-unit total over title, description, fields and footer:
-    // shrink the description, then drop fields from the end, then the rest.
+    // Fields are a list: cut at whole fields, with a last field
+    // `… and N more`, first to the 25 fields (the links field kept), then
+    // within the 6000-unit total after the description has been shortened.
+    let room = max::FIELDS - usize::from(link_field.is_some());
+    let mut omitted = 0;
+    if fields.len() > room {
+        omitted = fields.len() - (room - 1);
+        fields.truncate(room - 1);
+    }
+    let listed = |fields: &[(String, String)], omitted: usize| {
+        let mut out = fields.to_vec();
+        if omitted > 0 {
+            out.push((ELLIPSIS.to_string(), more_line(omitted)));
+        }
+        out.extend(link_field.clone());
+        out
+    };
     let total = |t: &str, d: &str, f: &[(String, String)], ft: &str| {
         len(t) + len(d) + len(ft) + f.iter().map(|(k, v)| len(k) + len(v)).sum::<usize>()
     };
-    let mut excess = total(&title, &description, &fields, &footer).saturating_sub(max::TOTAL);
+    let over = |t: &str, d: &str, f: &[(String, String)], o: usize, ft: &str| {
+        total(t, d, &listed(f, o), ft).saturating_sub(max::TOTAL)
+    };
+    let mut excess = over(&title, &description, &fields, omitted, &footer);
     if excess > 0 {
         let keep = len(&description).saturating_sub(excess + 1);
         description = if keep == 0 {
@@ -95,19 +107,21 @@ pub fn discord_payload(msg: &Message) -> Value {
         } else {
             truncate(&description, keep)
         };
-        excess = total(&title, &description, &fields, &footer).saturating_sub(max::TOTAL);
+        excess = over(&title, &description, &fields, omitted, &footer);
     }
     while excess > 0 && !fields.is_empty() {
         fields.pop();
-        excess = total(&title, &description, &fields, &footer).saturating_sub(max::TOTAL);
+        omitted += 1;
+        excess = over(&title, &description, &fields, omitted, &footer);
     }
     if excess > 0 {
         footer = truncate(&footer, len(&footer).saturating_sub(excess + 1).max(1));
-        excess = total(&title, &description, &fields, &footer).saturating_sub(max::TOTAL);
+        excess = over(&title, &description, &fields, omitted, &footer);
     }
     if excess > 0 {
         title = truncate(&title, len(&title).saturating_sub(excess + 1).max(1));
     }
+    let fields = listed(&fields, omitted);
 
     let mut embed = json!({
         "title": title,

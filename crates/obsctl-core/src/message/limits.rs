@@ -6,7 +6,7 @@
 //! ("characters") and Discord (whose limits are checked on UTF-16 strings).
 
 /// The character that marks a cut.
-pub const ELLIPSIS: char = '…';
+pub const ELLIPSIS: char = crate::text::ELLIPSIS;
 
 /// Slack Block Kit limits, in characters.
 pub mod slack {
@@ -70,43 +70,17 @@ pub fn len(s: &str) -> usize {
     s.encode_utf16().count()
 }
 
-/// `s` cut to at most `max` units, ending in `…` when cut.
+/// `s` cut to at most `max` UTF-16 units, ending in `…` when cut: the one
+/// rule of [`crate::text::truncate`] (never a split character, escape or
+/// entity).
 pub fn truncate(s: &str, max: usize) -> String {
-    if len(s) <= max {
-        return s.to_string();
-    }
-    if max == 0 {
-        return String::new();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.len_utf16();
-        if used + w > max - 1 {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push(ELLIPSIS);
-    out
+    crate::text::truncate(s, max, crate::text::Unit::Utf16)
 }
 
-/// Like [`truncate`], for Slack-escaped text: never cuts an entity
-/// (`&amp;`, `&lt;`, `&gt;`) in half.
+/// [`truncate`] for Slack-escaped text (an entity such as `&amp;` is never
+/// cut in half: the one rule already keeps escapes whole).
 pub fn truncate_escaped(s: &str, max: usize) -> String {
-    if len(s) <= max {
-        return s.to_string();
-    }
-    let mut out = truncate(s, max);
-    out.pop(); // the ellipsis
-    if let Some(pos) = out.rfind('&') {
-        if !out[pos..].contains(';') {
-            out.truncate(pos);
-        }
-    }
-    out.push(ELLIPSIS);
-    out
+    truncate(s, max)
 }
 
 #[cfg(test)]

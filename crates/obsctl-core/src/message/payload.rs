@@ -9,8 +9,9 @@ use serde_json::{Map, Value, json};
 
 use super::discord::embed_total;
 use super::escape::{Mention, clean, defuse_everyone, discord_escape, slack_escape};
-use super::limits::{self, discord as dmax, len, slack as smax, truncate, truncate_escaped};
+use super::limits::{discord as dmax, len, slack as smax, truncate, truncate_escaped};
 use super::template::{self, UnknownVariable, Vars};
+use crate::text::more_line;
 
 /// The payloads a file holds, per provider.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -416,8 +417,31 @@ fn clamp_text_object(v: &mut Value, max: usize) {
     }
 }
 
+/// A list cut at whole items with a last one saying how many were left
+/// out (`… and N more`, made by `more`); `max == 0` leaves nothing.
+fn cut_list(items: &mut Vec<Value>, max: usize, more: impl Fn(usize) -> Value) {
+    if items.len() <= max {
+        return;
+    }
+    if max == 0 {
+        items.clear();
+        return;
+    }
+    let omitted = items.len() - (max - 1);
+    items.truncate(max - 1);
+    items.push(more(omitted));
+}
+
+fn more_mrkdwn(omitted: usize) -> Value {
+    json!({ "type": "mrkdwn", "text": more_line(omitted) })
+}
+
 fn clamp_blocks(blocks: &mut Vec<Value>, room: usize) {
-    blocks.truncate(room);
+    cut_list(
+        blocks,
+        room,
+        |n| json!({ "type": "context", "elements": [more_mrkdwn(n)] }),
+    );
     for b in blocks.iter_mut() {
         match b.get("type").and_then(Value::as_str) {
             Some("header") => {
@@ -430,14 +454,14 @@ fn clamp_blocks(blocks: &mut Vec<Value>, room: usize) {
                     clamp_text_object(t, smax::SECTION_TEXT);
                 }
                 if let Some(Value::Array(f)) = b.get_mut("fields") {
-                    f.truncate(smax::FIELDS);
+                    cut_list(f, smax::FIELDS, more_mrkdwn);
                     f.iter_mut()
                         .for_each(|f| clamp_text_object(f, smax::FIELD_TEXT));
                 }
             }
             Some("context") => {
                 if let Some(Value::Array(e)) = b.get_mut("elements") {
-                    e.truncate(smax::CONTEXT_ELEMENTS);
+                    cut_list(e, smax::CONTEXT_ELEMENTS, more_mrkdwn);
                     e.iter_mut()
                         .for_each(|e| clamp_text_object(e, smax::CONTEXT_TEXT));
                 }
@@ -498,6 +522,22 @@ pub fn finish_slack(v: &mut Value, fallback: Option<&str>) {
     }
 }
 
+/// N of a field that says `… and N more` (see [`more_field`]).
+fn more_count(field: &Value) -> Option<usize> {
+    if field["name"] != crate::text::ELLIPSIS.to_string().as_str() {
+        return None;
+    }
+    let v = field["value"].as_str()?;
+    v.strip_prefix("… and ")?
+        .strip_suffix(" more")?
+        .parse()
+        .ok()
+}
+
+fn more_field(omitted: usize) -> Value {
+    json!({ "name": crate::text::ELLIPSIS.to_string(), "value": more_line(omitted), "inline": false })
+}
+
 /// Enforce Discord's limits by truncation and replace `allowed_mentions`
 /// with `{"parse": []}` plus the configured ids.
 pub fn finish_discord(v: &mut Value, mentions: &[Mention]) {
@@ -521,7 +561,7 @@ pub fn finish_discord(v: &mut Value, mentions: &[Mention]) {
                 clamp_str(f, dmax::FOOTER, false);
             }
             if let Some(Value::Array(fields)) = e.get_mut("fields") {
-                fields.truncate(dmax::FIELDS);
+                cut_list(fields, dmax::FIELDS, more_field);
                 for f in fields.iter_mut() {
                     for (key, max) in [("name", dmax::FIELD_NAME), ("value", dmax::FIELD_VALUE)] {
                         not_blank(&mut f[key]);
@@ -558,17 +598,27 @@ pub fn finish_discord(v: &mut Value, mentions: &[Mention]) {
                     excess = excess.saturating_sub(n - len(d));
                 }
             }
-            // Still over: drop fields from the last embed backwards.
-            for e in embeds.iter_mut().rev() {
-                while excess > 0 {
-                    let Some(Value::Array(fields)) = e.get_mut("fields") else {
-                        break;
-                    };
-                    let Some(f) = fields.pop() else { break };
-                    let n = f["name"].as_str().map(limits::len).unwrap_or(0)
-                        + f["value"].as_str().map(limits::len).unwrap_or(0);
-                    excess = excess.saturating_sub(n);
+        }
+        // Still over: whole fields left out from the last embed backwards,
+        // with a last field saying how many.
+        let count = v["embeds"].as_array().map_or(0, Vec::len);
+        for i in (0..count).rev() {
+            let mut dropped = 0;
+            while embed_total(v) > dmax::TOTAL {
+                let Some(Value::Array(fields)) = v["embeds"][i].get_mut("fields") else {
+                    break;
+                };
+                // A `… and N more` already there (the 25-field cut, or the
+                // previous turn) is replaced by one with the new count.
+                if let Some(n) = fields.last().and_then(more_count) {
+                    dropped = n;
+                    fields.pop();
                 }
+                if fields.pop().is_none() {
+                    break;
+                }
+                dropped += 1;
+                fields.push(more_field(dropped));
             }
         }
     }
@@ -660,6 +710,35 @@ mod tests {
         assert!(validate_discord(&d).is_ok(), "{}", embed_total(&d));
         assert_eq!(d["allowed_mentions"], json!({"parse": []}));
         assert_ne!(d["content"], "@everyone");
+    }
+
+    /// Lists in a payload file are cut at whole items, with a last item
+    /// `… and N more` (blocks, section fields, context elements, Discord
+    /// fields, and fields left out for the 6000 total).
+    #[test]
+    fn payload_lists_are_cut_at_whole_items_and_say_how_many() {
+        let field = json!({"type": "mrkdwn", "text": "f"});
+        let section = json!({"type": "section", "fields": vec![field; 12]});
+        let mut s = json!({"text": "t", "blocks": vec![section; 60]});
+        finish_slack(&mut s, None);
+        assert!(validate_slack(&s).is_ok());
+        let blocks = s["blocks"].as_array().unwrap();
+        assert_eq!(blocks.len(), 50);
+        assert_eq!(blocks[49]["elements"][0]["text"], "… and 11 more");
+        assert_eq!(blocks[0]["fields"].as_array().unwrap().len(), 10);
+        assert_eq!(blocks[0]["fields"][9]["text"], "… and 3 more");
+
+        let f = json!({"name": "k", "value": "v".repeat(1000)});
+        let mut d = json!({"embeds": [{"title": "t", "fields": vec![f; 30]}]});
+        finish_discord(&mut d, &[]);
+        assert!(validate_discord(&d).is_ok(), "{}", embed_total(&d));
+        let fields = d["embeds"][0]["fields"].as_array().unwrap();
+        let real = fields.iter().filter(|f| f["name"] == "k").count();
+        assert!(real < 24, "the 6000 total drops more than the count does");
+        assert_eq!(
+            fields.last().unwrap()["value"],
+            format!("… and {} more", 30 - real)
+        );
     }
 
     /// Found by fuzzing: a variable that makes a URL longer than its limit

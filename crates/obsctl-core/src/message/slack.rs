@@ -119,7 +119,7 @@ pub fn slack_payload(msg: &Message, channel: Option<&str>) -> Value {
         body.truncate(room - 1);
         body.push(json!({
             "type": "context",
-            "elements": [mrkdwn(format!("… {omitted} more blocks omitted"))],
+            "elements": [mrkdwn(crate::text::more_line(omitted))],
         }));
     }
 
