@@ -464,9 +464,10 @@ async fn incident_texts_over_githubs_limits_are_cut_and_found_again() {
     let (err, code) = run(&open);
     assert_eq!(code, 0, "{err}");
     {
-        let s = w.state();
-        assert_eq!(s.issues.len(), 1, "the re-run finds the cut title");
-        let issue = &s.issues[0];
+        let mut s = w.state();
+        let s = s.area::<Issues>();
+        assert_eq!(s.list.len(), 1, "the re-run finds the cut title");
+        let issue = &s.list[0];
         assert_eq!(issue.title.chars().count(), 256);
         assert!(issue.title.ends_with('…'));
         assert!(issue.body.chars().count() <= 65_536);
@@ -498,8 +499,7 @@ async fn incident_texts_over_githubs_limits_are_cut_and_found_again() {
     let (err, code) = run(&update);
     assert_eq!(code, 0, "{err}");
     {
-        let s = w.state();
-        let comments = &s.issues[0].comments;
+        let comments = w.issues()[0].comments.clone();
         assert_eq!(comments.len(), 1, "the same update is not posted twice");
         assert!(comments[0].body.chars().count() <= 65_536);
         assert!(comments[0].body.trim_end().ends_with("-->"));

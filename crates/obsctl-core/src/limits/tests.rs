@@ -145,10 +145,7 @@ fn case(id: &str) -> Option<Outcome> {
                 &s,
                 crate::deploy::validate_environment_for(
                     &s,
-                    crate::deploy::NameRules {
-                        github: true,
-                        sentry: false,
-                    },
+                    crate::deploy::NameRules::of(true, false),
                 )
                 .map(|_| ())
                 .map_err(|e| e.0),
