@@ -47,6 +47,10 @@ fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing
     // we need: run only under `cargo bench` (or when asked explicitly).
     let args: Vec<String> = std::env::args().collect();
+    if let Ok(what) = std::env::var("BENCH_GENERATE") {
+        generate_only(&what);
+        return;
+    }
     if !args.iter().any(|a| a == "--bench") && std::env::var_os("BENCH_FORCE").is_none() {
         println!("release_flow: skipped (run with `cargo bench --bench release_flow`)");
         return;
@@ -57,6 +61,40 @@ fn main() {
         .build()
         .expect("runtime");
     rt.block_on(run());
+}
+
+/// `BENCH_GENERATE=DIR:FILES,BEFORE,RANGE[,TAGS[,SPACING_SECS[,END_AGO_SECS]]]`:
+/// only generate one repository (to profile obsctl on it by hand), e.g.
+/// `BENCH_GENERATE=/tmp/r3000:1500,10,3000 cargo bench --bench release_flow`.
+fn generate_only(what: &str) {
+    let (dir, nums) = what
+        .rsplit_once(':')
+        .expect("BENCH_GENERATE=DIR:FILES,BEFORE,RANGE[,TAGS[,SPACING[,END_AGO]]]");
+    let n: Vec<usize> = nums
+        .split(',')
+        .map(|v| v.trim().parse().expect("a number"))
+        .collect();
+    assert!(n.len() >= 3, "FILES,BEFORE,RANGE at least");
+    let mut spec = genrepo::Spec::new(n[0], n[1], n[2]);
+    if let Some(&tags) = n.get(3) {
+        spec.tags = tags;
+    }
+    if let Some(&spacing) = n.get(4) {
+        spec.spacing = spacing;
+    }
+    if let Some(&ago) = n.get(5) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs() as usize;
+        spec.end_at = Some(now - ago);
+    }
+    let t = Instant::now();
+    let prev = genrepo::generate(Path::new(dir), &spec);
+    eprintln!(
+        "generated {dir} ({spec:?}) in {:.1} s; v1.0.0 is {prev}",
+        t.elapsed().as_secs_f64()
+    );
 }
 
 fn env_num(name: &str, default: u64) -> u64 {

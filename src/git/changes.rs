@@ -294,6 +294,8 @@ impl ChangeSource for NoChanges {
 
 /// Open the repository at (or above) `path`.
 pub fn open(path: &Path) -> Result<Repository, git2::Error> {
+    // libgit2's object cache bounded as for `release create`.
+    super::bound_libgit2_memory();
     Repository::discover(path)
 }
 

@@ -22,6 +22,7 @@ use obsctl_core::series::{PreviousRelease, TagPatterns};
 use crate::context::UsageError;
 
 pub mod changes;
+pub mod memory;
 
 /// A git failure that callers may want to tell apart.
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +82,8 @@ struct Counters {
     diffs: std::cell::Cell<u64>,
     trees_read: std::cell::Cell<u64>,
     rename_passes: std::cell::Cell<u64>,
+    /// Commits read since memory was last given back ([`memory::relieve`]).
+    since_relief: std::cell::Cell<u64>,
 }
 
 fn bump(c: &std::cell::Cell<u64>) {
@@ -91,11 +94,11 @@ fn bump(c: &std::cell::Cell<u64>) {
 /// 256 MiB by default, and maps pack files in 1 GiB windows: reading a long
 /// range of history would keep all of it. obsctl reads each tree once or
 /// twice, so a small cache loses nothing and peak memory stays flat.
-const OBJECT_CACHE_BYTES: isize = 4 * 1024 * 1024;
+const OBJECT_CACHE_BYTES: isize = 1024 * 1024;
 const MWINDOW_BYTES: usize = 4 * 1024 * 1024;
 const MWINDOW_MAPPED_BYTES: usize = 8 * 1024 * 1024;
 
-fn bound_libgit2_memory() {
+pub(crate) fn bound_libgit2_memory() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // SAFETY: global libgit2 options, set once, before this process
@@ -145,6 +148,19 @@ impl Git {
             shallow_roots,
             stats: Counters::default(),
         })
+    }
+
+    /// Count `n` objects looked up; every [`memory::EVERY`] objects, give
+    /// back the resident pages of the pack files and the allocator's free
+    /// memory.
+    fn read_objects(&self, n: u64) {
+        let n = self.stats.since_relief.get() + n;
+        if n >= memory::EVERY {
+            memory::relieve(&self.repo.commondir().join("objects"));
+            self.stats.since_relief.set(0);
+        } else {
+            self.stats.since_relief.set(n);
+        }
     }
 
     /// What this repository handle has read so far.
@@ -420,6 +436,7 @@ impl Git {
         for oid in walk {
             let oid = oid.map_err(git_err("walking history"))?;
             bump(&self.stats.walked);
+            self.read_objects(1);
             if let Some(name) = by_commit.get(&oid).and_then(|names| rule.pick(names)) {
                 return Ok(PreviousTag::Found {
                     name: name.to_string(),
@@ -494,6 +511,7 @@ impl Git {
                 break;
             }
             bump(&self.stats.walked);
+            self.read_objects(1);
             let diff = diff_first.is_none_or(|n| out.commits.len() < n);
             let info = self.commit_info(oid, diff)?;
             if self.is_boundary(oid) {
@@ -521,7 +539,9 @@ impl Git {
         let encoding = commit.message_encoding().ok().flatten();
         let message = decode_text(commit.message_bytes(), encoding);
         let (subject, body) = match message.trim_start().split_once('\n') {
-            Some((s, b)) => (s.trim().to_string(), b.trim().to_string()),
+            Some((s, b)) if diff => (s.trim().to_string(), b.trim().to_string()),
+            // Not sent anywhere: only the notes read it.
+            Some((s, b)) => (s.trim().to_string(), notes_body(b.trim())),
             None => (message.trim().to_string(), String::new()),
         };
         let author = commit.author();
@@ -591,6 +611,7 @@ impl Git {
         self.stats
             .trees_read
             .set(self.stats.trees_read.get() + td.trees_read);
+        self.read_objects(td.trees_read + 2);
         let adds = td.changes.iter().any(|c| c.1 == ChangeKind::Added);
         let dels = td.changes.iter().any(|c| c.1 == ChangeKind::Deleted);
         if !(td.type_changed || adds && dels) {
@@ -871,6 +892,49 @@ fn to_datetime(t: git2::Time) -> DateTime<FixedOffset> {
         })
 }
 
+/// What the release notes read of a commit body ([`obsctl_core::notes`]),
+/// for the commits of a range that are not sent anywhere: the footer
+/// paragraphs from their first footer line (`Token: value`, `Token #value`,
+/// `BREAKING CHANGE: …`; a `BREAKING CHANGE` footer's text runs to the end
+/// of its paragraph), and each line naming a reverted commit
+/// (`This reverts commit <sha>`) in its own paragraph, in their order.
+/// Everything else (the prose, usually most of it) is dropped, so a long
+/// range keeps a few bytes per commit instead of its whole messages. The
+/// notes made from the result are the same as from the whole body (tested
+/// in `tests::notes_read_the_same_from_the_reduced_body`).
+pub fn notes_body(body: &str) -> String {
+    static FOOTER_START: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^(?:BREAKING[ -]CHANGE|[A-Za-z][A-Za-z0-9-]*)(?:: | #)")
+            .expect("valid regex")
+    });
+    static REVERTS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)This reverts commit [0-9a-f]{7,40}").expect("valid regex")
+    });
+    let mut out = String::new();
+    let mut open = false;
+    let paragraph = |out: &mut String, line: &str, new: bool| {
+        if new && !out.is_empty() {
+            out.push_str("\n\n");
+        } else if !new {
+            out.push('\n');
+        }
+        out.push_str(line);
+    };
+    for line in body.lines() {
+        if line.trim().is_empty() {
+            open = false;
+        } else if open {
+            paragraph(&mut out, line, false);
+        } else if FOOTER_START.is_match(line.trim_end()) {
+            open = true;
+            paragraph(&mut out, line, true);
+        } else if REVERTS.is_match(line) {
+            paragraph(&mut out, line, true);
+        }
+    }
+    out
+}
+
 /// Text of a commit (message, author): UTF-8 as git stores it by default;
 /// Latin-1 when the commit says so in its `encoding` header (old
 /// repositories, `i18n.commitEncoding`) and the bytes are not UTF-8;
@@ -963,6 +1027,52 @@ mod tests {
         assert!(c.touches(&["legacy".into()]), "the old side of a rename");
         assert!(!c.touches(&["docs".into()]));
         assert!(c.touches(&[".".into()]));
+    }
+
+    #[test]
+    fn notes_read_the_same_from_the_reduced_body() {
+        use obsctl_core::notes;
+        let bodies = [
+            "",
+            "Just prose.\nOver two lines.",
+            "Prose first.\n\nRefs #12\nBREAKING CHANGE: the API\n  changed a lot\nSigned-off-by: A <a@b>",
+            "Prose. BREAKING CHANGE: not a footer here\n\nBREAKING-CHANGE: dashed\n\nmore prose",
+            "This reverts commit 0123456789abcdef0123456789abcdef01234567.\n\nBecause it broke things.",
+            "Reason first.\nThis reverts commit abcdef1, and more.\n\nReviewed-by: X",
+            "Intro\nBREAKING CHANGE: in the middle of a paragraph\ncontinued\n\nafter",
+            "a\n   \nFixes #3\nthis reverts commit 1234567 (lower case, a continuation)\n\nThis reverts commit 7654321",
+            "Closes #9\r\nBREAKING CHANGE: crlf\r\n",
+            "   \n\n",
+        ];
+        for body in bodies {
+            for subject in ["feat(api)!: x (#1)", "fix: y", "Revert \"feat: z\"", "revert: feat: w", "plain"] {
+                let commit = |body: &str| CommitInfo {
+                    sha: "b".repeat(40),
+                    parents: vec!["c".repeat(40)],
+                    subject: subject.into(),
+                    body: body.into(),
+                    author: Person {
+                        name: "n".into(),
+                        email: "e".into(),
+                        time: to_datetime(git2::Time::new(0, 0)),
+                    },
+                    committer_time: to_datetime(git2::Time::new(0, 0)),
+                    files: None,
+                };
+                let reduced = notes_body(body);
+                assert_eq!(
+                    notes::entries(&[commit(body)]),
+                    notes::entries(&[commit(&reduced)]),
+                    "{subject:?} {body:?} -> {reduced:?}"
+                );
+                assert_eq!(
+                    notes::footers(body),
+                    notes::footers(&reduced),
+                    "{body:?} -> {reduced:?}"
+                );
+            }
+        }
+        assert_eq!(notes_body("Just prose.\nOver two lines."), "");
     }
 
     #[test]
