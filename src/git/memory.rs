@@ -24,10 +24,10 @@ use std::path::Path;
 /// How many object look-ups (commits walked, trees read) between two
 /// [`relieve`] calls. Each look-up of a large index touches a few pages
 /// (64 KiB each with fault-around), the top of the binary search being the
-/// same every time: 64 keep the resident part of an index to a few MiB,
+/// same every time: 32 keep the resident part of an index to a few MiB,
 /// and the call (reading `/proc/self/maps`, one `madvise` per mapping)
 /// costs well under a microsecond per look-up.
-pub const EVERY: u64 = 64;
+pub const EVERY: u64 = 32;
 
 /// Give back the resident pages of the pack files under `objects_dir`
 /// (`.git/objects`) and the allocator's free memory. Best effort: errors
@@ -110,9 +110,11 @@ mod tests {
     #[test]
     fn only_read_only_pack_files_of_this_repository() {
         let dir = "/r/.git/objects/pack";
-        let ok = "7f0000001000-7f0000003000 r--s 00000000 fd:01 123 /r/.git/objects/pack/pack-ab.idx";
+        let ok =
+            "7f0000001000-7f0000003000 r--s 00000000 fd:01 123 /r/.git/objects/pack/pack-ab.idx";
         assert_eq!(pack_mapping(ok, dir), Some((0x7f0000001000, 0x2000)));
-        let pack = "7f0000001000-7f0000002000 r--s 00001000 fd:01 124 /r/.git/objects/pack/pack-ab.pack";
+        let pack =
+            "7f0000001000-7f0000002000 r--s 00001000 fd:01 124 /r/.git/objects/pack/pack-ab.pack";
         assert_eq!(pack_mapping(pack, dir), Some((0x7f0000001000, 0x1000)));
         for other in [
             // writable

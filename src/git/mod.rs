@@ -465,15 +465,39 @@ impl Git {
     /// [`Git::walk`], with file changes computed only for the newest
     /// `diff_first` commits (all when `None`); the older ones carry
     /// `files: None` (like a commit at the edge of a shallow clone, which
-    /// [`Walk::shallow_boundary`] names separately). For callers that send
-    /// the changes of a capped number of commits but need the subjects and
-    /// bodies of the whole range.
+    /// [`Walk::shallow_boundary`] names separately) and, since they are not
+    /// sent anywhere, only the lines of their bodies that release notes read
+    /// ([`notes_body`]). For callers that send the changes of a capped number
+    /// of commits but need the notes of the whole range.
     pub fn walk_diffing(
         &self,
         target: &str,
         since: Option<&str>,
         limit: Option<usize>,
         diff_first: Option<usize>,
+    ) -> GitResult<Walk> {
+        let mut commits = Vec::new();
+        let mut walk =
+            self.walk_each(target, since, limit, diff_first, true, |c| commits.push(c))?;
+        walk.commits = commits;
+        Ok(walk)
+    }
+
+    /// Hand each commit of the range to `each` as it is read (newest first)
+    /// instead of keeping them: the [`Walk`] returned has no `commits`, and
+    /// a long range costs what the caller keeps. The newest `full_first`
+    /// commits (all when `None`) carry their whole body, and their file
+    /// changes when `diff`; the older ones what the notes read of their body
+    /// ([`notes_body`]) and no changes. [`Git::add_changes`] diffs commits
+    /// kept from a walk without `diff`.
+    pub fn walk_each(
+        &self,
+        target: &str,
+        since: Option<&str>,
+        limit: Option<usize>,
+        full_first: Option<usize>,
+        diff: bool,
+        mut each: impl FnMut(CommitInfo),
     ) -> GitResult<Walk> {
         let target_oid = self.oid(target)?;
         let mut walk = self.repo.revwalk().map_err(git_err("walking history"))?;
@@ -504,22 +528,42 @@ impl Git {
             })?;
         }
         let mut out = Walk::default();
+        let mut n = 0;
         for oid in walk {
             let oid = oid.map_err(git_err("walking history"))?;
-            if limit.is_some_and(|l| out.commits.len() >= l) {
+            if limit.is_some_and(|l| n >= l) {
                 out.truncated = true;
                 break;
             }
             bump(&self.stats.walked);
             self.read_objects(1);
-            let diff = diff_first.is_none_or(|n| out.commits.len() < n);
-            let info = self.commit_info(oid, diff)?;
+            let full = full_first.is_none_or(|d| n < d);
+            let info = self.commit_info(oid, full, full && diff)?;
             if self.is_boundary(oid) {
                 out.shallow_boundary.push(info.sha.clone());
             }
-            out.commits.push(info);
+            n += 1;
+            each(info);
         }
         Ok(out)
+    }
+
+    /// Compute the file changes of `commits` (read by a walk without
+    /// `diff`) that have none yet, except at the edge of a shallow clone:
+    /// the same changes a diffing walk gives them.
+    pub fn add_changes(&self, commits: &mut [CommitInfo]) -> GitResult<()> {
+        for c in commits.iter_mut().filter(|c| c.files.is_none()) {
+            let oid = self.oid(&c.sha)?;
+            if self.is_boundary(oid) {
+                continue;
+            }
+            let commit = self
+                .repo
+                .find_commit(oid)
+                .map_err(git_err(format!("reading commit {}", c.sha)))?;
+            c.files = Some(self.changes(&commit)?);
+        }
+        Ok(())
     }
 
     fn oid(&self, sha: &str) -> GitResult<Oid> {
@@ -530,7 +574,10 @@ impl Git {
         self.shallow_roots.contains(&oid)
     }
 
-    fn commit_info(&self, oid: Oid, diff: bool) -> GitResult<CommitInfo> {
+    /// One commit: its whole body when `full`, else what the notes read of
+    /// it ([`notes_body`]); its changes when `diff` (and not at the edge of
+    /// a shallow clone).
+    fn commit_info(&self, oid: Oid, full: bool, diff: bool) -> GitResult<CommitInfo> {
         let sha = oid.to_string();
         let commit = self
             .repo
@@ -539,7 +586,7 @@ impl Git {
         let encoding = commit.message_encoding().ok().flatten();
         let message = decode_text(commit.message_bytes(), encoding);
         let (subject, body) = match message.trim_start().split_once('\n') {
-            Some((s, b)) if diff => (s.trim().to_string(), b.trim().to_string()),
+            Some((s, b)) if full => (s.trim().to_string(), b.trim().to_string()),
             // Not sent anywhere: only the notes read it.
             Some((s, b)) => (s.trim().to_string(), notes_body(b.trim())),
             None => (message.trim().to_string(), String::new()),
@@ -1045,7 +1092,13 @@ mod tests {
             "   \n\n",
         ];
         for body in bodies {
-            for subject in ["feat(api)!: x (#1)", "fix: y", "Revert \"feat: z\"", "revert: feat: w", "plain"] {
+            for subject in [
+                "feat(api)!: x (#1)",
+                "fix: y",
+                "Revert \"feat: z\"",
+                "revert: feat: w",
+                "plain",
+            ] {
                 let commit = |body: &str| CommitInfo {
                     sha: "b".repeat(40),
                     parents: vec!["c".repeat(40)],

@@ -316,10 +316,12 @@ pub struct Entry {
     pub author: String,
     /// The commit's subject as written (to match reverts).
     pub subject: String,
-    /// For a revert: what it reverts.
-    pub reverts: Option<Reverted>,
-    /// For a dependency bump: which dependency, from and to which version.
-    pub bump: Option<Bump>,
+    /// For a revert: what it reverts (boxed: rare, and a long range keeps
+    /// one entry per commit).
+    pub reverts: Option<Box<Reverted>>,
+    /// For a dependency bump: which dependency, from and to which version
+    /// (boxed, as `reverts`).
+    pub bump: Option<Box<Bump>>,
 }
 
 /// What a revert commit reverts.
@@ -451,11 +453,13 @@ fn entry(c: &CommitInfo, cfg: &NotesConfig) -> Option<Entry> {
         }),
         _ => None,
     }
-    .map(|reverted_subject| Reverted {
-        sha: REVERTS_SHA
-            .captures(&c.body)
-            .map(|m| m["sha"].to_ascii_lowercase()),
-        subject: reverted_subject,
+    .map(|reverted_subject| {
+        Box::new(Reverted {
+            sha: REVERTS_SHA
+                .captures(&c.body)
+                .map(|m| m["sha"].to_ascii_lowercase()),
+            subject: reverted_subject,
+        })
     });
     let group = if reverts.is_some() {
         Group::Reverts
@@ -468,11 +472,13 @@ fn entry(c: &CommitInfo, cfg: &NotesConfig) -> Option<Entry> {
         .collect();
     let description = PR_REF.replace_all(&text, "").trim().to_string();
     let bump = if reverts.is_none() {
-        BUMP.captures(&description).map(|m| Bump {
-            name: m["name"].to_string(),
-            from: m.name("from").map(|f| f.as_str().to_string()),
-            to: m["to"].to_string(),
-            count: 1,
+        BUMP.captures(&description).map(|m| {
+            Box::new(Bump {
+                name: m["name"].to_string(),
+                from: m.name("from").map(|f| f.as_str().to_string()),
+                to: m["to"].to_string(),
+                count: 1,
+            })
         })
     } else {
         None
@@ -494,7 +500,10 @@ fn entry(c: &CommitInfo, cfg: &NotesConfig) -> Option<Entry> {
 /// Drop the changes that a revert in the same list undoes (matched by the
 /// SHA git names, else by subject); the revert itself stays, under Reverts.
 fn drop_reverted(entries: Vec<Entry>) -> Vec<Entry> {
-    let reverted: Vec<Reverted> = entries.iter().filter_map(|e| e.reverts.clone()).collect();
+    let reverted: Vec<Reverted> = entries
+        .iter()
+        .filter_map(|e| e.reverts.as_deref().cloned())
+        .collect();
     entries
         .into_iter()
         .filter(|e| {
@@ -831,7 +840,16 @@ mod tests {
         // A range with every kind of entry: groups, scopes, PRs, breaking
         // footers, bumps collapsed, reverts (by SHA and by subject), merges,
         // release preparations, Markdown to escape.
-        let kinds = ["feat", "fix", "chore", "docs", "perf", "feat(api)!", "refactor", "odd"];
+        let kinds = [
+            "feat",
+            "fix",
+            "chore",
+            "docs",
+            "perf",
+            "feat(api)!",
+            "refactor",
+            "odd",
+        ];
         let mut commits = Vec::new();
         for n in 0..240u32 {
             let b = (n % 251) as u8;
@@ -840,7 +858,10 @@ mod tests {
                 1 => format!("chore(deps): bump tokio from 1.{n} to 1.{}", n + 1),
                 2 => format!("Revert \"fix: change {}\"", n + 2),
                 3 => "chore(release): prepare for v1.3.0".to_string(),
-                4 => format!("{}: *emphasis* [link](x) @team change {n} (#{n})", kinds[n as usize % 8]),
+                4 => format!(
+                    "{}: *emphasis* [link](x) @team change {n} (#{n})",
+                    kinds[n as usize % 8]
+                ),
                 _ => format!("{}: change {n}", kinds[n as usize % 8]),
             };
             let body = if n % 11 == 0 {
@@ -855,7 +876,16 @@ mod tests {
             repo: "acme/web".into(),
         };
         for (links, prev) in [(None, None), (Some(links), Some("v1.0.0".to_string()))] {
-            for max in [None, Some(0), Some(50), Some(300), Some(1000), Some(2500), Some(7000), Some(20_000)] {
+            for max in [
+                None,
+                Some(0),
+                Some(50),
+                Some(300),
+                Some(1000),
+                Some(2500),
+                Some(7000),
+                Some(20_000),
+            ] {
                 let input = NotesInput {
                     links: links.clone(),
                     tag: Some("v2.0.0".into()),
