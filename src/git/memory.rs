@@ -9,8 +9,9 @@
 //! range. [`relieve`] tells the kernel those pages are not needed any more
 //! (`madvise(MADV_DONTNEED)` on the read-only file mappings of this
 //! repository's packs, so they stay in the page cache and a later lookup
-//! maps them again from there) and gives the allocator's free memory back
-//! (`malloc_trim`). Linux only; a no-op elsewhere.
+//! maps them again from there). [`trim_allocator`] gives the allocator's
+//! free memory back after a phase (`malloc_trim`: it walks the whole heap,
+//! so not during a walk). Linux only; no-ops elsewhere.
 //!
 //! Safety of the `madvise`: the mappings are libgit2's read-only mappings of
 //! files under this repository's `objects/pack/` (never written, so dropping
@@ -29,9 +30,27 @@ use std::path::Path;
 /// costs well under a microsecond per look-up.
 pub const EVERY: u64 = 32;
 
+/// Below this many bytes of pack indexes, [`relieve`] is not worth its cost
+/// (every look-up after it maps the top of the binary search again): the
+/// whole indexes stay resident, a few MiB at most.
+pub const RELIEVE_ABOVE: u64 = 4 * 1024 * 1024;
+
+/// The size of the pack indexes (`objects/pack/*.idx`) under `objects_dir`.
+pub fn pack_index_bytes(objects_dir: &Path) -> u64 {
+    std::fs::read_dir(objects_dir.join("pack"))
+        .map(|dir| {
+            dir.flatten()
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".idx"))
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 /// Give back the resident pages of the pack files under `objects_dir`
-/// (`.git/objects`) and the allocator's free memory. Best effort: errors
-/// are ignored (the pages simply stay).
+/// (`.git/objects`). Best effort: errors are ignored (the pages simply
+/// stay).
 pub fn relieve(objects_dir: &Path) {
     #[cfg(target_os = "linux")]
     linux::relieve(objects_dir);
@@ -78,7 +97,6 @@ mod linux {
                 );
             }
         }
-        super::trim_allocator();
     }
 
     /// `(start, length)` of a line of `/proc/self/maps` when it is a
