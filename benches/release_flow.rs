@@ -883,7 +883,12 @@ async fn scale(obsctl: &Path, sentry_cli: Option<&str>, runs: usize) -> String {
     // minutes up to now, the default 90-day window. Rows 6-9 of BENCH_ROWS;
     // BENCH_DORA_TAGS replaces the tag counts with one.
     let only = std::env::var("BENCH_ROWS").unwrap_or_default();
-    let mut dora_rows = vec![(500, 50_000), (5_000, 50_000), (20_000, 50_000), (20_000, 200_000)];
+    let mut dora_rows = vec![
+        (500, 50_000),
+        (5_000, 50_000),
+        (20_000, 50_000),
+        (20_000, 200_000),
+    ];
     if let Ok(tags) = std::env::var("BENCH_DORA_TAGS") {
         let tags = tags.trim().parse().expect("BENCH_DORA_TAGS: a number");
         dora_rows = vec![(tags, 50_000)];

@@ -547,8 +547,7 @@ impl Git {
             })?;
         }
         let mut out = Walk::default();
-        let mut n = 0;
-        for oid in walk {
+        for (n, oid) in walk.enumerate() {
             let oid = oid.map_err(git_err("walking history"))?;
             if limit.is_some_and(|l| n >= l) {
                 out.truncated = true;
@@ -561,7 +560,6 @@ impl Git {
             if self.is_boundary(oid) {
                 out.shallow_boundary.push(info.sha.clone());
             }
-            n += 1;
             each(info);
         }
         Ok(out)
