@@ -147,7 +147,9 @@ async fn run() {
     let mut o_stats = None;
     let mut s_stats = None;
     for i in 0..runs {
-        let version = format!("1.1.{i}");
+        // In the series of the previous tag `v1.0.0` (issue 11): the 300
+        // commits since it, the same work as sentry-cli's.
+        let version = format!("v1.1.{i}");
         fake.clear();
         let t = Instant::now();
         let out = obsctl_cmd(&obsctl, &fake.uri(), &repo)
@@ -200,8 +202,8 @@ async fn run() {
         ));
         let ratio = om.as_secs_f64() / sm.as_secs_f64();
         md.push_str(&format!(
-            "\nobsctl / sentry-cli wall time: **{ratio:.2}×** (target ≤ 0.35×: {}).\n\n",
-            if ratio <= 0.35 { "met" } else { "NOT met" }
+            "\nobsctl / sentry-cli wall time: **{ratio:.2}×** (target ≤ 0.2×, issue 12: {}).\n\n",
+            if ratio <= 0.2 { "met" } else { "NOT met" }
         ));
         md.push_str(&format!("sentry-cli's requests: {}.\n\n", s.log.join(", ")));
     }
