@@ -25,10 +25,10 @@ use std::path::Path;
 /// How many object look-ups (commits walked, trees read) between two
 /// [`relieve`] calls. Each look-up of a large index touches a few pages
 /// (64 KiB each with fault-around), the top of the binary search being the
-/// same every time: 32 keep the resident part of an index to a few MiB,
+/// same every time: 16 keep the resident part of an index to a few MiB,
 /// and the call (reading `/proc/self/maps`, one `madvise` per mapping)
 /// costs well under a microsecond per look-up.
-pub const EVERY: u64 = 32;
+pub const EVERY: u64 = 16;
 
 /// Below this many bytes of pack indexes, [`relieve`] is not worth its cost
 /// (every look-up after it maps the top of the binary search again): the
