@@ -13,13 +13,16 @@
 #   3. the size of the release binary.
 # Step 1 also runs issue 12's table (commit collection at 300 / 3,000 /
 # 30,000 commits, a 20,000-file tree, a 304-commit range in a 200,000-commit
-# history, `dora report --source git` with 20,000 tags over 50,000 commits),
+# history, `dora report --source git` with 500 / 5,000 / 20,000 tags over
+# 50,000 commits and 20,000 tags over 200,000 commits),
 # on repositories generated with `git fast-import` in one temp dir, each
 # deleted after its row; paired runs against sentry-cli and the git floor.
 # Knobs: BENCH_RUNS (5), BENCH_LATENCY_MS (50), BENCH_RANGE (300),
 # BENCH_BIG_RANGE (3000), SENTRY_CLI (a sentry-cli binary to use instead),
 # BENCH_SCALE (1; 0 skips issue 12's table), BENCH_ONLY_SCALE (only that
-# table), BENCH_ROWS (e.g. 3,5: only those rows), BENCH_DORA_TAGS (20000).
+# table), BENCH_ROWS (e.g. 3,5: only those rows; 1-5 commit collection, 6-9
+# dora report), BENCH_DORA_TAGS (one tag count over 50,000 commits instead of
+# rows 6-8).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out_dir=target/bench
@@ -54,7 +57,7 @@ BENCH_OUT="$out_dir/flows.md" cargo bench --bench release_flow
 
 # 2. Start-up time and 3. binary size of that same binary (the bench
 # profile inherits the release profile: it is the shipped build).
-bin=target/release/obsctl
+bin="${CARGO_TARGET_DIR:-target}/release/obsctl"
 {
     echo "### Start-up and size"
     echo

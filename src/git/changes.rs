@@ -44,17 +44,28 @@ pub fn tag_deployments(
     repo: &Repository,
     patterns: &TagPatterns,
 ) -> Result<(Vec<Deployment>, u64)> {
-    let names = repo.tag_names(None).context("git: listing tags")?;
+    // One pass over the tag refs (each read once), not a list of names and
+    // then a lookup per name.
+    let refs = repo
+        .references_glob("refs/tags/*")
+        .context("git: listing tags")?;
     let mut out = Vec::new();
     let mut skipped = 0;
-    for name in names.iter().flatten().flatten() {
-        if !patterns.matches(name) {
-            continue;
-        }
-        let Ok(reference) = repo.find_reference(&format!("refs/tags/{name}")) else {
+    for reference in refs {
+        let Ok(reference) = reference else {
             skipped += 1;
             continue;
         };
+        let Some(name) = reference
+            .name_bytes()
+            .strip_prefix(b"refs/tags/")
+            .and_then(|n| std::str::from_utf8(n).ok())
+        else {
+            continue;
+        };
+        if !patterns.matches(name) {
+            continue;
+        }
         let Some(target) = reference.target() else {
             skipped += 1;
             continue;
@@ -294,6 +305,8 @@ impl ChangeSource for NoChanges {
 
 /// Open the repository at (or above) `path`.
 pub fn open(path: &Path) -> Result<Repository, git2::Error> {
+    // libgit2's object cache bounded, as for `release create`.
+    super::configure_libgit2(super::DORA_OBJECT_CACHE_BYTES);
     Repository::discover(path)
 }
 

@@ -22,6 +22,7 @@ use obsctl_core::series::{PreviousRelease, TagPatterns};
 use crate::context::UsageError;
 
 pub mod changes;
+pub mod memory;
 
 /// A git failure that callers may want to tell apart.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +58,8 @@ pub use obsctl_core::commit::{
 pub struct Git {
     repo: Repository,
     shallow_roots: HashSet<Oid>,
+    /// The pack indexes are large enough for [`memory::relieve`] to matter.
+    relieve_packs: bool,
     stats: Counters,
 }
 
@@ -81,6 +84,8 @@ struct Counters {
     diffs: std::cell::Cell<u64>,
     trees_read: std::cell::Cell<u64>,
     rename_passes: std::cell::Cell<u64>,
+    /// Commits read since memory was last given back ([`memory::relieve`]).
+    since_relief: std::cell::Cell<u64>,
 }
 
 fn bump(c: &std::cell::Cell<u64>) {
@@ -89,20 +94,31 @@ fn bump(c: &std::cell::Cell<u64>) {
 
 /// libgit2 keeps every object it parsed in a process-wide cache of up to
 /// 256 MiB by default, and maps pack files in 1 GiB windows: reading a long
-/// range of history would keep all of it. obsctl reads each tree once or
-/// twice, so a small cache loses nothing and peak memory stays flat.
-const OBJECT_CACHE_BYTES: isize = 4 * 1024 * 1024;
+/// range of history would keep all of it. `release create` reads each tree
+/// once or twice, so a small cache loses nothing and peak memory stays flat
+/// ([`OBJECT_CACHE_BYTES`]); `dora report` reads each deployed commit twice
+/// (its tag, then the walk), so it keeps more ([`DORA_OBJECT_CACHE_BYTES`]).
+pub const OBJECT_CACHE_BYTES: isize = 1024 * 1024;
+/// The object cache of `dora report` (see [`OBJECT_CACHE_BYTES`]).
+pub const DORA_OBJECT_CACHE_BYTES: isize = 16 * 1024 * 1024;
 const MWINDOW_BYTES: usize = 4 * 1024 * 1024;
 const MWINDOW_MAPPED_BYTES: usize = 8 * 1024 * 1024;
 
-fn bound_libgit2_memory() {
+/// libgit2's process-wide settings for obsctl, set once per process (the
+/// first call wins; each command makes one): the object cache of
+/// `cache_bytes`, pack windows of [`MWINDOW_BYTES`] and at most
+/// [`MWINDOW_MAPPED_BYTES`] mapped, and no re-hashing of every object read
+/// (libgit2's "strict hash verification", which git itself does not do on
+/// reads: about a tenth of the time of a long walk).
+pub(crate) fn configure_libgit2(cache_bytes: isize) {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
+        git2::opts::strict_hash_verification(false);
         // SAFETY: global libgit2 options, set once, before this process
         // opens any repository through `Git` (libgit2 is initialised by
         // these calls); no other thread reads them concurrently.
         unsafe {
-            let _ = git2::opts::set_cache_max_size(OBJECT_CACHE_BYTES);
+            let _ = git2::opts::set_cache_max_size(cache_bytes);
             let _ = git2::opts::set_mwindow_size(MWINDOW_BYTES);
             let _ = git2::opts::set_mwindow_mapped_limit(MWINDOW_MAPPED_BYTES);
         }
@@ -121,7 +137,7 @@ impl Git {
     /// Open the repository containing `path` (like git, searching upwards).
     /// Not a repository: a [`UsageError`] (exit 2).
     pub fn open(path: &Path) -> anyhow::Result<Git> {
-        bound_libgit2_memory();
+        configure_libgit2(OBJECT_CACHE_BYTES);
         let repo = match Repository::discover(path) {
             Ok(r) => r,
             Err(e) if e.code() == ErrorCode::NotFound => {
@@ -140,11 +156,30 @@ impl Git {
             }
         };
         let shallow_roots = shallow_roots(&repo);
+        let relieve_packs =
+            memory::pack_index_bytes(&repo.commondir().join("objects")) > memory::RELIEVE_ABOVE;
         Ok(Git {
             repo,
             shallow_roots,
+            relieve_packs,
             stats: Counters::default(),
         })
+    }
+
+    /// Count `n` objects looked up; every [`memory::EVERY`] objects, give
+    /// back the resident pages of the pack files (when their indexes are
+    /// large: [`memory::RELIEVE_ABOVE`]).
+    fn read_objects(&self, n: u64) {
+        if !self.relieve_packs {
+            return;
+        }
+        let n = self.stats.since_relief.get() + n;
+        if n >= memory::EVERY {
+            memory::relieve(&self.repo.commondir().join("objects"));
+            self.stats.since_relief.set(0);
+        } else {
+            self.stats.since_relief.set(n);
+        }
     }
 
     /// What this repository handle has read so far.
@@ -420,6 +455,7 @@ impl Git {
         for oid in walk {
             let oid = oid.map_err(git_err("walking history"))?;
             bump(&self.stats.walked);
+            self.read_objects(1);
             if let Some(name) = by_commit.get(&oid).and_then(|names| rule.pick(names)) {
                 return Ok(PreviousTag::Found {
                     name: name.to_string(),
@@ -448,15 +484,39 @@ impl Git {
     /// [`Git::walk`], with file changes computed only for the newest
     /// `diff_first` commits (all when `None`); the older ones carry
     /// `files: None` (like a commit at the edge of a shallow clone, which
-    /// [`Walk::shallow_boundary`] names separately). For callers that send
-    /// the changes of a capped number of commits but need the subjects and
-    /// bodies of the whole range.
+    /// [`Walk::shallow_boundary`] names separately) and, since they are not
+    /// sent anywhere, only the lines of their bodies that release notes read
+    /// ([`notes_body`]). For callers that send the changes of a capped number
+    /// of commits but need the notes of the whole range.
     pub fn walk_diffing(
         &self,
         target: &str,
         since: Option<&str>,
         limit: Option<usize>,
         diff_first: Option<usize>,
+    ) -> GitResult<Walk> {
+        let mut commits = Vec::new();
+        let mut walk =
+            self.walk_each(target, since, limit, diff_first, true, |c| commits.push(c))?;
+        walk.commits = commits;
+        Ok(walk)
+    }
+
+    /// Hand each commit of the range to `each` as it is read (newest first)
+    /// instead of keeping them: the [`Walk`] returned has no `commits`, and
+    /// a long range costs what the caller keeps. The newest `full_first`
+    /// commits (all when `None`) carry their whole body, and their file
+    /// changes when `diff`; the older ones what the notes read of their body
+    /// ([`notes_body`]) and no changes. [`Git::add_changes`] diffs commits
+    /// kept from a walk without `diff`.
+    pub fn walk_each(
+        &self,
+        target: &str,
+        since: Option<&str>,
+        limit: Option<usize>,
+        full_first: Option<usize>,
+        diff: bool,
+        mut each: impl FnMut(CommitInfo),
     ) -> GitResult<Walk> {
         let target_oid = self.oid(target)?;
         let mut walk = self.repo.revwalk().map_err(git_err("walking history"))?;
@@ -487,21 +547,40 @@ impl Git {
             })?;
         }
         let mut out = Walk::default();
-        for oid in walk {
+        for (n, oid) in walk.enumerate() {
             let oid = oid.map_err(git_err("walking history"))?;
-            if limit.is_some_and(|l| out.commits.len() >= l) {
+            if limit.is_some_and(|l| n >= l) {
                 out.truncated = true;
                 break;
             }
             bump(&self.stats.walked);
-            let diff = diff_first.is_none_or(|n| out.commits.len() < n);
-            let info = self.commit_info(oid, diff)?;
+            self.read_objects(1);
+            let full = full_first.is_none_or(|d| n < d);
+            let info = self.commit_info(oid, full, full && diff)?;
             if self.is_boundary(oid) {
                 out.shallow_boundary.push(info.sha.clone());
             }
-            out.commits.push(info);
+            each(info);
         }
         Ok(out)
+    }
+
+    /// Compute the file changes of `commits` (read by a walk without
+    /// `diff`) that have none yet, except at the edge of a shallow clone:
+    /// the same changes a diffing walk gives them.
+    pub fn add_changes(&self, commits: &mut [CommitInfo]) -> GitResult<()> {
+        for c in commits.iter_mut().filter(|c| c.files.is_none()) {
+            let oid = self.oid(&c.sha)?;
+            if self.is_boundary(oid) {
+                continue;
+            }
+            let commit = self
+                .repo
+                .find_commit(oid)
+                .map_err(git_err(format!("reading commit {}", c.sha)))?;
+            c.files = Some(self.changes(&commit)?);
+        }
+        Ok(())
     }
 
     fn oid(&self, sha: &str) -> GitResult<Oid> {
@@ -512,7 +591,10 @@ impl Git {
         self.shallow_roots.contains(&oid)
     }
 
-    fn commit_info(&self, oid: Oid, diff: bool) -> GitResult<CommitInfo> {
+    /// One commit: its whole body when `full`, else what the notes read of
+    /// it ([`notes_body`]); its changes when `diff` (and not at the edge of
+    /// a shallow clone).
+    fn commit_info(&self, oid: Oid, full: bool, diff: bool) -> GitResult<CommitInfo> {
         let sha = oid.to_string();
         let commit = self
             .repo
@@ -521,7 +603,9 @@ impl Git {
         let encoding = commit.message_encoding().ok().flatten();
         let message = decode_text(commit.message_bytes(), encoding);
         let (subject, body) = match message.trim_start().split_once('\n') {
-            Some((s, b)) => (s.trim().to_string(), b.trim().to_string()),
+            Some((s, b)) if full => (s.trim().to_string(), b.trim().to_string()),
+            // Not sent anywhere: only the notes read it.
+            Some((s, b)) => (s.trim().to_string(), notes_body(b.trim())),
             None => (message.trim().to_string(), String::new()),
         };
         let author = commit.author();
@@ -591,6 +675,7 @@ impl Git {
         self.stats
             .trees_read
             .set(self.stats.trees_read.get() + td.trees_read);
+        self.read_objects(td.trees_read + 2);
         let adds = td.changes.iter().any(|c| c.1 == ChangeKind::Added);
         let dels = td.changes.iter().any(|c| c.1 == ChangeKind::Deleted);
         if !(td.type_changed || adds && dels) {
@@ -871,6 +956,49 @@ fn to_datetime(t: git2::Time) -> DateTime<FixedOffset> {
         })
 }
 
+/// What the release notes read of a commit body ([`obsctl_core::notes`]),
+/// for the commits of a range that are not sent anywhere: the footer
+/// paragraphs from their first footer line (`Token: value`, `Token #value`,
+/// `BREAKING CHANGE: …`; a `BREAKING CHANGE` footer's text runs to the end
+/// of its paragraph), and each line naming a reverted commit
+/// (`This reverts commit <sha>`) in its own paragraph, in their order.
+/// Everything else (the prose, usually most of it) is dropped, so a long
+/// range keeps a few bytes per commit instead of its whole messages. The
+/// notes made from the result are the same as from the whole body (tested
+/// in `tests::notes_read_the_same_from_the_reduced_body`).
+pub fn notes_body(body: &str) -> String {
+    static FOOTER_START: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^(?:BREAKING[ -]CHANGE|[A-Za-z][A-Za-z0-9-]*)(?:: | #)")
+            .expect("valid regex")
+    });
+    static REVERTS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)This reverts commit [0-9a-f]{7,40}").expect("valid regex")
+    });
+    let mut out = String::new();
+    let mut open = false;
+    let paragraph = |out: &mut String, line: &str, new: bool| {
+        if new && !out.is_empty() {
+            out.push_str("\n\n");
+        } else if !new {
+            out.push('\n');
+        }
+        out.push_str(line);
+    };
+    for line in body.lines() {
+        if line.trim().is_empty() {
+            open = false;
+        } else if open {
+            paragraph(&mut out, line, false);
+        } else if FOOTER_START.is_match(line.trim_end()) {
+            open = true;
+            paragraph(&mut out, line, true);
+        } else if REVERTS.is_match(line) {
+            paragraph(&mut out, line, true);
+        }
+    }
+    out
+}
+
 /// Text of a commit (message, author): UTF-8 as git stores it by default;
 /// Latin-1 when the commit says so in its `encoding` header (old
 /// repositories, `i18n.commitEncoding`) and the bytes are not UTF-8;
@@ -963,6 +1091,58 @@ mod tests {
         assert!(c.touches(&["legacy".into()]), "the old side of a rename");
         assert!(!c.touches(&["docs".into()]));
         assert!(c.touches(&[".".into()]));
+    }
+
+    #[test]
+    fn notes_read_the_same_from_the_reduced_body() {
+        use obsctl_core::notes;
+        let bodies = [
+            "",
+            "Just prose.\nOver two lines.",
+            "Prose first.\n\nRefs #12\nBREAKING CHANGE: the API\n  changed a lot\nSigned-off-by: A <a@b>",
+            "Prose. BREAKING CHANGE: not a footer here\n\nBREAKING-CHANGE: dashed\n\nmore prose",
+            "This reverts commit 0123456789abcdef0123456789abcdef01234567.\n\nBecause it broke things.",
+            "Reason first.\nThis reverts commit abcdef1, and more.\n\nReviewed-by: X",
+            "Intro\nBREAKING CHANGE: in the middle of a paragraph\ncontinued\n\nafter",
+            "a\n   \nFixes #3\nthis reverts commit 1234567 (lower case, a continuation)\n\nThis reverts commit 7654321",
+            "Closes #9\r\nBREAKING CHANGE: crlf\r\n",
+            "   \n\n",
+        ];
+        for body in bodies {
+            for subject in [
+                "feat(api)!: x (#1)",
+                "fix: y",
+                "Revert \"feat: z\"",
+                "revert: feat: w",
+                "plain",
+            ] {
+                let commit = |body: &str| CommitInfo {
+                    sha: "b".repeat(40),
+                    parents: vec!["c".repeat(40)],
+                    subject: subject.into(),
+                    body: body.into(),
+                    author: Person {
+                        name: "n".into(),
+                        email: "e".into(),
+                        time: to_datetime(git2::Time::new(0, 0)),
+                    },
+                    committer_time: to_datetime(git2::Time::new(0, 0)),
+                    files: None,
+                };
+                let reduced = notes_body(body);
+                assert_eq!(
+                    notes::entries(&[commit(body)]),
+                    notes::entries(&[commit(&reduced)]),
+                    "{subject:?} {body:?} -> {reduced:?}"
+                );
+                assert_eq!(
+                    notes::footers(body),
+                    notes::footers(&reduced),
+                    "{body:?} -> {reduced:?}"
+                );
+            }
+        }
+        assert_eq!(notes_body("Just prose.\nOver two lines."), "");
     }
 
     #[test]

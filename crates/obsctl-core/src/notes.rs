@@ -316,10 +316,12 @@ pub struct Entry {
     pub author: String,
     /// The commit's subject as written (to match reverts).
     pub subject: String,
-    /// For a revert: what it reverts.
-    pub reverts: Option<Reverted>,
-    /// For a dependency bump: which dependency, from and to which version.
-    pub bump: Option<Bump>,
+    /// For a revert: what it reverts (boxed: rare, and a long range keeps
+    /// one entry per commit).
+    pub reverts: Option<Box<Reverted>>,
+    /// For a dependency bump: which dependency, from and to which version
+    /// (boxed, as `reverts`).
+    pub bump: Option<Box<Bump>>,
 }
 
 /// What a revert commit reverts.
@@ -377,12 +379,55 @@ pub fn entries(commits: &[CommitInfo]) -> Vec<Entry> {
 
 /// [`entries`] with the `[notes]` configuration.
 pub fn entries_with(commits: &[CommitInfo], cfg: &NotesConfig) -> Vec<Entry> {
-    let raw: Vec<Entry> = commits
-        .iter()
-        .filter(|c| !c.is_merge() && !is_release_preparation(&c.subject))
-        .filter_map(|c| entry(c, cfg))
-        .collect();
-    collapse_bumps(drop_reverted(raw))
+    let mut notes = Notes::new(cfg);
+    for c in commits {
+        notes.push(c);
+    }
+    notes.entries()
+}
+
+/// Release notes built one commit at a time, newest first (as git lists
+/// them), so a caller walking a long range keeps one entry per commit
+/// instead of the commits: [`render`] without the slice of commits. The
+/// result is the same as [`render`] / [`entries_with`] over the same
+/// commits in the same order.
+#[derive(Clone, Debug)]
+pub struct Notes {
+    cfg: NotesConfig,
+    raw: Vec<Entry>,
+}
+
+impl Notes {
+    /// Empty notes, classified with the `[notes]` configuration `cfg` (the
+    /// `config` of the [`NotesInput`] given to [`Notes::render`] is not
+    /// read again).
+    pub fn new(cfg: &NotesConfig) -> Self {
+        Notes {
+            cfg: cfg.clone(),
+            raw: Vec::new(),
+        }
+    }
+
+    /// Add the next (older) commit; merges and release preparation commits
+    /// are left out here.
+    pub fn push(&mut self, c: &CommitInfo) {
+        if c.is_merge() || is_release_preparation(&c.subject) {
+            return;
+        }
+        if let Some(e) = entry(c, &self.cfg) {
+            self.raw.push(e);
+        }
+    }
+
+    /// The entries: reverted changes dropped, bumps collapsed.
+    pub fn entries(self) -> Vec<Entry> {
+        collapse_bumps(drop_reverted(self.raw))
+    }
+
+    /// The Markdown, as [`render`].
+    pub fn render(self, input: &NotesInput) -> String {
+        render_entries(self.entries(), input)
+    }
 }
 
 fn entry(c: &CommitInfo, cfg: &NotesConfig) -> Option<Entry> {
@@ -408,11 +453,13 @@ fn entry(c: &CommitInfo, cfg: &NotesConfig) -> Option<Entry> {
         }),
         _ => None,
     }
-    .map(|reverted_subject| Reverted {
-        sha: REVERTS_SHA
-            .captures(&c.body)
-            .map(|m| m["sha"].to_ascii_lowercase()),
-        subject: reverted_subject,
+    .map(|reverted_subject| {
+        Box::new(Reverted {
+            sha: REVERTS_SHA
+                .captures(&c.body)
+                .map(|m| m["sha"].to_ascii_lowercase()),
+            subject: reverted_subject,
+        })
     });
     let group = if reverts.is_some() {
         Group::Reverts
@@ -425,11 +472,13 @@ fn entry(c: &CommitInfo, cfg: &NotesConfig) -> Option<Entry> {
         .collect();
     let description = PR_REF.replace_all(&text, "").trim().to_string();
     let bump = if reverts.is_none() {
-        BUMP.captures(&description).map(|m| Bump {
-            name: m["name"].to_string(),
-            from: m.name("from").map(|f| f.as_str().to_string()),
-            to: m["to"].to_string(),
-            count: 1,
+        BUMP.captures(&description).map(|m| {
+            Box::new(Bump {
+                name: m["name"].to_string(),
+                from: m.name("from").map(|f| f.as_str().to_string()),
+                to: m["to"].to_string(),
+                count: 1,
+            })
         })
     } else {
         None
@@ -451,7 +500,10 @@ fn entry(c: &CommitInfo, cfg: &NotesConfig) -> Option<Entry> {
 /// Drop the changes that a revert in the same list undoes (matched by the
 /// SHA git names, else by subject); the revert itself stays, under Reverts.
 fn drop_reverted(entries: Vec<Entry>) -> Vec<Entry> {
-    let reverted: Vec<Reverted> = entries.iter().filter_map(|e| e.reverts.clone()).collect();
+    let reverted: Vec<Reverted> = entries
+        .iter()
+        .filter_map(|e| e.reverts.as_deref().cloned())
+        .collect();
     entries
         .into_iter()
         .filter(|e| {
@@ -465,34 +517,44 @@ fn drop_reverted(entries: Vec<Entry>) -> Vec<Entry> {
 }
 
 /// One line per bumped dependency: from the oldest `from` to the newest `to`.
-fn collapse_bumps(entries: Vec<Entry>) -> Vec<Entry> {
-    let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
-    for e in entries {
-        let Some(bump) = &e.bump else {
-            out.push(e);
+/// In place: the first (newest) bump of a dependency in a group absorbs the
+/// later ones, which are then removed.
+fn collapse_bumps(mut out: Vec<Entry>) -> Vec<Entry> {
+    let mut first: std::collections::HashMap<(Group, String), usize> = Default::default();
+    let mut absorbed = vec![false; out.len()];
+    for i in 0..out.len() {
+        let Some(bump) = &out[i].bump else {
             continue;
         };
-        let same = out
-            .iter_mut()
-            .find(|o| o.group == e.group && o.bump.as_ref().is_some_and(|b| b.name == bump.name));
-        match same {
-            // Newest first: the entry kept has the newest `to`; an older
-            // bump brings the oldest `from`.
-            Some(kept) => {
-                let kb = kept.bump.as_mut().expect("a bump");
-                kb.count += 1;
-                if bump.from.is_some() {
-                    kb.from = bump.from.clone();
-                }
-                for pr in &e.prs {
-                    if !kept.prs.contains(pr) {
-                        kept.prs.push(*pr);
-                    }
-                }
-            }
-            None => out.push(e),
+        let key = (out[i].group, bump.name.clone());
+        let Some(&k) = first.get(&key) else {
+            first.insert(key, i);
+            continue;
+        };
+        // Newest first: the entry kept has the newest `to`; an older
+        // bump brings the oldest `from`.
+        let (kept, e) = {
+            let (head, tail) = out.split_at_mut(i);
+            (&mut head[k], &tail[0])
+        };
+        let bump = e.bump.as_ref().expect("a bump");
+        let kb = kept.bump.as_mut().expect("a bump");
+        kb.count += 1;
+        if bump.from.is_some() {
+            kb.from = bump.from.clone();
         }
+        for pr in &e.prs {
+            if !kept.prs.contains(pr) {
+                kept.prs.push(*pr);
+            }
+        }
+        absorbed[i] = true;
     }
+    let mut i = 0;
+    out.retain(|_| {
+        i += 1;
+        !absorbed[i - 1]
+    });
     for e in &mut out {
         if let Some(b) = &e.bump {
             if b.count > 1 {
@@ -511,6 +573,103 @@ fn collapse_bumps(entries: Vec<Entry>) -> Vec<Entry> {
 
 /// Render the notes as Markdown, within `input.max_chars` when set.
 pub fn render(commits: &[CommitInfo], input: &NotesInput) -> String {
+    let mut notes = Notes::new(&input.config);
+    for c in commits {
+        notes.push(c);
+    }
+    notes.render(input)
+}
+
+/// The Markdown of `entries` within `input.max_chars`. Only the lengths of
+/// the lines are kept while choosing how many entries fit; the lines kept
+/// are rendered again at the end, so memory follows what is shown, not the
+/// range.
+fn render_entries(entries: Vec<Entry>, input: &NotesInput) -> String {
+    let compare = compare_link(input);
+    if entries.is_empty() {
+        let none = match &input.previous_tag {
+            Some(_) => "_No changes since the previous release._\n",
+            None => "_No changes._\n",
+        };
+        return format!("{none}{compare}");
+    }
+    // Entries in print order, as (index, group, characters of its line).
+    let mut ordered: Vec<(usize, Group, usize)> = Vec::with_capacity(entries.len());
+    for group in Group::ALL {
+        for (i, e) in entries.iter().enumerate().filter(|(_, e)| e.group == group) {
+            let chars = render_entry(e, input.links.as_ref()).chars().count();
+            ordered.push((i, group, chars));
+        }
+    }
+    // Characters of `sections(&ordered[..keep])` for every `keep`.
+    let mut body_chars = Vec::with_capacity(ordered.len() + 1);
+    body_chars.push(0usize);
+    let mut current: Option<Group> = None;
+    for &(_, group, chars) in &ordered {
+        let mut n = body_chars[body_chars.len() - 1];
+        if current != Some(group) {
+            if current.is_some() {
+                n += 1;
+            }
+            n += "### ".len() + group.title().chars().count() + 2;
+            current = Some(group);
+        }
+        body_chars.push(n + chars + 1);
+    }
+    let compare_chars = compare.chars().count();
+    let limit = input.max_chars.unwrap_or(usize::MAX);
+    let mut keep = ordered.len();
+    loop {
+        let body = body_chars[keep];
+        let left_out = ordered.len() - keep;
+        let tail = left_out_line(left_out);
+        let total = body + tail.chars().count() + compare_chars;
+        if total <= limit || keep == 0 {
+            let items: Vec<(Group, String)> = ordered[..keep]
+                .iter()
+                .map(|&(i, g, _)| (g, render_entry(&entries[i], input.links.as_ref())))
+                .collect();
+            return format!("{}{tail}{compare}", sections(&items));
+        }
+        // Drop whole entries from the end (the least important sections
+        // first), several at a time when far over the limit.
+        let over = total - limit;
+        let avg = (body / keep.max(1)).max(1);
+        keep = keep.saturating_sub((over / avg).max(1));
+    }
+}
+
+/// The line saying how many entries were cut (empty when none).
+fn left_out_line(left_out: usize) -> String {
+    if left_out == 0 {
+        String::new()
+    } else {
+        format!(
+            "\n_…and {left_out} more change{} not listed here (the notes are cut to fit the \
+             release's size limit); see the full changelog._\n",
+            if left_out == 1 { "" } else { "s" }
+        )
+    }
+}
+
+fn compare_link(input: &NotesInput) -> String {
+    match (&input.links, &input.previous_tag, &input.tag) {
+        (Some(links), Some(prev), Some(tag)) => format!(
+            "\n**Full changelog**: [{}...{}]({}/compare/{}...{})\n",
+            escape_markdown(prev),
+            escape_markdown(tag),
+            links.base(),
+            segment(prev),
+            segment(tag)
+        ),
+        _ => String::new(),
+    }
+}
+
+/// The rendering before [`render_entries`] (every line kept while cutting):
+/// the reference its tests compare with.
+#[cfg(test)]
+fn render_reference(commits: &[CommitInfo], input: &NotesInput) -> String {
     let entries = entries_with(commits, &input.config);
     let compare = match (&input.links, &input.previous_tag, &input.tag) {
         (Some(links), Some(prev), Some(tag)) => format!(
@@ -675,6 +834,81 @@ mod tests {
             committer_time: t,
             files: Some(vec![]),
         }
+    }
+
+    #[test]
+    fn lean_rendering_is_the_same_as_the_reference() {
+        // A range with every kind of entry: groups, scopes, PRs, breaking
+        // footers, bumps collapsed, reverts (by SHA and by subject), merges,
+        // release preparations, Markdown to escape.
+        let kinds = [
+            "feat",
+            "fix",
+            "chore",
+            "docs",
+            "perf",
+            "feat(api)!",
+            "refactor",
+            "odd",
+        ];
+        let mut commits = Vec::new();
+        for n in 0..240u32 {
+            let b = (n % 251) as u8;
+            let subject = match n % 13 {
+                0 => format!("Bump serde from 1.0.{n} to 1.0.{}", n + 1),
+                1 => format!("chore(deps): bump tokio from 1.{n} to 1.{}", n + 1),
+                2 => format!("Revert \"fix: change {}\"", n + 2),
+                3 => "chore(release): prepare for v1.3.0".to_string(),
+                4 => format!(
+                    "{}: *emphasis* [link](x) @team change {n} (#{n})",
+                    kinds[n as usize % 8]
+                ),
+                _ => format!("{}: change {n}", kinds[n as usize % 8]),
+            };
+            let body = if n % 11 == 0 {
+                "BREAKING CHANGE: a footer\nthat runs on".to_string()
+            } else {
+                String::new()
+            };
+            commits.push(commit(b, &subject, &body, if n % 17 == 0 { 2 } else { 1 }));
+        }
+        let links = Links {
+            server: "https://github.com".into(),
+            repo: "acme/web".into(),
+        };
+        for (links, prev) in [(None, None), (Some(links), Some("v1.0.0".to_string()))] {
+            for max in [
+                None,
+                Some(0),
+                Some(50),
+                Some(300),
+                Some(1000),
+                Some(2500),
+                Some(7000),
+                Some(20_000),
+            ] {
+                let input = NotesInput {
+                    links: links.clone(),
+                    tag: Some("v2.0.0".into()),
+                    previous_tag: prev.clone(),
+                    config: NotesConfig::default(),
+                    max_chars: max,
+                };
+                for k in [0, 1, 5, 60, commits.len()] {
+                    assert_eq!(
+                        render(&commits[..k], &input),
+                        render_reference(&commits[..k], &input),
+                        "{k} commits, max {max:?}"
+                    );
+                }
+            }
+        }
+        // The builder is the same as the slice.
+        let mut notes = Notes::new(&NotesConfig::default());
+        for c in &commits {
+            notes.push(c);
+        }
+        assert_eq!(notes.entries(), entries(&commits));
     }
 
     #[test]

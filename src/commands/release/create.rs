@@ -19,14 +19,15 @@ use crate::context::{Context, GithubConfig, SentryConfig, UsageError, usage};
 use crate::git::{CommitInfo, Git, GitError, Walk};
 use crate::http::{HttpError, PlannedRequest};
 use crate::message::{Event, Message, Route, Severity};
-use crate::notes::{self, Links, NotesInput};
+use crate::notes::{self, Links, Notes, NotesInput};
 use crate::notifier::{Delivery, Notifier, report_failures};
 use crate::providers::github::GitHub;
 use crate::providers::github::releases::{GithubStatus, ReleaseSpec};
 use crate::providers::sentry::Sentry;
 use crate::providers::sentry::releases::{self as sentry_releases, SentryStatus};
 use crate::release::{
-    self, PreviousLookup, RangeFacts, RangeStart, choose_range, choose_tag, validate_version,
+    self, PreviousLookup, RangeChoice, RangeFacts, RangeStart, choose_range, choose_tag,
+    validate_version,
 };
 use crate::text;
 use obsctl_core::series::TagPatterns;
@@ -47,9 +48,16 @@ struct Plan {
     previous_tag: Option<String>,
     /// Human description of the range.
     range: String,
-    walk: Walk,
+    /// The newest commits of the range (after `--path`), at most the
+    /// [`sentry_releases::MAX_COMMITS`] Sentry can get, with their files.
+    commits: Vec<CommitInfo>,
+    /// Commits in the range (after `--path`).
+    commit_count: usize,
     /// Commits in the range before `--path` filtering.
     walked: usize,
+    /// The notes of the whole range, built during the walk and rendered
+    /// (when obsctl writes them).
+    notes: Option<String>,
     notices: Vec<String>,
     /// What git read (for `-v`).
     verbose: Vec<String>,
@@ -68,6 +76,9 @@ struct GitInput {
     tag_patterns: TagPatterns,
     /// GitHub is configured: the tag must be one git (and GitHub) accepts.
     needs_tag: bool,
+    /// obsctl writes the release notes: build them during the walk, with
+    /// these links and limit (the tags are filled in by the git step).
+    notes: Option<NotesInput>,
 }
 
 #[derive(Debug, Serialize)]
@@ -104,8 +115,52 @@ struct Report {
     requests: Option<Vec<PlannedRequest>>,
 }
 
+/// What `create` checked before reading git: the notes file, the
+/// providers, and the input of the git step.
+struct Checked {
+    notes_file: Option<String>,
+    sentry: Option<SentryConfig>,
+    github: Option<GithubConfig>,
+    sentry_repository: Option<String>,
+    git: GitInput,
+}
+
 pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
-    // Bad input first, before git or any request.
+    let checked = check_input(&args, ctx)?;
+    let mut plan = tokio::task::spawn_blocking(move || plan(checked.git))
+        .await
+        .context("reading git")??;
+    for n in &plan.notices {
+        ctx.ui.notice(n);
+    }
+    for v in &plan.verbose {
+        ctx.ui.verbose(v);
+    }
+    let body = checked.notes_file.or_else(|| plan.notes.take());
+    let generate_notes = args.notes_file.is_none() && args.notes == NotesMode::Github;
+
+    let sentry_job = record_sentry(
+        ctx,
+        checked.sentry,
+        checked.sentry_repository,
+        &plan,
+        args.no_finalize,
+    );
+    let github_job = record_github(
+        ctx,
+        checked.github,
+        &plan,
+        body.clone(),
+        generate_notes,
+        &args,
+    );
+    let (sentry, github) = tokio::join!(sentry_job, github_job);
+    finish(ctx, &plan, sentry, github, body.as_deref()).await
+}
+
+/// Bad input first, before git or any request: the version, the notes
+/// file, the providers' configuration, the tag patterns.
+fn check_input(args: &ReleaseCreateArgs, ctx: &Context) -> Result<Checked> {
     if let Some(v) = &args.version {
         validate_version(v).map_err(UsageError)?;
     }
@@ -118,13 +173,12 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
         })?),
         None => None,
     };
-    let sentry_cfg = ctx.sentry()?;
-    let github_cfg = ctx.github()?;
+    let sentry = ctx.sentry()?;
+    let github = ctx.github()?;
     // GITHUB_REPOSITORY is checked even when only Sentry is used.
     ctx.repository()?;
     let sentry_repository = ctx.sentry_repository()?;
-
-    let input = GitInput {
+    let git = GitInput {
         repo_path: ctx.repo_path.clone(),
         version: args.version.clone(),
         target: args.target.clone(),
@@ -135,64 +189,53 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
         allow_shallow: args.allow_shallow,
         tag_patterns: TagPatterns::parse(&args.tag_patterns)
             .map_err(|e| UsageError(format!("--tag-pattern: {e}")))?,
-        needs_tag: github_cfg.is_some(),
+        needs_tag: github.is_some(),
+        notes: notes_input(args, github.as_ref()),
     };
-    let plan = tokio::task::spawn_blocking(move || plan(input))
-        .await
-        .context("reading git")??;
-    for n in &plan.notices {
-        ctx.ui.notice(n);
-    }
-    for v in &plan.verbose {
-        ctx.ui.verbose(v);
-    }
-    let commits = &plan.walk.commits;
-
-    let links = github_cfg.as_ref().map(|g| Links {
-        server: g.server_url.as_str().trim_end_matches('/').to_string(),
-        repo: g.repo.to_string(),
-    });
-    let body = match (notes_file, args.notes) {
-        (Some(text), _) => Some(text),
-        (None, NotesMode::None | NotesMode::Github) => None,
-        (None, NotesMode::Auto | NotesMode::Replace) => Some(notes::render(
-            commits,
-            &NotesInput {
-                links,
-                tag: Some(plan.tag.clone()),
-                previous_tag: plan.previous_tag.clone(),
-                config: Default::default(),
-                // The markers around obsctl's section count too.
-                max_chars: Some(notes::GITHUB_RELEASE_BODY_MAX - 64),
-            },
-        )),
-    };
-    let generate_notes = args.notes_file.is_none() && args.notes == NotesMode::Github;
-
-    let sentry_job = record_sentry(
-        ctx,
-        sentry_cfg.clone(),
+    Ok(Checked {
+        notes_file,
+        sentry,
+        github,
         sentry_repository,
-        &plan,
-        args.no_finalize,
-    );
-    let github_job = record_github(
-        ctx,
-        github_cfg.clone(),
-        &plan,
-        body.clone(),
-        generate_notes,
-        &args,
-    );
-    let (sentry, github) = tokio::join!(sentry_job, github_job);
+        git,
+    })
+}
 
+/// What the notes obsctl writes are rendered with (links to GitHub when it
+/// is configured, cut to its limit); `None` when obsctl writes none
+/// (`--notes-file`, `--notes none`, GitHub's generator).
+fn notes_input(args: &ReleaseCreateArgs, github: Option<&GithubConfig>) -> Option<NotesInput> {
+    let ours =
+        args.notes_file.is_none() && matches!(args.notes, NotesMode::Auto | NotesMode::Replace);
+    ours.then(|| NotesInput {
+        links: github.map(|g| Links {
+            server: g.server_url.as_str().trim_end_matches('/').to_string(),
+            repo: g.repo.to_string(),
+        }),
+        tag: None,
+        previous_tag: None,
+        config: Default::default(),
+        // The markers around obsctl's section count too.
+        max_chars: Some(notes::GITHUB_RELEASE_BODY_MAX - 64),
+    })
+}
+
+/// After the records: the error of a partial failure, else the
+/// announcement, the report, the outputs and the step summary.
+async fn finish(
+    ctx: &Context,
+    plan: &Plan,
+    sentry: Option<Result<SentryReport, HttpError>>,
+    github: Option<Result<GithubReport, HttpError>>,
+    body: Option<&str>,
+) -> Result<()> {
     let failed = matches!(sentry, Some(Err(_))) || matches!(github, Some(Err(_)));
     if failed {
         return Err(anyhow!(failure_message(&plan.version, &sentry, &github)));
     }
     let sentry = sentry.and_then(Result::ok);
     let github = github.and_then(Result::ok);
-    let announcement = announcement(&plan, commits.len(), &sentry, &github, body.as_deref());
+    let announcement = announcement(plan, plan.commit_count, &sentry, &github, body);
     let notifications = Notifier::from_context(ctx)?
         .send(&announcement, &[Route::Deployments])
         .await;
@@ -202,13 +245,13 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
         target: plan.target.clone(),
         previous: plan.previous.clone(),
         range: plan.range.clone(),
-        commits: commits.len(),
+        commits: plan.commit_count,
         sentry,
         github,
         notifications,
         requests: ctx.dry_run.then(|| ctx.http.planned()),
     };
-    print_report(ctx, &report, &plan, body.as_deref())
+    print_report(ctx, &report, plan, body)
 }
 
 /// The Sentry release with its commits (capped, newest first), finalized
@@ -220,16 +263,17 @@ async fn record_sentry(
     plan: &Plan,
     no_finalize: bool,
 ) -> Option<Result<SentryReport, HttpError>> {
-    let commits = &plan.walk.commits;
     let cfg = cfg?;
     let repo_slug = sentry_repository(ctx, repository);
-    let batch = sentry_releases::commit_payload(commits, repo_slug.as_deref());
+    let mut batch = sentry_releases::commit_payload(&plan.commits, repo_slug.as_deref());
+    // Only the newest commits were kept: the older ones are left out too.
+    batch.omitted += plan.commit_count - plan.commits.len();
     if batch.omitted > 0 {
         ctx.ui.notice(&format!(
             "Sentry: sending the newest {} of {} commits (Sentry replaces a release's commit list \
                  on every call, so obsctl caps it at {} commits and {} MiB instead of batching)",
             batch.commits.len(),
-            commits.len(),
+            plan.commit_count,
             sentry_releases::MAX_COMMITS,
             sentry_releases::MAX_BODY_BYTES / (1024 * 1024)
         ));
@@ -532,21 +576,74 @@ fn summary_markdown(r: &Report, notes: Option<&str>) -> String {
 fn plan(input: GitInput) -> Result<Plan> {
     let git = Git::open(&input.repo_path)?;
     let mut notices = Vec::new();
-    let mut verbose = Vec::new();
-    let target = match (&input.target, &input.ci_sha) {
-        (Some(spec), _) => resolve_target(&git, spec, "--target")?,
+    let target = target_of(&git, &input)?;
+    let (version, tag) = version_and_tag(&git, &input, &target, &mut notices)?;
+    let choice = range_of(&git, &input, &target, &version)?;
+    notices.extend(choice.notices);
+    let (previous, since) = (choice.previous, choice.since);
+    let notes = input.notes.clone().map(|n| NotesInput {
+        tag: Some(tag.clone()),
+        previous_tag: choice.previous_tag.clone(),
+        ..n
+    });
+    let collected = collect(&git, &input, &target, since.as_deref(), choice.limit, notes);
+    let stats = git.stats();
+    let verbose = vec![format!(
+        "git: {} commits walked, {} diffed ({} trees read, {} with rename detection)",
+        stats.walked, stats.diffs, stats.trees_read, stats.rename_passes
+    )];
+    let collected = match collected {
+        Ok(c) => c,
+        Err(GitError::Missing { spec, sha }) => {
+            return Err(anyhow!(
+                "{}",
+                release::missing_previous(&spec, &sha, git.is_shallow())
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    range_notices(
+        &input,
+        &collected,
+        previous.as_deref(),
+        since.as_deref(),
+        &mut notices,
+    )?;
+    drop(git);
+    // The walk ran on this thread, the notes are rendered on another: give
+    // the walk's free memory back first.
+    crate::git::memory::trim_allocator();
+    Ok(Plan {
+        version,
+        tag,
+        target,
+        previous,
+        previous_tag: choice.previous_tag,
+        range: choice.range,
+        commits: collected.commits,
+        commit_count: collected.count,
+        walked: collected.walked,
+        notes: collected.notes,
+        notices,
+        verbose,
+    })
+}
+
+/// The commit released: `--target`, else the CI's commit, else HEAD.
+fn target_of(git: &Git, input: &GitInput) -> Result<String> {
+    match (&input.target, &input.ci_sha) {
+        (Some(spec), _) => resolve_target(git, spec, "--target"),
         (None, Some(sha)) => resolve_target(
-            &git,
+            git,
             sha,
             "the CI's commit (GITHUB_SHA, CI_COMMIT_SHA or --sha)",
-        )?,
-        (None, None) => git.head_sha()?,
-    };
-    let short = text::short_sha(&target);
+        ),
+        (None, None) => git.head_sha(),
+    }
+}
 
-    let (version, tag) = version_and_tag(&git, &input, &target, &mut notices)?;
-
-    // The start of the range: git's facts here, the choice in the core.
+/// The start of the range: git's facts here, the choice in the core.
+fn range_of(git: &Git, input: &GitInput, target: &str, version: &str) -> Result<RangeChoice> {
     let start = match &input.previous {
         Some(spec) => RangeStart::Given {
             spec: spec.clone(),
@@ -558,12 +655,10 @@ fn plan(input: GitInput) -> Result<Plan> {
                 Err(e) => return Err(e.into()),
             },
         },
-        None => {
-            RangeStart::Nearest(git.previous_release(&target, &version, &input.tag_patterns)?)
-        }
+        None => RangeStart::Nearest(git.previous_release(target, version, &input.tag_patterns)?),
     };
-    let choice = choose_range(&RangeFacts {
-        target_short: short.to_string(),
+    choose_range(&RangeFacts {
+        target_short: text::short_sha(target).to_string(),
         start,
         shallow: git.is_shallow(),
         allow_shallow: input.allow_shallow,
@@ -574,48 +669,84 @@ fn plan(input: GitInput) -> Result<Plan> {
         } else {
             anyhow!("{e}")
         }
-    })?;
-    notices.extend(choice.notices);
-    let (previous, previous_tag, since, limit, range) = (
-        choice.previous,
-        choice.previous_tag,
-        choice.since,
-        choice.limit,
-        choice.range,
-    );
+    })
+}
 
-    // Only the commits Sentry can get need their file changes: the newest
-    // MAX_COMMITS (the 4 MiB cap only cuts further). The rest of the range
-    // counts for the notes, which need subjects and bodies. `--path` filters
-    // on the files of every commit, so it diffs them all.
-    let diff_first = input
-        .paths
-        .is_empty()
-        .then_some(sentry_releases::MAX_COMMITS);
-    let walk = git.walk_diffing(&target, since.as_deref(), limit, diff_first);
-    let stats = git.stats();
-    verbose.push(format!(
-        "git: {} commits walked, {} diffed ({} trees read, {} with rename detection)",
-        stats.walked, stats.diffs, stats.trees_read, stats.rename_passes
-    ));
-    let mut walk = match walk {
-        Ok(w) => w,
-        Err(GitError::Missing { spec, sha }) => {
-            return Err(anyhow!(
-                "{}",
-                release::missing_previous(&spec, &sha, git.is_shallow())
-            ));
+/// What one walk of the range keeps.
+struct Collected {
+    /// The newest commits (after `--path`), at most what Sentry can get.
+    commits: Vec<CommitInfo>,
+    /// Commits after `--path`.
+    count: usize,
+    /// Commits walked (before `--path`).
+    walked: usize,
+    /// The rendered notes.
+    notes: Option<String>,
+    walk: Walk,
+}
+
+/// Walk the range once, streaming: each commit goes into the notes (when
+/// obsctl writes them) and, while fewer than Sentry's cap are kept, into the
+/// commits sent; nothing else of it is kept, and the notes are rendered
+/// before the kept commits are diffed, so memory follows what is sent and
+/// shown, not the range. Only the commits Sentry can get are diffed (the
+/// 4 MiB cap only cuts further); `--path` filters on the files of every
+/// commit, so then the walk diffs them all.
+fn collect(
+    git: &Git,
+    input: &GitInput,
+    target: &str,
+    since: Option<&str>,
+    limit: Option<usize>,
+    notes_input: Option<NotesInput>,
+) -> Result<Collected, GitError> {
+    let filter = !input.paths.is_empty();
+    let mut commits = Vec::new();
+    let (mut count, mut walked) = (0, 0);
+    let mut notes = notes_input.as_ref().map(|n| Notes::new(&n.config));
+    let max = sentry_releases::MAX_COMMITS;
+    let full_first = (!filter).then_some(max);
+    let walk = git.walk_each(target, since, limit, full_first, filter, |c| {
+        walked += 1;
+        if filter && !c.touches(&input.paths) {
+            return;
         }
-        Err(e) => return Err(e.into()),
-    };
-    if walk.truncated {
+        count += 1;
+        if let Some(n) = notes.as_mut() {
+            n.push(&c);
+        }
+        if commits.len() < max {
+            commits.push(c);
+        }
+    })?;
+    let notes = notes.zip(notes_input).map(|(n, i)| n.render(&i));
+    git.add_changes(&mut commits)?;
+    Ok(Collected {
+        commits,
+        count,
+        walked,
+        notes,
+        walk,
+    })
+}
+
+/// Notices about the range walked: a first release's depth, a shallow
+/// clone's edge (an error without `--allow-shallow`), `--path`.
+fn range_notices(
+    input: &GitInput,
+    c: &Collected,
+    previous: Option<&str>,
+    since: Option<&str>,
+    notices: &mut Vec<String>,
+) -> Result<()> {
+    if c.walk.truncated {
         notices.push(format!(
             "first release: no earlier tag, so only the latest {FIRST_RELEASE_DEPTH} commits are \
              used (name the start with --previous)"
         ));
     }
-    if let (Some(b), Some(sha)) = (walk.shallow_boundary.first(), &since) {
-        let prev = previous.as_deref().unwrap_or(sha);
+    if let (Some(b), Some(sha)) = (c.walk.shallow_boundary.first(), since) {
+        let prev = previous.unwrap_or(sha);
         if !input.allow_shallow {
             return Err(anyhow!(
                 "this shallow clone's history stops at commit {b} before reaching the previous \
@@ -625,31 +756,18 @@ fn plan(input: GitInput) -> Result<Plan> {
         notices.push(format!(
             "shallow clone: the history stops at {b} before the previous release {prev}; going on \
              with the {} commits that are here (--allow-shallow)",
-            walk.commits.len()
+            c.walked
         ));
     }
-    let walked = walk.commits.len();
     if !input.paths.is_empty() {
-        walk.commits
-            .retain(|c: &CommitInfo| c.touches(&input.paths));
         notices.push(format!(
-            "--path {}: {} of {walked} commits touch it",
+            "--path {}: {} of {} commits touch it",
             input.paths.join(", "),
-            walk.commits.len()
+            c.count,
+            c.walked
         ));
     }
-    Ok(Plan {
-        version,
-        tag,
-        target,
-        previous,
-        previous_tag,
-        range,
-        walk,
-        walked,
-        notices,
-        verbose,
-    })
+    Ok(())
 }
 
 /// The release's version (VERSION, else the tag at the target, else the

@@ -406,19 +406,24 @@ pub fn analyze(
 /// second; "earlier" is the deploy-time order of the records.
 pub fn rework_flags(records: &[Record], incidents: &[AttributedIncident]) -> Vec<bool> {
     let t = |r: &Record| r.time.timestamp();
+    // The latest time until which an earlier failed deployment stays
+    // unrecovered (`i64::MAX`: never recovered): one pass, not a scan of
+    // every earlier record per record.
+    let mut failed_until: Option<i64> = None;
     records
         .iter()
         .enumerate()
         .map(|(i, d)| {
             let at = t(d);
-            let failed_open = records[..i].iter().any(|f| {
-                f.outcome == Outcome::Failure
-                    && match f.recovery {
-                        Recovery::Recovered(s) => t(f) + s >= at,
-                        Recovery::Unrecovered => true,
-                        Recovery::None => false,
-                    }
-            });
+            let failed_open = failed_until.is_some_and(|until| until >= at);
+            if d.outcome == Outcome::Failure {
+                let until = match d.recovery {
+                    Recovery::Recovered(s) => Some(t(d) + s),
+                    Recovery::Unrecovered => Some(i64::MAX),
+                    Recovery::None => None,
+                };
+                failed_until = failed_until.max(until);
+            }
             let incident_open = incidents.iter().any(|inc| {
                 inc.deployment.is_some_and(|e| e < i)
                     && inc.incident.created_at.timestamp() <= at
