@@ -4,8 +4,8 @@
 //!
 //! Each limit is enforced in one place per target, with the one truncation
 //! rule of [`crate::text`]: lists are cut at whole entries with a final
-//! `… and N more` ([`text::fit_list`]); a single text is cut by characters
-//! with `…` ([`text::truncate`]), never inside a character or an escape;
+//! `… and N more` ([`crate::text::fit_list`]); a single text is cut by characters
+//! with `…` ([`crate::text::truncate`]), never inside a character or an escape;
 //! an identifier (a version, an environment) is never cut: it is refused
 //! before anything is written (exit 2).
 //!

@@ -645,8 +645,9 @@ fn left_out_line(left_out: usize) -> String {
         String::new()
     } else {
         format!(
-            "\n_…and {left_out} more change{} not listed here (the notes are cut to fit the \
-             release's size limit); see the full changelog._\n",
+            "\n_{} change{} not listed here (the notes are cut to fit GitHub's size \
+             limit); see the full changelog._\n",
+            crate::text::more_line(left_out),
             if left_out == 1 { "" } else { "s" }
         )
     }

@@ -14,7 +14,7 @@
 //! - responsive: each chart is drawn twice (a wide and a narrow variant,
 //!   both with a `viewBox` and no fixed size); CSS shows one of them;
 //! - light and dark: colours are drawn as the light theme's hex values and
-//!   [`CSS`] maps them to CSS variables, so `prefers-color-scheme: dark`
+//!   [`css`] maps them to CSS variables, so `prefers-color-scheme: dark`
 //!   (or the page's own switch) recolours them.
 //!
 //! A chart without any value renders as a figure that says "no data" and
@@ -29,7 +29,7 @@ use plotters::prelude::*;
 
 pub use ticks::{TimeTicks, duration_label, time_ticks};
 
-/// Colours as drawn (the light theme); [`CSS`] maps each to a variable.
+/// Colours as drawn (the light theme); [`css`] maps each to a variable.
 pub mod palette {
     /// Text and tick labels.
     pub const INK: (u8, u8, u8) = (0x24, 0x29, 0x2F);
