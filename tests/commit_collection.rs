@@ -6,6 +6,7 @@
 //! before) in content and order, only the commits that can be sent are
 //! diffed, and the commits and patch sets `release create` sends are those.
 mod common;
+mod support;
 
 #[path = "../benches/support/genrepo.rs"]
 mod genrepo;
@@ -15,9 +16,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use obsctl::git::{ChangeKind, FileChange, Git};
-use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use serde_json::Value;
 
 const RANGE: usize = 1200;
 
@@ -201,23 +200,11 @@ async fn commits_and_patch_sets_equal_the_git_cli() {
 
     // End to end: what `release create` sends is the newest 1,000 commits
     // of that walk, each with the CLI's changes as its patch set.
-    let sentry = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/api/0/organizations/acme/releases/"))
-        .respond_with(
-            ResponseTemplate::new(201).set_body_json(
-                json!({"version": "v2.0.0", "dateReleased": "2024-01-01T00:00:00Z"}),
-            ),
-        )
-        .mount(&sentry)
-        .await;
+    let sentry = support::Fake::start().await;
     let out = common::obsctl()
         .current_dir(&dir)
         .env("SENTRY_URL", sentry.uri())
-        .env(
-            "SENTRY_AUTH_TOKEN",
-            "sntrys_abcdefghijklmnopqrstuvwxyz0123456789",
-        )
+        .env("SENTRY_AUTH_TOKEN", support::SENTRY_TOKEN)
         .env("SENTRY_ORG", "acme")
         .env("SENTRY_PROJECT", "web")
         .env("GITHUB_REPOSITORY", "acme/web")
@@ -235,10 +222,12 @@ async fn commits_and_patch_sets_equal_the_git_cli() {
         )),
         "{stderr}"
     );
-    let reqs = sentry.received_requests().await.unwrap();
+    // One request, to the one Sentry fake (which validates it against
+    // `sentry/create-release.json`).
+    let reqs = sentry.state().seen.clone();
     assert_eq!(reqs.len(), 1);
-    let body: Value = serde_json::from_slice(&reqs[0].body).unwrap();
-    common::assert_valid("sentry/create-release.json", Some("request"), &body);
+    assert_eq!(reqs[0].route, Some("sentry.create_release"));
+    let body: Value = reqs[0].body.clone();
     let sent = body["commits"].as_array().unwrap();
     assert_eq!(sent.len(), 1000);
     for (s, c) in sent.iter().zip(&walk.commits) {
