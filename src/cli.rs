@@ -962,15 +962,30 @@ pub struct GithubArgs {
     pub github_repository: Option<String>,
 
     /// GitHub REST API (GitHub Enterprise Server: https://HOST/api/v3).
-    #[arg(long, env = "GITHUB_API_URL", value_name = "URL")]
+    #[arg(
+        long,
+        env = "GITHUB_API_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub github_api_url: Option<String>,
 
     /// GitHub GraphQL API (default: derived from the REST URL).
-    #[arg(long, env = "GITHUB_GRAPHQL_URL", value_name = "URL")]
+    #[arg(
+        long,
+        env = "GITHUB_GRAPHQL_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub github_graphql_url: Option<String>,
 
     /// GitHub web URL, for links (default: derived from the REST URL).
-    #[arg(long, env = "GITHUB_SERVER_URL", value_name = "URL")]
+    #[arg(
+        long,
+        env = "GITHUB_SERVER_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub github_server_url: Option<String>,
 }
 
@@ -1000,7 +1015,7 @@ pub struct SentryArgs {
     pub sentry_project: Option<String>,
 
     /// Sentry URL (self-hosted); the API is {URL}/api/0/.
-    #[arg(long, env = "SENTRY_URL", value_name = "URL")]
+    #[arg(long, env = "SENTRY_URL", value_name = "URL", hide_env_values = true)]
     pub sentry_url: Option<String>,
 
     /// The repository as Sentry's integration names it, for the commits of
@@ -1037,7 +1052,12 @@ pub struct SlackArgs {
     pub slack_bot_token: Option<String>,
 
     /// Slack Web API base URL.
-    #[arg(long, env = "SLACK_API_URL", value_name = "URL")]
+    #[arg(
+        long,
+        env = "SLACK_API_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub slack_api_url: Option<String>,
 }
 

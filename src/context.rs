@@ -946,6 +946,22 @@ fn redactor(
             redactor.add_url(label, v);
         }
     }
+    // API and server URLs are not secret, but credentials written into
+    // them (`https://user:pass@ghe.example.com/api/v3`) are.
+    for (label, value) in [
+        ("GITHUB_API_URL", &providers.github_api_url),
+        ("GITHUB_GRAPHQL_URL", &providers.github_graphql_url),
+        ("GITHUB_SERVER_URL", &providers.github_server_url),
+        ("SENTRY_URL", &providers.sentry_url),
+        ("SLACK_API_URL", &providers.slack_api_url),
+    ] {
+        if let Some(url) = value.as_deref().and_then(|v| Url::parse(v.trim()).ok()) {
+            if let Some(password) = url.password() {
+                redactor.add(&format!("{label} password"), password);
+                redactor.add(&format!("{label} user"), url.username());
+            }
+        }
+    }
     // Per-route webhooks and DSNs are secrets too.
     for (key, value) in env.0.iter() {
         let is_secret = (key.starts_with("SLACK_WEBHOOK_URL_")
@@ -1171,6 +1187,11 @@ pub fn github_urls(
             u
         }
     };
+    // The server URL makes the links people read (release notes, messages):
+    // never with the credentials an API URL may carry.
+    let mut server = server;
+    let _ = server.set_password(None);
+    let _ = server.set_username("");
     Ok((api, graphql, server))
 }
 
@@ -1191,6 +1212,29 @@ pub fn origin_remote(repo_path: &Path) -> Option<RemoteRepo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Credentials written into an API URL never reach a link (the server
+    /// URL) and are redacted wherever they are printed.
+    #[test]
+    fn credentials_in_api_urls_are_neither_linked_nor_printed() {
+        let (api, _, server) = github_urls(
+            Some("https://bot:S3cretApiPass@ghe.example.com/api/v3"),
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(api.password(), Some("S3cretApiPass"));
+        assert_eq!(server.as_str(), "https://ghe.example.com/");
+        let values = ProviderValues {
+            github_api_url: Some("https://bot:S3cretApiPass@ghe.example.com/api/v3".into()),
+            sentry_url: Some("https://ops:An0therPassw0rd@sentry.example.com/".into()),
+            ..ProviderValues::default()
+        };
+        let r = redactor(&values, &Env(HashMap::new()), &BTreeMap::new());
+        let out = r.redact("GET https://bot:S3cretApiPass@ghe.example.com and An0therPassw0rd");
+        assert!(!out.contains("S3cretApiPass"), "{out}");
+        assert!(!out.contains("An0therPassw0rd"), "{out}");
+    }
 
     /// Every subcommand that lists a provider's flags gets them resolved:
     /// `ProviderFlags::of` has its arm (a missing arm would ignore the flags).
