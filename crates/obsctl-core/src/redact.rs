@@ -81,6 +81,14 @@ impl Redactor {
             return;
         }
         self.secrets.push((value.to_string(), format!("<{label}>")));
+        // The forms a secret takes once escaped for a target (Slack's
+        // `&amp; &lt; &gt;`, HTML, JSON strings, Markdown backslashes):
+        // text is escaped before it is redacted on its way out.
+        for escaped in escaped_forms(value) {
+            if !self.secrets.iter().any(|(s, _)| *s == escaped) {
+                self.secrets.push((escaped, format!("<{label}>")));
+            }
+        }
         self.secrets.sort_by_key(|s| std::cmp::Reverse(s.0.len()));
     }
 
@@ -166,6 +174,32 @@ impl Redactor {
     }
 }
 
+/// A secret as it reads after escaping for Slack/HTML, in a JSON string
+/// and with Markdown backslashes (only the forms that differ from it).
+fn escaped_forms(value: &str) -> Vec<String> {
+    let html = value
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let json = serde_json::to_string(value)
+        .map(|q| q[1..q.len() - 1].to_string())
+        .unwrap_or_default();
+    let markdown: String = value
+        .chars()
+        .flat_map(|c| {
+            let escape = c.is_ascii_punctuation();
+            escape.then_some('\\').into_iter().chain([c])
+        })
+        .collect();
+    let mut forms = Vec::new();
+    for f in [html, json, markdown] {
+        if !f.is_empty() && f != value && !forms.contains(&f) {
+            forms.push(f);
+        }
+    }
+    forms
+}
+
 /// Redact token-looking strings only (no registered secrets): for untrusted
 /// text that goes into messages.
 pub fn redact_patterns(text: &str) -> String {
@@ -181,6 +215,24 @@ pub fn redact_patterns(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaped_forms_of_a_secret_are_redacted_too() {
+        let r = Redactor::new().with_secret("GITHUB_TOKEN", "sec&ret<xyz>123");
+        for text in [
+            "x sec&amp;ret&lt;xyz&gt;123",
+            r"x sec\&ret\<xyz\>123",
+            "x sec&ret<xyz>123",
+        ] {
+            let out = r.redact(text);
+            assert!(!out.contains("ret"), "{text} -> {out}");
+        }
+        let r = Redactor::new().with_secret("T", "quote\"d-secret");
+        assert!(
+            !r.redact(r#"{"text":"quote\"d-secret"}"#)
+                .contains("d-secret")
+        );
+    }
 
     #[test]
     fn known_secrets_are_replaced_longest_first() {
