@@ -1034,7 +1034,8 @@ fn resolve_github(
     let Some(repo) = repository.clone()? else {
         return Err(
             "GitHub: the repository is unknown: set GITHUB_REPOSITORY=owner/name \
-             (or --github-repository), or add an `origin` remote"
+             (or --github-repository), or add an `origin` remote on GitHub (an `origin` \
+             elsewhere, e.g. GitLab, does not name a GitHub repository: pass --no-github there)"
                 .into(),
         );
     };
