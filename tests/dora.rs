@@ -1221,3 +1221,49 @@ async fn report_names_the_environments_when_its_environment_has_no_deployments()
     assert!(note.contains("\"prod\""), "{v}");
     assert!(note.contains("\"production\", \"staging\""), "{v}");
 }
+
+/// An incident naming a deployment the report does not have is attributed
+/// by time, and said once on stderr, naming the deployments there are.
+#[test]
+fn an_incident_naming_an_unknown_deployment_is_said_once() {
+    let (repo, _) = tagged_repo();
+    let dir = tempfile::tempdir().unwrap();
+    let incidents = write(
+        dir.path(),
+        "incidents.json",
+        &json!([
+            {"id": "INC-9", "created_at": iso(T0 + 4000), "resolved_at": iso(T0 + 5800),
+             "deployment": "v9.9.9"},
+        ])
+        .to_string(),
+    );
+    let out = obsctl()
+        .args([
+            "-C",
+            repo.path().to_str().unwrap(),
+            "--format",
+            "json",
+            "dora",
+            "report",
+        ])
+        .args([
+            "--source",
+            "git",
+            "--since",
+            "2023-11-14",
+            "--until",
+            "2023-11-16",
+        ])
+        .args(["--incidents", &incidents])
+        .env("GITHUB_REPOSITORY", "acme/web")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line =
+        "1 incident(s) name a deployment (tag or SHA) that is not among the report's deployments";
+    assert_eq!(stderr.matches(line).count(), 1, "{stderr}");
+    assert!(stderr.contains("the newest are v1.2.0"), "{stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["diagnostics"]["incidents_naming_unknown_deployment"], 1);
+}

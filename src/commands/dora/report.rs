@@ -217,6 +217,7 @@ pub async fn report(args: DoraReportArgs, ctx: &Context) -> Result<()> {
         current.diagnostics.bump(d, n);
     }
     history_warnings(ctx, &current, shallow, &mut c.warnings);
+    unknown_incident_warning(&current, &c.deployments, &mut c.warnings);
     for w in &c.warnings {
         ctx.ui.warn(w);
     }
@@ -416,6 +417,39 @@ fn read_tags(
 
 /// What a shallow or incomplete clone did to the change sets: warnings, or
 /// one notice when nothing was lost.
+/// Incidents whose `deployment` names none of the report's deployments are
+/// attributed by time: said once, naming the newest deployments there are.
+fn unknown_incident_warning(
+    current: &engine::Metrics,
+    deployments: &[Deployment],
+    warnings: &mut Vec<String>,
+) {
+    let unknown = current
+        .diagnostics
+        .get(Diagnostic::IncidentsNamingUnknownDeployment);
+    if unknown == 0 {
+        return;
+    }
+    let mut newest: Vec<&Deployment> = deployments.iter().collect();
+    newest.sort_by_key(|d| std::cmp::Reverse(d.created_at));
+    let names: Vec<&str> = newest.iter().take(5).map(|d| d.id.as_str()).collect();
+    let known = if names.is_empty() {
+        "there are none".to_string()
+    } else {
+        let more = deployments.len().saturating_sub(names.len());
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        format!("the newest are {}{more}", names.join(", "))
+    };
+    warnings.push(format!(
+        "{unknown} incident(s) name a deployment (tag or SHA) that is not among the report's deployments \
+         ({known}); they are attributed by time instead"
+    ));
+}
+
 fn history_warnings(
     ctx: &Context,
     current: &engine::Metrics,
