@@ -67,10 +67,34 @@ impl NotifyPlan {
         let mut links = Vec::new();
         for l in &req.links {
             let (label, url) = pair(l, "--link", "LABEL=URL")?;
+            let template = url;
             let url = render(url, vars, "--link")?;
             if !is_http_url(&url) {
+                // Name the template variables that came out empty (outside
+                // CI `{{run_url}}` has no value unless --run-url gives one).
+                let empty: Vec<&str> =
+                    ["run_url", "actor", "ref", "sha", "short_sha", "repository"]
+                        .into_iter()
+                        .filter(|v| template.contains(&format!("{{{{{v}}}}}")))
+                        .filter(|v| {
+                            render(&format!("{{{{{v}}}}}"), vars, "--link")
+                                .is_ok_and(|x| x.is_empty())
+                        })
+                        .collect();
+                let hint = match empty.as_slice() {
+                    [] => String::new(),
+                    names => format!(
+                        " ({} {} empty here: outside CI pass it, e.g. --run-url URL)",
+                        names
+                            .iter()
+                            .map(|n| format!("{{{{{n}}}}}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        if names.len() == 1 { "is" } else { "are" }
+                    ),
+                };
                 return Err(UsageError(format!(
-                    "--link {label}: {url:?} is not an http(s) URL"
+                    "--link {label}: {url:?} is not an http(s) URL{hint}"
                 )));
             }
             links.push((label.to_string(), url));
@@ -206,6 +230,20 @@ mod tests {
             vec!["acme/web • feature/login • abc1234 • by octocat".to_string()]
         );
         assert_eq!(p.routes, vec![Route::Deployments]);
+    }
+
+    #[test]
+    fn a_link_whose_variable_is_empty_says_which_and_how_to_set_it() {
+        let mut v = vars();
+        v.set("run_url", "");
+        let mut r = req("t");
+        r.links = vec!["Run={{run_url}}".into()];
+        let e = NotifyPlan::new(&r, &v).unwrap_err().0;
+        assert!(e.contains("{{run_url}} is empty here"), "{e}");
+        assert!(e.contains("--run-url"), "{e}");
+        r.links = vec!["Run=ftp://x".into()];
+        let e = NotifyPlan::new(&r, &v).unwrap_err().0;
+        assert!(!e.contains("empty here"), "{e}");
     }
 
     #[test]
