@@ -839,7 +839,15 @@ impl Http {
                     let origin = redact(req.url.origin().ascii_serialization());
                     return Next::Retry {
                         wait: None,
-                        reason: format!("could not connect to {origin} ({detail})"),
+                        reason: format!(
+                            "could not connect to {origin} ({detail}); check {} and the network",
+                            match req.provider {
+                                Provider::GitHub => "GITHUB_API_URL",
+                                Provider::Sentry => "SENTRY_URL",
+                                Provider::Slack => "SLACK_API_URL or the webhook URL",
+                                Provider::Discord => "the webhook URL",
+                            }
+                        ),
                         last: None,
                     };
                 }
