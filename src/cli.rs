@@ -997,7 +997,7 @@ pub struct SentryArgs {
     #[arg(long)]
     pub no_sentry: bool,
 
-    /// Sentry auth token (scope project:releases).
+    /// Sentry auth token (scopes per command: the README's Permissions table; `project:releases` to record releases and deploys).
     #[arg(
         long,
         env = "SENTRY_AUTH_TOKEN",
