@@ -1388,3 +1388,62 @@ async fn a_dry_run_finish_plans_no_made_up_id_in_the_sentry_deploy_name() {
     assert!(!text.contains("qa #0"), "{text}");
     assert!(w.state().seen.is_empty());
 }
+
+/// Under --dry-run no Slack or Discord message is posted: the planned
+/// GitHub deployment payload shows placeholders for their ids, never a
+/// made-up id (issue 11).
+#[tokio::test]
+async fn a_dry_run_shows_no_made_up_message_ids() {
+    let w = World::new().await;
+    let fake_ids = [
+        "C0DRYRUN",
+        "0000000000.000000",
+        "\"message_id\": \"0\"",
+        "\"message_id\":\"0\"",
+    ];
+    let start = ["deploy", "start", "-e", "qa", "--dry-run"];
+    let start_json = [&start[..], &["--format", "json"]].concat();
+    let finish = [
+        "deploy",
+        "finish",
+        "-e",
+        "qa",
+        "--status",
+        "success",
+        "--dry-run",
+    ];
+    for (name, cmd) in [
+        ("slack", w.cmd_slack(&start_json)),
+        ("discord", w.cmd_discord(&start_json)),
+    ] {
+        let (code, json, text) = run(cmd);
+        assert_eq!(code, 0, "{name}: {text}");
+        let planned = json["requests"].to_string();
+        let wanted: &[&str] = if name == "slack" {
+            &["{slack_channel_id}", "{slack_ts}"]
+        } else {
+            &["{discord_message_id}"]
+        };
+        for p in wanted {
+            assert!(planned.contains(p), "{name}: no {p} in {planned}");
+        }
+        assert_eq!(json["result"]["slack_ts"], Value::Null, "{json}");
+        assert_eq!(json["result"]["slack_channel"], Value::Null, "{json}");
+        for bad in fake_ids {
+            assert!(!text.contains(bad), "{name}: {bad} in {text}");
+        }
+    }
+    for (name, cmd) in [
+        ("slack start", w.cmd_slack(&start)),
+        ("discord start", w.cmd_discord(&start)),
+        ("slack finish", w.cmd_slack(&finish)),
+        ("discord finish", w.cmd_discord(&finish)),
+    ] {
+        let (code, _, text) = run(cmd);
+        assert_eq!(code, 0, "{name}: {text}");
+        for bad in fake_ids {
+            assert!(!text.contains(bad), "{name}: {bad} in {text}");
+        }
+    }
+    assert!(w.state().seen.is_empty());
+}

@@ -1533,3 +1533,41 @@ async fn an_invalid_sentry_repository_is_a_usage_error() {
         stderr(&out)
     );
 }
+
+/// Sentry's version rules (no `/`, not `latest`) apply only when Sentry is
+/// used; GitHub takes `web/v1.2.3` as a tag (issue 11).
+#[tokio::test(flavor = "multi_thread")]
+async fn sentry_version_rules_only_with_sentry() {
+    let (repo, _) = standard_repo();
+    let f = Fakes::new().await;
+    for version in ["web/v1.2.3", "latest"] {
+        let out = f
+            .cmd(repo.path())
+            .args([version, "--target", "HEAD~1", "--no-sentry"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{version}: {}", stderr(&out));
+    }
+    let bodies = f.bodies("POST", "/repos/acme/web/releases").await;
+    let tags: Vec<&str> = bodies
+        .iter()
+        .map(|b| b["tag_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["web/v1.2.3", "latest"]);
+
+    // With Sentry: exit 2, naming Sentry and offering --no-sentry; nothing sent.
+    let before = f.requests().await.len();
+    let out = f
+        .cmd(repo.path())
+        .args(["web/v1.2.3", "--target", "HEAD~1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("Sentry") && err.contains("--no-sentry"),
+        "{err}"
+    );
+    assert_eq!(f.requests().await.len(), before, "{err}");
+    f.validate_all().await;
+}

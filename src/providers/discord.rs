@@ -9,6 +9,11 @@ use serde_json::{Value, json};
 
 use crate::http::{self, Http, Provider, Request, Response};
 
+/// Under `--dry-run` nothing is posted: the message id is Discord's to
+/// assign, so the planned records show this placeholder (never a made-up id).
+pub const DRY_RUN_MESSAGE_ID: &str = "{discord_message_id}";
+const DRY_RUN_CHANNEL_ID: &str = "{discord_channel_id}";
+
 /// Execute the webhook; returns the new message's id.
 pub async fn execute(http: &Http, url: &Url, var: &str, payload: &Value) -> Result<String> {
     let req = Request::post(
@@ -19,7 +24,7 @@ pub async fn execute(http: &Http, url: &Url, var: &str, payload: &Value) -> Resu
     .query(&[("wait", "true")])
     .json(payload)
     .create_once()
-    .dry_run_reply(json!({ "id": "0", "channel_id": "0" }));
+    .dry_run_reply(json!({ "id": DRY_RUN_MESSAGE_ID, "channel_id": DRY_RUN_CHANNEL_ID }));
     let resp = http.send(req).await?;
     message_id(&resp, var)
 }
@@ -32,7 +37,9 @@ pub async fn edit(
     message_id_: &str,
     payload: &Value,
 ) -> Result<String> {
-    if message_id_.is_empty() || !message_id_.chars().all(|c| c.is_ascii_digit()) {
+    // Under --dry-run a message "posted" earlier has the placeholder id.
+    let planned = http.is_dry_run() && message_id_ == DRY_RUN_MESSAGE_ID;
+    if !planned && (message_id_.is_empty() || !message_id_.chars().all(|c| c.is_ascii_digit())) {
         return Err(anyhow!(
             "{}: cannot edit message {message_id_:?}: not a Discord message id",
             Provider::Discord
@@ -46,7 +53,7 @@ pub async fn edit(
         target,
     )
     .json(payload)
-    .dry_run_reply(json!({ "id": message_id_, "channel_id": "0" }));
+    .dry_run_reply(json!({ "id": message_id_, "channel_id": DRY_RUN_CHANNEL_ID }));
     let resp = http.send(req).await?;
     message_id(&resp, var)
 }

@@ -47,6 +47,13 @@ pub struct SlackBot {
     api: Url,
 }
 
+/// Under `--dry-run` nothing is posted: the channel id and `ts` are
+/// Slack's to assign, so the planned records show these placeholders (never
+/// a made-up id).
+pub const DRY_RUN_CHANNEL: &str = "{slack_channel_id}";
+/// See [`DRY_RUN_CHANNEL`].
+pub const DRY_RUN_TS: &str = "{slack_ts}";
+
 impl SlackBot {
     pub fn new(http: Http, token: String, api: Url) -> Self {
         Self { http, token, api }
@@ -69,7 +76,7 @@ impl SlackBot {
                 &format!("post message to {shown}"),
                 payload,
             )
-            .dry_run_reply(json!({ "ok": true, "channel": "C0DRYRUN", "ts": "0000000000.000000" }));
+            .dry_run_reply(json!({ "ok": true, "channel": DRY_RUN_CHANNEL, "ts": DRY_RUN_TS }));
         let resp = self.http.send(req).await?;
         answer(&resp, shown)
     }
@@ -91,7 +98,7 @@ impl SlackBot {
             .dry_run_reply(json!({
                 "ok": true,
                 "channel": shown,
-                "ts": payload["ts"].as_str().unwrap_or("0000000000.000000"),
+                "ts": payload["ts"].as_str().unwrap_or(DRY_RUN_TS),
             }));
         let resp = self.http.send(req).await?;
         answer(&resp, &shown)

@@ -87,6 +87,16 @@ static PR_REF: LazyLock<Regex> =
 /// subject does not follow the convention.
 pub fn parse_conventional(subject: &str, body: &str) -> Option<Conventional> {
     let caps = HEADER.captures(subject.trim())?;
+    let kind = &caps["kind"];
+    // A type is lower case (`feat`, `deps`, any `[a-z]` word); the spec
+    // calls types case-insensitive, so a known type in capitals (`Feat:`)
+    // still counts, but an unknown capitalized word (`Notes:`, `WIP:`,
+    // `Merge:`) is prose and the subject stays whole.
+    if kind.bytes().any(|b| b.is_ascii_uppercase())
+        && Group::of_type(&kind.to_ascii_lowercase()) == Group::Other
+    {
+        return None;
+    }
     let breaking_note = breaking_footer(body);
     Some(Conventional {
         kind: caps["kind"].to_ascii_lowercase(),
@@ -981,6 +991,31 @@ mod tests {
                 want: None,
             },
             Case {
+                subject: "Notes: the streamed rendering",
+                body: "",
+                want: None,
+            },
+            Case {
+                subject: "WIP: half done",
+                body: "",
+                want: None,
+            },
+            Case {
+                subject: "Merge: two branches",
+                body: "",
+                want: None,
+            },
+            Case {
+                subject: "FIX: shouting known type",
+                body: "",
+                want: Some(("fix", None, false, "shouting known type")),
+            },
+            Case {
+                subject: "notes(render)!: lower-case unknown type",
+                body: "",
+                want: Some(("notes", Some("render"), true, "lower-case unknown type")),
+            },
+            Case {
                 subject: "fix: ",
                 body: "",
                 want: None,
@@ -1151,6 +1186,7 @@ mod tests {
             "fix: i",
             "feat: j",
             "weird: k",
+            "Notes: the streamed rendering",
             "no convention",
         ]
         .iter()
@@ -1177,6 +1213,10 @@ mod tests {
         assert!(
             text.contains("- k ("),
             "the type of an unknown kind is dropped in Other: {text}"
+        );
+        assert!(
+            text.contains("- Notes: the streamed rendering ("),
+            "a capitalized word before a colon is not a type: {text}"
         );
     }
 

@@ -33,6 +33,29 @@ pub fn validate_version(v: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A release version for the providers used: never empty, without white
+/// space around it or a line break, tab or form feed; Sentry's rules
+/// ([`validate_version`]) only when Sentry is used (`web/v1.2.3` and
+/// `latest` are fine with `--no-sentry`), the error then naming Sentry and
+/// suggesting `--no-sentry`. GitHub's tag rules are checked where the tag
+/// is made.
+pub fn validate_version_for(v: &str, sentry: bool) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("invalid release version {v:?}: {why}"));
+    if v.is_empty() {
+        return bad("it is empty");
+    }
+    if v.trim() != v {
+        return bad("it has white space around it");
+    }
+    if v.chars().any(|c| matches!(c, '\n' | '\r' | '\t' | '\x0c')) {
+        return bad("it contains a line break, tab or form feed");
+    }
+    if sentry {
+        validate_version(v).map_err(|e| format!("Sentry: {e} (or pass --no-sentry)"))?;
+    }
+    Ok(())
+}
+
 /// Which tag a release is for, among the tags at the target commit: the
 /// workflow's tag when it is one of them (or when no tag is at the target,
 /// as the CI says it is the ref), else one named like the version, else
@@ -439,6 +462,21 @@ mod tests {
         ] {
             let err = validate_version(bad).unwrap_err();
             assert!(err.contains(why), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn sentry_version_rules_only_with_sentry() {
+        for ok in ["web/v1.2.3", "latest", "a\\b", ".."] {
+            assert_eq!(validate_version_for(ok, false), Ok(()), "{ok:?}");
+        }
+        let err = validate_version_for("web/v1.2.3", true).unwrap_err();
+        assert!(
+            err.starts_with("Sentry: ") && err.contains("--no-sentry"),
+            "{err}"
+        );
+        for bad in ["", " 1.0", "a\nb", "a\tb"] {
+            assert!(validate_version_for(bad, false).is_err(), "{bad:?}");
         }
     }
 

@@ -34,8 +34,17 @@ pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
         sha: info.sha.clone(),
         started_at: info.started_at.clone().unwrap_or_default(),
         environment: info.environment.clone(),
-        slack_channel: posted.slack.as_ref().map(|s| s.0.clone()),
-        slack_ts: posted.slack.as_ref().map(|s| s.1.clone()),
+        // Nor was a Slack message posted: Slack assigns its channel id and ts.
+        slack_channel: posted
+            .slack
+            .as_ref()
+            .map(|s| s.0.clone())
+            .filter(|_| !ctx.dry_run),
+        slack_ts: posted
+            .slack
+            .as_ref()
+            .map(|s| s.1.clone())
+            .filter(|_| !ctx.dry_run),
         sentry: Some(sentry_word(&sentry_result).into()),
         ..Outputs::default()
     };

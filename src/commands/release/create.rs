@@ -27,7 +27,7 @@ use crate::providers::sentry::Sentry;
 use crate::providers::sentry::releases::{self as sentry_releases, SentryStatus};
 use crate::release::{
     self, PreviousLookup, RangeChoice, RangeFacts, RangeStart, choose_range, choose_tag,
-    validate_version,
+    validate_version_for,
 };
 use crate::text;
 use obsctl_core::series::TagPatterns;
@@ -76,6 +76,8 @@ struct GitInput {
     tag_patterns: TagPatterns,
     /// GitHub is configured: the tag must be one git (and GitHub) accepts.
     needs_tag: bool,
+    /// Sentry is used: its version rules apply.
+    sentry_rules: bool,
     /// obsctl writes the release notes: build them during the walk, with
     /// these links and limit (the tags are filled in by the git step).
     notes: Option<NotesInput>,
@@ -161,9 +163,6 @@ pub async fn create(args: ReleaseCreateArgs, ctx: &Context) -> Result<()> {
 /// Bad input first, before git or any request: the version, the notes
 /// file, the providers' configuration, the tag patterns.
 fn check_input(args: &ReleaseCreateArgs, ctx: &Context) -> Result<Checked> {
-    if let Some(v) = &args.version {
-        validate_version(v).map_err(UsageError)?;
-    }
     let notes_file = match &args.notes_file {
         Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
             UsageError(format!(
@@ -175,6 +174,9 @@ fn check_input(args: &ReleaseCreateArgs, ctx: &Context) -> Result<Checked> {
     };
     let sentry = ctx.sentry()?;
     let github = ctx.github()?;
+    if let Some(v) = &args.version {
+        validate_version_for(v, sentry.is_some()).map_err(UsageError)?;
+    }
     // GITHUB_REPOSITORY is checked even when only Sentry is used.
     ctx.repository()?;
     let sentry_repository = ctx.sentry_repository()?;
@@ -190,6 +192,7 @@ fn check_input(args: &ReleaseCreateArgs, ctx: &Context) -> Result<Checked> {
         tag_patterns: TagPatterns::parse(&args.tag_patterns)
             .map_err(|e| UsageError(format!("--tag-pattern: {e}")))?,
         needs_tag: github.is_some(),
+        sentry_rules: sentry.is_some(),
         notes: notes_input(args, github.as_ref()),
     };
     Ok(Checked {
@@ -793,7 +796,7 @@ fn version_and_tag(
             ));
         }
     };
-    validate_version(&version).map_err(UsageError)?;
+    validate_version_for(&version, input.sentry_rules).map_err(UsageError)?;
     if tags_here.len() > 1 {
         if let Some(t) = &tag {
             notices.push(format!(
