@@ -651,3 +651,51 @@ fn an_alert_typo_stops_only_the_commands_that_read_alerts() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("defined twice"), "{err}");
 }
+
+#[test]
+fn a_misspelled_alert_field_stops_only_the_commands_that_read_alerts() {
+    let repo = common::GitRepo::new();
+    repo.commit("a.txt", "a", "feat: a");
+    let bad = CONFIG.replacen("threshold =", "treshold =", 1);
+    assert_ne!(bad, CONFIG);
+    let line = bad.lines().position(|l| l.starts_with("treshold")).unwrap() + 1;
+    let at = format!("{}:{line}:1:", write_config(repo.path(), &bad).display());
+    let run_in = |args: &[&str]| {
+        let out = common::obsctl()
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("SENTRY_AUTH_TOKEN")
+            .arg("-C")
+            .arg(repo.path())
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for args in [
+        &["dora", "report", "--source", "git"][..],
+        &[
+            "deploy",
+            "start",
+            "-e",
+            "production",
+            "--no-github",
+            "--no-sentry",
+            "--no-slack",
+            "--dry-run",
+        ],
+    ] {
+        let (code, out, err) = run_in(args);
+        assert_eq!(code, 0, "{args:?}:\n{out}\n{err}");
+        let warnings: Vec<&str> = err.lines().filter(|l| l.contains("treshold")).collect();
+        assert_eq!(warnings.len(), 1, "{args:?}: one warning:\n{err}");
+        assert!(warnings[0].contains(&at), "{err}");
+        assert!(warnings[0].contains("obsctl alerts lint"), "{err}");
+    }
+    let (code, _, err) = run_in(&["alerts", "lint"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(&at) && err.contains("unknown field `treshold`"), "{err}");
+}
