@@ -113,6 +113,21 @@ fn completions_and_man_page_come_from_the_cli() {
     assert!(out.contains(".TH obsctl 1"), "{out}");
     let (code, _, _) = run(obsctl().args(["completions", "tcsh"]));
     assert_eq!(code, Some(2));
+    // They print text only: another --format is a usage error naming it.
+    for (args, name) in [
+        (&["completions", "bash", "--format", "json"][..], "completions"),
+        (&["man", "--format", "csv"], "man"),
+    ] {
+        let (code, out, err) = run(obsctl().args(args));
+        assert_eq!(code, Some(2), "{args:?}: {out}\n{err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert!(
+            err.contains(&format!("{name} does not support --format")) && err.contains("use text"),
+            "{err}"
+        );
+    }
+    let (code, _, err) = run(obsctl().args(["man", "--format", "text"]));
+    assert_eq!(code, Some(0), "{err}");
 }
 
 /// The help of the subcommand at `path` (`["dora", "report"]`).
