@@ -251,3 +251,21 @@ fn dash_e_means_environment_on_every_command_that_has_one() {
         obsctl::cli::Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
     }
 }
+
+#[test]
+fn a_named_config_file_that_is_missing_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let nope = dir.path().join("nope.toml");
+    let nope = nope.to_str().unwrap();
+    let (code, out, err) = run(obsctl().args(["--config", nope, "alerts", "lint"]));
+    assert_eq!(code, Some(2), "{out}\n{err}");
+    assert!(err.contains(nope) && err.contains("(from --config) does not exist"), "{err}");
+    let (code, out, err) = run(obsctl()
+        .env("OBSCTL_CONFIG", nope)
+        .args(["dora", "report", "--source", "git"]));
+    assert_eq!(code, Some(2), "{out}\n{err}");
+    assert!(err.contains(nope) && err.contains("(from OBSCTL_CONFIG)"), "{err}");
+    let (code, _, err) = run(obsctl().args(["--config", dir.path().to_str().unwrap(), "dora", "report"]));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("is not a file"), "{err}");
+}
