@@ -196,8 +196,40 @@ fn lint_lists_every_problem_with_its_place_and_needs_no_token() {
         assert!(err.contains(&needle), "missing {needle:?} in:\n{err}");
     }
     assert!(!err.contains("panicked"), "{err}");
+    // --format json: the same problems on stdout, in the clean output's shape, exit 2.
+    let out = common::obsctl()
+        .args(["alerts", "lint", "--format", "json", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stdout));
+    });
+    assert_eq!(v["ok"], json!(false), "{v}");
+    assert_eq!(v["file"], json!(file), "{v}");
+    let problems = v["problems"].as_array().unwrap();
+    assert!(problems.len() >= 3, "{v}");
+    assert!(
+        problems.iter().any(|p| p["line"] == json!(20)
+            && p["column"] == json!(7)
+            && p["message"]
+                .as_str()
+                .unwrap()
+                .contains("alert key \"web-error-rate\" is used twice")),
+        "{v}"
+    );
     // The file as written lints clean, without any token or network.
     write_config(dir.path(), CONFIG);
+    let out = common::obsctl()
+        .args(["alerts", "lint", "--format", "json", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], json!(true), "{v}");
+    assert_eq!(v["problems"], json!([]), "{v}");
     common::obsctl()
         .args(["alerts", "lint", "--config"])
         .arg(&path)
