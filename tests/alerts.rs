@@ -729,5 +729,8 @@ fn a_misspelled_alert_field_stops_only_the_commands_that_read_alerts() {
     }
     let (code, _, err) = run_in(&["alerts", "lint"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains(&at) && err.contains("unknown field `treshold`"), "{err}");
+    assert!(
+        err.contains(&at) && err.contains("unknown field `treshold`"),
+        "{err}"
+    );
 }

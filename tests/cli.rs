@@ -115,7 +115,10 @@ fn completions_and_man_page_come_from_the_cli() {
     assert_eq!(code, Some(2));
     // They print text only: another --format is a usage error naming it.
     for (args, name) in [
-        (&["completions", "bash", "--format", "json"][..], "completions"),
+        (
+            &["completions", "bash", "--format", "json"][..],
+            "completions",
+        ),
         (&["man", "--format", "csv"], "man"),
     ] {
         let (code, out, err) = run(obsctl().args(args));
@@ -259,13 +262,20 @@ fn a_named_config_file_that_is_missing_is_a_usage_error() {
     let nope = nope.to_str().unwrap();
     let (code, out, err) = run(obsctl().args(["--config", nope, "alerts", "lint"]));
     assert_eq!(code, Some(2), "{out}\n{err}");
-    assert!(err.contains(nope) && err.contains("(from --config) does not exist"), "{err}");
+    assert!(
+        err.contains(nope) && err.contains("(from --config) does not exist"),
+        "{err}"
+    );
     let (code, out, err) = run(obsctl()
         .env("OBSCTL_CONFIG", nope)
         .args(["dora", "report", "--source", "git"]));
     assert_eq!(code, Some(2), "{out}\n{err}");
-    assert!(err.contains(nope) && err.contains("(from OBSCTL_CONFIG)"), "{err}");
-    let (code, _, err) = run(obsctl().args(["--config", dir.path().to_str().unwrap(), "dora", "report"]));
+    assert!(
+        err.contains(nope) && err.contains("(from OBSCTL_CONFIG)"),
+        "{err}"
+    );
+    let (code, _, err) =
+        run(obsctl().args(["--config", dir.path().to_str().unwrap(), "dora", "report"]));
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("is not a file"), "{err}");
 }
