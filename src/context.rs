@@ -678,7 +678,12 @@ impl Context {
     pub fn new(global: GlobalArgs, command: &Command, env: Env) -> Result<Self> {
         let ci = CiContext::detect(&env, &global.ci);
         let repo_path = global.repo_path.unwrap_or_else(|| PathBuf::from("."));
-        let config = load_config(global.config.as_deref(), &repo_path, reads_alerts(command))?;
+        let config = load_config(
+            global.config.as_deref(),
+            &repo_path,
+            reads_alerts(command),
+            &env,
+        )?;
         let mut values = ProviderValues::resolve(ProviderFlags::of(command), &env);
         values.sentry_org = values
             .sentry_org
@@ -847,8 +852,32 @@ impl Context {
 }
 
 /// Load `obsctl.toml`: `--config FILE` / `OBSCTL_CONFIG`, else at the
-/// repository root, else in `repo_path`.
-fn load_config(explicit: Option<&Path>, repo_path: &Path, alerts: bool) -> Result<LoadedConfig> {
+/// repository root, else in `repo_path`. A named file that is not there is
+/// a usage error (exit 2) saying which of the two named it.
+fn load_config(
+    explicit: Option<&Path>,
+    repo_path: &Path,
+    alerts: bool,
+    env: &Env,
+) -> Result<LoadedConfig> {
+    if let Some(path) = explicit.filter(|p| !p.is_file()) {
+        // The flag wins over the variable: the variable named it only when
+        // it says the same.
+        let (from, drop) = match env.get("OBSCTL_CONFIG") {
+            Some(v) if Path::new(&v) == path => ("OBSCTL_CONFIG", "unset OBSCTL_CONFIG"),
+            _ => ("--config", "leave --config out"),
+        };
+        let what = if path.exists() {
+            "is not a file"
+        } else {
+            "does not exist"
+        };
+        return usage(format!(
+            "the config file {} (from {from}) {what}: fix the path, or {drop} to use \
+             obsctl.toml at the repository root",
+            path.display()
+        ));
+    }
     let root = git2::Repository::discover(repo_path)
         .ok()
         .and_then(|r| r.workdir().map(Path::to_path_buf));

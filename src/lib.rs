@@ -74,9 +74,19 @@ pub fn run() -> i32 {
         }
     };
     let env = Env::from_process();
+    let json = cli.global.format == ui::Format::Json;
     let ctx = match Context::new(cli.global, &cli.command, env.clone()) {
         Ok(ctx) => ctx,
         Err(e) => {
+            if let Some(out) = json
+                .then(|| commands::alerts::lint::problems_json(&cli.command, &e))
+                .flatten()
+            {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&out).unwrap_or_else(|_| "null".into())
+                );
+            }
             for line in context::config_error_annotations(&e, &env) {
                 eprintln!("{line}");
             }

@@ -196,8 +196,40 @@ fn lint_lists_every_problem_with_its_place_and_needs_no_token() {
         assert!(err.contains(&needle), "missing {needle:?} in:\n{err}");
     }
     assert!(!err.contains("panicked"), "{err}");
+    // --format json: the same problems on stdout, in the clean output's shape, exit 2.
+    let out = common::obsctl()
+        .args(["alerts", "lint", "--format", "json", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stdout));
+    });
+    assert_eq!(v["ok"], json!(false), "{v}");
+    assert_eq!(v["file"], json!(file), "{v}");
+    let problems = v["problems"].as_array().unwrap();
+    assert!(problems.len() >= 3, "{v}");
+    assert!(
+        problems.iter().any(|p| p["line"] == json!(20)
+            && p["column"] == json!(7)
+            && p["message"]
+                .as_str()
+                .unwrap()
+                .contains("alert key \"web-error-rate\" is used twice")),
+        "{v}"
+    );
     // The file as written lints clean, without any token or network.
     write_config(dir.path(), CONFIG);
+    let out = common::obsctl()
+        .args(["alerts", "lint", "--format", "json", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], json!(true), "{v}");
+    assert_eq!(v["problems"], json!([]), "{v}");
     common::obsctl()
         .args(["alerts", "lint", "--config"])
         .arg(&path)
@@ -650,4 +682,55 @@ fn an_alert_typo_stops_only_the_commands_that_read_alerts() {
     let (code, _, err) = run_in(&["dora", "report", "--source", "git"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("defined twice"), "{err}");
+}
+
+#[test]
+fn a_misspelled_alert_field_stops_only_the_commands_that_read_alerts() {
+    let repo = common::GitRepo::new();
+    repo.commit("a.txt", "a", "feat: a");
+    let bad = CONFIG.replacen("threshold =", "treshold =", 1);
+    assert_ne!(bad, CONFIG);
+    let line = bad.lines().position(|l| l.starts_with("treshold")).unwrap() + 1;
+    let at = format!("{}:{line}:1:", write_config(repo.path(), &bad).display());
+    let run_in = |args: &[&str]| {
+        let out = common::obsctl()
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("SENTRY_AUTH_TOKEN")
+            .arg("-C")
+            .arg(repo.path())
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for args in [
+        &["dora", "report", "--source", "git"][..],
+        &[
+            "deploy",
+            "start",
+            "-e",
+            "production",
+            "--no-github",
+            "--no-sentry",
+            "--no-slack",
+            "--dry-run",
+        ],
+    ] {
+        let (code, out, err) = run_in(args);
+        assert_eq!(code, 0, "{args:?}:\n{out}\n{err}");
+        let warnings: Vec<&str> = err.lines().filter(|l| l.contains("treshold")).collect();
+        assert_eq!(warnings.len(), 1, "{args:?}: one warning:\n{err}");
+        assert!(warnings[0].contains(&at), "{err}");
+        assert!(warnings[0].contains("obsctl alerts lint"), "{err}");
+    }
+    let (code, _, err) = run_in(&["alerts", "lint"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&at) && err.contains("unknown field `treshold`"),
+        "{err}"
+    );
 }

@@ -113,6 +113,24 @@ fn completions_and_man_page_come_from_the_cli() {
     assert!(out.contains(".TH obsctl 1"), "{out}");
     let (code, _, _) = run(obsctl().args(["completions", "tcsh"]));
     assert_eq!(code, Some(2));
+    // They print text only: another --format is a usage error naming it.
+    for (args, name) in [
+        (
+            &["completions", "bash", "--format", "json"][..],
+            "completions",
+        ),
+        (&["man", "--format", "csv"], "man"),
+    ] {
+        let (code, out, err) = run(obsctl().args(args));
+        assert_eq!(code, Some(2), "{args:?}: {out}\n{err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert!(
+            err.contains(&format!("{name} does not support --format")) && err.contains("use text"),
+            "{err}"
+        );
+    }
+    let (code, _, err) = run(obsctl().args(["man", "--format", "text"]));
+    assert_eq!(code, Some(0), "{err}");
 }
 
 /// The help of the subcommand at `path` (`["dora", "report"]`).
@@ -235,4 +253,29 @@ fn dash_e_means_environment_on_every_command_that_has_one() {
     ] {
         obsctl::cli::Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
     }
+}
+
+#[test]
+fn a_named_config_file_that_is_missing_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let nope = dir.path().join("nope.toml");
+    let nope = nope.to_str().unwrap();
+    let (code, out, err) = run(obsctl().args(["--config", nope, "alerts", "lint"]));
+    assert_eq!(code, Some(2), "{out}\n{err}");
+    assert!(
+        err.contains(nope) && err.contains("(from --config) does not exist"),
+        "{err}"
+    );
+    let (code, out, err) = run(obsctl()
+        .env("OBSCTL_CONFIG", nope)
+        .args(["dora", "report", "--source", "git"]));
+    assert_eq!(code, Some(2), "{out}\n{err}");
+    assert!(
+        err.contains(nope) && err.contains("(from OBSCTL_CONFIG)"),
+        "{err}"
+    );
+    let (code, _, err) =
+        run(obsctl().args(["--config", dir.path().to_str().unwrap(), "dora", "report"]));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("is not a file"), "{err}");
 }

@@ -23,7 +23,10 @@ use crate::context::{Context, usage};
 use crate::http::PlannedRequest;
 use crate::ui::Format;
 
-/// `text` and `json`: what every command supports.
+/// `text` only: `completions` and `man` print a script and a roff page.
+pub const TEXT_ONLY: &[Format] = &[Format::Text];
+
+/// `text` and `json`: what most commands support.
 pub const TEXT_JSON: &[Format] = &[Format::Text, Format::Json];
 
 /// `deploy verify`: the table, the JSON report, or the step summary's Markdown.
@@ -71,8 +74,7 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<()> {
     }
 }
 
-/// The command's name as typed and the `--format`s it supports (`None`:
-/// `completions` and `man`, which print their own formats).
+/// The command's name as typed and the `--format`s it supports.
 pub fn name_and_formats(command: &Command) -> Option<(&'static str, &'static [Format])> {
     Some(match command {
         Command::Release(ReleaseCommand::Create(_)) => ("release create", TEXT_JSON),
@@ -82,7 +84,8 @@ pub fn name_and_formats(command: &Command) -> Option<(&'static str, &'static [Fo
         Command::Notify(_) => ("notify", TEXT_JSON),
         Command::Dora(DoraCommand::Report(_)) => ("dora report", REPORT_FORMATS),
         Command::Report(_) => ("report", report::FORMATS),
-        Command::Completions { .. } | Command::Man(_) => return None,
+        Command::Completions { .. } => ("completions", TEXT_ONLY),
+        Command::Man(_) => ("man", TEXT_ONLY),
         Command::Status(StatusCommand::Check(_)) => ("status check", TEXT_JSON),
         Command::Status(StatusCommand::Build(_)) => ("status build", TEXT_JSON),
         Command::Incident(IncidentCommand::Open(_)) => ("incident open", TEXT_JSON),

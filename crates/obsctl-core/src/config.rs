@@ -66,6 +66,30 @@ pub struct Config {
     pub status: StatusSection,
 }
 
+/// [`Config`] with the parts only the `alerts` commands read (`[[alert]]`,
+/// `[alerts]`, `[slack]`) ignored, whatever they hold (see
+/// [`Config::parse_lenient`]).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WithoutAlerts {
+    #[serde(default)]
+    sentry: SentrySection,
+    #[serde(default, rename = "slack")]
+    _slack: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "service")]
+    services: Vec<Service>,
+    #[serde(default, rename = "alert")]
+    _alerts: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "alerts")]
+    _alert_settings: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    notes: Option<toml::Table>,
+    #[serde(default)]
+    release: ReleaseSection,
+    #[serde(default)]
+    status: StatusSection,
+}
+
 /// `[sentry]`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -221,6 +245,17 @@ fn yes() -> bool {
     true
 }
 
+/// A TOML syntax or type error of `source` (the text of `file`), at its place.
+fn syntax_error(file: &str, source: &str, e: &toml::de::Error) -> ConfigError {
+    ConfigError {
+        file: file.to_string(),
+        problems: vec![Problem {
+            position: e.span().map(|s| Position::at(source, s.start)),
+            message: e.message().trim().to_string(),
+        }],
+    }
+}
+
 /// A position in the file: 1-based line and column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Position {
@@ -326,8 +361,37 @@ impl Config {
     /// [`Config::check`] are errors; the alert problems (see
     /// [`crate::alerts::lint::alert_problems`]) are returned beside the
     /// config, in file order, for the caller to warn about.
+    ///
+    /// An unknown field or a wrong type inside those parts (a deserialization
+    /// error, so no config at all) is such a problem too: when the file
+    /// parses with them ignored, the config without them is returned and the
+    /// original error (at its `line:column`) is the one problem.
     pub fn parse_lenient(file: &str, source: &str) -> Result<(Config, Vec<Problem>), ConfigError> {
-        let config = Config::parse_syntax(file, source)?;
+        let config = match Config::parse_syntax(file, source) {
+            Ok(config) => config,
+            Err(strict) => {
+                // A problem outside those parts is the error (it is
+                // this command's), the original one when both fail alike.
+                let rest = toml::from_str::<WithoutAlerts>(source)
+                    .map_err(|e| syntax_error(file, source, &e))?;
+                let config = Config {
+                    sentry: rest.sentry,
+                    services: rest.services,
+                    notes: rest.notes,
+                    release: rest.release,
+                    status: rest.status,
+                    ..Config::default()
+                };
+                let problems = config.check(source);
+                if !problems.is_empty() {
+                    return Err(ConfigError {
+                        file: file.to_string(),
+                        problems,
+                    });
+                }
+                return Ok((config, strict.problems));
+            }
+        };
         let problems = config.check(source);
         if !problems.is_empty() {
             return Err(ConfigError {
@@ -343,13 +407,7 @@ impl Config {
     /// Parse `source` as TOML into the model, without the cross-checks of
     /// [`Config::check`]. Errors: the syntax or type error at its place.
     pub fn parse_syntax(file: &str, source: &str) -> Result<Config, ConfigError> {
-        toml::from_str(source).map_err(|e| ConfigError {
-            file: file.to_string(),
-            problems: vec![Problem {
-                position: e.span().map(|s| Position::at(source, s.start)),
-                message: e.message().trim().to_string(),
-            }],
-        })
+        toml::from_str(source).map_err(|e| syntax_error(file, source, &e))
     }
 
     /// The checks every command relies on (service names present and
@@ -469,6 +527,26 @@ severity = "critical"
         let twice = format!("{src}[[service]]\nname = \"web\"\n");
         let e = Config::parse_lenient("o.toml", &twice).unwrap_err();
         assert_eq!(e.problems.len(), 1);
+    }
+
+    #[test]
+    fn lenient_parse_keeps_an_unknown_alert_field_apart() {
+        let src = "[[service]]\nname = \"web\"\n[[alert]]\nkey = \"k\"\nservice = \"web\"\nkind = \"error-rate\"\ntreshold = 0.01\nwindow = \"5m\"\nseverity = \"warning\"\n[slack]\nchanel_ids = {}\n";
+        let strict = Config::parse("o.toml", src).unwrap_err();
+        assert_eq!(strict.problems.len(), 1);
+        let (config, problems) = Config::parse_lenient("o.toml", src).unwrap();
+        assert_eq!(config.services.len(), 1);
+        assert!(config.alerts.is_empty());
+        assert_eq!(problems, strict.problems);
+        assert_eq!(problems[0].position.unwrap().line, 7, "{problems:?}");
+        assert!(problems[0].message.contains("treshold"), "{problems:?}");
+        // An unknown field elsewhere stays an error, and so does a service problem.
+        let bad = format!("{src}[status]\ntitel = \"x\"\n");
+        let e = Config::parse_lenient("o.toml", &bad).unwrap_err();
+        assert!(e.problems[0].message.contains("titel"), "{e}");
+        let twice = format!("{src}[[service]]\nname = \"web\"\n");
+        let e = Config::parse_lenient("o.toml", &twice).unwrap_err();
+        assert!(e.problems[0].message.contains("defined twice"), "{e}");
     }
 
     #[test]
