@@ -1123,6 +1123,23 @@ pub fn parse() -> Result<Cli, clap::Error> {
     Cli::from_arg_matches(&matches)
 }
 
+/// Every runnable subcommand of the built `cmd` with its path
+/// (`"deploy start"`, `"notify"`): the leaves of the command tree.
+pub fn leaf_commands(cmd: &clap::Command) -> Vec<(String, &clap::Command)> {
+    let mut leaves = Vec::new();
+    for noun in cmd.get_subcommands() {
+        if noun.has_subcommands() {
+            leaves.extend(
+                noun.get_subcommands()
+                    .map(|v| (format!("{} {}", noun.get_name(), v.get_name()), v)),
+            );
+        } else {
+            leaves.push((noun.get_name().to_string(), noun));
+        }
+    }
+    leaves
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

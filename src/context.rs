@@ -1299,42 +1299,33 @@ mod tests {
         let mut cmd = crate::cli::command();
         cmd.build();
         let mut checked = 0;
-        for noun in cmd.get_subcommands() {
-            let leaves: Vec<(String, &clap::Command)> = if noun.has_subcommands() {
-                noun.get_subcommands()
-                    .map(|v| (format!("{} {}", noun.get_name(), v.get_name()), v))
-                    .collect()
-            } else {
-                vec![(noun.get_name().to_string(), noun)]
-            };
-            for (path, leaf) in leaves {
-                for (flag, name) in groups {
-                    let shown = leaf
-                        .get_arguments()
-                        .any(|a| a.get_long() == Some(&flag[2..]));
-                    if !shown {
-                        continue;
-                    }
-                    let mut argv: Vec<&str> = vec!["obsctl"];
-                    argv.extend(path.split(' '));
-                    argv.extend(minimal(&path));
-                    argv.extend([flag, "https://x.example/v"]);
-                    let cli = crate::cli::Cli::try_parse_from(&argv)
-                        .unwrap_or_else(|e| panic!("{argv:?}: {e}"));
-                    let f = ProviderFlags::of(&cli.command);
-                    let got = match name {
-                        "GitHub" => f.github.and_then(|g| g.github_token.clone()),
-                        "Sentry" => f.sentry.and_then(|g| g.sentry_auth_token.clone()),
-                        "Slack" => f.slack.and_then(|g| g.slack_bot_token.clone()),
-                        _ => f.discord.and_then(|g| g.discord_webhook_url.clone()),
-                    };
-                    assert_eq!(
-                        got.as_deref(),
-                        Some("https://x.example/v"),
-                        "`obsctl {path}` shows {flag} but ProviderFlags::of drops it"
-                    );
-                    checked += 1;
+        for (path, leaf) in crate::cli::leaf_commands(&cmd) {
+            for (flag, name) in groups {
+                let shown = leaf
+                    .get_arguments()
+                    .any(|a| a.get_long() == Some(&flag[2..]));
+                if !shown {
+                    continue;
                 }
+                let mut argv: Vec<&str> = vec!["obsctl"];
+                argv.extend(path.split(' '));
+                argv.extend(minimal(&path));
+                argv.extend([flag, "https://x.example/v"]);
+                let cli = crate::cli::Cli::try_parse_from(&argv)
+                    .unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+                let f = ProviderFlags::of(&cli.command);
+                let got = match name {
+                    "GitHub" => f.github.and_then(|g| g.github_token.clone()),
+                    "Sentry" => f.sentry.and_then(|g| g.sentry_auth_token.clone()),
+                    "Slack" => f.slack.and_then(|g| g.slack_bot_token.clone()),
+                    _ => f.discord.and_then(|g| g.discord_webhook_url.clone()),
+                };
+                assert_eq!(
+                    got.as_deref(),
+                    Some("https://x.example/v"),
+                    "`obsctl {path}` shows {flag} but ProviderFlags::of drops it"
+                );
+                checked += 1;
             }
         }
         assert!(checked >= 30, "{checked}");

@@ -136,25 +136,16 @@ fn provider_flag_hint(e: &clap::Error) -> Option<String> {
     let mut cmd = cli::command();
     cmd.build();
     let mut takers = Vec::new();
-    for noun in cmd.get_subcommands() {
-        let leaves: Vec<(String, &clap::Command)> = if noun.has_subcommands() {
-            noun.get_subcommands()
-                .map(|v| (format!("{} {}", noun.get_name(), v.get_name()), v))
-                .collect()
-        } else {
-            vec![(noun.get_name().to_string(), noun)]
-        };
-        for (path, leaf) in leaves {
-            let takes = leaf.get_arguments().any(|a| {
-                a.get_long() == Some(long)
-                    && matches!(
-                        a.get_help_heading(),
-                        Some("GitHub" | "Sentry" | "Slack" | "Discord")
-                    )
-            });
-            if takes {
-                takers.push(path);
-            }
+    for (path, leaf) in cli::leaf_commands(&cmd) {
+        let takes = leaf.get_arguments().any(|a| {
+            a.get_long() == Some(long)
+                && matches!(
+                    a.get_help_heading(),
+                    Some("GitHub" | "Sentry" | "Slack" | "Discord")
+                )
+        });
+        if takes {
+            takers.push(path);
         }
     }
     (!takers.is_empty()).then(|| {

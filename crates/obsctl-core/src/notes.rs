@@ -682,17 +682,7 @@ fn compare_link(input: &NotesInput) -> String {
 #[cfg(test)]
 fn render_reference(commits: &[CommitInfo], input: &NotesInput) -> String {
     let entries = entries_with(commits, &input.config);
-    let compare = match (&input.links, &input.previous_tag, &input.tag) {
-        (Some(links), Some(prev), Some(tag)) => format!(
-            "\n**Full changelog**: [{}...{}]({}/compare/{}...{})\n",
-            escape_markdown(prev),
-            escape_markdown(tag),
-            links.base(),
-            segment(prev),
-            segment(tag)
-        ),
-        _ => String::new(),
-    };
+    let compare = compare_link(input);
     if entries.is_empty() {
         let none = match &input.previous_tag {
             Some(_) => "_No changes since the previous release._\n",
