@@ -544,6 +544,31 @@ async fn ambiguous_create_is_looked_up_not_duplicated() {
     assert_eq!(w.seen("POST", "/statuses").len(), 1);
 }
 
+/// When the GitHub deployment fails, the other records' failures are said
+/// too (the error alone hid that Sentry and Slack had failed as well).
+#[tokio::test]
+async fn a_github_failure_also_names_the_other_failures() {
+    let w = World::new().await;
+    w.github_down();
+    w.sentry_down();
+    w.slack_down();
+    let (code, _, text) = run(w.cmd_slack(&["deploy", "start", "-e", "production"]));
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("the GitHub deployment was not recorded"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning: ensuring the Sentry release failed too"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("notification to ") && l.contains("failed too: ")),
+        "{text}"
+    );
+}
+
 #[tokio::test]
 async fn sentry_down_is_a_warning_unless_strict() {
     let w = World::new().await;

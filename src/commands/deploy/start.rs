@@ -52,6 +52,17 @@ pub async fn start(args: DeployStartArgs, ctx: &Context) -> Result<()> {
     outputs.write(ctx)?;
 
     if let Err(e) = github_result {
+        // The other records failed too? Say so before the error (warnings,
+        // also under --strict: the GitHub error is what fails the command).
+        if let Some(Err(se)) = &sentry_result {
+            ctx.ui
+                .warn(&format!("ensuring the Sentry release failed too: {se}"));
+        }
+        for d in posted.deliveries.iter().filter(|d| !d.ok) {
+            let why = d.error.as_deref().unwrap_or("unknown error");
+            ctx.ui
+                .warn(&format!("notification to {} failed too: {why}", d.target));
+        }
         if deployment.is_none() {
             let edits = plan.not_recorded(&parse_refs(&posted.refs), &e.to_string());
             messenger.update_all(&edits).await;
