@@ -901,7 +901,7 @@ pub struct GlobalArgs {
     pub verbose: u8,
 
     /// Only errors and warnings on stderr.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
     /// The obsctl.toml to read (default: obsctl.toml at the repository root, if any).

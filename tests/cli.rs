@@ -279,3 +279,15 @@ fn a_named_config_file_that_is_missing_is_a_usage_error() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("is not a file"), "{err}");
 }
+
+/// `-q` and `-v` contradict each other: a usage error, not `-v` winning.
+#[test]
+fn quiet_and_verbose_together_are_a_usage_error() {
+    let out = common::obsctl()
+        .args(["-q", "-v", "notify", "--title", "x", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
+}
