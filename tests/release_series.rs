@@ -128,3 +128,32 @@ fn tag_patterns_include_and_exclude() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--tag-pattern"));
 }
+
+/// A new version on a commit that already carries the previous release's
+/// tag gets its own tag: the previous release's GitHub release is never
+/// the one written (it was chosen as "the tag at the target" before).
+#[test]
+fn a_new_version_on_a_tagged_commit_gets_its_own_tag() {
+    let repo = GitRepo::new();
+    repo.commit("a", "1", "first");
+    repo.tag("v0.1.0");
+    let out = common::obsctl()
+        .arg("-C")
+        .arg(repo.path())
+        .args(["release", "create", "v0.1.1", "--no-sentry", "--dry-run"])
+        .args(["--format", "json"])
+        .env("GITHUB_TOKEN", "ghp_dryrunonly0123456789")
+        .env("GITHUB_REPOSITORY", "acme/web")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["github"]["tag"], "v0.1.1", "{v:#}");
+    assert_eq!(v["previous"], "v0.1.0");
+    let bodies = v["requests"].to_string();
+    assert!(!bodies.contains("releases/tags/v0.1.0"), "{bodies}");
+}

@@ -58,8 +58,9 @@ pub fn validate_version_for(v: &str, sentry: bool) -> Result<(), String> {
 
 /// Which tag a release is for, among the tags at the target commit: the
 /// workflow's tag when it is one of them (or when no tag is at the target,
-/// as the CI says it is the ref), else one named like the version, else
-/// [`pick_tag`]'s choice.
+/// as the CI says it is the ref), else one named like the version (`None`
+/// when a version is given and no tag names it: its tag is to be created),
+/// else, without a version, [`pick_tag`]'s choice.
 pub fn choose_tag(
     tags_at_target: &[String],
     ci_tag: Option<&str>,
@@ -78,6 +79,17 @@ pub fn choose_tag(
         if let Some(t) = tags_at_target.iter().find(|t| **t == with_v) {
             return Some(t.clone());
         }
+        // A tag that names the version another way (`release-1.2.3`,
+        // `web@1.2.3` for `1.2.3`); never an unrelated tag such as the
+        // previous release's on the same commit: the version's own tag is
+        // created with the release then (`None`).
+        let bare = v.trim_start_matches(['v', 'V']);
+        let named = tags_at_target
+            .iter()
+            .filter(|t| !bare.is_empty() && t.ends_with(bare))
+            .cloned()
+            .collect::<Vec<_>>();
+        return pick_tag(named);
     }
     pick_tag(tags_at_target.to_vec())
 }
@@ -499,6 +511,13 @@ mod tests {
         assert_eq!(choose_tag(&tags, None, None).as_deref(), Some("v1.2.0"));
         assert_eq!(choose_tag(&[], Some("v9"), None).as_deref(), Some("v9"));
         assert_eq!(choose_tag(&[], None, Some("1.0")), None);
+        // A version no tag at the target names: its own tag, never the
+        // previous release's tag on the same commit.
+        assert_eq!(choose_tag(&tags, None, Some("v1.2.1")), None);
+        assert_eq!(
+            choose_tag(&["release-1.3.0".to_string()], None, Some("1.3.0")).as_deref(),
+            Some("release-1.3.0")
+        );
     }
 
     #[test]
