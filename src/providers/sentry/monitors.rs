@@ -262,27 +262,14 @@ impl Monitors {
         key: &str,
         body: &Value,
     ) -> Result<Value, HttpError> {
-        let req = self
-            .write
-            .request(
-                Method::PUT,
-                &format!("update monitor {key}"),
-                self.write
-                    .org_url(&format!("detectors/{}/", http::segment(id))),
-            )
-            .json(body)
-            .dry_run_reply(json!({"id": id}));
-        self.send(&self.write, req, Scope::AlertsWrite)
-            .await?
-            .json()
+        self.put("detectors", &format!("update monitor {key}"), id, body)
+            .await
     }
 
     /// Delete a monitor; one that is already gone (404) counts as deleted.
     pub async fn delete_detector(&self, id: &str, key: &str) -> Result<(), HttpError> {
-        let url = self
-            .write
-            .org_url(&format!("detectors/{}/", http::segment(id)));
-        self.delete(url, &format!("delete monitor {key}")).await
+        self.delete("detectors", &format!("delete monitor {key}"), id)
+            .await
     }
 
     /// Create an alert (workflow), once: on an unclear answer it is looked
@@ -314,14 +301,30 @@ impl Monitors {
         key: &str,
         body: &Value,
     ) -> Result<Value, HttpError> {
+        self.put("workflows", &format!("update alert {key}"), id, body)
+            .await
+    }
+
+    /// Delete an alert; one already gone (404) counts as deleted.
+    pub async fn delete_workflow(&self, id: &str, key: &str) -> Result<(), HttpError> {
+        self.delete("workflows", &format!("delete alert {key}"), id)
+            .await
+    }
+
+    /// `PUT /organizations/{org}/{collection}/{id}/` (a monitor or an alert).
+    async fn put(
+        &self,
+        collection: &str,
+        op: &str,
+        id: &str,
+        body: &Value,
+    ) -> Result<Value, HttpError> {
+        let url = self
+            .write
+            .org_url(&format!("{collection}/{}/", http::segment(id)));
         let req = self
             .write
-            .request(
-                Method::PUT,
-                &format!("update alert {key}"),
-                self.write
-                    .org_url(&format!("workflows/{}/", http::segment(id))),
-            )
+            .request(Method::PUT, op, url)
             .json(body)
             .dry_run_reply(json!({"id": id}));
         self.send(&self.write, req, Scope::AlertsWrite)
@@ -329,15 +332,12 @@ impl Monitors {
             .json()
     }
 
-    /// Delete an alert; one already gone (404) counts as deleted.
-    pub async fn delete_workflow(&self, id: &str, key: &str) -> Result<(), HttpError> {
+    /// `DELETE /organizations/{org}/{collection}/{id}/`; a 404 (already
+    /// gone) counts as deleted.
+    async fn delete(&self, collection: &str, op: &str, id: &str) -> Result<(), HttpError> {
         let url = self
             .write
-            .org_url(&format!("workflows/{}/", http::segment(id)));
-        self.delete(url, &format!("delete alert {key}")).await
-    }
-
-    async fn delete(&self, url: Url, op: &str) -> Result<(), HttpError> {
+            .org_url(&format!("{collection}/{}/", http::segment(id)));
         let req = self.write.request(Method::DELETE, op, url);
         match self.send(&self.write, req, Scope::AlertsWrite).await {
             Ok(_) => Ok(()),
