@@ -23,6 +23,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::text::truncate_chars as truncate;
+
+pub mod tls;
 use crate::ui::Ui;
 
 pub const USER_AGENT: &str = concat!("obsctl/", env!("CARGO_PKG_VERSION"));
@@ -484,8 +486,9 @@ enum Next {
 
 impl Http {
     pub fn new(policy: Policy, ui: Arc<Ui>, dry_run: bool) -> anyhow::Result<Self> {
-        crate::install_crypto_provider();
+        let (tls, _) = tls::client_config()?;
         let client = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
             .user_agent(USER_AGENT)
             .connect_timeout(policy.connect_timeout)
             .timeout(policy.request_timeout)
@@ -542,27 +545,37 @@ impl Http {
                 req.body = Some(redact_known_json(body, redactor));
             }
         }
-        let shown_url = redactor.redact(req.url.as_str());
         if self.dry_run {
+            let shown_url = redactor.redact(req.url.as_str());
             return Ok(self.plan_instead(req, shown_url));
         }
+        // Redacting runs the token patterns: only for what is shown.
+        let shown_url = if self.ui.verbose > 0 {
+            redactor.redact(req.url.as_str())
+        } else {
+            String::new()
+        };
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
             let started = Instant::now();
-            self.ui.verbose(&format!(
-                "{} {} ({}: {})",
-                req.method, shown_url, req.provider, req.op
-            ));
+            if self.ui.verbose > 0 {
+                self.ui.verbose(&format!(
+                    "{} {} ({}: {})",
+                    req.method, shown_url, req.provider, req.op
+                ));
+            }
             match self.attempt(&req).await {
                 Next::Done(resp) => {
-                    self.ui.verbose(&format!(
-                        "{} {} -> {} in {} ms",
-                        req.method,
-                        shown_url,
-                        resp.status.as_u16(),
-                        started.elapsed().as_millis()
-                    ));
+                    if self.ui.verbose > 0 {
+                        self.ui.verbose(&format!(
+                            "{} {} -> {} in {} ms",
+                            req.method,
+                            shown_url,
+                            resp.status.as_u16(),
+                            started.elapsed().as_millis()
+                        ));
+                    }
                     return Ok(resp);
                 }
                 Next::Fail(err) => return Err(err),

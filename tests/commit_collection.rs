@@ -173,6 +173,25 @@ async fn commits_and_patch_sets_equal_the_git_cli() {
         stats.diffs
     );
 
+    // Diffing kept commits afterwards (on two threads from 64 commits, each
+    // with its own handle) gives the same changes, in the same places, and
+    // counts every diff.
+    let mut later: Vec<_> = walk
+        .commits
+        .iter()
+        .cloned()
+        .map(|mut c| {
+            c.files = None;
+            c
+        })
+        .collect();
+    assert!(later.len() >= 2 * obsctl::git::PARALLEL_DIFFS_FROM);
+    let g = Git::open(&dir).unwrap();
+    g.add_changes(&mut later).unwrap();
+    assert_eq!(later, walk.commits);
+    assert_eq!(g.stats().diffs, walk.commits.len() as u64);
+    assert_eq!(g.stats().trees_read, stats.trees_read);
+
     // Only the commits that can be sent are diffed; the rest keep their
     // subjects and what the notes read of their bodies, and give the same
     // notes.
@@ -214,10 +233,13 @@ async fn commits_and_patch_sets_equal_the_git_cli() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     // The previous release is found by walking the range (plus the tagged
-    // commit), the range is walked once more: 2n + 1, never the history.
+    // commit), the range is walked once more: 2n + 1, never the history
+    // (the second walk reuses what the first parsed). Nothing reads notes
+    // here (no GitHub, no chat, no step summary): only the 1,000 commits
+    // sent are read.
     assert!(
         stderr.contains(&format!(
-            "{} commits walked, 1000 diffed",
+            "{} commits walked (1000 read), 1000 diffed",
             2 * walk.commits.len() + 1
         )),
         "{stderr}"
@@ -246,6 +268,37 @@ async fn commits_and_patch_sets_equal_the_git_cli() {
         ps.sort();
         assert_eq!(ps, as_patch_set(&cli[&c.sha]), "patch set of {}", c.sha);
     }
+
+    // When something reads the notes (here the job's step summary), every
+    // commit of the range is read for them, and the same commits are sent.
+    let summary = dir.join("summary.md");
+    let out = common::obsctl()
+        .current_dir(&dir)
+        .env("SENTRY_URL", sentry.uri())
+        .env("SENTRY_AUTH_TOKEN", support::SENTRY_TOKEN)
+        .env("SENTRY_ORG", "acme")
+        .env("SENTRY_PROJECT", "web")
+        .env("GITHUB_REPOSITORY", "acme/web")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args(["release", "create", "v2.0.1", "--no-github", "-v"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let n = walk.commits.len();
+    assert!(
+        stderr.contains(&format!(
+            "{} commits walked ({n} read), 1000 diffed",
+            2 * n + 1
+        )),
+        "{stderr}"
+    );
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    // The notes are in it (a commit's description from the range).
+    assert!(summary.contains(" in module "), "{summary}");
+    let reqs = sentry.state().seen.clone();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs[1].body["commits"], body["commits"]);
 }
 
 /// A type change (file ↔ symlink), a file replaced by a directory and a

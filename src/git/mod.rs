@@ -58,9 +58,12 @@ pub use obsctl_core::commit::{
 pub struct Git {
     repo: Repository,
     shallow_roots: HashSet<Oid>,
-    /// The pack indexes are large enough for [`memory::relieve`] to matter.
-    relieve_packs: bool,
+    /// What [`memory::relieve`] may give back from this handle's thread.
+    relief: std::cell::Cell<memory::Relief>,
+    budget: memory::Budget,
     stats: Counters,
+    /// The trees of the commits a walk kept for [`Git::add_changes`].
+    trees: std::cell::RefCell<HashMap<Oid, Oid>>,
 }
 
 /// What the git layer did so far (for `-v`, tests and the benchmark:
@@ -69,6 +72,9 @@ pub struct Git {
 pub struct GitStats {
     /// Commits returned by history walks.
     pub walked: u64,
+    /// Commits whose message and author were read (a walk reads only
+    /// what its caller uses: [`Reading`]).
+    pub read: u64,
     /// Commits whose file changes were computed.
     pub diffs: u64,
     /// Tree objects read by those diffs.
@@ -81,6 +87,7 @@ pub struct GitStats {
 #[derive(Default)]
 struct Counters {
     walked: std::cell::Cell<u64>,
+    read: std::cell::Cell<u64>,
     diffs: std::cell::Cell<u64>,
     trees_read: std::cell::Cell<u64>,
     rename_passes: std::cell::Cell<u64>,
@@ -92,13 +99,47 @@ fn bump(c: &std::cell::Cell<u64>) {
     c.set(c.get() + 1);
 }
 
+/// From this many commits to diff, [`Git::add_changes`] uses a second
+/// thread: below it, opening a second handle on the repository and starting
+/// a thread cost more than they save.
+pub const PARALLEL_DIFFS_FROM: usize = 64;
+
+/// One commit [`Git::add_changes`] diffs: its index in the caller's list.
+struct DiffJob {
+    i: usize,
+    oid: Oid,
+    parent: Option<Oid>,
+}
+
+/// One revision walk and the commits it parsed ([`Git::history`]).
+pub struct History<'r> {
+    walk: git2::Revwalk<'r>,
+}
+
+/// What [`Git::walk_each`] reads of each commit of a range.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Reading {
+    /// The newest this many commits (all when `None`) carry their whole
+    /// body; older ones only what the notes read of it ([`notes_body`]).
+    pub full_first: Option<usize>,
+    /// The newest `full_first` commits also carry their file changes.
+    pub diff: bool,
+    /// Commits older than `full_first` are read at all; when `false` they
+    /// are only counted ([`Walk::unread`]), for callers that need nothing
+    /// of them but their number.
+    pub rest: bool,
+}
+
 /// libgit2 keeps every object it parsed in a process-wide cache of up to
 /// 256 MiB by default, and maps pack files in 1 GiB windows: reading a long
-/// range of history would keep all of it. `release create` reads each tree
-/// once or twice, so a small cache loses nothing and peak memory stays flat
-/// ([`OBJECT_CACHE_BYTES`]); `dora report` reads each deployed commit twice
-/// (its tag, then the walk), so it keeps more ([`DORA_OBJECT_CACHE_BYTES`]).
-pub const OBJECT_CACHE_BYTES: isize = 1024 * 1024;
+/// range of history would keep all of it. `release create` and the other
+/// commands read each object once or twice (a walk reads each commit once;
+/// a diff reads the trees on the changed paths), so they keep no cache at
+/// all (`0`: libgit2's caching off): storing and evicting in a small cache
+/// cost a tenth of a 3,000-commit `release create` and saved nothing, and
+/// peak memory stays flat. `dora report` reads each deployed commit twice
+/// (its tag, then the walk), so it keeps some ([`DORA_OBJECT_CACHE_BYTES`]).
+pub const OBJECT_CACHE_BYTES: isize = 0;
 /// The object cache of `dora report` (see [`OBJECT_CACHE_BYTES`]).
 pub const DORA_OBJECT_CACHE_BYTES: isize = 16 * 1024 * 1024;
 const MWINDOW_BYTES: usize = 4 * 1024 * 1024;
@@ -106,7 +147,7 @@ const MWINDOW_MAPPED_BYTES: usize = 8 * 1024 * 1024;
 
 /// libgit2's process-wide settings for obsctl, set once per process (the
 /// first call wins; each command makes one): the object cache of
-/// `cache_bytes`, pack windows of [`MWINDOW_BYTES`] and at most
+/// `cache_bytes` (none at `0`), pack windows of [`MWINDOW_BYTES`] and at most
 /// [`MWINDOW_MAPPED_BYTES`] mapped, and no re-hashing of every object read
 /// (libgit2's "strict hash verification", which git itself does not do on
 /// reads: about a tenth of the time of a long walk).
@@ -118,6 +159,9 @@ pub(crate) fn configure_libgit2(cache_bytes: isize) {
         // opens any repository through `Git` (libgit2 is initialised by
         // these calls); no other thread reads them concurrently.
         unsafe {
+            if cache_bytes == 0 {
+                git2::opts::enable_caching(false);
+            }
             let _ = git2::opts::set_cache_max_size(cache_bytes);
             let _ = git2::opts::set_mwindow_size(MWINDOW_BYTES);
             let _ = git2::opts::set_mwindow_mapped_limit(MWINDOW_MAPPED_BYTES);
@@ -156,36 +200,44 @@ impl Git {
             }
         };
         let shallow_roots = shallow_roots(&repo);
-        let relieve_packs =
-            memory::pack_index_bytes(&repo.commondir().join("objects")) > memory::RELIEVE_ABOVE;
-        Ok(Git {
-            repo,
-            shallow_roots,
-            relieve_packs,
-            stats: Counters::default(),
-        })
+        Ok(Git::with_repo(repo, shallow_roots))
     }
 
-    /// Count `n` objects looked up; every [`memory::EVERY`] objects, give
-    /// back the resident pages of the pack files (when their indexes are
-    /// large: [`memory::RELIEVE_ABOVE`]).
-    fn read_objects(&self, n: u64) {
-        if !self.relieve_packs {
-            return;
+    fn with_repo(repo: Repository, shallow_roots: HashSet<Oid>) -> Git {
+        Git {
+            repo,
+            shallow_roots,
+            relief: std::cell::Cell::new(memory::Relief::IndexesAndPacks),
+            budget: memory::Budget::default(),
+            stats: Counters::default(),
+            trees: Default::default(),
         }
+    }
+
+    /// Count `n` objects looked up; every [`memory::EVERY`] objects, when
+    /// the process's resident set is over [`memory::RELIEVE_AT_BYTES`], give
+    /// back the resident pages of the pack files ([`memory::relieve`]).
+    fn read_objects(&self, n: u64) {
         let n = self.stats.since_relief.get() + n;
         if n >= memory::EVERY {
-            memory::relieve(&self.repo.commondir().join("objects"));
+            self.check_memory(self.relief.get());
             self.stats.since_relief.set(0);
         } else {
             self.stats.since_relief.set(n);
         }
     }
 
+    /// Give pack pages back (`what` of them) when over the budget.
+    fn check_memory(&self, what: memory::Relief) {
+        self.budget
+            .check(&self.repo.commondir().join("objects"), what);
+    }
+
     /// What this repository handle has read so far.
     pub fn stats(&self) -> GitStats {
         GitStats {
             walked: self.stats.walked.get(),
+            read: self.stats.read.get(),
             diffs: self.stats.diffs.get(),
             trees_read: self.stats.trees_read.get(),
             rename_passes: self.stats.rename_passes.get(),
@@ -439,6 +491,30 @@ impl Git {
         target_name: &str,
         patterns: &TagPatterns,
     ) -> GitResult<PreviousTag> {
+        let mut history = self.history()?;
+        self.previous_release_in(&mut history, target, target_name, patterns)
+    }
+
+    /// A revision walk whose parsed commits are kept for the next walk on
+    /// it: [`Git::previous_release_in`] then [`Git::walk_each`] read the
+    /// range once, as git does (libgit2's `git_revwalk_reset` clears only
+    /// the walk's marks, not the commits it parsed). Drop it after the last
+    /// walk: it holds a small node per commit read.
+    pub fn history(&self) -> GitResult<History<'_>> {
+        Ok(History {
+            walk: self.repo.revwalk().map_err(git_err("walking history"))?,
+        })
+    }
+
+    /// [`Git::previous_release`] on `history`, whose parsed commits a later
+    /// [`Git::walk_each`] on it reuses.
+    pub fn previous_release_in(
+        &self,
+        history: &mut History<'_>,
+        target: &str,
+        target_name: &str,
+        patterns: &TagPatterns,
+    ) -> GitResult<PreviousTag> {
         let target = self.oid(target)?;
         let by_commit = self.tags_by_commit(patterns)?;
         let rule = PreviousRelease::new(target_name);
@@ -446,7 +522,8 @@ impl Git {
         // `Sort::TIME`) as a "limited" walk that reads the whole history
         // before returning the first commit. Unsorted, it pops commits by
         // date as git's default order does, reading parents as it goes.
-        let mut walk = self.repo.revwalk().map_err(git_err("walking history"))?;
+        let walk = &mut history.walk;
+        walk.reset().map_err(git_err("walking history"))?;
         walk.set_sorting(Sort::NONE)
             .map_err(git_err("walking history"))?;
         walk.push(target)
@@ -496,30 +573,37 @@ impl Git {
         diff_first: Option<usize>,
     ) -> GitResult<Walk> {
         let mut commits = Vec::new();
-        let mut walk =
-            self.walk_each(target, since, limit, diff_first, true, |c| commits.push(c))?;
+        let reading = Reading {
+            full_first: diff_first,
+            diff: true,
+            rest: true,
+        };
+        let mut history = self.history()?;
+        let mut walk = self.walk_each(&mut history, target, since, limit, reading, |c| {
+            commits.push(c)
+        })?;
         walk.commits = commits;
         Ok(walk)
     }
 
     /// Hand each commit of the range to `each` as it is read (newest first)
     /// instead of keeping them: the [`Walk`] returned has no `commits`, and
-    /// a long range costs what the caller keeps. The newest `full_first`
-    /// commits (all when `None`) carry their whole body, and their file
-    /// changes when `diff`; the older ones what the notes read of their body
-    /// ([`notes_body`]) and no changes. [`Git::add_changes`] diffs commits
-    /// kept from a walk without `diff`.
+    /// a long range costs what the caller keeps. What is read of each
+    /// commit: [`Reading`]. [`Git::add_changes`] diffs commits kept from a
+    /// walk without `diff`. Commits `history` parsed in an earlier walk are
+    /// not read again.
     pub fn walk_each(
         &self,
+        history: &mut History<'_>,
         target: &str,
         since: Option<&str>,
         limit: Option<usize>,
-        full_first: Option<usize>,
-        diff: bool,
+        reading: Reading,
         mut each: impl FnMut(CommitInfo),
     ) -> GitResult<Walk> {
         let target_oid = self.oid(target)?;
-        let mut walk = self.repo.revwalk().map_err(git_err("walking history"))?;
+        let walk = &mut history.walk;
+        walk.reset().map_err(git_err("walking history"))?;
         // With a start (`since` hidden) the walk is bounded by the range, so
         // the topological sort costs O(range). Without one, any sorting
         // would make libgit2 read the whole history first (see
@@ -554,13 +638,16 @@ impl Git {
                 break;
             }
             bump(&self.stats.walked);
-            self.read_objects(1);
-            let full = full_first.is_none_or(|d| n < d);
-            let info = self.commit_info(oid, full, full && diff)?;
+            let full = reading.full_first.is_none_or(|d| n < d);
             if self.is_boundary(oid) {
-                out.shallow_boundary.push(info.sha.clone());
+                out.shallow_boundary.push(oid.to_string());
             }
-            each(info);
+            if !full && !reading.rest {
+                out.unread += 1;
+                continue;
+            }
+            self.read_objects(1);
+            each(self.commit_info(oid, full, full && reading.diff)?);
         }
         Ok(out)
     }
@@ -568,19 +655,97 @@ impl Git {
     /// Compute the file changes of `commits` (read by a walk without
     /// `diff`) that have none yet, except at the edge of a shallow clone:
     /// the same changes a diffing walk gives them.
+    ///
+    /// From [`PARALLEL_DIFFS_FROM`] commits on, the older half is diffed on
+    /// a second thread with its own handle on the repository (diffs are
+    /// independent; libgit2 shares the pack files between handles) — unless
+    /// the pack indexes are over [`memory::PARALLEL_INDEXES_UP_TO`]: then
+    /// keeping memory flat means giving index pages back every few look-ups,
+    /// and two threads would touch them twice as fast.
     pub fn add_changes(&self, commits: &mut [CommitInfo]) -> GitResult<()> {
-        for c in commits.iter_mut().filter(|c| c.files.is_none()) {
+        let mut jobs = Vec::new();
+        for (i, c) in commits.iter().enumerate() {
             let oid = self.oid(&c.sha)?;
-            if self.is_boundary(oid) {
+            if c.files.is_some() || self.is_boundary(oid) {
                 continue;
             }
-            let commit = self
-                .repo
-                .find_commit(oid)
-                .map_err(git_err(format!("reading commit {}", c.sha)))?;
-            c.files = Some(self.changes(&commit)?);
+            let parent = match c.parents.first() {
+                Some(p) => Some(self.oid(p)?),
+                None => None,
+            };
+            jobs.push(DiffJob { i, oid, parent });
         }
+        let objects = self.repo.commondir().join("objects");
+        let threads = if jobs.len() >= PARALLEL_DIFFS_FROM
+            && memory::pack_index_bytes(&objects) <= memory::PARALLEL_INDEXES_UP_TO
+        {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
+        } else {
+            1
+        };
+        let results = if threads == 1 {
+            self.diff_jobs(&jobs)?
+        } else {
+            let helper = Repository::open(self.repo.path())
+                .map(|repo| Git::with_repo(repo, self.shallow_roots.clone()));
+            match helper {
+                Ok(helper) => {
+                    *helper.trees.borrow_mut() = self.trees.borrow().clone();
+                    self.relief.set(memory::Relief::Indexes);
+                    let results = self.diff_in_two(helper, &jobs);
+                    self.relief.set(memory::Relief::IndexesAndPacks);
+                    results?
+                }
+                // Not worth failing for: diff them all here.
+                Err(_) => self.diff_jobs(&jobs)?,
+            }
+        };
+        for (job, files) in jobs.iter().zip(results) {
+            commits[job.i].files = Some(files);
+        }
+        // Diffed: the trees are not needed any more.
+        self.trees.borrow_mut().clear();
         Ok(())
+    }
+
+    /// Diff the newer half of `jobs` here and the older half on a thread
+    /// with `helper`. Only index pages are given back meanwhile
+    /// ([`memory::Relief::Indexes`]); pack data stays within libgit2's
+    /// mapped limit.
+    fn diff_in_two(&self, helper: Git, jobs: &[DiffJob]) -> GitResult<Vec<Vec<FileChange>>> {
+        helper.relief.set(memory::Relief::Indexes);
+        let (newer, older) = jobs.split_at(jobs.len() / 2);
+        let (mine, (theirs, stats)) = std::thread::scope(|s| {
+            let theirs = s.spawn(move || {
+                let r = helper.diff_jobs(older);
+                (r, helper.stats())
+            });
+            let mine = self.diff_jobs(newer);
+            (mine, theirs.join().expect("the diff thread panicked"))
+        });
+        self.add_stats(&stats);
+        let mut all = mine?;
+        all.extend(theirs?);
+        Ok(all)
+    }
+
+    fn diff_jobs(&self, jobs: &[DiffJob]) -> GitResult<Vec<Vec<FileChange>>> {
+        jobs.iter()
+            .map(|j| {
+                let tree = self.tree_of(j.oid, || j.oid.to_string())?;
+                self.changes_of(j.oid, tree, j.parent)
+            })
+            .collect()
+    }
+
+    /// Add another handle's counts to this one's.
+    fn add_stats(&self, other: &GitStats) {
+        let add = |c: &std::cell::Cell<u64>, n: u64| c.set(c.get() + n);
+        add(&self.stats.walked, other.walked);
+        add(&self.stats.read, other.read);
+        add(&self.stats.diffs, other.diffs);
+        add(&self.stats.trees_read, other.trees_read);
+        add(&self.stats.rename_passes, other.rename_passes);
     }
 
     fn oid(&self, sha: &str) -> GitResult<Oid> {
@@ -595,6 +760,7 @@ impl Git {
     /// it ([`notes_body`]); its changes when `diff` (and not at the edge of
     /// a shallow clone).
     fn commit_info(&self, oid: Oid, full: bool, diff: bool) -> GitResult<CommitInfo> {
+        bump(&self.stats.read);
         let sha = oid.to_string();
         let commit = self
             .repo
@@ -615,6 +781,11 @@ impl Git {
             time: to_datetime(author.when()),
         };
         let parents: Vec<String> = commit.parent_ids().map(|p| p.to_string()).collect();
+        if full && !diff {
+            // Kept to be diffed later ([`Git::add_changes`]): its tree, and
+            // its parent's once it is walked, need no second read.
+            self.trees.borrow_mut().insert(oid, commit.tree_id());
+        }
         let files = if !diff || self.is_boundary(oid) {
             None
         } else {
@@ -641,41 +812,65 @@ impl Git {
     /// before, restricted to exactly the changed paths, with its rename
     /// detection: the result is the same list, in the same order.
     fn changes(&self, commit: &git2::Commit<'_>) -> GitResult<Vec<FileChange>> {
+        let parent = commit.parent_ids().next();
+        self.changes_of(commit.id(), commit.tree_id(), parent)
+    }
+
+    /// The tree of commit `oid`: from the walk that read it
+    /// ([`Git::walk_each`] remembers the trees of the commits it keeps for
+    /// diffing), else read from the commit. `what` names it in errors: a
+    /// missing commit is [`GitError::Missing`].
+    fn tree_of(&self, oid: Oid, what: impl FnOnce() -> String) -> GitResult<Oid> {
+        if let Some(tree) = self.trees.borrow().get(&oid) {
+            return Ok(*tree);
+        }
+        self.read_objects(1);
+        self.repo
+            .find_commit(oid)
+            .map(|c| c.tree_id())
+            .map_err(|e| {
+                if e.code() == ErrorCode::NotFound {
+                    GitError::Missing {
+                        spec: what(),
+                        sha: oid.to_string(),
+                    }
+                } else {
+                    git_err(format!("reading commit {oid} ({})", what()))(e)
+                }
+            })
+    }
+
+    /// [`Git::changes`] of commit `sha`, whose tree is `tree_id`, against
+    /// its first parent `parent` (none for a root commit).
+    fn changes_of(
+        &self,
+        sha: Oid,
+        tree_id: Oid,
+        parent: Option<Oid>,
+    ) -> GitResult<Vec<FileChange>> {
         bump(&self.stats.diffs);
-        let sha = commit.id();
-        let tree = commit
-            .tree()
-            .map_err(git_err(format!("reading the tree of {sha}")))?;
-        let parent_tree = match commit.parent_ids().next() {
+        let parent_tree = match parent {
             None => None,
-            Some(p) => Some(
-                self.repo
-                    .find_commit(p)
-                    .and_then(|c| c.tree())
-                    .map_err(|e| {
-                        if e.code() == ErrorCode::NotFound {
-                            GitError::Missing {
-                                spec: format!("first parent of {sha}"),
-                                sha: p.to_string(),
-                            }
-                        } else {
-                            git_err(format!("reading the parent of {sha}"))(e)
-                        }
-                    })?,
-            ),
+            Some(p) => Some(self.tree_of(p, || format!("first parent of {sha}"))?),
         };
+        let odb = self
+            .repo
+            .odb()
+            .map_err(git_err("opening the object database"))?;
         let mut td = TreeDiff {
-            repo: &self.repo,
+            odb: &odb,
             changes: Vec::new(),
             type_changed: false,
             trees_read: 0,
         };
-        td.diff(parent_tree.as_ref(), Some(&tree), &mut Vec::new())
+        td.diff(parent_tree, Some(tree_id), &mut Vec::new())
             .map_err(git_err(format!("diffing {sha}")))?;
+        // The roots are not counted: the subtrees read show the savings.
+        let roots = 1 + u64::from(parent_tree.is_some());
         self.stats
             .trees_read
-            .set(self.stats.trees_read.get() + td.trees_read);
-        self.read_objects(td.trees_read + 2);
+            .set(self.stats.trees_read.get() + td.trees_read.saturating_sub(roots));
+        self.read_objects(td.trees_read);
         let adds = td.changes.iter().any(|c| c.1 == ChangeKind::Added);
         let dels = td.changes.iter().any(|c| c.1 == ChangeKind::Deleted);
         if !(td.type_changed || adds && dels) {
@@ -687,6 +882,13 @@ impl Git {
         }
         bump(&self.stats.rename_passes);
         let paths: Vec<String> = td.changes.into_iter().map(|c| c.0).collect();
+        let find_tree = |id: Oid| {
+            self.repo
+                .find_tree(id)
+                .map_err(git_err(format!("reading the tree of {sha}")))
+        };
+        let tree = find_tree(tree_id)?;
+        let parent_tree = parent_tree.map(find_tree).transpose()?;
         self.libgit2_changes(parent_tree.as_ref(), &tree, Some(&paths), sha)
     }
 
@@ -784,37 +986,74 @@ impl Git {
 /// skipped without reading anything, and only subtrees whose ids differ are
 /// read. Yields paths in git's order (byte order of the full paths), which
 /// is libgit2's order for the same diff.
-struct TreeDiff<'r> {
-    repo: &'r Repository,
+struct TreeDiff<'o> {
+    /// Trees are read as raw objects and their entries parsed in place: no
+    /// libgit2 tree object is built, no entry name copied.
+    odb: &'o git2::Odb<'o>,
     changes: Vec<(String, ChangeKind)>,
     /// An entry changed type (file ↔ symlink ↔ submodule): libgit2 reports
     /// those as a delete and an add, left to it.
     type_changed: bool,
+    /// Tree objects read, the two roots included.
     trees_read: u64,
 }
 
-/// One tree entry, owned enough to outlive its tree's iterator.
-struct Entry {
-    name: Vec<u8>,
+/// One tree entry, borrowed from its tree object's bytes.
+struct Entry<'a> {
+    name: &'a [u8],
     id: Oid,
-    mode: i32,
+    mode: u32,
 }
 
-impl Entry {
+impl Entry<'_> {
     fn is_tree(&self) -> bool {
         self.mode & 0o170000 == 0o040000
     }
 }
 
+/// The entries of a tree object, in its (git's) order: each is
+/// `<octal mode> <name>\0<20-byte id>`. `None` when the bytes are not that
+/// (never in a valid repository).
+fn tree_entries(mut data: &[u8]) -> Option<Vec<Entry<'_>>> {
+    let mut out = Vec::new();
+    while !data.is_empty() {
+        let space = data.iter().position(|&b| b == b' ')?;
+        let mode = data[..space].iter().try_fold(0u32, |m, &d| {
+            (b'0'..=b'7')
+                .contains(&d)
+                .then(|| m * 8 + u32::from(d - b'0'))
+        })?;
+        let rest = &data[space + 1..];
+        let nul = rest.iter().position(|&b| b == 0)?;
+        let id = Oid::from_bytes(rest.get(nul + 1..nul + 21)?).ok()?;
+        out.push(Entry {
+            name: &rest[..nul],
+            id,
+            mode,
+        });
+        data = &rest[nul + 21..];
+    }
+    Some(out)
+}
+
+/// The entries of a tree read by [`TreeDiff::read`] (none for no tree).
+fn parsed<'a>(tree: &'a Option<git2::OdbObject<'_>>) -> Result<Vec<Entry<'a>>, git2::Error> {
+    match tree {
+        None => Ok(Vec::new()),
+        Some(o) => tree_entries(o.data())
+            .ok_or_else(|| git2::Error::from_str(&format!("tree {} cannot be parsed", o.id()))),
+    }
+}
+
 /// git's tree order: names compared bytewise, a tree as if its name ended
 /// in `/`.
-fn tree_order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
+fn tree_order(a: &Entry<'_>, b: &Entry<'_>) -> std::cmp::Ordering {
     let n = a.name.len().min(b.name.len());
     match a.name[..n].cmp(&b.name[..n]) {
         std::cmp::Ordering::Equal => {}
         o => return o,
     }
-    let next = |e: &Entry| {
+    let next = |e: &Entry<'_>| {
         e.name
             .get(n)
             .copied()
@@ -823,34 +1062,28 @@ fn tree_order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
     next(a).cmp(&next(b))
 }
 
-impl<'r> TreeDiff<'r> {
-    fn entries(&mut self, tree: Option<&git2::Tree<'_>>) -> Vec<Entry> {
-        tree.map(|t| {
-            t.iter()
-                .map(|e| Entry {
-                    name: e.name_bytes().to_vec(),
-                    id: e.id(),
-                    mode: e.filemode(),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-    }
-
-    fn tree(&mut self, id: Oid) -> Result<git2::Tree<'r>, git2::Error> {
+impl<'o> TreeDiff<'o> {
+    /// Read tree `id` (none: the empty tree).
+    fn read(&mut self, id: Option<Oid>) -> Result<Option<git2::OdbObject<'o>>, git2::Error> {
+        let Some(id) = id else {
+            return Ok(None);
+        };
         self.trees_read += 1;
-        let repo: &'r Repository = self.repo;
-        repo.find_tree(id)
+        let obj = self.odb.read(id)?;
+        if obj.kind() != ObjectType::Tree {
+            return Err(git2::Error::from_str(&format!("{id} is not a tree")));
+        }
+        Ok(Some(obj))
     }
 
     fn diff(
         &mut self,
-        old: Option<&git2::Tree<'_>>,
-        new: Option<&git2::Tree<'_>>,
+        old: Option<Oid>,
+        new: Option<Oid>,
         prefix: &mut Vec<u8>,
     ) -> Result<(), git2::Error> {
-        let old = self.entries(old);
-        let new = self.entries(new);
+        let (old_obj, new_obj) = (self.read(old)?, self.read(new)?);
+        let (old, new) = (parsed(&old_obj)?, parsed(&new_obj)?);
         let (mut i, mut j) = (0, 0);
         while i < old.len() || j < new.len() {
             let order = match (old.get(i), new.get(j)) {
@@ -872,16 +1105,14 @@ impl<'r> TreeDiff<'r> {
                     if a.id != b.id || a.mode != b.mode {
                         if a.is_tree() {
                             // Both trees (the order tells a tree from a file).
-                            let len = push_name(prefix, &a.name);
-                            let ta = self.tree(a.id)?;
-                            let tb = self.tree(b.id)?;
-                            self.diff(Some(&ta), Some(&tb), prefix)?;
+                            let len = push_name(prefix, a.name);
+                            self.diff(Some(a.id), Some(b.id), prefix)?;
                             prefix.truncate(len);
                         } else {
                             if a.mode & 0o170000 != b.mode & 0o170000 {
                                 self.type_changed = true;
                             }
-                            self.emit(prefix, &b.name, ChangeKind::Modified);
+                            self.emit(prefix, b.name, ChangeKind::Modified);
                         }
                     }
                     i += 1;
@@ -895,19 +1126,18 @@ impl<'r> TreeDiff<'r> {
     /// An entry only on one side: a file, or every file of a subtree.
     fn side(
         &mut self,
-        e: &Entry,
+        e: &Entry<'_>,
         prefix: &mut Vec<u8>,
         kind: ChangeKind,
     ) -> Result<(), git2::Error> {
         if !e.is_tree() {
-            self.emit(prefix, &e.name, kind);
+            self.emit(prefix, e.name, kind);
             return Ok(());
         }
-        let len = push_name(prefix, &e.name);
-        let t = self.tree(e.id)?;
+        let len = push_name(prefix, e.name);
         let (old, new) = match kind {
-            ChangeKind::Deleted => (Some(&t), None),
-            _ => (None, Some(&t)),
+            ChangeKind::Deleted => (Some(e.id), None),
+            _ => (None, Some(e.id)),
         };
         self.diff(old, new, prefix)?;
         prefix.truncate(len);
@@ -1143,6 +1373,28 @@ mod tests {
             }
         }
         assert_eq!(notes_body("Just prose.\nOver two lines."), "");
+    }
+
+    #[test]
+    fn tree_objects_parse_in_place() {
+        let id = [7u8; 20];
+        let mut data = b"100644 a.txt\0".to_vec();
+        data.extend_from_slice(&id);
+        data.extend_from_slice(b"40000 dir\0");
+        data.extend_from_slice(&id);
+        let entries = tree_entries(&data).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(
+            (entries[0].name, entries[0].mode),
+            (&b"a.txt"[..], 0o100644)
+        );
+        assert!(entries[1].is_tree() && entries[1].name == b"dir");
+        assert_eq!(entries[1].id, Oid::from_bytes(&id).unwrap());
+        assert!(tree_entries(b"").unwrap().is_empty());
+        // Truncated, a mode that is not octal, no name terminator.
+        for bad in [&data[..data.len() - 1], b"100694 a\0", b"100644 a"] {
+            assert!(tree_entries(bad).is_none(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -59,8 +59,9 @@ impl Target {
 impl Prober {
     /// A client that gives up on a check after `timeout`.
     pub fn new(timeout: Duration) -> anyhow::Result<Self> {
-        crate::install_crypto_provider();
+        let (tls, _) = crate::http::tls::client_config()?;
         let client = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
             .user_agent(crate::http::USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)

@@ -175,6 +175,9 @@ pub struct Walk {
     pub shallow_boundary: Vec<String>,
     /// The walk stopped at its limit; more commits are reachable.
     pub truncated: bool,
+    /// Commits of the range counted but not read (a walk asked to read only
+    /// its newest commits): in neither `commits` nor a callback.
+    pub unread: usize,
 }
 
 /// Shell-style glob on a whole name, as git matches tag names: `*` any run

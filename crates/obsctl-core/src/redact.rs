@@ -17,37 +17,72 @@ use regex::Regex;
 /// "token" everywhere would mangle ordinary text and protects nothing.
 const MIN_SECRET_LEN: usize = 6;
 
-static TOKEN_PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    [
-        (r"\bgh[pousr]_[A-Za-z0-9_]{16,}", "<github-token>"),
-        (r"\bgithub_pat_[A-Za-z0-9_]{20,}", "<github-token>"),
-        (
-            r"\bxox[abposre](\.xox[abposr])?-[A-Za-z0-9-]{8,}",
-            "<slack-token>",
-        ),
-        (r"\bxapp-[A-Za-z0-9-]{8,}", "<slack-token>"),
-        (r"\bsntry[su]_[A-Za-z0-9+/=_]{16,}", "<sentry-token>"),
-        (
-            r"(?i)hooks\.slack\.com/(services|workflows|triggers)/[A-Za-z0-9/_-]+",
-            "hooks.slack.com/<redacted>",
-        ),
-        (
-            r"(?i)(discord(app)?\.com/api(/v\d+)?/webhooks/\d+/)[A-Za-z0-9_-]+",
-            "${1}<redacted>",
-        ),
-        (
-            r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}",
-            "Bearer <redacted>",
-        ),
-        (
-            r"(https?://)[0-9a-f]{32}(:[0-9a-f]{32})?@([A-Za-z0-9.-]+(:\d+)?/)",
-            "${1}<dsn-key>@${3}",
-        ),
-    ]
-    .into_iter()
-    .map(|(re, rep)| (Regex::new(re).expect("valid redaction pattern"), rep))
-    .collect()
-});
+/// A token pattern, its replacement, and a literal every match contains
+/// (ASCII, matched case-insensitively): the regex is compiled and run only
+/// on text that contains the literal, so a command that prints nothing
+/// token-like compiles none of them (they are a good part of a short
+/// command's start-up).
+struct TokenPattern {
+    literal: &'static str,
+    replacement: &'static str,
+    regex: LazyLock<Regex>,
+}
+
+macro_rules! token_pattern {
+    ($literal:expr, $pattern:expr, $replacement:expr) => {
+        TokenPattern {
+            literal: $literal,
+            replacement: $replacement,
+            regex: LazyLock::new(|| Regex::new($pattern).expect("valid redaction pattern")),
+        }
+    };
+}
+
+static TOKEN_PATTERNS: [TokenPattern; 9] = [
+    token_pattern!("gh", r"\bgh[pousr]_[A-Za-z0-9_]{16,}", "<github-token>"),
+    token_pattern!(
+        "github_pat_",
+        r"\bgithub_pat_[A-Za-z0-9_]{20,}",
+        "<github-token>"
+    ),
+    token_pattern!(
+        "xox",
+        r"\bxox[abposre](\.xox[abposr])?-[A-Za-z0-9-]{8,}",
+        "<slack-token>"
+    ),
+    token_pattern!("xapp-", r"\bxapp-[A-Za-z0-9-]{8,}", "<slack-token>"),
+    token_pattern!(
+        "sntry",
+        r"\bsntry[su]_[A-Za-z0-9+/=_]{16,}",
+        "<sentry-token>"
+    ),
+    token_pattern!(
+        "hooks.slack.com/",
+        r"(?i)hooks\.slack\.com/(services|workflows|triggers)/[A-Za-z0-9/_-]+",
+        "hooks.slack.com/<redacted>"
+    ),
+    token_pattern!(
+        "/webhooks/",
+        r"(?i)(discord(app)?\.com/api(/v\d+)?/webhooks/\d+/)[A-Za-z0-9_-]+",
+        "${1}<redacted>"
+    ),
+    token_pattern!(
+        "bearer",
+        r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}",
+        "Bearer <redacted>"
+    ),
+    token_pattern!(
+        "@",
+        r"(https?://)[0-9a-f]{32}(:[0-9a-f]{32})?@([A-Za-z0-9.-]+(:\d+)?/)",
+        "${1}<dsn-key>@${3}"
+    ),
+];
+
+/// Whether `text` contains `literal` (ASCII), ignoring ASCII case.
+fn contains_ignore_case(text: &str, literal: &str) -> bool {
+    let (t, l) = (text.as_bytes(), literal.as_bytes());
+    l.is_empty() || t.windows(l.len()).any(|w| w.eq_ignore_ascii_case(l))
+}
 
 /// Replaces secrets in text. Cheap to clone; immutable once built.
 #[derive(Clone, Debug, Default)]
@@ -204,9 +239,12 @@ fn escaped_forms(value: &str) -> Vec<String> {
 /// text that goes into messages.
 pub fn redact_patterns(text: &str) -> String {
     let mut out = std::borrow::Cow::Borrowed(text);
-    for (re, rep) in TOKEN_PATTERNS.iter() {
-        if re.is_match(&out) {
-            out = std::borrow::Cow::Owned(re.replace_all(&out, *rep).into_owned());
+    for p in &TOKEN_PATTERNS {
+        if !contains_ignore_case(&out, p.literal) {
+            continue;
+        }
+        if p.regex.is_match(&out) {
+            out = std::borrow::Cow::Owned(p.regex.replace_all(&out, p.replacement).into_owned());
         }
     }
     out.into_owned()
@@ -215,6 +253,37 @@ pub fn redact_patterns(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_token_pattern_is_tried_when_its_literal_is_there() {
+        // One token of each kind, in both cases where the pattern ignores
+        // case: each must be redacted (a wrong literal would skip it).
+        let tokens = [
+            "ghp_abcdefghijklmnop1234",
+            "github_pat_abcdefghijklmnopqrstu123",
+            "xoxb-12345678-abcdefgh",
+            "xapp-1-ABCDEFGH-1234",
+            "sntrys_abcdefghijklmnop1234",
+            "https://hooks.slack.com/services/T000/B000/XXXX",
+            "HTTPS://HOOKS.SLACK.COM/SERVICES/T000/B000/XXXX",
+            "https://discord.com/api/webhooks/123/secret-part",
+            "https://DISCORDAPP.COM/API/WEBHOOKS/123/secret-part",
+            "Authorization: bearer abcdefgh1234",
+            "BEARER abcdefgh1234",
+            "https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/42",
+        ];
+        assert_eq!(TOKEN_PATTERNS.len(), 9);
+        for t in tokens {
+            let out = redact_patterns(&format!("x {t} y"));
+            assert_ne!(out, format!("x {t} y"), "{t} not redacted");
+            assert!(out.contains("<"), "{t} -> {out}");
+        }
+        // Nothing token-like: nothing compiled, nothing changed.
+        let plain = "Release v1.2.0: 300 commits, http://127.0.0.1:9/releases/v1.2.0/";
+        assert_eq!(redact_patterns(plain), plain);
+        assert!(contains_ignore_case("A BeArEr b", "bearer"));
+        assert!(!contains_ignore_case("bear", "bearer"));
+    }
 
     #[test]
     fn escaped_forms_of_a_secret_are_redacted_too() {

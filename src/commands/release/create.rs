@@ -15,8 +15,8 @@ use serde::Serialize;
 
 use crate::cli::{NotesMode, ReleaseCreateArgs};
 use crate::commands::dry_run_text;
-use crate::context::{Context, GithubConfig, SentryConfig, UsageError, usage};
-use crate::git::{CommitInfo, Git, GitError, Walk};
+use crate::context::{Context, GithubConfig, ProviderState, SentryConfig, UsageError, usage};
+use crate::git::{CommitInfo, Git, GitError, History, Reading, Walk};
 use crate::http::{HttpError, PlannedRequest};
 use crate::message::{Event, Message, Route, Severity};
 use crate::notes::{self, Links, Notes, NotesInput};
@@ -193,7 +193,9 @@ fn check_input(args: &ReleaseCreateArgs, ctx: &Context) -> Result<Checked> {
             .map_err(|e| UsageError(format!("--tag-pattern: {e}")))?,
         needs_tag: github.is_some(),
         sentry_rules: sentry.is_some(),
-        notes: notes_input(args, github.as_ref()),
+        notes: notes_read(ctx, github.is_some())
+            .then(|| notes_input(args, github.as_ref()))
+            .flatten(),
     };
     Ok(Checked {
         notes_file,
@@ -202,6 +204,18 @@ fn check_input(args: &ReleaseCreateArgs, ctx: &Context) -> Result<Checked> {
         sentry_repository,
         git,
     })
+}
+
+/// Whether anything reads the notes obsctl writes: the GitHub release, the
+/// announcement in Slack or Discord, the job's step summary. When nothing
+/// does (`--no-github` without chat, outside Actions), the range is walked
+/// without building them, and the commits Sentry does not get are only
+/// counted.
+fn notes_read(ctx: &Context, github: bool) -> bool {
+    github
+        || ctx.ci.summary_file.is_some()
+        || matches!(ctx.slack_state(), Ok(ProviderState::Ready(_)))
+        || matches!(ctx.discord_state(), Ok(ProviderState::Ready(_)))
 }
 
 /// What the notes obsctl writes are rendered with (links to GitHub when it
@@ -581,7 +595,9 @@ fn plan(input: GitInput) -> Result<Plan> {
     let mut notices = Vec::new();
     let target = target_of(&git, &input)?;
     let (version, tag) = version_and_tag(&git, &input, &target, &mut notices)?;
-    let choice = range_of(&git, &input, &target, &version)?;
+    // One walk's parsed commits serve the previous release and the range.
+    let mut history = git.history()?;
+    let choice = range_of(&git, &mut history, &input, &target, &version)?;
     notices.extend(choice.notices);
     let (previous, since) = (choice.previous, choice.since);
     let notes = input.notes.clone().map(|n| NotesInput {
@@ -589,11 +605,16 @@ fn plan(input: GitInput) -> Result<Plan> {
         previous_tag: choice.previous_tag.clone(),
         ..n
     });
-    let collected = collect(&git, &input, &target, since.as_deref(), choice.limit, notes);
+    let range = Range {
+        target: &target,
+        since: since.as_deref(),
+        limit: choice.limit,
+    };
+    let collected = collect(&git, history, &input, range, notes);
     let stats = git.stats();
     let verbose = vec![format!(
-        "git: {} commits walked, {} diffed ({} trees read, {} with rename detection)",
-        stats.walked, stats.diffs, stats.trees_read, stats.rename_passes
+        "git: {} commits walked ({} read), {} diffed ({} trees read, {} with rename detection)",
+        stats.walked, stats.read, stats.diffs, stats.trees_read, stats.rename_passes
     )];
     let collected = match collected {
         Ok(c) => c,
@@ -646,7 +667,13 @@ fn target_of(git: &Git, input: &GitInput) -> Result<String> {
 }
 
 /// The start of the range: git's facts here, the choice in the core.
-fn range_of(git: &Git, input: &GitInput, target: &str, version: &str) -> Result<RangeChoice> {
+fn range_of(
+    git: &Git,
+    history: &mut History<'_>,
+    input: &GitInput,
+    target: &str,
+    version: &str,
+) -> Result<RangeChoice> {
     let start = match &input.previous {
         Some(spec) => RangeStart::Given {
             spec: spec.clone(),
@@ -658,7 +685,12 @@ fn range_of(git: &Git, input: &GitInput, target: &str, version: &str) -> Result<
                 Err(e) => return Err(e.into()),
             },
         },
-        None => RangeStart::Nearest(git.previous_release(target, version, &input.tag_patterns)?),
+        None => RangeStart::Nearest(git.previous_release_in(
+            history,
+            target,
+            version,
+            &input.tag_patterns,
+        )?),
     };
     choose_range(&RangeFacts {
         target_short: text::short_sha(target).to_string(),
@@ -688,19 +720,28 @@ struct Collected {
     walk: Walk,
 }
 
+/// The commits to walk: reachable from `target`, not from `since`, at most
+/// `limit`.
+struct Range<'a> {
+    target: &'a str,
+    since: Option<&'a str>,
+    limit: Option<usize>,
+}
+
 /// Walk the range once, streaming: each commit goes into the notes (when
 /// obsctl writes them) and, while fewer than Sentry's cap are kept, into the
 /// commits sent; nothing else of it is kept, and the notes are rendered
 /// before the kept commits are diffed, so memory follows what is sent and
-/// shown, not the range. Only the commits Sentry can get are diffed (the
-/// 4 MiB cap only cuts further); `--path` filters on the files of every
-/// commit, so then the walk diffs them all.
+/// shown, not the range. Without notes or `--path`, the commits beyond
+/// Sentry's cap are only counted, not read. Only the commits Sentry can get
+/// are diffed (the 4 MiB cap only cuts further); `--path` filters on the
+/// files of every commit, so then the walk diffs them all. `history` (what
+/// the search for the previous release parsed) is dropped before the diffs.
 fn collect(
     git: &Git,
+    mut history: History<'_>,
     input: &GitInput,
-    target: &str,
-    since: Option<&str>,
-    limit: Option<usize>,
+    range: Range<'_>,
     notes_input: Option<NotesInput>,
 ) -> Result<Collected, GitError> {
     let filter = !input.paths.is_empty();
@@ -708,8 +749,13 @@ fn collect(
     let (mut count, mut walked) = (0, 0);
     let mut notes = notes_input.as_ref().map(|n| Notes::new(&n.config));
     let max = sentry_releases::MAX_COMMITS;
-    let full_first = (!filter).then_some(max);
-    let walk = git.walk_each(target, since, limit, full_first, filter, |c| {
+    let reading = Reading {
+        full_first: (!filter).then_some(max),
+        diff: filter,
+        rest: filter || notes.is_some(),
+    };
+    let (target, since, limit) = (range.target, range.since, range.limit);
+    let walk = git.walk_each(&mut history, target, since, limit, reading, |c| {
         walked += 1;
         if filter && !c.touches(&input.paths) {
             return;
@@ -722,6 +768,10 @@ fn collect(
             commits.push(c);
         }
     })?;
+    drop(history);
+    // Not read: no `--path`, so every one counts.
+    walked += walk.unread;
+    count += walk.unread;
     let notes = notes.zip(notes_input).map(|(n, i)| n.render(&i));
     git.add_changes(&mut commits)?;
     Ok(Collected {
