@@ -245,6 +245,11 @@ fn catalogue(dir: &std::path::Path) -> Vec<Bad> {
             "--url",
         ),
         bad(
+            "deploy --url with credentials",
+            with(START, &["--url", "https://deployer:hunter2-secret@prod.example.com"]),
+            "--url carries credentials",
+        ),
+        bad(
             "finish --url not a URL",
             with(FINISH, &["--url", "prod.example.com"]),
             "--url",
