@@ -246,7 +246,10 @@ fn catalogue(dir: &std::path::Path) -> Vec<Bad> {
         ),
         bad(
             "deploy --url with credentials",
-            with(START, &["--url", "https://deployer:hunter2-secret@prod.example.com"]),
+            with(
+                START,
+                &["--url", "https://deployer:hunter2-secret@prod.example.com"],
+            ),
             "--url carries credentials",
         ),
         bad(

@@ -192,6 +192,28 @@ async fn commits_and_patch_sets_equal_the_git_cli() {
     assert_eq!(g.stats().diffs, walk.commits.len() as u64);
     assert_eq!(g.stats().trees_read, stats.trees_read);
 
+    // Diffs computed ahead of the walk on another thread (as `release
+    // create` starts them) are the same, and used: here the thread runs to
+    // its end (200 commits by date from the head) before the walk.
+    let g = Git::open(&dir).unwrap();
+    g.diff_ahead(&head, 200);
+    let ahead = g.finish_diffs_ahead();
+    let parallel = std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
+    assert_eq!(ahead, if parallel { 200 } else { 0 });
+    let mut later: Vec<_> = walk
+        .commits
+        .iter()
+        .cloned()
+        .map(|mut c| {
+            c.files = None;
+            c
+        })
+        .collect();
+    g.add_changes(&mut later).unwrap();
+    assert_eq!(later, walk.commits);
+    assert_eq!(g.stats().diffs, walk.commits.len() as u64);
+    assert_eq!(g.stats().diffs_ahead, ahead as u64);
+
     // Only the commits that can be sent are diffed; the rest keep their
     // subjects and what the notes read of their bodies, and give the same
     // notes.
@@ -239,7 +261,7 @@ async fn commits_and_patch_sets_equal_the_git_cli() {
     // sent are read.
     assert!(
         stderr.contains(&format!(
-            "{} commits walked (1000 read), 1000 diffed",
+            "{} commits walked (1000 read), 1000 diffed (",
             2 * walk.commits.len() + 1
         )),
         "{stderr}"
@@ -288,7 +310,7 @@ async fn commits_and_patch_sets_equal_the_git_cli() {
     let n = walk.commits.len();
     assert!(
         stderr.contains(&format!(
-            "{} commits walked ({n} read), 1000 diffed",
+            "{} commits walked ({n} read), 1000 diffed (",
             2 * n + 1
         )),
         "{stderr}"

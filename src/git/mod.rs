@@ -64,6 +64,24 @@ pub struct Git {
     stats: Counters,
     /// The trees of the commits a walk kept for [`Git::add_changes`].
     trees: std::cell::RefCell<HashMap<Oid, Oid>>,
+    /// Diffs being computed ahead of time ([`Git::diff_ahead`]).
+    ahead: std::cell::RefCell<Option<Ahead>>,
+    /// What that thread computed, once joined.
+    ahead_done: std::cell::RefCell<HashMap<Oid, Vec<FileChange>>>,
+    /// Diffs [`Git::add_changes`] took from there.
+    ahead_used: std::cell::Cell<u64>,
+}
+
+/// Diffs computed ahead of time on another thread ([`Git::diff_ahead`]).
+struct Ahead {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<(HashMap<Oid, Vec<FileChange>>, GitStats)>,
+}
+
+impl Drop for Git {
+    fn drop(&mut self) {
+        let _ = self.take_ahead();
+    }
 }
 
 /// What the git layer did so far (for `-v`, tests and the benchmark:
@@ -77,6 +95,9 @@ pub struct GitStats {
     pub read: u64,
     /// Commits whose file changes were computed.
     pub diffs: u64,
+    /// Of those, computed ahead of time on another thread
+    /// ([`Git::diff_ahead`]).
+    pub diffs_ahead: u64,
     /// Tree objects read by those diffs.
     pub trees_read: u64,
     /// Diffs that also ran libgit2's diff (restricted to the changed paths)
@@ -103,6 +124,55 @@ fn bump(c: &std::cell::Cell<u64>) {
 /// thread: below it, opening a second handle on the repository and starting
 /// a thread cost more than they save.
 pub const PARALLEL_DIFFS_FROM: usize = 64;
+
+/// The thread of [`Git::diff_ahead`]: its own handle on the repository,
+/// its own walk from `target` by date, each commit diffed against its first
+/// parent until `stop`, `max` diffs, the end of the history or a failure.
+fn diff_ahead_worker(
+    path: &Path,
+    roots: HashSet<Oid>,
+    target: Oid,
+    max: usize,
+    stop: &std::sync::atomic::AtomicBool,
+) -> (HashMap<Oid, Vec<FileChange>>, GitStats) {
+    let mut out = HashMap::new();
+    let Ok(repo) = Repository::open(path) else {
+        return (out, GitStats::default());
+    };
+    let g = Git::with_repo(repo, roots);
+    g.relief.set(memory::Relief::Indexes);
+    let Ok(mut walk) = g.repo.revwalk() else {
+        return (out, g.stats());
+    };
+    if walk.set_sorting(Sort::NONE).is_err() || walk.push(target).is_err() {
+        return (out, g.stats());
+    }
+    for oid in walk {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) || out.len() >= max {
+            break;
+        }
+        let Ok(oid) = oid else { break };
+        g.read_objects(1);
+        if g.is_boundary(oid) {
+            continue;
+        }
+        let Ok(commit) = g.repo.find_commit(oid) else {
+            break;
+        };
+        match g.changes_of(oid, commit.tree_id(), commit.parent_ids().next()) {
+            Ok(files) => {
+                out.insert(oid, files);
+            }
+            Err(_) => break,
+        }
+    }
+    let stats = g.stats();
+    drop(g);
+    // Give this thread's free memory back: the results are all it keeps,
+    // and the other thread may walk on for long.
+    memory::trim_allocator();
+    (out, stats)
+}
 
 /// One commit [`Git::add_changes`] diffs: its index in the caller's list.
 struct DiffJob {
@@ -211,7 +281,81 @@ impl Git {
             budget: memory::Budget::default(),
             stats: Counters::default(),
             trees: Default::default(),
+            ahead: Default::default(),
+            ahead_done: Default::default(),
+            ahead_used: Default::default(),
         }
+    }
+
+    /// Whether a second thread may read this repository: two cores, and
+    /// pack indexes small enough to stay resident within the memory budget
+    /// ([`memory::PARALLEL_INDEXES_UP_TO`]).
+    fn parallel_ok(&self) -> bool {
+        std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
+            && memory::pack_index_bytes(&self.repo.commondir().join("objects"))
+                <= memory::PARALLEL_INDEXES_UP_TO
+    }
+
+    /// Start diffing, on another thread, the newest `max` commits from
+    /// `target` in date order (what the range's diffs will most likely
+    /// need), while this thread looks for the previous release and walks
+    /// the range: [`Git::add_changes`] then takes the diffs it needs from
+    /// there and computes the rest. A diff is the same whichever thread
+    /// computes it (a commit against its first parent); one not needed is
+    /// work done on an otherwise idle core. Nothing happens on one core, or
+    /// with pack indexes over [`memory::AHEAD_INDEXES_UP_TO`]; a failure on
+    /// that thread only ends it (this thread finds and reports it).
+    pub fn diff_ahead(&self, target: &str, max: usize) {
+        if self.ahead.borrow().is_some()
+            || !self.parallel_ok()
+            || memory::pack_index_bytes(&self.repo.commondir().join("objects"))
+                > memory::AHEAD_INDEXES_UP_TO
+        {
+            return;
+        }
+        let Ok(target) = self.oid(target) else {
+            return;
+        };
+        let path = self.repo.path().to_path_buf();
+        let roots = self.shallow_roots.clone();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("obsctl-diff-ahead".into())
+            .spawn(move || diff_ahead_worker(&path, roots, target, max, &flag));
+        if let Ok(thread) = thread {
+            // Two threads in libgit2: only index pages may be given back.
+            self.relief.set(memory::Relief::Indexes);
+            *self.ahead.borrow_mut() = Some(Ahead { stop, thread });
+        }
+    }
+
+    /// Stop the thread of [`Git::diff_ahead`] (after its current diff) and
+    /// take what it computed.
+    fn take_ahead(&self) -> HashMap<Oid, Vec<FileChange>> {
+        self.join_ahead(true);
+        std::mem::take(&mut *self.ahead_done.borrow_mut())
+    }
+
+    /// Let the thread of [`Git::diff_ahead`] run to its end (its `max`
+    /// diffs or the end of the history) and keep what it computed for
+    /// [`Git::add_changes`]; returns how many diffs that is. For tests and
+    /// benchmarks: a command never waits for diffs it may not need.
+    pub fn finish_diffs_ahead(&self) -> usize {
+        self.join_ahead(false);
+        self.ahead_done.borrow().len()
+    }
+
+    fn join_ahead(&self, stop: bool) {
+        let Some(ahead) = self.ahead.borrow_mut().take() else {
+            return;
+        };
+        ahead.stop.store(stop, std::sync::atomic::Ordering::Relaxed);
+        let (diffs, stats) = ahead.thread.join().unwrap_or_default();
+        self.relief.set(memory::Relief::IndexesAndPacks);
+        // Its reads count; its diffs count when used ([`Git::add_changes`]).
+        self.add_stats(&GitStats { diffs: 0, ..stats });
+        self.ahead_done.borrow_mut().extend(diffs);
     }
 
     /// Count `n` objects looked up; every [`memory::EVERY`] objects, when
@@ -236,6 +380,7 @@ impl Git {
     /// What this repository handle has read so far.
     pub fn stats(&self) -> GitStats {
         GitStats {
+            diffs_ahead: self.ahead_used.get(),
             walked: self.stats.walked.get(),
             read: self.stats.read.get(),
             diffs: self.stats.diffs.get(),
@@ -663,10 +808,17 @@ impl Git {
     /// keeping memory flat means giving index pages back every few look-ups,
     /// and two threads would touch them twice as fast.
     pub fn add_changes(&self, commits: &mut [CommitInfo]) -> GitResult<()> {
+        let mut ahead = self.take_ahead();
         let mut jobs = Vec::new();
-        for (i, c) in commits.iter().enumerate() {
+        for (i, c) in commits.iter_mut().enumerate() {
             let oid = self.oid(&c.sha)?;
             if c.files.is_some() || self.is_boundary(oid) {
+                continue;
+            }
+            if let Some(files) = ahead.remove(&oid) {
+                bump(&self.stats.diffs);
+                bump(&self.ahead_used);
+                c.files = Some(files);
                 continue;
             }
             let parent = match c.parents.first() {
@@ -675,15 +827,8 @@ impl Git {
             };
             jobs.push(DiffJob { i, oid, parent });
         }
-        let objects = self.repo.commondir().join("objects");
-        let threads = if jobs.len() >= PARALLEL_DIFFS_FROM
-            && memory::pack_index_bytes(&objects) <= memory::PARALLEL_INDEXES_UP_TO
-        {
-            std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
-        } else {
-            1
-        };
-        let results = if threads == 1 {
+        drop(ahead);
+        let results = if jobs.len() < PARALLEL_DIFFS_FROM || !self.parallel_ok() {
             self.diff_jobs(&jobs)?
         } else {
             let helper = Repository::open(self.repo.path())

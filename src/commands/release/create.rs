@@ -595,6 +595,11 @@ fn plan(input: GitInput) -> Result<Plan> {
     let mut notices = Vec::new();
     let target = target_of(&git, &input)?;
     let (version, tag) = version_and_tag(&git, &input, &target, &mut notices)?;
+    if input.paths.is_empty() {
+        // The commits Sentry gets are diffed on the other core meanwhile
+        // (with `--path` the walk diffs every commit itself).
+        git.diff_ahead(&target, sentry_releases::MAX_COMMITS);
+    }
     // One walk's parsed commits serve the previous release and the range.
     let mut history = git.history()?;
     let choice = range_of(&git, &mut history, &input, &target, &version)?;
@@ -613,8 +618,13 @@ fn plan(input: GitInput) -> Result<Plan> {
     let collected = collect(&git, history, &input, range, notes);
     let stats = git.stats();
     let verbose = vec![format!(
-        "git: {} commits walked ({} read), {} diffed ({} trees read, {} with rename detection)",
-        stats.walked, stats.read, stats.diffs, stats.trees_read, stats.rename_passes
+        "git: {} commits walked ({} read), {} diffed ({} ahead of the walk; {} trees read, {} with rename detection)",
+        stats.walked,
+        stats.read,
+        stats.diffs,
+        stats.diffs_ahead,
+        stats.trees_read,
+        stats.rename_passes
     )];
     let collected = match collected {
         Ok(c) => c,
