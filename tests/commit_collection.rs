@@ -176,15 +176,17 @@ async fn commits_and_patch_sets_equal_the_git_cli() {
     // Diffing kept commits afterwards (on two threads from 64 commits, each
     // with its own handle) gives the same changes, in the same places, and
     // counts every diff.
-    let mut later: Vec<_> = walk
-        .commits
-        .iter()
-        .cloned()
-        .map(|mut c| {
-            c.files = None;
-            c
-        })
-        .collect();
+    let undiffed = || -> Vec<_> {
+        walk.commits
+            .iter()
+            .cloned()
+            .map(|mut c| {
+                c.files = None;
+                c
+            })
+            .collect()
+    };
+    let mut later = undiffed();
     assert!(later.len() >= 2 * obsctl::git::PARALLEL_DIFFS_FROM);
     let g = Git::open(&dir).unwrap();
     g.add_changes(&mut later).unwrap();
@@ -200,15 +202,7 @@ async fn commits_and_patch_sets_equal_the_git_cli() {
     let ahead = g.finish_diffs_ahead();
     let parallel = std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
     assert_eq!(ahead, if parallel { 200 } else { 0 });
-    let mut later: Vec<_> = walk
-        .commits
-        .iter()
-        .cloned()
-        .map(|mut c| {
-            c.files = None;
-            c
-        })
-        .collect();
+    let mut later = undiffed();
     g.add_changes(&mut later).unwrap();
     assert_eq!(later, walk.commits);
     assert_eq!(g.stats().diffs, walk.commits.len() as u64);
