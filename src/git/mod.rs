@@ -70,6 +70,8 @@ pub struct Git {
     ahead_done: std::cell::RefCell<HashMap<Oid, Vec<FileChange>>>,
     /// Diffs [`Git::add_changes`] took from there.
     ahead_used: std::cell::Cell<u64>,
+    /// The size of the pack indexes ([`Git::pack_index_bytes`]).
+    index_bytes: std::cell::OnceCell<u64>,
 }
 
 /// Diffs computed ahead of time on another thread ([`Git::diff_ahead`]).
@@ -136,11 +138,9 @@ fn diff_ahead_worker(
     stop: &std::sync::atomic::AtomicBool,
 ) -> (HashMap<Oid, Vec<FileChange>>, GitStats) {
     let mut out = HashMap::new();
-    let Ok(repo) = Repository::open(path) else {
+    let Some(g) = Git::second_handle(path, roots) else {
         return (out, GitStats::default());
     };
-    let g = Git::with_repo(repo, roots);
-    g.relief.set(memory::Relief::Indexes);
     let Ok(mut walk) = g.repo.revwalk() else {
         return (out, g.stats());
     };
@@ -284,16 +284,34 @@ impl Git {
             ahead: Default::default(),
             ahead_done: Default::default(),
             ahead_used: Default::default(),
+            index_bytes: Default::default(),
         }
+    }
+
+    /// Another handle on the repository at `path` (its git directory), for
+    /// a second thread: two threads in libgit2, so it gives back only index
+    /// pages ([`memory::Relief::Indexes`]). `None` when it cannot be opened.
+    fn second_handle(path: &Path, shallow_roots: HashSet<Oid>) -> Option<Git> {
+        let g = Git::with_repo(Repository::open(path).ok()?, shallow_roots);
+        g.relief.set(memory::Relief::Indexes);
+        Some(g)
+    }
+
+    /// The size of this repository's pack indexes, read once.
+    fn pack_index_bytes(&self) -> u64 {
+        *self
+            .index_bytes
+            .get_or_init(|| memory::pack_index_bytes(&self.repo.commondir().join("objects")))
     }
 
     /// Whether a second thread may read this repository: two cores, and
     /// pack indexes small enough to stay resident within the memory budget
     /// ([`memory::PARALLEL_INDEXES_UP_TO`]).
     fn parallel_ok(&self) -> bool {
-        std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
-            && memory::pack_index_bytes(&self.repo.commondir().join("objects"))
-                <= memory::PARALLEL_INDEXES_UP_TO
+        // Read once: std reads the cgroup's CPU quota on every call.
+        static TWO_CORES: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *TWO_CORES.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2))
+            && self.pack_index_bytes() <= memory::PARALLEL_INDEXES_UP_TO
     }
 
     /// Start diffing, on another thread, the newest `max` commits from
@@ -308,8 +326,7 @@ impl Git {
     pub fn diff_ahead(&self, target: &str, max: usize) {
         if self.ahead.borrow().is_some()
             || !self.parallel_ok()
-            || memory::pack_index_bytes(&self.repo.commondir().join("objects"))
-                > memory::AHEAD_INDEXES_UP_TO
+            || self.pack_index_bytes() > memory::AHEAD_INDEXES_UP_TO
         {
             return;
         }
@@ -828,22 +845,19 @@ impl Git {
             jobs.push(DiffJob { i, oid, parent });
         }
         drop(ahead);
-        let results = if jobs.len() < PARALLEL_DIFFS_FROM || !self.parallel_ok() {
-            self.diff_jobs(&jobs)?
-        } else {
-            let helper = Repository::open(self.repo.path())
-                .map(|repo| Git::with_repo(repo, self.shallow_roots.clone()));
-            match helper {
-                Ok(helper) => {
-                    *helper.trees.borrow_mut() = self.trees.borrow().clone();
-                    self.relief.set(memory::Relief::Indexes);
-                    let results = self.diff_in_two(helper, &jobs);
-                    self.relief.set(memory::Relief::IndexesAndPacks);
-                    results?
-                }
-                // Not worth failing for: diff them all here.
-                Err(_) => self.diff_jobs(&jobs)?,
+        let helper = (jobs.len() >= PARALLEL_DIFFS_FROM && self.parallel_ok())
+            .then(|| Git::second_handle(self.repo.path(), self.shallow_roots.clone()))
+            .flatten();
+        let results = match helper {
+            Some(helper) => {
+                *helper.trees.borrow_mut() = self.trees.borrow().clone();
+                self.relief.set(memory::Relief::Indexes);
+                let results = self.diff_in_two(helper, &jobs);
+                self.relief.set(memory::Relief::IndexesAndPacks);
+                results?
             }
+            // One thread (or no second handle: not worth failing for).
+            None => self.diff_jobs(&jobs)?,
         };
         for (job, files) in jobs.iter().zip(results) {
             commits[job.i].files = Some(files);
@@ -858,7 +872,6 @@ impl Git {
     /// ([`memory::Relief::Indexes`]); pack data stays within libgit2's
     /// mapped limit.
     fn diff_in_two(&self, helper: Git, jobs: &[DiffJob]) -> GitResult<Vec<Vec<FileChange>>> {
-        helper.relief.set(memory::Relief::Indexes);
         let (newer, older) = jobs.split_at(jobs.len() / 2);
         let (mine, (theirs, stats)) = std::thread::scope(|s| {
             let theirs = s.spawn(move || {
