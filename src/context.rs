@@ -1186,6 +1186,19 @@ pub fn parse_url(name: &str, value: &str) -> Result<Url> {
     }
 }
 
+/// Parse a URL obsctl publishes (a deployment's environment URL, a status
+/// page's address): [`parse_url`], and credentials (`user:password@`) in
+/// it are a usage error rather than a leak.
+pub fn parse_published_url(name: &str, value: &str) -> Result<Url> {
+    let u = parse_url(name, value)?;
+    if obsctl_core::message::has_credentials(u.as_str()) {
+        return usage(format!(
+            "{name} carries credentials (user:password@): the URL is published; give it without them"
+        ));
+    }
+    Ok(u)
+}
+
 /// REST, GraphQL and web URLs. GHES: `https://HOST/api/v3` has its GraphQL
 /// API at `https://HOST/api/graphql` and its web UI at `https://HOST`.
 pub fn github_urls(

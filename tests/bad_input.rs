@@ -253,6 +253,17 @@ fn catalogue(dir: &std::path::Path) -> Vec<Bad> {
             "--url carries credentials",
         ),
         bad(
+            "--link with credentials",
+            with(
+                NOTIFY,
+                &[
+                    "--link",
+                    "Logs=https://ops:hunter2-secret@logs.example.com/x",
+                ],
+            ),
+            "the URL carries credentials",
+        ),
+        bad(
             "finish --url not a URL",
             with(FINISH, &["--url", "prod.example.com"]),
             "--url",

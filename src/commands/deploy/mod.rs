@@ -20,7 +20,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::cli::{DeployFinishArgs, DeployStartArgs};
-use crate::context::{Context, ProviderState, UsageError, parse_url, usage};
+use crate::context::{Context, ProviderState, UsageError, parse_published_url, usage};
 use crate::deploy::{self, DeployInfo, Outcome};
 use crate::git::Git;
 use crate::http::HttpError;
@@ -151,20 +151,10 @@ fn finish_output(ctx: &Context, text: &str, outputs: &Outputs) {
 
 /// `--url`: the environment's URL, when given; not http(s) is exit 2.
 /// `--url`: an http(s) URL without credentials — it is published (the
-/// deployment's environment URL, the messages), so `user:password@` in it
-/// is a usage error rather than a leak.
+/// deployment's environment URL, the messages).
 fn url_arg(url: Option<&str>) -> Result<Option<String>> {
-    url.map(|u| {
-        let u = parse_url("--url", u)?;
-        if !u.username().is_empty() || u.password().is_some() {
-            return usage(
-                "--url carries credentials (user:password@): the environment URL is published \
-                 in the deployment and the messages; give the URL without them",
-            );
-        }
-        Ok(u.to_string())
-    })
-    .transpose()
+    url.map(|u| parse_published_url("--url", u).map(|u| u.to_string()))
+        .transpose()
 }
 
 /// The commit: `--sha` / the CI's, else HEAD of the local repository. What

@@ -85,7 +85,7 @@ async fn incidents(gh: &GitHub, since: DateTime<Utc>) -> Result<Vec<IncidentReco
 
 fn page_url(args: &StatusBuildArgs, ctx: &Context) -> Result<String> {
     if let Some(u) = &args.url {
-        return Ok(crate::context::parse_url("--url", u)?.to_string());
+        return Ok(crate::context::parse_published_url("--url", u)?.to_string());
     }
     match ctx.repository()? {
         Some(r) => Ok(format!(

@@ -184,6 +184,12 @@ impl Message {
     }
 }
 
+/// Whether `url` carries credentials (`user:password@`): a URL obsctl
+/// publishes (a link, an environment or status page URL) must not.
+pub fn has_credentials(url: &str) -> bool {
+    url::Url::parse(url.trim()).is_ok_and(|u| !u.username().is_empty() || u.password().is_some())
+}
+
 /// Whether `url` is an absolute http(s) URL with a host.
 pub fn is_http_url(url: &str) -> bool {
     url::Url::parse(url.trim())

@@ -6,7 +6,7 @@
 
 use super::escape::Mention;
 use super::template::{self, Vars};
-use super::{Event, Message, Route, Severity, is_http_url, route};
+use super::{Event, Message, Route, Severity, has_credentials, is_http_url, route};
 use crate::error::UsageError;
 
 /// `obsctl notify`'s message flags, as given (templates not yet rendered).
@@ -95,6 +95,12 @@ impl NotifyPlan {
                 };
                 return Err(UsageError(format!(
                     "--link {label}: {url:?} is not an http(s) URL{hint}"
+                )));
+            }
+            if has_credentials(&url) {
+                return Err(UsageError(format!(
+                    "--link {label}: the URL carries credentials (user:password@) and would be \
+                     published in the message; give it without them"
                 )));
             }
             links.push((label.to_string(), url));
